@@ -1,0 +1,1 @@
+// adam.cpp: (being written)

@@ -1,0 +1,1 @@
+// cli_commands.cpp: (being written)

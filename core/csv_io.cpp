@@ -1,0 +1,1 @@
+// csv_io.cpp: (being written)

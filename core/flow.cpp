@@ -1,0 +1,1 @@
+// flow.cpp: (being written)

@@ -1,0 +1,1 @@
+// flow_matching.cpp: (being written)

@@ -1,0 +1,1 @@
+// image_target.cpp: (being written)

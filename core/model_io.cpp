@@ -1,0 +1,1 @@
+// model_io.cpp: (being written)

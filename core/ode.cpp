@@ -1,0 +1,1 @@
+// ode.cpp: (being written)

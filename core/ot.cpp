@@ -1,0 +1,1 @@
+// ot.cpp: (being written)

@@ -1,0 +1,1 @@
+// targets.cpp: (being written)

@@ -1,0 +1,1 @@
+// trainer.cpp: (being written)

@@ -1,0 +1,1 @@
+// trainer_config.cpp: (being written)

@@ -1,0 +1,70 @@
+// What to train and how: the method, the network, the optimiser and the per-method options.
+// A plain value, copied between threads (the UI edits one and submits it to the Trainer).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/adam.hpp"
+#include "core/mlp.hpp"
+#include "core/ode.hpp"
+
+namespace flowlab::core {
+
+enum class Method {
+  FlowMatching,   // "fm": conditional flow matching, independent coupling
+  OtCfm,          // "otcfm": minibatch optimal-transport coupling (exact assignment per batch)
+  RectifiedFlow,  // "rf": flow matching, then K reflow rounds on (x0, ODE_k(x0)) pairs
+  Cnf,            // "cnf": continuous normalizing flow by maximum likelihood
+  ReverseKl,      // "rkl": flow trained as a sampler from the target's unnormalised log density
+  RealNvp,        // "realnvp": discrete affine-coupling flow by maximum likelihood
+};
+
+std::string_view methodName(Method m);
+std::optional<Method> parseMethod(std::string_view name);
+bool isContinuous(Method m);  // has a velocity field v(x, t) (everything but RealNVP)
+
+enum class TraceEstimator { Exact, Hutchinson };
+enum class HutchinsonProbe { Gaussian, Rademacher };
+enum class GradientMode { Backprop, Adjoint };
+
+struct CnfOptions {
+  SolverConfig solver{Solver::RK4, 8, 1e-5, 1e-5, 100000};
+  TraceEstimator trace = TraceEstimator::Exact;
+  HutchinsonProbe probe = HutchinsonProbe::Gaussian;
+  GradientMode gradient = GradientMode::Backprop;
+  double kineticWeight = 0.0;   // λ_K ∫‖v‖² dt (RNODE)
+  double jacobianWeight = 0.0;  // λ_J ∫‖∂v/∂x‖_F² dt (RNODE)
+};
+
+struct TrainerConfig {
+  Method method = Method::RectifiedFlow;
+  MlpConfig mlp{};
+  AdamConfig adam{};
+  int batch = 256;            // live
+  long steps = 20000;         // training steps per stage
+  std::uint64_t seed = 0;
+  int threads = 1;            // threads for one training step (batch split)
+
+  // Flow matching family.
+  double sigma = 0.0;         // x_t = (1−t)x0 + t·x1 + σ·ε (conditional FM with a Gaussian path)
+  int reflow = 1;             // RF: number of reflow rounds K (stages = K + 1)
+  int reflowPairs = 50000;    // RF: size of each reflow pair set
+  SolverConfig pairSolver{Solver::RK4, 100, 1e-5, 1e-5, 100000};  // RF: generates the pairs
+
+  CnfOptions cnf{};
+  int couplingLayers = 8;     // RealNVP
+
+  bool operator==(const TrainerConfig&) const = default;
+};
+
+// True when going from `from` to `to` needs a fresh model (method, network, seed, …);
+// false when every difference can be applied live between steps (learning rate, batch, …).
+bool needsReset(const TrainerConfig& from, const TrainerConfig& to);
+
+// Checks every field; returns an empty string when valid, else one line naming the problem.
+std::string validate(const TrainerConfig& config);
+
+}  // namespace flowlab::core

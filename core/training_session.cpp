@@ -1,0 +1,1 @@
+// training_session.cpp: (being written)
