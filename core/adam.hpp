@@ -16,6 +16,7 @@ struct AdamConfig {
   double epsilon = 1e-8;
   double weightDecay = 0.0;  // decoupled: θ ← θ − lr·wd·θ each step
   double maxGradNorm = 0.0;  // clip the global L2 norm of the gradient when > 0
+  bool operator==(const AdamConfig&) const = default;
 };
 
 class Adam {

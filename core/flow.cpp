@@ -1,1 +1,164 @@
-// flow.cpp: (being written)
+// FlowEvaluator: one stage of a model as a velocity field, a sampler and an exact density.
+#include "core/flow.hpp"
+
+#include <cmath>
+#include <numbers>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/parallel.hpp"
+
+namespace flowlab::core {
+
+struct FlowEvaluator::Impl {
+  Impl(const TrainerConfig& c, const ParamVec& p) : config(c), params(p), mlp(c.mlp) {}
+  TrainerConfig config;
+  const ParamVec& params;
+  Mlp mlp;
+  MlpWorkspace ws;
+  PointRow t;
+  MatrixF y;
+
+  void fillTime(Eigen::Index n, double time) {
+    if (t.size() != n) t.resize(n);
+    t.setConstant(static_cast<float>(time));
+  }
+};
+
+FlowEvaluator::FlowEvaluator(const TrainerConfig& config, const ParamVec& params)
+    : impl_(std::make_unique<Impl>(config, params)) {
+  if (params.size() != parameterCount(config))
+    throw std::invalid_argument("parameter vector does not match the model's network");
+}
+
+FlowEvaluator::~FlowEvaluator() = default;
+
+bool FlowEvaluator::continuous() const { return isContinuous(impl_->config.method); }
+
+void FlowEvaluator::velocity(const Points& x, double t, Points& v) {
+  Impl& m = *impl_;
+  m.fillTime(x.cols(), t);
+  m.mlp.forward(m.params.data(), x, m.t, m.y, m.ws);
+  v = m.y;
+}
+
+void FlowEvaluator::velocityDivergence(const Points& x, double t, Points& v, PointRow& div) {
+  Impl& m = *impl_;
+  m.fillTime(x.cols(), t);
+  m.mlp.divergence(m.params.data(), x, m.t, m.y, div, m.ws);
+  v = m.y;
+}
+
+VelocityFn FlowEvaluator::velocityFn() {
+  return [this](const Points& x, double t, Points& v) { velocity(x, t, v); };
+}
+
+VelocityDivFn FlowEvaluator::velocityDivFn() {
+  return [this](const Points& x, double t, Points& v, PointRow& div) {
+    velocityDivergence(x, t, v, div);
+  };
+}
+
+IntegrationStats FlowEvaluator::sample(Points& x, const SolverConfig& solver,
+                                       Trajectory* trajectory) {
+  if (!continuous()) throw std::invalid_argument("this model has no velocity field");
+  return integrate(velocityFn(), x, 0.0, 1.0, solver, trajectory);
+}
+
+IntegrationStats FlowEvaluator::logDensity(const Points& x, const SolverConfig& solver,
+                                           PointRow& logp) {
+  if (!continuous()) throw std::invalid_argument("this model has no velocity field");
+  // log p₁(x) = log N(x₀) − ∫₀¹ div v dt; integrating from 1 down to 0 accumulates
+  // ℓ(0) − ℓ(1) = +∫₀¹ div v dt, so start from 0 and subtract it from the base term.
+  Points z = x;
+  PointRow acc = PointRow::Zero(x.cols());
+  const IntegrationStats stats = integrateWithLogDensity(velocityDivFn(), z, acc, 1.0, 0.0, solver);
+  standardNormalLogDensity(z, logp);
+  logp -= acc;
+  return stats;
+}
+
+IntegrationStats sampleFlow(const TrainerConfig& config, const ParamVec& params, Points& x,
+                            const SolverConfig& solver, int threads, Trajectory* trajectory) {
+  const int workers = std::max(1, threads);
+  std::vector<IntegrationStats> stats(static_cast<std::size_t>(workers));
+  std::vector<Trajectory> parts(static_cast<std::size_t>(workers));
+  std::vector<std::string> errors(static_cast<std::size_t>(workers));
+  parallelColumns(x.cols(), workers, [&](Eigen::Index b, Eigen::Index e, int w) {
+    try {
+      FlowEvaluator flow(config, params);
+      Points chunk = x.middleCols(b, e - b);
+      Trajectory* part = nullptr;
+      if (trajectory) {
+        parts[w].samples = trajectory->samples;
+        part = &parts[w];
+      }
+      stats[w] = flow.sample(chunk, solver, part);
+      x.middleCols(b, e - b) = chunk;
+    } catch (const std::exception& ex) {
+      errors[w] = ex.what();
+    }
+  });
+  for (const std::string& e : errors)
+    if (!e.empty()) throw std::runtime_error(e);
+  if (trajectory) {
+    // Stitch the chunks' states side by side (every chunk has the same time grid).
+    std::vector<Trajectory*> used;
+    for (auto& p : parts)
+      if (!p.times.empty()) used.push_back(&p);
+    trajectory->times = used.front()->times;
+    trajectory->states.assign(trajectory->times.size(), Points(2, x.cols()));
+    for (std::size_t k = 0; k < trajectory->times.size(); ++k) {
+      Eigen::Index col = 0;
+      for (Trajectory* p : used) {
+        if (p->states.size() != trajectory->times.size())
+          throw std::runtime_error("trajectory chunks disagree on their time grid");
+        trajectory->states[k].middleCols(col, p->states[k].cols()) = p->states[k];
+        col += p->states[k].cols();
+      }
+    }
+  }
+  IntegrationStats total;
+  for (const IntegrationStats& s : stats) {
+    total.nfe = std::max(total.nfe, s.nfe);
+    total.acceptedSteps = std::max(total.acceptedSteps, s.acceptedSteps);
+    total.rejectedSteps = std::max(total.rejectedSteps, s.rejectedSteps);
+  }
+  return total;
+}
+
+IntegrationStats flowLogDensity(const TrainerConfig& config, const ParamVec& params,
+                                const Points& x, const SolverConfig& solver, int threads,
+                                PointRow& logp) {
+  const int workers = std::max(1, threads);
+  logp.resize(x.cols());
+  std::vector<IntegrationStats> stats(static_cast<std::size_t>(workers));
+  std::vector<std::string> errors(static_cast<std::size_t>(workers));
+  parallelColumns(x.cols(), workers, [&](Eigen::Index b, Eigen::Index e, int w) {
+    try {
+      FlowEvaluator flow(config, params);
+      PointRow part;
+      stats[w] = flow.logDensity(x.middleCols(b, e - b), solver, part);
+      logp.segment(b, e - b) = part;
+    } catch (const std::exception& ex) {
+      errors[w] = ex.what();
+    }
+  });
+  for (const std::string& e : errors)
+    if (!e.empty()) throw std::runtime_error(e);
+  IntegrationStats total;
+  for (const IntegrationStats& s : stats) total.nfe = std::max(total.nfe, s.nfe);
+  return total;
+}
+
+void standardNormalLogDensity(const Points& x, PointRow& out) {
+  const float logTwoPi = static_cast<float>(std::log(2.0 * std::numbers::pi));
+  out = -0.5f * x.colwise().squaredNorm().array() - logTwoPi;
+}
+
+Eigen::Index parameterCount(const TrainerConfig& config) {
+  return Mlp(config.mlp).paramCount();
+}
+
+}  // namespace flowlab::core

@@ -42,6 +42,17 @@ class FlowEvaluator {
   std::unique_ptr<Impl> impl_;
 };
 
+// The same over column chunks on `threads` threads, one evaluator each (results do not depend
+// on `threads` for fixed-step solvers; Dopri5 picks its steps per chunk). The returned NFE is
+// per point (the largest over chunks). Trajectories need a fixed-step solver or
+// trajectory->samples > 0 so that every chunk shares the same times.
+IntegrationStats sampleFlow(const TrainerConfig& config, const ParamVec& params, Points& x,
+                            const SolverConfig& solver, int threads,
+                            Trajectory* trajectory = nullptr);
+IntegrationStats flowLogDensity(const TrainerConfig& config, const ParamVec& params,
+                                const Points& x, const SolverConfig& solver, int threads,
+                                PointRow& logp);
+
 // log N(x; 0, I) for each column of x (2×N), in float: −‖x‖²/2 − log 2π.
 void standardNormalLogDensity(const Points& x, PointRow& out);
 

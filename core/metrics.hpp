@@ -8,7 +8,8 @@
 namespace flowlab::core {
 
 // Exact 2-Wasserstein distance between two equal-size samples with uniform weights:
-// W2 = sqrt( min_σ (1/n) Σ_i ‖a_i − b_σ(i)‖² ). a, b: 2×n, n ≥ 1. Throws on unequal sizes.
+// W2 = sqrt( min_σ (1/n) Σ_i ‖a_i − b_σ(i)‖² ). a, b: 2×n, n ≥ 1. Throws std::invalid_argument
+// on unequal sizes or n = 0. Costs are computed on the fly (memory O(n), time ~O(n²)–O(n³)).
 double w2Exact(const Points& a, const Points& b);
 
 struct PathMetrics {
@@ -21,10 +22,14 @@ struct PathMetrics {
 // Integrates x0 (2×n) from t = 0 to 1 with `config` (a fixed-step solver; Dopri5 is sampled at
 // config.steps uniform times through its dense output) and evaluates the integrals above with
 // the trapezoid rule on the trajectory grid. x1 receives the endpoints when non-null.
+// v is evaluated once more at every grid node (counted in nfe). In exact arithmetic
+// S = pathEnergy − transportCost, since ∫₀¹ v dt = x₁ − x₀ along each path.
+// Throws std::invalid_argument when config.steps ≤ 0 or x0 is empty.
 PathMetrics pathMetrics(const VelocityFn& field, const Points& x0, const SolverConfig& config,
                         Points* x1 = nullptr);
 
 // Mean negative log-likelihood, in nats per point: −(1/n) Σ logp_i (double accumulation).
+// Throws std::invalid_argument when logDensity is empty.
 double meanNll(const PointRow& logDensity);
 
 }  // namespace flowlab::core

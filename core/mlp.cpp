@@ -1,1 +1,632 @@
-// mlp.cpp: (being written)
+// The velocity MLP: forward pass, reverse mode, forward mode and the exact divergence, on batches.
+//
+// Notation (per linear layer l, batch of B columns): z_l = W_l a_{l−1} + b_l, a_l = σ(z_l) for
+// hidden layers, y = z_L. Tangents ż, ȧ follow the same layers without the bias. A workspace
+// stores, per hidden layer, one matrix [a | ȧ¹ … ȧᵀ] (T tangents side by side, B columns each)
+// so that one GEMM advances the primal and every tangent, plus σ'(z) and σ''(z)⊙żᵏ for the
+// reverse sweeps. All products go through Eigen's GEMM with .noalias() into preallocated
+// storage; the activation and its derivatives are one fused SIMD pass with a single exp.
+#include "core/mlp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace flowlab::core {
+
+namespace {
+
+using Eigen::Index;
+using ConstMatMap = Eigen::Map<const MatrixF>;
+using MatMap = Eigen::Map<MatrixF>;
+using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
+using VecMap = Eigen::Map<Eigen::VectorXf>;
+using ArrMap = Eigen::Map<Eigen::ArrayXf>;
+using ConstArrMap = Eigen::Map<const Eigen::ArrayXf>;
+
+constexpr double kTwoPi = 6.283185307179586476925286766559;
+// SELU (Klambauer et al. 2017): λ·z for z > 0, λα(eᶻ − 1) otherwise.
+constexpr float kSeluLambda = 1.0507009873554805f;
+constexpr float kSeluAlpha = 1.6732632423543772f;
+
+// ---- Parameter layout -------------------------------------------------------------------------
+
+// Linear layer l (0 = first hidden layer, config.layers = output layer): W_l is out×in at
+// `offset` in θ, column-major, and b_l (out) follows it.
+struct LayerShape {
+  Index in, out, offset;
+  Index biasOffset() const { return offset + out * in; }
+};
+
+LayerShape layerShape(const MlpConfig& c, int l) {
+  const Index h = c.hidden, inW = c.inputWidth();
+  const Index first = inW * h + h, inner = h * h + h;
+  if (l == 0) return {inW, h, 0};
+  if (l < c.layers) return {h, h, first + (l - 1) * inner};
+  return {h, c.outDim, first + (c.layers - 1) * inner};
+}
+
+ConstMatMap weights(const float* theta, const LayerShape& s) {
+  return ConstMatMap(theta + s.offset, s.out, s.in);
+}
+ConstVecMap bias(const float* theta, const LayerShape& s) {
+  return ConstVecMap(theta + s.biasOffset(), s.out);
+}
+MatMap weightGrad(Eigen::Ref<ParamVec>& grad, const LayerShape& s) {
+  return MatMap(grad.data() + s.offset, s.out, s.in);
+}
+VecMap biasGrad(Eigen::Ref<ParamVec>& grad, const LayerShape& s) {
+  return VecMap(grad.data() + s.biasOffset(), s.out);
+}
+
+// ---- Activations: σ, σ', σ'' in one SIMD pass ------------------------------------------------
+
+namespace pk = Eigen::internal;
+using Packet = pk::packet_traits<float>::type;
+constexpr int kLanes = pk::packet_traits<float>::size;
+
+// Each kernel maps a packet of pre-activations z to h = σ(z), d = σ'(z), dd = σ''(z). NaN in z
+// stays NaN in h (min/max propagate it) so a diverging run is noticed, not hidden.
+struct TanhKernel {
+  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+    const Packet one = pk::pset1<Packet>(1.0f);
+    h = pk::ptanh(z);
+    d = pk::psub(one, pk::pmul(h, h));                 // 1 − tanh²
+    dd = pk::pmul(pk::pset1<Packet>(-2.0f), pk::pmul(h, d));  // −2·tanh·(1 − tanh²)
+  }
+};
+
+struct SiluKernel {
+  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+    const Packet one = pk::pset1<Packet>(1.0f);
+    // s = 1/(1 + e⁻ᶻ); e⁻ᶻ overflows to a huge value (Eigen clamps) for z ≪ 0, giving s → 0.
+    const Packet s = pk::pdiv(one, pk::padd(one, pk::pexp(pk::pnegate(z))));
+    const Packet oneMinusS = pk::psub(one, s);
+    h = pk::pmul(z, s);
+    d = pk::pmadd(h, oneMinusS, s);  // s + z·s·(1 − s)
+    // σ'' = s(1 − s)·(2 + z(1 − 2s))
+    const Packet twoMinus = pk::pmadd(z, pk::psub(oneMinusS, s), pk::pset1<Packet>(2.0f));
+    dd = pk::pmul(pk::pmul(s, oneMinusS), twoMinus);
+  }
+};
+
+struct SeluKernel {
+  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+    const Packet zero = pk::pzero(z);
+    const Packet lambda = pk::pset1<Packet>(kSeluLambda);
+    const Packet lambdaAlpha = pk::pset1<Packet>(kSeluLambda * kSeluAlpha);
+    const Packet positive = pk::pcmp_lt(zero, z);
+    // exp(min(z, 0)) never overflows; for z ≤ 0 it is eᶻ.
+    const Packet le = pk::pmul(lambdaAlpha, pk::pexp(pk::pmin<Eigen::PropagateNaN>(z, zero)));
+    h = pk::pselect(positive, pk::pmul(lambda, z), pk::psub(le, lambdaAlpha));
+    d = pk::pselect(positive, lambda, le);
+    dd = pk::pselect(positive, zero, le);
+  }
+};
+
+struct SoftplusKernel {
+  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+    const Packet one = pk::pset1<Packet>(1.0f);
+    const Packet zero = pk::pzero(z);
+    // log(1 + eᶻ) = max(z, 0) + log1p(e^{−|z|}): no overflow for large z, no cancellation.
+    const Packet e = pk::pexp(pk::pnegate(pk::pabs(z)));
+    const Packet r = pk::pdiv(one, pk::padd(one, e));
+    h = pk::padd(pk::pmax<Eigen::PropagateNaN>(z, zero), pk::plog1p(e));
+    d = pk::pselect(pk::pcmp_lt(z, zero), pk::pmul(e, r), r);  // sigmoid(z) from the same exp
+    dd = pk::pmul(d, pk::psub(one, d));
+  }
+};
+
+// z (n floats) ← σ(z); d ← σ'(z); dd ← σ''(z) when kSecond. The tail shorter than one packet
+// goes through the same kernel on a padded copy, so a value never depends on its position.
+template <typename Kernel, bool kSecond>
+void activateRange(float* z, float* d, float* dd, Index n) {
+  Index i = 0;
+  Packet h, dp, ddp;
+  for (; i + kLanes <= n; i += kLanes) {
+    Kernel::eval(pk::ploadu<Packet>(z + i), h, dp, ddp);
+    pk::pstoreu(z + i, h);
+    pk::pstoreu(d + i, dp);
+    if constexpr (kSecond) pk::pstoreu(dd + i, ddp);
+  }
+  if (i < n) {
+    const Index m = n - i;
+    alignas(64) float buf[3][kLanes] = {};
+    std::copy(z + i, z + n, buf[0]);
+    Kernel::eval(pk::pload<Packet>(buf[0]), h, dp, ddp);
+    pk::pstore(buf[0], h);
+    pk::pstore(buf[1], dp);
+    pk::pstore(buf[2], ddp);
+    std::copy(buf[0], buf[0] + m, z + i);
+    std::copy(buf[1], buf[1] + m, d + i);
+    if constexpr (kSecond) std::copy(buf[2], buf[2] + m, dd + i);
+  }
+}
+
+template <typename Kernel>
+void activateWith(float* z, float* d, float* dd, Index n) {
+  if (dd != nullptr)
+    activateRange<Kernel, true>(z, d, dd, n);
+  else
+    activateRange<Kernel, false>(z, d, nullptr, n);
+}
+
+void activate(Activation a, float* z, float* d, float* dd, Index n) {
+  switch (a) {
+    case Activation::Tanh: return activateWith<TanhKernel>(z, d, dd, n);
+    case Activation::SiLU: return activateWith<SiluKernel>(z, d, dd, n);
+    case Activation::SELU: return activateWith<SeluKernel>(z, d, dd, n);
+    case Activation::Softplus: return activateWith<SoftplusKernel>(z, d, dd, n);
+  }
+}
+
+// g ← g ⊙ s column by column and sum += Σ_j g_j (the bias adjoint) in the same pass.
+void scaleColumnsAndSum(float* g, const float* s, Index rows, Index cols, VecMap sum) {
+  for (Index j = 0; j < cols; ++j) {
+    VecMap gj(g + j * rows, rows);
+    gj.array() *= ConstArrMap(s + j * rows, rows);
+    sum += gj;
+  }
+}
+
+template <typename Derived>
+void addColumnSums(const Eigen::MatrixBase<Derived>& m, VecMap sum) {
+  for (Index j = 0; j < m.cols(); ++j) sum += m.col(j);
+}
+
+enum class Tangents { None, Given, Basis };  // no tangent; one tangent u; e₀ … e_{inDim−1}
+enum class Cached { Nothing, Primal, Given, Basis };
+
+}  // namespace
+
+// ---- Workspace ---------------------------------------------------------------------------------
+
+struct MlpWorkspace::Impl {
+  MlpConfig config;              // the shape the buffers below were sized for
+  Index batch = -1;              // B
+  int tangentCapacity = -1;      // largest T the buffers hold
+  Cached cached = Cached::Nothing;
+  MatrixF input;                 // inputWidth × B: [x; t; sin(2πkt), cos(2πkt) …]
+  PointRow phase;                // 1×B: contiguous scratch for the Fourier rows
+  MatrixF tangentIn;             // inDim × B: u of the last jvp()
+  std::vector<MatrixF> act;      // per hidden layer, hidden × (1+T)B: [a | ȧ¹ … ȧᵀ]
+  std::vector<MatrixF> slope;    // per hidden layer, hidden × B: σ'(z)
+  std::vector<MatrixF> curve;    // per hidden layer, hidden × T·B: σ''(z) ⊙ żᵏ
+  MatrixF second;                // hidden × B: σ''(z) of the layer being evaluated
+  MatrixF adjA, adjB;            // hidden × (1+T)B: adjoints of the sweep (ping-pong)
+  Eigen::VectorXf column;        // hidden: scratch for one weight row or a GEMV result
+
+  // Sizes the buffers for batch B and T tangents; allocates only when B, the shape or a larger
+  // T is seen.
+  void prepare(const MlpConfig& c, Index b, int tangents) {
+    const Index h = c.hidden;
+    if (!(config == c) || batch != b) {
+      config = c;
+      batch = b;
+      tangentCapacity = -1;
+      input.resize(c.inputWidth(), b);
+      phase.resize(b);
+      act.resize(c.layers);
+      slope.resize(c.layers);
+      curve.resize(c.layers);
+      for (MatrixF& s : slope) s.resize(h, b);
+      column.resize(h);
+    }
+    if (tangents > tangentCapacity) {
+      for (MatrixF& a : act) a.resize(h, (1 + tangents) * b);
+      for (MatrixF& p : curve) p.resize(h, tangents * b);
+      second.resize(h, tangents > 0 ? b : 0);
+      adjA.resize(h, (1 + tangents) * b);
+      adjB.resize(h, (1 + tangents) * b);
+      tangentIn.resize(c.inDim, tangents > 0 ? b : 0);
+      tangentCapacity = tangents;
+    }
+    cached = Cached::Nothing;
+  }
+};
+
+MlpWorkspace::MlpWorkspace() : impl_(new Impl) {}
+MlpWorkspace::~MlpWorkspace() { delete impl_; }
+// A moved-from workspace holds no Impl; it may only be destroyed or assigned to.
+MlpWorkspace::MlpWorkspace(MlpWorkspace&& other) noexcept
+    : impl_(std::exchange(other.impl_, nullptr)) {}
+MlpWorkspace& MlpWorkspace::operator=(MlpWorkspace&& other) noexcept {
+  if (this != &other) std::swap(impl_, other.impl_);
+  return *this;
+}
+
+// ---- Names ---------------------------------------------------------------------------------------
+
+std::string_view activationName(Activation a) {
+  switch (a) {
+    case Activation::Tanh: return "tanh";
+    case Activation::SiLU: return "silu";
+    case Activation::SELU: return "selu";
+    case Activation::Softplus: return "softplus";
+  }
+  return "unknown";
+}
+
+std::optional<Activation> parseActivation(std::string_view name) {
+  for (Activation a : {Activation::Tanh, Activation::SiLU, Activation::SELU, Activation::Softplus})
+    if (activationName(a) == name) return a;
+  return std::nullopt;
+}
+
+// ---- Construction ----------------------------------------------------------------------------------
+
+namespace {
+
+void validate(const MlpConfig& c) {
+  auto fail = [](const std::string& what) { throw std::invalid_argument("MlpConfig: " + what); };
+  if (c.inDim < 1) fail("inDim must be ≥ 1, got " + std::to_string(c.inDim));
+  if (c.outDim < 1) fail("outDim must be ≥ 1, got " + std::to_string(c.outDim));
+  if (c.hidden < 1) fail("hidden must be ≥ 1, got " + std::to_string(c.hidden));
+  if (c.layers < 1) fail("layers must be ≥ 1, got " + std::to_string(c.layers));
+  if (c.fourierFrequencies < 0)
+    fail("fourierFrequencies must be ≥ 0, got " + std::to_string(c.fourierFrequencies));
+  if (c.fourierFrequencies > 0 && !c.timeInput) fail("fourierFrequencies > 0 requires timeInput");
+  switch (c.activation) {
+    case Activation::Tanh:
+    case Activation::SiLU:
+    case Activation::SELU:
+    case Activation::Softplus: break;
+    default: fail("unknown activation");
+  }
+}
+
+}  // namespace
+
+Mlp::Mlp(const MlpConfig& config) : config_(config) {
+  validate(config_);
+  const LayerShape last = layerShape(config_, config_.layers);
+  paramCount_ = last.biasOffset() + last.out;
+}
+
+double Mlp::forwardFlopsPerPoint() const {
+  double macs = 0.0;
+  for (int l = 0; l <= config_.layers; ++l) {
+    const LayerShape s = layerShape(config_, l);
+    macs += static_cast<double>(s.in) * static_cast<double>(s.out);
+  }
+  return 2.0 * macs;
+}
+
+void Mlp::initParams(Eigen::Ref<ParamVec> theta, Rng& rng) const {
+  if (theta.size() != paramCount_)
+    throw std::invalid_argument("Mlp::initParams: theta has " + std::to_string(theta.size()) +
+                                " entries, expected " + std::to_string(paramCount_));
+  for (int l = 0; l <= config_.layers; ++l) {
+    const LayerShape s = layerShape(config_, l);
+    // PyTorch nn.Linear: kaiming_uniform(a=√5) on W and U(−1/√fan_in, 1/√fan_in) on b, which
+    // are the same bound 1/√fan_in.
+    const double bound = 1.0 / std::sqrt(static_cast<double>(s.in));
+    const Index end = s.biasOffset() + s.out;
+    for (Index i = s.offset; i < end; ++i)
+      theta[i] = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
+  }
+}
+
+// ---- Shared sweeps -------------------------------------------------------------------------------
+
+namespace {
+
+void checkBatch(const MlpConfig& c, const Eigen::Ref<const MatrixF>& x,
+                const Eigen::Ref<const PointRow>& t, const char* who) {
+  if (x.rows() != c.inDim)
+    throw std::invalid_argument(std::string(who) + ": x has " + std::to_string(x.rows()) +
+                                " rows, expected inDim = " + std::to_string(c.inDim));
+  if (c.timeInput && t.cols() != x.cols())
+    throw std::invalid_argument(std::string(who) + ": t has " + std::to_string(t.cols()) +
+                                " columns, x has " + std::to_string(x.cols()));
+}
+
+void checkGrad(Index size, Index paramCount, const char* who) {
+  if (size != paramCount)
+    throw std::invalid_argument(std::string(who) + ": grad has " + std::to_string(size) +
+                                " entries, expected " + std::to_string(paramCount));
+}
+
+void checkAdjoint(Index rows, Index cols, Index wantRows, Index wantCols, const char* who) {
+  if (rows != wantRows || cols != wantCols)
+    throw std::invalid_argument(std::string(who) + ": adjoint is " + std::to_string(rows) + "×" +
+                                std::to_string(cols) + ", expected " + std::to_string(wantRows) +
+                                "×" + std::to_string(wantCols));
+}
+
+void requireTwoD(const MlpConfig& c, const char* who) {
+  if (c.inDim != 2 || c.outDim != 2)
+    throw std::invalid_argument(std::string(who) + " requires inDim == outDim == 2");
+}
+
+// input ← [x; t; sin(2πkt), cos(2πkt) for k = 1..F]
+void buildInput(const MlpConfig& c, const Eigen::Ref<const MatrixF>& x,
+                const Eigen::Ref<const PointRow>& t, MlpWorkspace::Impl& w) {
+  w.input.topRows(c.inDim) = x;
+  if (!c.timeInput) return;
+  w.input.row(c.inDim) = t;
+  for (int k = 1; k <= c.fourierFrequencies; ++k) {
+    // Vectorised sin/cos into a contiguous row, then one strided copy into the input.
+    const float omega = static_cast<float>(kTwoPi * k);
+    w.phase.array() = (omega * t.array()).sin();
+    w.input.row(c.inDim + 2 * k - 1) = w.phase;
+    w.phase.array() = (omega * t.array()).cos();
+    w.input.row(c.inDim + 2 * k) = w.phase;
+  }
+}
+
+// Hidden layers for the primal and T tangents. On return w.act[l] = [a | ȧ¹ … ȧᵀ],
+// w.slope[l] = σ'(z) and, when T > 0, w.curve[l] = [σ''⊙ż¹ … σ''⊙żᵀ].
+void runHidden(const MlpConfig& c, const float* theta, Tangents mode, MlpWorkspace::Impl& w) {
+  const Index B = w.batch, h = c.hidden;
+  const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
+  for (int l = 0; l < c.layers; ++l) {
+    const LayerShape s = layerShape(c, l);
+    const ConstMatMap W = weights(theta, s);
+    const ConstVecMap b = bias(theta, s);
+    MatrixF& A = w.act[l];
+    auto primal = A.leftCols(B);
+    for (Index j = 0; j < B; ++j) primal.col(j) = b;  // GEMM accumulates onto the bias
+    if (l == 0) {
+      primal.noalias() += W * w.input;
+      if (mode == Tangents::Given) A.middleCols(B, B).noalias() = W.leftCols(c.inDim) * w.tangentIn;
+    } else {
+      const MatrixF& prev = w.act[l - 1];
+      primal.noalias() += W * prev.leftCols(B);
+      if (T > 0) A.middleCols(B, T * B).noalias() = W * prev.middleCols(B, T * B);
+    }
+    float* dd = T > 0 ? w.second.data() : nullptr;
+    activate(c.activation, A.data(), w.slope[l].data(), dd, h * B);
+    if (T == 0) continue;
+
+    const auto slopeA = w.slope[l].array();
+    const auto secondA = w.second.array();
+    for (int k = 0; k < T; ++k) {
+      auto tangent = A.middleCols((1 + k) * B, B).array();
+      auto curve = w.curve[l].middleCols(k * B, B).array();
+      if (l == 0 && mode == Tangents::Basis) {
+        // ż¹ = W₁ e_k is column k of W₁ for every point: no GEMM, just a broadcast.
+        const auto wk = W.col(k).array();
+        tangent = slopeA.colwise() * wk;
+        curve = secondA.colwise() * wk;
+      } else {
+        curve = secondA * tangent;
+        tangent *= slopeA;
+      }
+    }
+  }
+}
+
+// Reverse sweep through the hidden layers for T tangents (T = 0: plain backprop). On entry
+// *adj holds ∂L/∂[a | ȧ¹ … ȧᵀ] of the last hidden layer. Accumulates ∂L/∂θ of every hidden
+// layer's W and b, and writes ∂L/∂x when dx is non-null.
+void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::Ref<ParamVec>& grad,
+                 MatrixF* dx, MlpWorkspace::Impl& w) {
+  const Index B = w.batch, h = c.hidden;
+  const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
+  const Index cols = (1 + T) * B;
+  MatrixF* adj = &w.adjA;
+  MatrixF* next = &w.adjB;
+  for (int l = c.layers - 1; l >= 0; --l) {
+    const LayerShape s = layerShape(c, l);
+    MatMap dW = weightGrad(grad, s);
+    VecMap db = biasGrad(grad, s);
+
+    // Through σ: ḡ = σ'⊙ḡ_a + Σ_k σ''⊙żᵏ⊙ḡ_ȧᵏ for the primal, ġᵏ = σ'⊙ḡ_ȧᵏ for tangent k.
+    if (T > 0) {
+      auto g0 = adj->leftCols(B).array();
+      const auto curve = w.curve[l].array();
+      g0 *= w.slope[l].array();
+      for (int k = 0; k < T; ++k) {
+        auto gk = adj->middleCols((1 + k) * B, B).array();
+        g0 += curve.middleCols(k * B, B) * gk;
+        gk *= w.slope[l].array();
+      }
+      addColumnSums(adj->leftCols(B), db);
+    } else {
+      scaleColumnsAndSum(adj->data(), w.slope[l].data(), h, B, db);
+    }
+
+    const ConstMatMap W = weights(theta, s);
+    if (l > 0) {
+      const MatrixF& prev = w.act[l - 1];
+      dW.noalias() += adj->leftCols(cols) * prev.leftCols(cols).transpose();
+      next->leftCols(cols).noalias() = W.transpose() * adj->leftCols(cols);
+      std::swap(adj, next);
+      continue;
+    }
+    // First layer: its input is [x; t; …] for the primal and the input tangent for the rest.
+    dW.noalias() += adj->leftCols(B) * w.input.transpose();
+    if (mode == Tangents::Given) {
+      dW.leftCols(c.inDim).noalias() += adj->middleCols(B, B) * w.tangentIn.transpose();
+    } else if (mode == Tangents::Basis) {
+      for (int k = 0; k < T; ++k) addColumnSums(adj->middleCols((1 + k) * B, B), VecMap(&dW(0, k), h));
+    }
+    if (dx != nullptr) {
+      dx->resize(c.inDim, B);
+      dx->noalias() = W.leftCols(c.inDim).transpose() * adj->leftCols(B);
+    }
+  }
+}
+
+}  // namespace
+
+// ---- Public evaluations -------------------------------------------------------------------------
+
+void Mlp::forward(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                  const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const {
+  checkBatch(config_, x, t, "Mlp::forward");
+  MlpWorkspace::Impl& w = ws.impl();
+  const Index B = x.cols();
+  w.prepare(config_, B, 0);
+  buildInput(config_, x, t, w);
+  runHidden(config_, theta, Tangents::None, w);
+
+  const LayerShape s = layerShape(config_, config_.layers);
+  const ConstVecMap b = bias(theta, s);
+  y.resize(config_.outDim, B);
+  for (Index j = 0; j < B; ++j) y.col(j) = b;
+  y.noalias() += weights(theta, s) * w.act[config_.layers - 1].leftCols(B);
+  w.cached = Cached::Primal;
+}
+
+void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                   Eigen::Ref<ParamVec> grad, MatrixF* dx, MlpWorkspace& ws) const {
+  MlpWorkspace::Impl& w = ws.impl();
+  if (w.cached == Cached::Nothing || !(w.config == config_))
+    throw std::logic_error("Mlp::backward: no evaluation of this network cached in the workspace");
+  const Index B = w.batch;
+  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, B, "Mlp::backward");
+  checkGrad(grad.size(), paramCount_, "Mlp::backward");
+
+  // Output layer: y = W a + b.
+  const LayerShape s = layerShape(config_, config_.layers);
+  const MatrixF& last = w.act[config_.layers - 1];
+  weightGrad(grad, s).noalias() += dy * last.leftCols(B).transpose();
+  addColumnSums(dy, biasGrad(grad, s));
+  w.adjA.leftCols(B).noalias() = weights(theta, s).transpose() * dy;
+  sweepHidden(config_, theta, Tangents::None, grad, dx, w);
+}
+
+void Mlp::jvp(const float* theta, const Eigen::Ref<const MatrixF>& x,
+              const Eigen::Ref<const PointRow>& t, const Eigen::Ref<const MatrixF>& u, MatrixF& y,
+              MatrixF& yDot, MlpWorkspace& ws) const {
+  checkBatch(config_, x, t, "Mlp::jvp");
+  checkAdjoint(u.rows(), u.cols(), config_.inDim, x.cols(), "Mlp::jvp (tangent u)");
+  MlpWorkspace::Impl& w = ws.impl();
+  const Index B = x.cols();
+  w.prepare(config_, B, 1);
+  buildInput(config_, x, t, w);
+  w.tangentIn.leftCols(B) = u;
+  runHidden(config_, theta, Tangents::Given, w);
+
+  const LayerShape s = layerShape(config_, config_.layers);
+  const ConstMatMap W = weights(theta, s);
+  const ConstVecMap b = bias(theta, s);
+  const MatrixF& last = w.act[config_.layers - 1];
+  y.resize(config_.outDim, B);
+  for (Index j = 0; j < B; ++j) y.col(j) = b;
+  y.noalias() += W * last.leftCols(B);
+  yDot.resize(config_.outDim, B);
+  yDot.noalias() = W * last.middleCols(B, B);
+  w.cached = Cached::Given;
+}
+
+void Mlp::jvpBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                      const Eigen::Ref<const MatrixF>& dyDot, Eigen::Ref<ParamVec> grad,
+                      MatrixF* dx, MlpWorkspace& ws) const {
+  MlpWorkspace::Impl& w = ws.impl();
+  if (w.cached != Cached::Given || !(w.config == config_))
+    throw std::logic_error("Mlp::jvpBackward: call jvp() on this workspace first");
+  const Index B = w.batch;
+  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, B, "Mlp::jvpBackward (dy)");
+  checkAdjoint(dyDot.rows(), dyDot.cols(), config_.outDim, B, "Mlp::jvpBackward (dyDot)");
+  checkGrad(grad.size(), paramCount_, "Mlp::jvpBackward");
+
+  // Output layer: y = W a + b, ẏ = W ȧ.
+  const LayerShape s = layerShape(config_, config_.layers);
+  const ConstMatMap W = weights(theta, s);
+  const MatrixF& last = w.act[config_.layers - 1];
+  MatMap dW = weightGrad(grad, s);
+  dW.noalias() += dy * last.leftCols(B).transpose();
+  dW.noalias() += dyDot * last.middleCols(B, B).transpose();
+  addColumnSums(dy, biasGrad(grad, s));
+  w.adjA.leftCols(B).noalias() = W.transpose() * dy;
+  w.adjA.middleCols(B, B).noalias() = W.transpose() * dyDot;
+  sweepHidden(config_, theta, Tangents::Given, grad, dx, w);
+}
+
+namespace {
+
+// Forward pass with the two basis tangents e₀, e₁: the cache behind divergence and jacobian.
+void basisForward(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
+                  const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace::Impl& w) {
+  const Index B = x.cols();
+  w.prepare(c, B, c.inDim);
+  buildInput(c, x, t, w);
+  runHidden(c, theta, Tangents::Basis, w);
+  const LayerShape s = layerShape(c, c.layers);
+  const ConstVecMap b = bias(theta, s);
+  y.resize(c.outDim, B);
+  for (Index j = 0; j < B; ++j) y.col(j) = b;
+  y.noalias() += weights(theta, s) * w.act[c.layers - 1].leftCols(B);
+  w.cached = Cached::Basis;
+}
+
+}  // namespace
+
+void Mlp::divergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                     const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
+                     MlpWorkspace& ws) const {
+  requireTwoD(config_, "Mlp::divergence");
+  checkBatch(config_, x, t, "Mlp::divergence");
+  MlpWorkspace::Impl& w = ws.impl();
+  basisForward(config_, theta, x, t, y, w);
+
+  // div = Σ_k ∂f_k/∂x_k = Σ_k W_out[k, :] · ȧᵏ: one row of the output layer per tangent.
+  const Index B = w.batch;
+  const LayerShape s = layerShape(config_, config_.layers);
+  const ConstMatMap W = weights(theta, s);
+  const MatrixF& last = w.act[config_.layers - 1];
+  div.resize(B);
+  for (int k = 0; k < config_.inDim; ++k) {
+    w.column = W.row(k).transpose();
+    if (k == 0)
+      div.noalias() = w.column.transpose() * last.middleCols(B, B);
+    else
+      div.noalias() += w.column.transpose() * last.middleCols((1 + k) * B, B);
+  }
+}
+
+void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                             const Eigen::Ref<const PointRow>& ddiv, Eigen::Ref<ParamVec> grad,
+                             MatrixF* dx, MlpWorkspace& ws) const {
+  MlpWorkspace::Impl& w = ws.impl();
+  if (w.cached != Cached::Basis || !(w.config == config_))
+    throw std::logic_error("Mlp::divergenceBackward: call divergence() on this workspace first");
+  const Index B = w.batch;
+  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, B, "Mlp::divergenceBackward (dy)");
+  checkAdjoint(ddiv.rows(), ddiv.cols(), 1, B, "Mlp::divergenceBackward (ddiv)");
+  checkGrad(grad.size(), paramCount_, "Mlp::divergenceBackward");
+
+  // Output layer: y = W a + b and div = Σ_k W[k, :] ȧᵏ, so ∂L/∂ȧᵏ = W[k, :]ᵀ ddiv and
+  // ∂L/∂W[k, :] += ddiv · ȧᵏᵀ.
+  const LayerShape s = layerShape(config_, config_.layers);
+  const ConstMatMap W = weights(theta, s);
+  const MatrixF& last = w.act[config_.layers - 1];
+  MatMap dW = weightGrad(grad, s);
+  dW.noalias() += dy * last.leftCols(B).transpose();
+  addColumnSums(dy, biasGrad(grad, s));
+  w.adjA.leftCols(B).noalias() = W.transpose() * dy;
+  for (int k = 0; k < config_.inDim; ++k) {
+    const auto tangent = last.middleCols((1 + k) * B, B);
+    w.column.noalias() = tangent * ddiv.transpose();
+    dW.row(k) += w.column.transpose();
+    w.column = W.row(k).transpose();
+    w.adjA.middleCols((1 + k) * B, B).noalias() = w.column * ddiv;
+  }
+  sweepHidden(config_, theta, Tangents::Basis, grad, dx, w);
+}
+
+void Mlp::jacobian(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                   const Eigen::Ref<const PointRow>& t, MatrixF& y, MatrixF& jac,
+                   MlpWorkspace& ws) const {
+  requireTwoD(config_, "Mlp::jacobian");
+  checkBatch(config_, x, t, "Mlp::jacobian");
+  MlpWorkspace::Impl& w = ws.impl();
+  basisForward(config_, theta, x, t, y, w);
+
+  // Column k of ∂f/∂x is the output tangent along e_k: rows 2k, 2k+1 of jac.
+  const Index B = w.batch;
+  const LayerShape s = layerShape(config_, config_.layers);
+  const ConstMatMap W = weights(theta, s);
+  const MatrixF& last = w.act[config_.layers - 1];
+  jac.resize(2 * config_.inDim, B);
+  for (int k = 0; k < config_.inDim; ++k)
+    jac.middleRows(2 * k, 2).noalias() = W * last.middleCols((1 + k) * B, B);
+}
+
+}  // namespace flowlab::core

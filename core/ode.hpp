@@ -8,6 +8,7 @@
 // be usable from it (give each thread its own evaluator).
 #pragma once
 
+#include <array>
 #include <functional>
 #include <optional>
 #include <string_view>
@@ -35,12 +36,23 @@ struct SolverConfig {
   double rtol = 1e-5;     // Dopri5 only
   double atol = 1e-5;     // Dopri5 only
   int maxSteps = 100000;  // Dopri5: give up (throws std::runtime_error) beyond this many attempts
+  bool operator==(const SolverConfig&) const = default;
 };
 
 struct IntegrationStats {
   long nfe = 0;            // field evaluations, all points counted once per call of the field
   int acceptedSteps = 0;
   int rejectedSteps = 0;   // Dopri5 only
+};
+
+// Reusable stage buffers. The overloads below that take one allocate nothing once it is sized
+// for the batch (the trainer's hot loop); the others make a fresh one per call. Contents are
+// unspecified between calls; one workspace serves one call at a time.
+struct OdeWorkspace {
+  std::array<Points, 7> k;     // stage derivatives of x
+  std::array<PointRow, 7> kl;  // stage derivatives of ℓ (log-density solvers only)
+  Points tmp, next;            // stage input; Dopri5 candidate state
+  PointRow ltmp, lnext;
 };
 
 // Saved states along the integration. states[k] is 2×N at times[k]; times[0] = t0 and
@@ -53,9 +65,18 @@ struct Trajectory {
   std::vector<PointRow> logDensities;  // filled only by integrateWithLogDensity
 };
 
-// Integrates x from t0 to t1 in place. Throws std::invalid_argument on a bad config.
+// Integrates x from t0 to t1 in place. Throws std::invalid_argument on a bad config (fixed-step:
+// steps ≤ 0; Dopri5: rtol or atol not finite and > 0, maxSteps ≤ 0; t0 or t1 not finite;
+// trajectory->samples < 0) and std::runtime_error when Dopri5 exceeds maxSteps attempts or its
+// step size underflows (e.g. a field returning NaN); x then holds the last accepted state.
+// t0 == t1 evaluates nothing (nfe = 0) and records the usual number of (identical) states.
+// Dopri5 NFE bookkeeping (FSAL): nfe = 2 + 6·(acceptedSteps + rejectedSteps), the 2 being
+// v(x0, t0) and the probe of the initial step-size heuristic (Hairer–Nørsett–Wanner II.4).
 IntegrationStats integrate(const VelocityFn& field, Points& x, double t0, double t1,
                            const SolverConfig& config, Trajectory* trajectory = nullptr);
+IntegrationStats integrate(const VelocityFn& field, Points& x, double t0, double t1,
+                           const SolverConfig& config, OdeWorkspace& workspace,
+                           Trajectory* trajectory = nullptr);
 
 // Integrates the augmented state (x, ℓ): dx/dt = v, dℓ/dt = −div v
 // (instantaneous change of variables: d log p(x_t)/dt = −tr(∂v/∂x)).
@@ -65,6 +86,11 @@ IntegrationStats integrateWithLogDensity(const VelocityDivFn& field, Points& x,
                                          PointRow& logDensity, double t0, double t1,
                                          const SolverConfig& config,
                                          Trajectory* trajectory = nullptr);
+// logDensity: 1×N, same N as x.
+IntegrationStats integrateWithLogDensity(const VelocityDivFn& field, Points& x,
+                                         PointRow& logDensity, double t0, double t1,
+                                         const SolverConfig& config, OdeWorkspace& workspace,
+                                         Trajectory* trajectory = nullptr);
 
 // One step of a fixed-step method from t to t + h (h may be negative), for step-by-step
 // inspection. scratch holds the stage buffers between calls. Returns the NFE used.
@@ -73,5 +99,18 @@ struct StepScratch {
 };
 int fixedStep(Solver solver, const VelocityFn& field, Points& x, double t, double h,
               StepScratch& scratch);
+
+// The explicit Runge–Kutta coefficients every solver above uses, for code that differentiates
+// through solver steps (backprop through a CNF's integration). With k_i = v(x + h·Σ_{j<i}
+// a[i][j]·k_j, t + c[i]·h), a step is x + h·Σ_i b[i]·k_i. For Dopri5 stages = 7, b is the
+// 5th-order solution (b[6] = 0: the 7th stage is v at the new point, reused as the next k_1)
+// and e = b − b̂ weights the embedded 4th-order error estimate; e is zero for the others.
+// The fixed-step solvers evaluate exactly these formulas (in float, h rounded to float).
+struct ButcherTableau {
+  int stages = 0;
+  std::array<std::array<double, 7>, 7> a{};
+  std::array<double, 7> b{}, c{}, e{};
+};
+const ButcherTableau& butcherTableau(Solver solver);
 
 }  // namespace flowlab::core

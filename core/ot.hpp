@@ -14,13 +14,22 @@ namespace flowlab::core {
 
 class AssignmentSolver {
  public:
-  // cost: n×n. rowToCol receives σ (size n). Returns Σ_i cost(i, σ(i)).
+  // cost: n×n, n ≥ 1, finite (else std::invalid_argument). rowToCol receives σ (size n).
+  // Returns Σ_i cost(i, σ(i)). Allocates nothing when n does not exceed an earlier call's n.
   double solve(const Eigen::Ref<const Eigen::MatrixXd>& cost, std::vector<int>& rowToCol);
 
+  // The same for cost(i, j) = ‖a_i − b_j‖² (in double) computed on the fly, so large n needs no
+  // n×n matrix: a, b 2×n. Equals solve(squaredDistances(a, b)).
+  double solveSquaredDistances(const Points& a, const Points& b, std::vector<int>& rowToCol);
+
  private:
-  std::vector<double> u_, v_, shortest_;
-  std::vector<int> colToRow_, path_, todo_;
-  std::vector<char> scanned_;
+  template <class Rows>
+  void run(int n, Rows& rows);
+
+  // Internally the matrix's columns are the "rows" of Jonker–Volgenant (columns are contiguous
+  // in Eigen's storage) and its rows the "columns"; rowToCol is read off colToRow_.
+  std::vector<double> v_, vWork_, dist_, scanDist_, blockMin_, ax_, ay_, rowBuf_;
+  std::vector<int> rowToCol_, colToRow_, pred_, scanCols_, free_, argMin_, matches_;
 };
 
 // cost(i, j) = ‖a_i − b_j‖² (in double) for columns a_i of a (2×n) and b_j of b (2×m).

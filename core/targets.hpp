@@ -41,6 +41,9 @@ struct TargetInfo {
 const std::vector<TargetInfo>& builtinTargets();                   // in targets.md order
 const TargetInfo* findTargetInfo(std::string_view name);            // nullptr when unknown
 std::shared_ptr<const Target> makeBuiltinTarget(std::string_view name);  // nullptr when unknown
+// Same, with the quadrature targets (moons, swissroll, 2spirals) using `quadratureRefine` times
+// as many nodes as the default (≥ 1; for checking the default's accuracy). Others ignore it.
+std::shared_ptr<const Target> makeBuiltinTarget(std::string_view name, int quadratureRefine);
 
 // A piecewise-constant density on a W×H grid over a world box. Cell (i, j) (column i from the
 // left, row j from the TOP, row-major: weights[j·W + i]) covers
@@ -74,6 +77,7 @@ class ImageTarget final : public Target {
   Box box_;
   std::string name_;
   double logCellArea_ = 0.0;
+  double logTotalWeight_ = 0.0;  // log Σ weights
 };
 
 }  // namespace flowlab::core

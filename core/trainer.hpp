@@ -38,7 +38,6 @@ class Trainer {
 
  private:
   void run(std::stop_token stop);
-  void publish(TrainingSession& session, TrainerStatus status, const std::string& message);
 
   mutable std::mutex mutex_;  // guards the fields below
   std::shared_ptr<const Snapshot> snapshot_;

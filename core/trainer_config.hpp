@@ -37,6 +37,7 @@ struct CnfOptions {
   GradientMode gradient = GradientMode::Backprop;
   double kineticWeight = 0.0;   // λ_K ∫‖v‖² dt (RNODE)
   double jacobianWeight = 0.0;  // λ_J ∫‖∂v/∂x‖_F² dt (RNODE)
+  bool operator==(const CnfOptions&) const = default;
 };
 
 struct TrainerConfig {

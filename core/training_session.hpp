@@ -6,12 +6,14 @@
 #include <functional>
 #include <memory>
 
+#include "core/adam.hpp"
 #include "core/model.hpp"
 #include "core/targets.hpp"
 
 namespace flowlab::core {
 
 class Objective;
+struct ObjectiveStats;
 
 class TrainingSession {
  public:
@@ -47,21 +49,24 @@ class TrainingSession {
   // The model so far: finished stages plus a copy of the current parameters.
   Model model() const;
   const ParamVec& params() const { return params_; }
+  ObjectiveStats objectiveStats() const;  // the method's per-step diagnostics (CNF NFE)
 
  private:
-  void startStage();
 
   TrainerConfig config_;
   std::shared_ptr<const Target> target_;
   std::vector<Stage> finishedStages_;
   std::unique_ptr<Objective> objective_;
   ParamVec params_, grad_, lastGood_;
-  std::unique_ptr<class Adam> adam_;
+  std::unique_ptr<Adam> adam_;
   Rng rng_;
   int stage_ = 0;
   long stageStep_ = 0, totalSteps_ = 0;
   double smoothedLoss_;
   double stageSeconds_ = 0.0;
 };
+
+// θ ← the method's initial parameters for `config` (sized here), drawn from rng.
+void initialParameters(const TrainerConfig& config, ParamVec& params, Rng& rng);
 
 }  // namespace flowlab::core

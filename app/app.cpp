@@ -1,0 +1,297 @@
+// The app's lifetime and frame loop: start-up (target, window, trainer, view worker), one frame
+// (panels, input, request, drawing, screenshots, pacing) and the headless --frames mode.
+#include "app/app.hpp"
+
+#include <epoxy/gl.h>
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "app/render/canvas.hpp"
+#include "app/screenshot.hpp"
+#include "app/window.hpp"
+
+namespace flowlab::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// Training steps per second of a trainer over `duration` seconds after a short warm-up.
+double measureStepsPerSecond(const core::TrainerConfig& config,
+                             const std::shared_ptr<const core::Target>& target, double duration) {
+  core::Trainer trainer(config, target, false);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const auto a = trainer.snapshot();
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(duration));
+  const auto b = trainer.snapshot();
+  const double elapsed = seconds(Clock::now() - t0);
+  return elapsed > 0.0 ? static_cast<double>(b->totalSteps - a->totalSteps) / elapsed : 0.0;
+}
+
+}  // namespace
+
+App::App(AppOptions options) : options_(std::move(options)) {
+  ui_.running = ui_.editing = options_.config;
+  ui_.view.particleCount = options_.particles;
+  if (!options_.show.empty()) {
+    ViewSettings& v = ui_.view;
+    v.particles = v.paths = v.field = v.density = v.divergence = v.warpedGrid = false;
+    v.targetSamples = v.targetDensity = false;
+    for (const std::string& name : options_.show) {
+      if (name == "particles") v.particles = true;
+      if (name == "paths") v.paths = true;
+      if (name == "field") v.field = true;
+      if (name == "density") v.density = true;
+      if (name == "divergence") v.divergence = true;
+      if (name == "grid") v.warpedGrid = true;
+      if (name == "target") v.targetSamples = true;
+      if (name == "target-density") v.targetDensity = true;
+    }
+  }
+  if (options_.t >= 0.0) ui_.timeline.t = options_.t;
+  ui_.timeline.playing = !options_.still;
+}
+
+App::~App() = default;
+
+double App::now() const { return seconds(Clock::now() - start_); }
+
+int App::run() {
+  std::shared_ptr<const core::Target> target;
+  try {
+    target = makeTarget(options_);
+  } catch (const std::exception& e) {
+    std::cerr << "flowlab: " << e.what() << "\n";
+    return 1;
+  }
+  if (!options_.perfReport.empty() && options_.baselineSeconds > 0.0) {
+    std::cerr << "flowlab: measuring headless training speed for " << options_.baselineSeconds
+              << " s...\n";
+    baselineStepsPerSecond_ = measureStepsPerSecond(options_.config, target, options_.baselineSeconds);
+  }
+  std::string error;
+  window_ = Window::open(options_.width, options_.height, "flowlab", options_.vsync, error);
+  if (!window_) {
+    std::cerr << "flowlab: " << error
+              << "; the desktop app needs a display (for the headless command line: flowlab --help)\n";
+    return 1;
+  }
+  try {
+    canvas_ = std::make_unique<render::Canvas>();
+  } catch (const std::exception& e) {
+    std::cerr << "flowlab: " << e.what() << "\n";
+    return 1;
+  }
+  trainer_ = std::make_unique<core::Trainer>(options_.config, target, options_.startPaused);
+  worker_ = std::make_unique<core::ViewWorker>([t = trainer_.get()] { return t->snapshot(); });
+  targets_ = std::make_unique<TargetEditor>(
+      [t = trainer_.get()](std::shared_ptr<const core::Target> next) { t->setTarget(std::move(next)); });
+  targets_->setTarget(target, options_.targetImage.empty() ? options_.targetName : "image");
+  start_ = lastFrame_ = Clock::now();
+  measureFrom_ = options_.frames > 0 ? std::min<long>(30, options_.frames / 4) : 0;
+  while (!window_->shouldClose() && !exitRequested_) frame();
+  return finish();
+}
+
+core::ViewRequest App::makeRequest(bool continuous) const {
+  const ViewSettings& v = ui_.view;
+  core::ViewRequest r;
+  r.t = continuous ? ui_.timeline.t : 1.0;
+  r.direction = ui_.timeline.direction;
+  r.particles = v.particles;
+  r.particleCount = v.particleCount;
+  r.particleLogDensity = v.particles && v.coloring == ParticleColoring::ByLogDensity;
+  r.paths = v.paths && continuous;
+  r.pathCount = v.pathCount;
+  r.knots = v.knots;
+  // Field arrows over the visible box, square cells.
+  const core::Box visible = ui_.camera.visibleBox();
+  r.field = v.field && continuous;
+  const double cell = std::max(visible.width(), visible.height()) / v.fieldArrows;
+  r.fieldCols = std::max(1, static_cast<int>(visible.width() / cell));
+  r.fieldRows = std::max(1, static_cast<int>(visible.height() / cell));
+  const double cx = 0.5 * (visible.x0 + visible.x1), cy = 0.5 * (visible.y0 + visible.y1);
+  r.fieldBox = {cx - 0.5 * r.fieldCols * cell, cy - 0.5 * r.fieldRows * cell,
+                cx + 0.5 * r.fieldCols * cell, cy + 0.5 * r.fieldRows * cell};
+  // Heatmaps: a square box over the view, snapped to a coarse grid so that small pans reuse it.
+  r.density = v.density;
+  r.divergence = v.divergence && continuous;
+  r.heatmapWidth = r.heatmapHeight = v.heatmapSize;
+  const double side = std::max(visible.width(), visible.height());
+  const double snap = std::pow(2.0, std::floor(std::log2(side / 8.0)));
+  const double half = std::ceil(0.5 * side / snap) * snap;
+  const double sx = std::round(cx / snap) * snap, sy = std::round(cy / snap) * snap;
+  r.heatmapBox = {sx - half - snap, sy - half - snap, sx + half + snap, sy + half + snap};
+  r.warpedGrid = v.warpedGrid;
+  r.gridLines = v.gridLines;
+  r.targetSamples = v.targetSamples;
+  r.targetSampleCount = v.targetSampleCount;
+  r.targetDensity = v.targetDensity;
+  return r;
+}
+
+void App::frame() {
+  const auto frameStart = Clock::now();
+  const double dt = std::clamp(seconds(frameStart - lastFrame_), 0.0, 0.1);
+  window_->beginFrame();
+  snapshot_ = trainer_->snapshot();
+  view_ = worker_->frame();
+  const bool continuous = view_->snapshot ? view_->continuous : core::isContinuous(ui_.running.method);
+
+  const ImGuiIO& io = ImGui::GetIO();
+  layout_ = panels::computeLayout(io.DisplaySize.x, io.DisplaySize.y);
+  ui_.camera.setViewport(layout_.canvasX, layout_.canvasY, layout_.canvasW, layout_.canvasH);
+  if (ui_.fitPending && targets_->target()) {
+    core::Box b = targets_->target()->bounds();
+    b = {std::min(b.x0, -3.0), std::min(b.y0, -3.0), std::max(b.x1, 3.0), std::max(b.y1, 3.0)};
+    ui_.camera.fit(b, 0.02);
+    ui_.fitPending = false;
+  }
+  if (continuous) ui_.timeline.advance(dt);
+  const double tShown = continuous ? ui_.timeline.t : 1.0;
+  runScriptedPaint();
+
+  FrameContext ctx{*trainer_, *targets_, snapshot_, view_, frames_};
+  ctx.now = now();
+  if (view_->particles)
+    ctx.dataAge = seconds(Clock::now() - view_->particles->newest.seen);
+  ctx.densityLo = canvas_->densityLo();
+  ctx.densityHi = canvas_->densityHi();
+  ctx.divergenceScale = canvas_->divergenceScale();
+
+  panels::controlPanel(layout_, ctx, ui_);
+  panels::chartsPanel(layout_, ctx, ui_);
+  panels::timelineBar(layout_, ctx, ui_);
+  panels::statusBar(layout_, ctx, ui_);
+  panels::helpWindow(ui_);
+  handleShortcuts();
+  handleCanvasInput(layout_);
+  panels::canvasOverlay(layout_, ctx, ui_);
+
+  worker_->setRequest(makeRequest(continuous));
+  canvas_->update(view_, ui_.view, tShown);
+
+  glViewport(0, 0, window_->framebufferWidth(), window_->framebufferHeight());
+  glClearColor(0.105f, 0.11f, 0.13f, 1.0f);
+  glClear(GL_COLOR_BUFFER_BIT);
+  canvas_->draw(ui_.camera, ui_.view, ui_.timeline, window_->framebufferScaleX(),
+                window_->framebufferScaleY(), window_->framebufferHeight());
+  window_->renderImGui();
+
+  if (!ui_.screenshotPath.empty()) {
+    takeScreenshot(ui_.screenshotPath, ui_.screenshotCanvasOnly, layout_);
+    ui_.screenshotPath.clear();
+  }
+  const bool done = headlessDone();
+  if (done && !options_.screenshot.empty()) takeScreenshot(options_.screenshot, options_.canvasOnly, layout_);
+  window_->present();
+  if (done) exitRequested_ = true;
+
+  if (frameIndex_ % 15 == 0) updateTitle();
+  // Pacing: without vsync (Xvfb, benchmarks) cap the frame rate so drawing leaves CPU to training.
+  if (options_.maxFps > 0.0) {
+    const auto due = frameStart + std::chrono::duration_cast<Clock::duration>(
+                                      std::chrono::duration<double>(1.0 / options_.maxFps));
+    std::this_thread::sleep_until(due);
+  }
+  const auto end = Clock::now();
+  if (frameIndex_ == measureFrom_) {
+    measureStart_ = end;
+    stepsAtMeasure_ = snapshot_ ? snapshot_->totalSteps : 0;
+    viewVersionAtMeasure_ = view_->version;
+  } else if (frameIndex_ > measureFrom_) {
+    frames_.add(seconds(end - lastFrame_));
+    workTimes_.add(seconds(end - frameStart));
+    if (painting_ || targets_->painting()) paintFrames_.add(seconds(end - lastFrame_));
+  }
+  lastFrame_ = end;
+  ++frameIndex_;
+}
+
+bool App::headlessDone() {
+  if (options_.frames <= 0 || frameIndex_ + 1 < options_.frames) return false;
+  if (options_.screenshot.empty()) return true;
+  if (!waitStart_) waitStart_ = Clock::now();
+  if (view_->hasAllLayers()) return true;
+  if (seconds(Clock::now() - *waitStart_) < options_.waitSeconds) return false;
+  std::cerr << "flowlab: some layers were still being computed after " << options_.waitSeconds
+            << " s; taking the screenshot anyway\n";
+  return true;
+}
+
+void App::takeScreenshot(const std::string& path, bool canvasOnly, const panels::Layout& layout) {
+  const float sx = window_->framebufferScaleX(), sy = window_->framebufferScaleY();
+  int x = 0, y = 0, w = window_->framebufferWidth(), h = window_->framebufferHeight();
+  if (canvasOnly) {
+    x = static_cast<int>(layout.canvasX * sx);
+    y = static_cast<int>(layout.canvasY * sy);
+    w = static_cast<int>(layout.canvasW * sx);
+    h = static_cast<int>(layout.canvasH * sy);
+  }
+  const std::string error = saveScreenshot(path, x, y, w, h, window_->framebufferHeight());
+  ui_.toast = error.empty() ? "saved " + path : error;
+  ui_.toastUntil = now() + 4.0;
+  if (!error.empty()) {
+    std::cerr << "flowlab: " << error << "\n";
+    exitCode_ = 1;
+  }
+}
+
+void App::updateTitle() {
+  char title[256];
+  const core::Snapshot* s = snapshot_.get();
+  std::snprintf(title, sizeof title, "flowlab - %s on %s - step %ld, %s (F1: help)",
+                std::string(core::methodName(ui_.running.method)).c_str(), targets_->label().c_str(),
+                s ? s->totalSteps : 0L, s ? core::statusName(s->status) : "starting");
+  window_->setTitle(title);
+}
+
+int App::finish() {
+  if (!options_.perfReport.empty()) {
+    PerfReport r;
+    r.width = options_.width;
+    r.height = options_.height;
+    r.particles = ui_.view.particles ? ui_.view.particleCount : 0;
+    r.heatmapWidth = r.heatmapHeight = ui_.view.density ? ui_.view.heatmapSize : 0;
+    for (const std::string& name : options_.show) r.layers += (r.layers.empty() ? "" : ",") + name;
+    if (r.layers.empty()) r.layers = "default";
+    r.method = std::string(core::methodName(ui_.running.method));
+    r.target = targets_ ? targets_->label() : "";
+    r.frames = static_cast<long>(frames_.count());
+    r.seconds = seconds(Clock::now() - measureStart_);
+    r.medianFrameMs = 1e3 * frames_.median();
+    r.p95FrameMs = 1e3 * frames_.percentile(0.95);
+    r.worstFrameMs = 1e3 * frames_.worst();
+    r.fps = frames_.meanFps();
+    r.paintFrames = static_cast<long>(paintFrames_.count());
+    r.worstPaintFrameMs = 1e3 * paintFrames_.worst();
+    r.baselineStepsPerSecond = baselineStepsPerSecond_;
+    const auto s = trainer_ ? trainer_->snapshot() : nullptr;
+    if (s && r.seconds > 0.0) r.appStepsPerSecond = (s->totalSteps - stepsAtMeasure_) / r.seconds;
+    r.maxFps = options_.maxFps;
+    r.viewWorkerBusy = view_ ? view_->busyFraction : 0.0;
+    r.viewFrames = view_ ? static_cast<long>(view_->version - viewVersionAtMeasure_) : 0;
+    const std::string json = toJson(r);
+    std::ofstream out(options_.perfReport);
+    out << json;
+    if (!out) {
+      std::cerr << "flowlab: cannot write " << options_.perfReport << "\n";
+      exitCode_ = 1;
+    }
+    std::cout << json;
+  }
+  return exitCode_;
+}
+
+}  // namespace flowlab::app

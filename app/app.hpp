@@ -1,0 +1,72 @@
+// The desktop app: opens the window, starts the trainer and the view worker, and runs the frame
+// loop (panels, canvas input, drawing) until the window closes or the --frames budget is spent.
+// UI thread only.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include "app/app_options.hpp"
+#include "app/inspector.hpp"
+#include "app/panels/panels.hpp"
+#include "app/perf_stats.hpp"
+#include "app/ui_state.hpp"
+
+namespace flowlab::app {
+
+class Window;
+namespace render {
+class Canvas;
+}
+
+class App {
+ public:
+  explicit App(AppOptions options);
+  ~App();
+  // Runs to completion; returns the process exit code (errors are one line on stderr).
+  int run();
+
+ private:
+  void frame();
+  void handleShortcuts();
+  void handleCanvasInput(const panels::Layout& layout);
+  void runScriptedPaint();
+  core::ViewRequest makeRequest(bool continuous) const;
+  void takeScreenshot(const std::string& path, bool canvasOnly, const panels::Layout& layout);
+  void updateTitle();
+  double now() const;
+  bool headlessDone();
+  int finish();
+
+  AppOptions options_;
+  std::unique_ptr<Window> window_;
+  std::unique_ptr<core::Trainer> trainer_;
+  std::unique_ptr<core::ViewWorker> worker_;
+  std::unique_ptr<TargetEditor> targets_;
+  std::unique_ptr<render::Canvas> canvas_;
+  UiState ui_;
+  Inspector inspector_;
+  FrameStats frames_, workTimes_, paintFrames_;
+  std::shared_ptr<const core::Snapshot> snapshot_;
+  std::shared_ptr<const core::ViewFrame> view_;
+  panels::Layout layout_{};
+
+  std::chrono::steady_clock::time_point start_, lastFrame_;
+  long frameIndex_ = 0;
+  double lastTitle_ = -1.0;
+  bool dragging_ = false;
+  bool painting_ = false;
+  bool exitRequested_ = false;
+  int exitCode_ = 0;
+
+  // Headless runs (--frames): measurement window and waiting for layers before a screenshot.
+  long measureFrom_ = 0;
+  long stepsAtMeasure_ = 0;
+  std::chrono::steady_clock::time_point measureStart_{};
+  std::uint64_t viewVersionAtMeasure_ = 0;
+  double baselineStepsPerSecond_ = 0.0;
+  std::optional<std::chrono::steady_clock::time_point> waitStart_;
+};
+
+}  // namespace flowlab::app

@@ -1,0 +1,147 @@
+// Parsing the desktop app's options with the CLI's strict option reader (core::Args).
+#include "app/app_options.hpp"
+
+#include <sstream>
+
+#include "core/cli_args.hpp"
+
+namespace flowlab::app {
+
+namespace {
+
+using core::UsageError;
+
+const std::vector<core::OptionSpec>& specs() {
+  static const std::vector<core::OptionSpec> s{
+      {"--target", 1},     {"--target-image", 1}, {"--invert", 0},      {"--method", 1},
+      {"--lr", 1},         {"--batch", 1},        {"--hidden", 1},      {"--layers", 1},
+      {"--activation", 1}, {"--seed", 1},         {"--reflow", 1},      {"--steps", 1},
+      {"--paused", 0},     {"--width", 1},        {"--height", 1},      {"--frames", 1},
+      {"--screenshot", 1}, {"--canvas-only", 0},  {"--perf-report", 1}, {"--baseline-seconds", 1},
+      {"--max-fps", 1},    {"--wait", 1},         {"--particles", 1},   {"--t", 1},
+      {"--still", 0},      {"--show", 1},         {"--paint", 3},       {"--paint-frame", 1}};
+  return s;
+}
+
+bool endsWith(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+}  // namespace
+
+const std::vector<std::string>& appOptionNames() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> n;
+    for (const auto& s : specs()) n.push_back(s.name);
+    return n;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& layerNames() {
+  static const std::vector<std::string> names{"particles", "paths", "field",   "density",
+                                              "divergence", "grid", "target", "target-density"};
+  return names;
+}
+
+AppOptions parseAppOptions(int argc, char** argv) {
+  const core::Args args(argc, argv, 1, specs());
+  if (!args.positional().empty())
+    throw UsageError("unexpected argument '" + args.positional().front() + "'");
+  AppOptions o;
+  core::TrainerConfig& c = o.config;
+  // The app trains until stopped: a long first stage, flow matching by default (fast steps).
+  c.method = core::Method::FlowMatching;
+  if (args.has("--method")) {
+    const std::string text = args.requiredText("--method");
+    const auto method = core::parseMethod(text);
+    if (!method)
+      throw UsageError("unknown method '" + text + "' (choose fm, otcfm, rf, cnf, rkl or realnvp)");
+    c.method = *method;
+  }
+  if (args.has("--reflow") && c.method != core::Method::RectifiedFlow)
+    throw UsageError("--reflow applies to --method rf only");
+  c.reflow = static_cast<int>(
+      args.integer("--reflow", c.method == core::Method::RectifiedFlow ? 1 : 0, 0, 16));
+  c.steps = args.integer("--steps", 1000000, 1, 100000000);
+  c.batch = static_cast<int>(args.integer("--batch", 256, 1, 65536));
+  c.adam.learningRate = args.real("--lr", 1e-3, 1e-9, 1.0);
+  if (c.method == core::Method::Cnf) c.adam.maxGradNorm = 10.0;
+  c.mlp.hidden = static_cast<int>(args.integer("--hidden", 64, 1, 4096));
+  c.mlp.layers = static_cast<int>(args.integer("--layers", 3, 1, 64));
+  if (args.has("--activation")) {
+    const std::string text = args.requiredText("--activation");
+    const auto a = core::parseActivation(text);
+    if (!a) throw UsageError("unknown activation '" + text + "' (choose tanh, silu, selu or softplus)");
+    c.mlp.activation = *a;
+  }
+  c.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1L << 62));
+  if (const std::string problem = core::validate(c); !problem.empty()) throw UsageError(problem);
+
+  if (args.has("--target") && args.has("--target-image"))
+    throw UsageError("give either --target or --target-image, not both");
+  o.targetName = args.text("--target", o.targetName);
+  if (!core::findTargetInfo(o.targetName)) {
+    std::string known;
+    for (const auto& t : core::builtinTargets()) known += (known.empty() ? "" : ", ") + t.name;
+    throw UsageError("unknown target '" + o.targetName + "' (built-in: " + known + ")");
+  }
+  o.targetImage = args.text("--target-image", "");
+  o.invertImage = args.has("--invert");
+  if (o.invertImage && o.targetImage.empty())
+    throw UsageError("--invert applies to --target-image only");
+  o.startPaused = args.has("--paused");
+
+  o.width = static_cast<int>(args.integer("--width", o.width, 320, 8192));
+  o.height = static_cast<int>(args.integer("--height", o.height, 240, 8192));
+  o.frames = args.integer("--frames", 0, 1, 100000000);
+  o.screenshot = args.text("--screenshot", "");
+  if (!o.screenshot.empty() && !endsWith(o.screenshot, ".png"))
+    throw UsageError("--screenshot writes a PNG: the file name must end in .png");
+  if (!o.screenshot.empty() && o.frames == 0)
+    throw UsageError("--screenshot needs --frames N (the frame after which it is taken)");
+  o.canvasOnly = args.has("--canvas-only");
+  if (o.canvasOnly && o.screenshot.empty())
+    throw UsageError("--canvas-only applies to --screenshot only");
+  o.perfReport = args.text("--perf-report", "");
+  if (!o.perfReport.empty() && o.frames == 0)
+    throw UsageError("--perf-report needs --frames N (the frames to measure)");
+  o.baselineSeconds = args.real("--baseline-seconds", o.baselineSeconds, 0.0, 600.0);
+  o.maxFps = args.real("--max-fps", o.maxFps, 0.0, 10000.0);
+  o.waitSeconds = args.real("--wait", o.waitSeconds, 0.0, 3600.0);
+  o.vsync = o.frames == 0;
+
+  o.particles = static_cast<int>(args.integer("--particles", o.particles, 1, 1000000));
+  if (args.has("--t")) o.t = args.real("--t", 0.0, 0.0, 1.0);
+  o.still = args.has("--still");
+  if (args.has("--show")) {
+    std::stringstream list(args.requiredText("--show"));
+    std::string name;
+    while (std::getline(list, name, ',')) {
+      bool known = false;
+      for (const auto& l : layerNames()) known = known || l == name;
+      if (!known) {
+        std::string all;
+        for (const auto& l : layerNames()) all += (all.empty() ? "" : ", ") + l;
+        throw UsageError("--show: unknown layer '" + name + "' (layers: " + all + ")");
+      }
+      o.show.push_back(name);
+    }
+  }
+  if (args.has("--paint")) {
+    const auto v = args.reals("--paint");
+    if (!(v[2] > 0.0)) throw UsageError("--paint X Y R: the radius R must be positive");
+    o.paint = ScriptedPaint{v[0], v[1], v[2], args.integer("--paint-frame", 30, 0, 100000000)};
+  } else if (args.has("--paint-frame")) {
+    throw UsageError("--paint-frame applies to --paint only");
+  }
+  return o;
+}
+
+std::shared_ptr<const core::Target> makeTarget(const AppOptions& options) {
+  if (!options.targetImage.empty())
+    return core::ImageTarget::fromFile(options.targetImage, core::Box{}, options.invertImage);
+  return core::makeBuiltinTarget(options.targetName);
+}
+
+}  // namespace flowlab::app

@@ -1,0 +1,57 @@
+// The desktop app's command line: `flowlab [options]` (no subcommand). GL-free, so tests reach it.
+// Parsed and validated like the CLI: any problem is a core::UsageError naming the option.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/targets.hpp"
+#include "core/trainer_config.hpp"
+
+namespace flowlab::app {
+
+// A scripted brush stroke for headless runs: a blob painted at (x, y) with the given radius,
+// starting at frame `frame`, as a person would by dragging the mouse in small circles.
+struct ScriptedPaint {
+  double x = 0.0, y = 0.0, radius = 0.6;
+  long frame = 30;
+};
+
+struct AppOptions {
+  core::TrainerConfig config;   // --method, --lr, --batch, --hidden, --layers, --activation, …
+  std::string targetName = "moons";  // --target NAME
+  std::string targetImage;           // --target-image FILE (wins over targetName when set)
+  bool invertImage = false;          // --invert
+  bool startPaused = false;          // --paused: training starts paused
+
+  int width = 1280, height = 800;    // --width W --height H (window, in screen pixels)
+  long frames = 0;                   // --frames N: render N frames, then exit (0: interactive)
+  std::string screenshot;            // --screenshot FILE.png: written after the last frame
+  bool canvasOnly = false;           // --canvas-only: the screenshot holds the canvas only
+  std::string perfReport;            // --perf-report FILE.json: frame and training timings
+  double baselineSeconds = 4.0;      // --baseline-seconds S: headless training before the window
+  double maxFps = 60.0;              // --max-fps F: frame cap (0: uncapped)
+  bool vsync = true;                 // off with --frames (benchmark/headless runs)
+  double waitSeconds = 30.0;         // --wait S: longest wait for layers before the screenshot
+
+  int particles = 20000;             // --particles N
+  double t = -1.0;                   // --t T: initial time (−1: start the animation at 0)
+  bool still = false;                // --still: animation paused
+  std::vector<std::string> show;     // --show a,b,c: the layers on (empty: the defaults)
+  std::optional<ScriptedPaint> paint;  // --paint X Y R [--paint-frame F]
+};
+
+// Every option name the app accepts, for messages and tests.
+const std::vector<std::string>& appOptionNames();
+// Layer names accepted by --show.
+const std::vector<std::string>& layerNames();
+
+// Parses argv[1..argc). Throws core::UsageError with a one-line message on any problem.
+AppOptions parseAppOptions(int argc, char** argv);
+
+// The target the options name (built-in or image). Throws core::UsageError / runtime_error.
+std::shared_ptr<const core::Target> makeTarget(const AppOptions& options);
+
+}  // namespace flowlab::app

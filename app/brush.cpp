@@ -1,0 +1,93 @@
+// The paint canvas behind the brush (GL-free).
+#include "app/brush.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace flowlab::app {
+
+double brushFalloff(double d, double radius, double softness) {
+  if (!(radius > 0.0) || d >= radius) return 0.0;
+  const double inner = radius * (1.0 - std::clamp(softness, 0.0, 1.0));
+  if (d <= inner) return 1.0;
+  const double u = (radius - d) / (radius - inner);  // 1 at inner, 0 at the rim
+  return u * u * (3.0 - 2.0 * u);
+}
+
+PaintCanvas::PaintCanvas(int width, int height, core::Box box)
+    : width_(std::max(width, 1)), height_(std::max(height, 1)), box_(box),
+      weights_(static_cast<std::size_t>(width_) * height_, 0.0f) {}
+
+void PaintCanvas::clear() {
+  std::fill(weights_.begin(), weights_.end(), 0.0f);
+  ++revision_;
+}
+
+void PaintCanvas::loadFromTarget(const core::Target& target) {
+  const double dx = box_.width() / width_, dy = box_.height() / height_;
+  core::Points centres(2, static_cast<Eigen::Index>(width_) * height_);
+  for (int j = 0; j < height_; ++j)
+    for (int i = 0; i < width_; ++i) {
+      centres(0, j * width_ + i) = static_cast<float>(box_.x0 + (i + 0.5) * dx);
+      centres(1, j * width_ + i) = static_cast<float>(box_.y1 - (j + 0.5) * dy);  // from the top
+    }
+  Eigen::VectorXd logp;
+  target.logDensity(centres, logp);
+  double peak = -INFINITY;
+  for (Eigen::Index k = 0; k < logp.size(); ++k)
+    if (std::isfinite(logp(k))) peak = std::max(peak, logp(k));
+  for (std::size_t k = 0; k < weights_.size(); ++k) {
+    const double l = logp(static_cast<Eigen::Index>(k));
+    weights_[k] = std::isfinite(l) && std::isfinite(peak) ? static_cast<float>(std::exp(l - peak)) : 0.0f;
+  }
+  ++revision_;
+}
+
+bool PaintCanvas::stamp(double x, double y, const BrushSettings& brush) {
+  const double dx = box_.width() / width_, dy = box_.height() / height_;
+  const int i0 = std::max(0, static_cast<int>(std::floor((x - brush.radius - box_.x0) / dx)));
+  const int i1 = std::min(width_ - 1, static_cast<int>(std::floor((x + brush.radius - box_.x0) / dx)));
+  const int j0 = std::max(0, static_cast<int>(std::floor((box_.y1 - (y + brush.radius)) / dy)));
+  const int j1 = std::min(height_ - 1, static_cast<int>(std::floor((box_.y1 - (y - brush.radius)) / dy)));
+  const double strength = std::clamp(brush.strength, 0.0, 1.0);
+  bool changed = false;
+  for (int j = j0; j <= j1; ++j)
+    for (int i = i0; i <= i1; ++i) {
+      const double cx = box_.x0 + (i + 0.5) * dx, cy = box_.y1 - (j + 0.5) * dy;
+      const double f = brushFalloff(std::hypot(cx - x, cy - y), brush.radius, brush.softness);
+      if (f <= 0.0) continue;
+      float& w = weights_[j * width_ + i];
+      const float before = w;
+      if (brush.mode == BrushMode::Paint)
+        w = std::min(1.0f, w + static_cast<float>(strength * f));  // saturates at the peak
+      else
+        w = static_cast<float>(w * (1.0 - strength * f));
+      if (w < 1e-4f) w = 0.0f;
+      changed = changed || w != before;
+    }
+  if (changed) ++revision_;
+  return changed;
+}
+
+bool PaintCanvas::strokeTo(double x0, double y0, double x1, double y1, const BrushSettings& brush) {
+  const double length = std::hypot(x1 - x0, y1 - y0);
+  const double spacing = std::max(brush.radius * 0.25, 1e-6);
+  const int dabs = std::max(1, static_cast<int>(std::ceil(length / spacing)));
+  bool changed = false;
+  for (int k = 1; k <= dabs; ++k) {
+    const double s = static_cast<double>(k) / dabs;
+    changed = stamp(x0 + s * (x1 - x0), y0 + s * (y1 - y0), brush) || changed;
+  }
+  return changed;
+}
+
+bool PaintCanvas::empty() const {
+  return std::all_of(weights_.begin(), weights_.end(), [](float w) { return w <= 0.0f; });
+}
+
+std::shared_ptr<const core::ImageTarget> PaintCanvas::makeTarget(const std::string& name) const {
+  if (empty()) return nullptr;
+  return std::make_shared<const core::ImageTarget>(width_, height_, weights_, box_, name);
+}
+
+}  // namespace flowlab::app

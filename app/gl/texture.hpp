@@ -1,0 +1,26 @@
+// RAII wrapper for a single-channel float 2-D texture (heatmaps). UI thread only.
+#pragma once
+
+#include <epoxy/gl.h>
+
+namespace flowlab::app::gl {
+
+class Texture {
+ public:
+  Texture() { glGenTextures(1, &id_); }
+  ~Texture() { glDeleteTextures(1, &id_); }
+  Texture(const Texture&) = delete;
+  Texture& operator=(const Texture&) = delete;
+
+  // width·height floats, row 0 at the bottom; linear filtering, clamped edges.
+  void uploadR32F(int width, int height, const float* values);
+  void bind(int unit) const;
+  int width() const { return width_; }
+  int height() const { return height_; }
+
+ private:
+  GLuint id_ = 0;
+  int width_ = 0, height_ = 0;
+};
+
+}  // namespace flowlab::app::gl

@@ -1,0 +1,46 @@
+// Screen layout and the left control column.
+#include <imgui.h>
+
+#include <algorithm>
+
+#include "app/panels/panels.hpp"
+
+namespace flowlab::app::panels {
+
+Layout computeLayout(float windowWidth, float windowHeight) {
+  Layout l;
+  l.leftWidth = std::clamp(windowWidth * 0.25f, 250.0f, 330.0f);
+  l.rightWidth = windowWidth >= 1000.0f ? std::clamp(windowWidth * 0.22f, 220.0f, 300.0f) : 0.0f;
+  l.timelineHeight = 38.0f;
+  l.statusHeight = 22.0f;
+  l.canvasX = l.leftWidth;
+  l.canvasY = 0.0f;
+  l.canvasW = std::max(windowWidth - l.leftWidth - l.rightWidth, 1.0f);
+  l.canvasH = std::max(windowHeight - l.timelineHeight - l.statusHeight, 1.0f);
+  return l;
+}
+
+namespace {
+constexpr ImGuiWindowFlags kFixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar |
+                                    ImGuiWindowFlags_NoBringToFrontOnFocus |
+                                    ImGuiWindowFlags_NoSavedSettings;
+}  // namespace
+
+bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(ImVec2(layout.leftWidth, layout.canvasH + layout.timelineHeight));
+  ImGui::Begin("controls", nullptr, kFixed);
+  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "flowlab");
+  ImGui::SameLine();
+  ImGui::TextDisabled("watch 2-D flows learn  (F1: help)");
+  bool edited = false;
+  if (ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen)) edited |= trainingSection(f, ui);
+  if (ImGui::CollapsingHeader("Target: presets, brush, import", ImGuiTreeNodeFlags_DefaultOpen))
+    edited |= targetSection(f, ui);
+  if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen)) edited |= layersSection(f, ui);
+  ImGui::End();
+  return edited;
+}
+
+}  // namespace flowlab::app::panels

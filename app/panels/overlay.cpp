@@ -1,0 +1,194 @@
+// Everything drawn over the canvas (hint line, legends, performance overlay, inspector, brush
+// cursor, messages) and the status bar under it.
+#include <imgui.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+
+#include "app/colors.hpp"
+#include "app/panels/panels.hpp"
+
+namespace flowlab::app::panels {
+
+namespace {
+
+ImU32 rgb(const Rgb& c, float a = 1.0f) {
+  return ImGui::ColorConvertFloat4ToU32(ImVec4(c[0], c[1], c[2], a));
+}
+
+void shadowText(ImDrawList* d, ImVec2 p, ImU32 colour, const char* text) {
+  d->AddText(ImVec2(p.x + 1, p.y + 1), IM_COL32(0, 0, 0, 200), text);
+  d->AddText(p, colour, text);
+}
+
+double secondsSince(std::chrono::steady_clock::time_point t) {
+  if (t == std::chrono::steady_clock::time_point{}) return NAN;
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+// A horizontal colour bar with end labels.
+void colourBar(ImDrawList* d, ImVec2 p, float w, bool diverging, const char* lo, const char* hi) {
+  const int n = 32;
+  for (int i = 0; i < n; ++i) {
+    const float s = (i + 0.5f) / n;
+    const Rgb c = diverging ? divergingRamp(2.0f * s - 1.0f) : sequentialRamp(s);
+    d->AddRectFilled(ImVec2(p.x + w * i / n, p.y), ImVec2(p.x + w * (i + 1) / n + 0.5f, p.y + 8), rgb(c));
+  }
+  shadowText(d, ImVec2(p.x, p.y + 9), IM_COL32(200, 205, 215, 255), lo);
+  shadowText(d, ImVec2(p.x + w - ImGui::CalcTextSize(hi).x, p.y + 9), IM_COL32(200, 205, 215, 255), hi);
+}
+
+}  // namespace
+
+void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
+  ImDrawList* d = ImGui::GetBackgroundDrawList();
+  const ImVec2 c0(layout.canvasX, layout.canvasY);
+  const ImVec2 c1(layout.canvasX + layout.canvasW, layout.canvasY + layout.canvasH);
+  d->PushClipRect(c0, c1, true);
+  const ImU32 text = IM_COL32(215, 220, 230, 255), dim = IM_COL32(150, 155, 170, 255);
+
+  // Hint line.
+  const char* hint = ui.brushOn
+                         ? "Brush: left-drag paints the target  |  E: paint/erase  |  [ ]: radius  |  right-drag: pan  |  B: brush off"
+                         : "Drag: pan  |  Wheel: zoom  |  B: paint the target  |  Space: play/pause  |  T: training on/off  |  F1: help";
+  shadowText(d, ImVec2(c0.x + 8, c0.y + 6), dim, hint);
+
+  // Performance overlay.
+  if (ui.showPerf) {
+    char line[160];
+    float y = c0.y + 24;
+    auto right = [&](const char* s, ImU32 colour) {
+      shadowText(d, ImVec2(c1.x - 8 - ImGui::CalcTextSize(s).x, y), colour, s);
+      y += 15;
+    };
+    std::snprintf(line, sizeof line, "training %.0f steps/s",
+                  f.snapshot ? f.snapshot->stepsPerSecond : 0.0);
+    right(line, text);
+    std::snprintf(line, sizeof line, "frame %.1f ms (worst %.1f)  %.0f fps",
+                  1e3 * f.frames.recentMean(60), 1e3 * f.frames.recentWorst(120),
+                  f.frames.recentMean(60) > 0 ? 1.0 / f.frames.recentMean(60) : 0.0);
+    right(line, text);
+    std::snprintf(line, sizeof line, "data age %.2f s  |  view worker %.0f%%", f.dataAge,
+                  100.0 * f.view->busyFraction);
+    right(line, dim);
+  }
+
+  // Legends, bottom-left.
+  float ly = c1.y - 8;
+  char lo[48], hi[48], label[160];
+  const ViewSettings& v = ui.view;
+  if (v.density && f.view->density) {
+    const core::GridLayer& g = *f.view->density;
+    ly -= 40;
+    std::snprintf(lo, sizeof lo, "%.1f", static_cast<double>(f.densityLo));
+    std::snprintf(hi, sizeof hi, "%.1f", static_cast<double>(f.densityHi));
+    std::snprintf(label, sizeof label, "log p_t exact at t = %.2f, %dx%d%s, %.1f s old", g.grid.t,
+                  g.grid.width, g.grid.height, g.complete ? "" : " (computing)",
+                  secondsSince(g.stamp.seen));
+    shadowText(d, ImVec2(c0.x + 8, ly), text, label);
+    colourBar(d, ImVec2(c0.x + 8, ly + 16), 180, false, lo, hi);
+  }
+  if (v.divergence && f.view->continuous && f.view->divergence) {
+    const core::GridLayer& g = *f.view->divergence;
+    ly -= 40;
+    std::snprintf(lo, sizeof lo, "%.2f", -static_cast<double>(f.divergenceScale));
+    std::snprintf(hi, sizeof hi, "+%.2f", static_cast<double>(f.divergenceScale));
+    std::snprintf(label, sizeof label, "div v at t = %.2f (blue: converging, red: spreading)", g.grid.t);
+    shadowText(d, ImVec2(c0.x + 8, ly), text, label);
+    colourBar(d, ImVec2(c0.x + 8, ly + 16), 180, true, lo, hi);
+  }
+
+  // Time, bottom-right.
+  std::snprintf(label, sizeof label, "t = %.2f", f.view->continuous ? ui.timeline.t : 1.0);
+  ImGui::PushFont(nullptr);
+  shadowText(d, ImVec2(c1.x - 8 - ImGui::CalcTextSize(label).x, c1.y - 22), text, label);
+  ImGui::PopFont();
+
+  // Messages: view-worker failures, divergence, toasts.
+  float my = c0.y + 24;
+  if (!f.view->error.empty()) {
+    std::snprintf(label, sizeof label, "view: %s", f.view->error.c_str());
+    shadowText(d, ImVec2(c0.x + 8, my), IM_COL32(255, 120, 120, 255), label);
+    my += 16;
+  }
+  if (f.snapshot && (f.snapshot->status == core::TrainerStatus::Diverged ||
+                     f.snapshot->status == core::TrainerStatus::Error)) {
+    std::snprintf(label, sizeof label, "Training %s: %s", core::statusName(f.snapshot->status),
+                  f.snapshot->message.c_str());
+    shadowText(d, ImVec2(c0.x + 8, my), IM_COL32(255, 120, 120, 255), label);
+    my += 16;
+  }
+  if (f.now < ui.toastUntil && !ui.toast.empty())
+    shadowText(d, ImVec2(c0.x + 8, my), IM_COL32(255, 225, 140, 255), ui.toast.c_str());
+
+  // Brush cursor.
+  const ImVec2 mouse = ImGui::GetIO().MousePos;
+  const bool overCanvas = mouse.x >= c0.x && mouse.x < c1.x && mouse.y >= c0.y && mouse.y < c1.y &&
+                          !ImGui::GetIO().WantCaptureMouse;
+  if (ui.brushOn && overCanvas) {
+    const float r = static_cast<float>(ui.brush.radius * ui.camera.pixelsPerUnit());
+    const ImU32 colour = ui.brush.mode == BrushMode::Paint ? IM_COL32(255, 230, 120, 220)
+                                                           : IM_COL32(120, 200, 255, 220);
+    d->AddCircle(mouse, r, colour, 48, 1.5f);
+    d->AddCircle(mouse, r * static_cast<float>(1.0 - ui.brush.softness), colour & 0x80ffffffu, 48, 1.0f);
+  }
+  d->PopClipRect();
+
+  // Inspector.
+  if (ui.probeOn && ui.probe.valid && overCanvas && !ui.brushOn) {
+    const Probe& p = ui.probe;
+    ImGui::BeginTooltip();
+    ImGui::Text("x = (%.3f, %.3f)   t = %.3f", p.x, p.y, p.t);
+    if (p.hasField) {
+      ImGui::Text("v = (%.3f, %.3f)   |v| = %.3f", p.vx, p.vy, std::hypot(p.vx, p.vy));
+      ImGui::Text("div v = %.3f", p.divergence);
+    }
+    if (p.hasLogDensity)
+      ImGui::Text("log p_t = %.3f   (p_t = %.3g)", p.logDensity, std::exp(p.logDensity));
+    ImGui::EndTooltip();
+  }
+}
+
+void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
+  (void)ui;
+  constexpr ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar |
+                                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoSavedSettings |
+                                     ImGuiWindowFlags_NoBringToFrontOnFocus;
+  const float y = layout.canvasH + layout.timelineHeight;
+  ImGui::SetNextWindowPos(ImVec2(0, y));
+  ImGui::SetNextWindowSize(ImVec2(layout.leftWidth + layout.canvasW + layout.rightWidth, layout.statusHeight));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8, 3));
+  ImGui::Begin("status", nullptr, flags);
+  const core::Snapshot* s = f.snapshot.get();
+  if (!s) {
+    ImGui::TextDisabled("starting...");
+  } else {
+    ImVec4 colour(0.5f, 0.9f, 0.5f, 1.0f);
+    if (s->status == core::TrainerStatus::Paused || s->status == core::TrainerStatus::Finished)
+      colour = ImVec4(0.95f, 0.8f, 0.4f, 1.0f);
+    if (s->status == core::TrainerStatus::Diverged || s->status == core::TrainerStatus::Error)
+      colour = ImVec4(1.0f, 0.4f, 0.4f, 1.0f);
+    ImGui::TextColored(colour, "%s", core::statusName(s->status));
+    ImGui::SameLine();
+    const float loss = s->loss.empty() ? NAN : s->loss.back().loss;
+    const core::TrainerConfig* c = s->model ? &s->model->config : nullptr;
+    const int stages = c && c->method == core::Method::RectifiedFlow ? c->reflow + 1 : 1;
+    ImGui::Text("|  step %ld (stage %d of %d)  |  %.0f steps/s  |  loss %.4g  |  %s, %dx%d %s, lr %.0e, batch %d  |  target: %s",
+                s->totalSteps, s->stage + 1, stages, s->stepsPerSecond, static_cast<double>(loss),
+                c ? std::string(core::methodName(c->method)).c_str() : "?", c ? c->mlp.hidden : 0,
+                c ? c->mlp.layers : 0,
+                c ? std::string(core::activationName(c->mlp.activation)).c_str() : "",
+                c ? c->adam.learningRate : 0.0, c ? c->batch : 0, f.targets.label().c_str());
+    if (!s->message.empty()) {
+      ImGui::SameLine();
+      ImGui::TextColored(colour, "|  %s", s->message.c_str());
+    }
+  }
+  ImGui::End();
+  ImGui::PopStyleVar();
+}
+
+}  // namespace flowlab::app::panels

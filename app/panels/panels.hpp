@@ -1,0 +1,32 @@
+// The app's panels. Each draws itself with ImGui and, following ImGui's convention, returns true
+// when the user edited something. UI thread only, between ImGui::NewFrame and ImGui::Render.
+#pragma once
+
+#include "app/ui_state.hpp"
+
+namespace flowlab::app::panels {
+
+// Where things go on screen (screen pixels): side panels, timeline, status bar and the canvas.
+struct Layout {
+  float leftWidth = 0, rightWidth = 0, timelineHeight = 0, statusHeight = 0;
+  float canvasX = 0, canvasY = 0, canvasW = 0, canvasH = 0;
+};
+Layout computeLayout(float windowWidth, float windowHeight);
+
+// Left column: training, target and layer controls.
+bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui);
+bool trainingSection(FrameContext& f, UiState& ui);
+bool targetSection(FrameContext& f, UiState& ui);
+bool layersSection(FrameContext& f, UiState& ui);
+// Right column: loss and metric charts, numbers.
+void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui);
+// Bottom: the timeline (t, play/pause, speed, loop, direction).
+bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui);
+// Very bottom: running / paused / diverged with its message.
+void statusBar(const Layout& layout, FrameContext& f, UiState& ui);
+// Over the canvas: hint line, legends, performance overlay, inspector, brush cursor, messages.
+void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui);
+// F1.
+void helpWindow(UiState& ui);
+
+}  // namespace flowlab::app::panels

@@ -1,0 +1,49 @@
+// Frame-time statistics for the performance overlay and the --perf-report measurement mode.
+// GL-free; UI thread only.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace flowlab::app {
+
+class FrameStats {
+ public:
+  void add(double seconds);  // one frame's duration
+  std::size_t count() const { return all_.size(); }
+  // Over every frame added: median, 95th percentile, worst (seconds) and mean fps.
+  double median() const;
+  double percentile(double q) const;
+  double worst() const;
+  double meanFps() const;
+  // Over the last `recent` frames (for the overlay).
+  double recentMean(std::size_t recent = 60) const;
+  double recentWorst(std::size_t recent = 60) const;
+  void clear() { all_.clear(); }
+
+ private:
+  std::vector<double> all_;
+};
+
+struct PerfReport {
+  int width = 0, height = 0;
+  int particles = 0, heatmapWidth = 0, heatmapHeight = 0;
+  std::string layers;  // the layers that were on
+  std::string method, target;
+  long frames = 0;
+  double seconds = 0.0;
+  double medianFrameMs = 0.0, p95FrameMs = 0.0, worstFrameMs = 0.0, fps = 0.0;
+  long paintFrames = 0;          // frames during which the scripted brush painted
+  double worstPaintFrameMs = 0.0;
+  double baselineStepsPerSecond = 0.0;  // headless, before the window opened
+  double appStepsPerSecond = 0.0;       // while the app rendered
+  double maxFps = 0.0;                  // the frame cap in force (0: none)
+  double viewWorkerBusy = 0.0;
+  long viewFrames = 0;                  // view frames published by the worker during the run
+};
+
+// The report as a JSON object (one line per field).
+std::string toJson(const PerfReport& report);
+
+}  // namespace flowlab::app

@@ -1,0 +1,61 @@
+// Everything the panels edit and the canvas reads, in one place. UI thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "app/brush.hpp"
+#include "app/camera2d.hpp"
+#include "app/inspector.hpp"
+#include "app/perf_stats.hpp"
+#include "app/target_editor.hpp"
+#include "app/timeline.hpp"
+#include "app/view_settings.hpp"
+#include "core/trainer.hpp"
+#include "core/view_worker.hpp"
+
+namespace flowlab::app {
+
+struct UiState {
+  core::TrainerConfig running;  // the config the trainer was last given
+  core::TrainerConfig editing;  // the controls; differs from `running` by changes that need a reset
+
+  ViewSettings view;
+  Timeline timeline;
+  Camera2d camera;
+  bool fitPending = true;  // fit the view to the target on the next frame
+
+  BrushSettings brush;
+  bool brushOn = false;  // left-drag paints instead of panning
+  std::string importPath;
+  bool importInvert = false;
+  std::string importMessage;
+
+  long stepCount = 100;  // for "Step N"
+  bool showHelp = false;
+  bool showPerf = true;
+  bool confirmReset = false;  // the reset confirmation is open
+
+  // Screenshot requested by a shortcut or button ("" when none); taken after drawing.
+  std::string screenshotPath;
+  bool screenshotCanvasOnly = true;
+  std::string toast;  // a short message shown over the canvas (e.g. "saved …")
+  double toastUntil = 0.0;
+
+  Probe probe;          // under the cursor, when it is over the canvas
+  bool probeOn = false;
+};
+
+// What the panels need from the running app this frame.
+struct FrameContext {
+  core::Trainer& trainer;
+  TargetEditor& targets;
+  std::shared_ptr<const core::Snapshot> snapshot;  // newest (may be null at start-up)
+  std::shared_ptr<const core::ViewFrame> view;     // newest (never null)
+  const FrameStats& frames;
+  double now = 0.0;                  // seconds since start
+  double dataAge = 0.0;              // seconds since the drawn particles' snapshot was seen
+  float densityLo = 0.0f, densityHi = 0.0f, divergenceScale = 1.0f;
+};
+
+}  // namespace flowlab::app

@@ -1,0 +1,46 @@
+// What the canvas shows and how: every layer's switch and style. A plain value edited by the
+// layer panel and read by the renderer and the view request. UI thread only.
+#pragma once
+
+namespace flowlab::app {
+
+enum class ParticleColoring { ByStart, ByLogDensity };
+
+struct ViewSettings {
+  bool particles = true;
+  int particleCount = 20000;
+  float pointSize = 2.5f;  // pixels
+  float particleAlpha = 0.8f;
+  ParticleColoring coloring = ParticleColoring::ByStart;
+
+  bool paths = true;
+  int pathCount = 250;
+  float trail = 0.35f;  // flow time after which a path fades out
+  float pathAlpha = 0.55f;
+
+  bool field = true;
+  int fieldArrows = 28;  // arrows along the longer side of the canvas
+  float arrowAlpha = 0.75f;
+
+  bool density = true;   // the model's exact log p_t
+  int heatmapSize = 128; // cells along each side
+  float densityOpacity = 0.9f;
+  float densityRange = 7.0f;  // nats below the top of the colour ramp that stay visible
+
+  bool divergence = false;
+  float divergenceOpacity = 0.85f;
+
+  bool warpedGrid = false;
+  int gridLines = 17;
+  float gridAlpha = 0.45f;
+
+  bool targetSamples = true;
+  int targetSampleCount = 3000;
+  float targetAlpha = 0.35f;
+  bool targetDensity = false;
+  float targetDensityOpacity = 0.6f;
+
+  int knots = 8;  // RK4 steps of the cached particle paths
+};
+
+}  // namespace flowlab::app

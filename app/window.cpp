@@ -1,0 +1,113 @@
+// Window, GL context and ImGui set-up, after ImGui's example_glfw_opengl3.
+#include "app/window.hpp"
+
+#include <epoxy/gl.h>
+
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+
+namespace flowlab::app {
+
+namespace {
+
+std::string& lastGlfwError() {
+  static std::string error;
+  return error;
+}
+
+void onGlfwError(int, const char* description) { lastGlfwError() = description ? description : ""; }
+
+void applyStyle() {
+  ImGui::StyleColorsDark();
+  ImGuiStyle& style = ImGui::GetStyle();
+  style.WindowRounding = 0.0f;
+  style.FrameRounding = 3.0f;
+  style.GrabRounding = 3.0f;
+  style.WindowBorderSize = 0.0f;
+  style.ItemSpacing = ImVec2(6.0f, 5.0f);
+  style.Colors[ImGuiCol_WindowBg] = ImVec4(0.105f, 0.11f, 0.13f, 1.0f);
+  style.Colors[ImGuiCol_ChildBg] = ImVec4(0.105f, 0.11f, 0.13f, 1.0f);
+  style.Colors[ImGuiCol_Header] = ImVec4(0.20f, 0.25f, 0.33f, 1.0f);
+  style.Colors[ImGuiCol_HeaderHovered] = ImVec4(0.26f, 0.33f, 0.44f, 1.0f);
+}
+
+}  // namespace
+
+std::unique_ptr<Window> Window::open(int width, int height, const std::string& title, bool vsync,
+                                     std::string& error) {
+  glfwSetErrorCallback(onGlfwError);
+  if (!glfwInit()) {
+    error = "no display available (" + lastGlfwError() + ")";
+    return nullptr;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+  glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+  glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+  GLFWwindow* window = glfwCreateWindow(width, height, title.c_str(), nullptr, nullptr);
+  if (!window) {
+    error = "cannot open an OpenGL 3.3 window (" + lastGlfwError() + ")";
+    glfwTerminate();
+    return nullptr;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(vsync ? 1 : 0);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // no imgui.ini next to wherever flowlab was started
+  applyStyle();
+  ImGui_ImplGlfw_InitForOpenGL(window, true);
+  ImGui_ImplOpenGL3_Init("#version 330 core");
+
+  std::unique_ptr<Window> w(new Window());
+  w->window_ = window;
+  return w;
+}
+
+Window::~Window() {
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window_);
+  glfwTerminate();
+}
+
+bool Window::shouldClose() const { return glfwWindowShouldClose(window_); }
+void Window::requestClose() { glfwSetWindowShouldClose(window_, GLFW_TRUE); }
+void Window::setTitle(const std::string& title) { glfwSetWindowTitle(window_, title.c_str()); }
+
+void Window::beginFrame() {
+  glfwPollEvents();
+  ImGui_ImplOpenGL3_NewFrame();
+  ImGui_ImplGlfw_NewFrame();
+  ImGui::NewFrame();
+}
+
+void Window::renderImGui() {
+  ImGui::Render();
+  glViewport(0, 0, framebufferWidth(), framebufferHeight());
+  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+}
+
+void Window::present() { glfwSwapBuffers(window_); }
+
+int Window::framebufferWidth() const {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window_, &w, &h);
+  return w;
+}
+
+int Window::framebufferHeight() const {
+  int w = 0, h = 0;
+  glfwGetFramebufferSize(window_, &w, &h);
+  return h;
+}
+
+float Window::framebufferScaleX() const { return ImGui::GetIO().DisplayFramebufferScale.x; }
+float Window::framebufferScaleY() const { return ImGui::GetIO().DisplayFramebufferScale.y; }
+
+}  // namespace flowlab::app

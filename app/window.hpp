@@ -1,0 +1,44 @@
+// The GLFW window with an OpenGL 3.3 core context and Dear ImGui on top of it.
+// UI thread only: create it, use it and destroy it on the thread that runs main().
+#pragma once
+
+#include <memory>
+#include <string>
+
+struct GLFWwindow;
+
+namespace flowlab::app {
+
+class Window {
+ public:
+  // Opens the window, or returns null with `error` set to one line (e.g. no display).
+  static std::unique_ptr<Window> open(int width, int height, const std::string& title, bool vsync,
+                                      std::string& error);
+  ~Window();  // shuts ImGui down, destroys the window, terminates GLFW
+  Window(const Window&) = delete;
+  Window& operator=(const Window&) = delete;
+
+  GLFWwindow* handle() const { return window_; }
+  bool shouldClose() const;
+  void requestClose();
+  void setTitle(const std::string& title);
+
+  // Polls events and starts an ImGui frame.
+  void beginFrame();
+  // Renders ImGui over whatever was drawn (read the back buffer after this for screenshots).
+  void renderImGui();
+  // Presents the frame.
+  void present();
+
+  int framebufferWidth() const;
+  int framebufferHeight() const;
+  // Framebuffer pixels per screen (ImGui) pixel.
+  float framebufferScaleX() const;
+  float framebufferScaleY() const;
+
+ private:
+  Window() = default;
+  GLFWwindow* window_ = nullptr;
+};
+
+}  // namespace flowlab::app

@@ -1,0 +1,49 @@
+// Command-line option parsing for the CLI subcommands: every option is declared with its arity,
+// every value is checked (type, range, finiteness), and any problem becomes one UsageError whose
+// message names the option. Caller's thread only.
+#pragma once
+
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace flowlab::core {
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct OptionSpec {
+  std::string name;  // "--steps"
+  int arity;         // number of values (0: a flag)
+};
+
+class Args {
+ public:
+  // Parses argv[first..argc). Positional words are kept in order; an unknown option, a missing
+  // value or a repeated option throws UsageError.
+  Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs);
+
+  bool has(const std::string& name) const { return values_.count(name) > 0; }
+  const std::vector<std::string>& positional() const { return positional_; }
+
+  std::string text(const std::string& name, const std::string& fallback) const;
+  std::string requiredText(const std::string& name) const;
+  long integer(const std::string& name, long fallback, long min, long max) const;
+  double real(const std::string& name, double fallback, double min, double max) const;
+  // All values of a multi-value option as reals (each finite).
+  std::vector<double> reals(const std::string& name) const;
+  std::vector<long> integers(const std::string& name, long min, long max) const;
+
+ private:
+  const std::vector<std::string>& raw(const std::string& name) const;
+  std::map<std::string, std::vector<std::string>> values_;
+  std::vector<std::string> positional_;
+};
+
+// Strict number parsing: the whole word must be a finite number.
+bool parseLong(const std::string& word, long& out);
+bool parseDouble(const std::string& word, double& out);
+
+}  // namespace flowlab::core

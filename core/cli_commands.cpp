@@ -1,1 +1,0 @@
-// cli_commands.cpp: (being written)

@@ -1,0 +1,49 @@
+// Pieces shared by the CLI subcommands: option groups (solver, target, network), loading a
+// model stage, and progress output. Caller's thread only.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cli_args.hpp"
+#include "core/model.hpp"
+#include "core/targets.hpp"
+
+namespace flowlab::core::cli {
+
+// --solver NAME --solver-steps K --rtol R --atol A (the same meaning in every subcommand).
+std::vector<OptionSpec> solverOptions();
+SolverConfig solverFrom(const Args& args, const SolverConfig& fallback);
+
+// --target NAME | --target-image FILE [--image-box x0 y0 x1 y1] [--invert]
+std::vector<OptionSpec> targetOptions();
+// Returns nullptr when neither option is given and `required` is false.
+std::shared_ptr<const Target> targetFrom(const Args& args, bool required);
+// The spelling used to record a target in a model file.
+std::string targetLabel(const Args& args);
+
+// Positional MODEL path + --stage k: loads the model and checks the stage index.
+struct LoadedStage {
+  Model model;
+  int stage = 0;
+  const ParamVec& params() const { return model.stages[static_cast<std::size_t>(stage)].params; }
+};
+LoadedStage loadStage(const Args& args, const std::string& command);
+
+// Rejects stray positional words.
+void expectPositional(const Args& args, std::size_t count, const std::string& what);
+
+// Number of worker threads: --threads T, default all hardware threads.
+int threadsFrom(const Args& args, int fallback);
+
+// The subcommands (each returns the process exit code; errors propagate as exceptions).
+int runTargets(int argc, char** argv);
+int runTrain(int argc, char** argv);
+int runSample(int argc, char** argv);
+int runLogp(int argc, char** argv);
+int runEval(int argc, char** argv);
+int runDensity(int argc, char** argv);
+int runBench(int argc, char** argv);
+
+}  // namespace flowlab::core::cli

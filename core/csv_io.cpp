@@ -1,1 +1,0 @@
-// csv_io.cpp: (being written)
