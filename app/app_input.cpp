@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "app/app.hpp"
+#include "app/window.hpp"
 
 namespace flowlab::app {
 

@@ -1,6 +1,53 @@
 // flowlab's entry point: a subcommand runs the headless CLI; no subcommand opens the desktop app.
+#include <iostream>
+
+#include "app/app.hpp"
+#include "app/app_options.hpp"
 #include "core/cli.hpp"
+#include "core/cli_args.hpp"
+
+namespace {
+
+constexpr const char* kAppUsage = R"(usage: flowlab [options]            open the desktop app (needs a display)
+
+  --target NAME | --target-image FILE [--invert]   what to train on (default moons)
+  --method M             fm | otcfm | rf | cnf | rkl | realnvp (default fm)
+  --lr X  --batch B  --hidden W  --layers L  --activation A  --seed S  --reflow K  --steps N
+  --paused               start with training paused
+  --width W --height H   window size (default 1280 x 800)
+  --particles N          particles drawn (default 20000)
+  --show a,b,...         layers on: particles, paths, field, density, divergence, grid,
+                         target, target-density (default: particles, paths, field, density, target)
+  --t T  --still         start the animation at time T / paused
+
+Headless runs (tests, benchmarks; under Xvfb for example):
+  --frames N             render N frames, then exit (vsync off)
+  --screenshot FILE.png  after the last frame (waits up to --wait S for every layer), the window
+  --canvas-only          ... or only the canvas
+  --perf-report FILE     write frame times and training speed (JSON); --baseline-seconds S first
+                         measures training headless (default 4)
+  --max-fps F            frame cap (default 60; 0: none)
+  --paint X Y R          paint a blob of radius R at (X, Y), starting at --paint-frame F (default 30)
+
+The command line (no display needed): flowlab --help
+)";
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  return flowlab::core::runCli(argc, argv);
+  using namespace flowlab;
+  if (argc >= 2 && (core::isCliCommand(argv[1]) || argv[1][0] != '-')) return core::runCli(argc, argv);
+  if (argc >= 2 && std::string(argv[1]) == "--app-help") {
+    std::cout << kAppUsage;
+    return 0;
+  }
+  app::AppOptions options;
+  try {
+    options = app::parseAppOptions(argc, argv);
+  } catch (const core::UsageError& e) {
+    std::cerr << "flowlab: " << e.what() << " (see 'flowlab --app-help')\n";
+    return 2;
+  }
+  app::App app(std::move(options));
+  return app.run();
 }

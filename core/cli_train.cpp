@@ -31,6 +31,7 @@ constexpr const char* kTrainHelp = R"(usage: flowlab train (--target NAME | --ta
   --batch B              minibatch size (default 256)
   --lr X                 Adam learning rate (default 1e-3)
   --weight-decay X       decoupled weight decay (default 0)
+  --schedule S           cosine | constant learning rate over each stage (default cosine)
   --clip X               clip the gradient norm at X (default: off; cnf 10)
   --hidden W             hidden width (default 64)
   --layers L             hidden layers (default 3)
@@ -74,6 +75,9 @@ TrainerConfig configFrom(const Args& args) {
   c.batch = static_cast<int>(args.integer("--batch", 256, 1, 65536));
   c.adam.learningRate = args.real("--lr", 1e-3, 1e-9, 1.0);
   c.adam.weightDecay = args.real("--weight-decay", 0.0, 0.0, 0.99);
+  const std::string schedule = args.text("--schedule", "cosine");
+  if (schedule != "cosine" && schedule != "constant") throw UsageError("--schedule must be cosine or constant");
+  c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
   c.adam.maxGradNorm = args.real("--clip", c.method == Method::Cnf ? 10.0 : 0.0, 0.0, 1e9);
   c.mlp.hidden = static_cast<int>(args.integer("--hidden", 64, 1, 4096));
   c.mlp.layers = static_cast<int>(args.integer("--layers", 3, 1, 64));
@@ -142,7 +146,7 @@ std::string formatSeconds(double s) {
 int runTrain(int argc, char** argv) {
   std::vector<OptionSpec> specs = {
       {"--help", 0}, {"--method", 1}, {"--out", 1}, {"--steps", 1}, {"--reflow", 1},
-      {"--reflow-pairs", 1}, {"--batch", 1}, {"--lr", 1}, {"--weight-decay", 1}, {"--clip", 1},
+      {"--reflow-pairs", 1}, {"--batch", 1}, {"--lr", 1}, {"--weight-decay", 1}, {"--schedule", 1}, {"--clip", 1},
       {"--hidden", 1}, {"--layers", 1}, {"--activation", 1}, {"--fourier", 1}, {"--sigma", 1},
       {"--couplings", 1}, {"--seed", 1}, {"--threads", 1}, {"--trace", 1}, {"--probe", 1},
       {"--gradient", 1}, {"--kinetic", 1}, {"--jacobian", 1}, {"--quiet", 0}};

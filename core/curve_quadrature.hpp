@@ -49,12 +49,18 @@ class CurveDensity {
     int begin, end;
   };
 
+  // log(Φ(t/σ) − Φ((t − side)/σ)): one axis of the square kernel (times side), t = coordinate
+  // minus the square's corner. Cubic Hermite interpolation of a table in |t − side/2| within
+  // kTableHalfWidth σ of the centre (error < 1e-9), exact (four erfc) beyond.
+  double logAxisFactor(double t) const;
   double chunkBound(const Chunk& c, double x, double y) const;
   double nodeBound(const Node& n, double x, double y) const;
   double nodeTerm(const Node& n, double x, double y) const;  // exact log term, log space
 
   Kernel kernel_;
   double sigma_, side_, inv2s2_, logNorm_;
+  std::vector<double> tableValue_, tableSlope_;  // at d = k·tableStep_, d in units of σ
+  double tableStep_ = 0.0;
   std::vector<Node> nodes_;
   std::vector<Chunk> chunks_;
 };

@@ -41,6 +41,7 @@ json configJson(const TrainerConfig& c) {
       {"adam", {{"lr", c.adam.learningRate}, {"beta1", c.adam.beta1}, {"beta2", c.adam.beta2},
                 {"eps", c.adam.epsilon}, {"weight_decay", c.adam.weightDecay},
                 {"clip", c.adam.maxGradNorm}}},
+      {"schedule", c.schedule == LrSchedule::Cosine ? "cosine" : "constant"},
       {"batch", c.batch},
       {"steps", c.steps},
       {"seed", c.seed},
@@ -79,6 +80,9 @@ TrainerConfig configFrom(const json& j) {
   c.adam.epsilon = a.at("eps").get<double>();
   c.adam.weightDecay = a.at("weight_decay").get<double>();
   c.adam.maxGradNorm = a.at("clip").get<double>();
+  const std::string schedule = j.at("schedule").get<std::string>();
+  if (schedule != "cosine" && schedule != "constant") throw std::runtime_error("unknown schedule " + schedule);
+  c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
   c.batch = j.at("batch").get<int>();
   c.steps = j.at("steps").get<long>();
   c.seed = j.at("seed").get<std::uint64_t>();

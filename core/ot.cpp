@@ -83,24 +83,43 @@ void relax(const double* __restrict c, const double* __restrict v, double u1, in
   }
 }
 
-// Index of the smallest dist, from the block minima relax() left. Among equal minima a free
-// column (colToRow < 0) wins, which ends the search at once: with integer or tied costs this
-// cuts the number of scans several-fold.
-int argMin(const double* dist, const double* blockMin, const int* colToRow, int n) {
+// Whether looking for a free column among tied minima pays off in this solve. Ties with a free
+// column are common with integer costs or repeated points (there the search cuts the number of
+// scans several-fold) but nearly absent with generic real costs, where the search would only
+// cost time; so it switches itself off when it rarely succeeds. It never affects optimality.
+struct TiePolicy {
+  long searches = 0, hits = 0;
+  bool enabled() const { return searches < 64 || 8 * hits >= searches; }
+};
+
+// Index of the smallest dist, from the block minima relax() left: the first such index, or a
+// free column (colToRow < 0) at the same distance when the tie policy says to look for one.
+int argMin(const double* dist, const double* blockMin, const int* colToRow, int n,
+           TiePolicy& ties) {
   const int blocks = (n + kBlock - 1) / kBlock;
+  int best = 0;
   double m = blockMin[0];
-  for (int b = 1; b < blocks; ++b) m = std::min(m, blockMin[b]);
-  int first = -1;
-  for (int b = 0; b < blocks; ++b) {
-    if (blockMin[b] != m) continue;
-    const int jEnd = std::min(n, (b + 1) * kBlock);
-    for (int j = b * kBlock; j < jEnd; ++j) {
-      if (dist[j] != m) continue;
-      if (colToRow[j] < 0) return j;
-      if (first < 0) first = j;
+  for (int b = 1; b < blocks; ++b) {
+    if (blockMin[b] < m) {
+      m = blockMin[b];
+      best = b;
     }
   }
-  return first;
+  int j = best * kBlock;
+  while (dist[j] != m) ++j;
+  if (colToRow[j] < 0 || !ties.enabled()) return j;
+  ++ties.searches;
+  for (int b = best; b < blocks; ++b) {
+    if (blockMin[b] != m) continue;
+    const int kEnd = std::min(n, (b + 1) * kBlock);
+    for (int k = b == best ? j + 1 : b * kBlock; k < kEnd; ++k) {
+      if (dist[k] == m && colToRow[k] < 0) {
+        ++ties.hits;
+        return k;
+      }
+    }
+  }
+  return j;
 }
 
 }  // namespace
@@ -120,6 +139,7 @@ void AssignmentSolver::run(int n, Rows& rows) {
   pred_.resize(un);
   scanCols_.resize(un);
   free_.clear();
+  free_.reserve(un);
 
   // 1. Column reduction: v_j = min_i C(i, j). Row-major sweep so each row is read contiguously;
   // ties go to the first row. Scanning columns last to first, each column goes to its minimising
@@ -162,6 +182,7 @@ void AssignmentSolver::run(int n, Rows& rows) {
   // per scanned row relaxes every column at once (branch-free, vectorised). Scanned columns are
   // masked by vWork_ = −∞ (their h becomes +∞) and dist_ = +∞ (never the minimum); their final
   // distances are kept in scanDist_.
+  TiePolicy ties;
   for (const int f : free_) {
     std::copy(v_.begin(), v_.end(), vWork_.begin());
     std::fill(dist_.begin(), dist_.end(), kInf);
@@ -173,7 +194,7 @@ void AssignmentSolver::run(int n, Rows& rows) {
     int end = -1;
     while (true) {
       relax(c, vWork_.data(), u1, i, dist_.data(), pred_.data(), blockMin_.data(), n);
-      const int j = argMin(dist_.data(), blockMin_.data(), colToRow_.data(), n);
+      const int j = argMin(dist_.data(), blockMin_.data(), colToRow_.data(), n, ties);
       minD = dist_[j];
       scanCols_[scanned] = j;
       scanDist_[scanned] = minD;

@@ -1,9 +1,11 @@
 // Exact optimal assignment (discrete optimal transport between two equal-size uniform samples).
 //
 // Solves min_σ Σ_i C(i, σ(i)) over permutations σ with the Jonker–Volgenant shortest
-// augmenting path algorithm (O(n³) worst case, much faster on Euclidean costs). Used for exact
-// W2 (n up to several thousand) and for minibatch OT-CFM couplings (n = batch size, in the hot
-// loop: no allocation once sized). Owned by one thread at a time.
+// augmenting path algorithm (O(n³) worst case). Used for exact W2 (n up to several thousand)
+// and for minibatch OT-CFM couplings (n = batch size, in the hot loop: no allocation once
+// sized). Exact up to floating-point rounding of the duals (exact for integer costs). Measured
+// on one core, squared-Euclidean costs of N(0, I) samples vs the 8gaussians target: ~1.5 ms at
+// n = 256, ~1 s at n = 2000. Owned by one thread at a time.
 #pragma once
 
 #include <vector>

@@ -48,7 +48,7 @@ TargetScore::TargetScore(std::shared_ptr<const Target> target) : target_(std::mo
   cx_ = 0.5 * (box_.x0 + box_.x1);
   cy_ = 0.5 * (box_.y0 + box_.y1);
   floorVar_ = 0.25 * side * side;  // S = side / 2
-  logFloorNorm_ = std::log(kFloorWeight) - std::log(2.0 * std::numbers::pi * floorVar_);
+  logFloorNorm_ = kLogFloor - std::log(2.0 * std::numbers::pi * floorVar_);
   step_ = kStepFraction * side;
   if (!piecewiseConstant(*target_)) return;
 
@@ -56,19 +56,21 @@ TargetScore::TargetScore(std::shared_ptr<const Target> target) : target_(std::mo
   kind_ = Kind::Blurred;
   sigma_ = kBlurFraction * side;
   const int n = kRaster, sub = 4;
-  dx_ = box_.width() / n;
-  dy_ = box_.height() / n;
+  fine_.n = n;
+  fine_.dx = box_.width() / n;
+  fine_.dy = box_.height() / n;
+  fine_.sigma = sigma_;
   Points pts(2, static_cast<Eigen::Index>(n) * sub * sub);
   Eigen::VectorXd lq;
-  mass_.assign(static_cast<std::size_t>(n) * n, 0.0);
+  fine_.mass.assign(static_cast<std::size_t>(n) * n, 0.0);
   double total = 0.0;
   for (int j = 0; j < n; ++j) {
     Eigen::Index k = 0;
     for (int i = 0; i < n; ++i)
       for (int sj = 0; sj < sub; ++sj)
         for (int si = 0; si < sub; ++si, ++k) {
-          pts(0, k) = static_cast<float>(box_.x0 + (i + (si + 0.5) / sub) * dx_);
-          pts(1, k) = static_cast<float>(box_.y0 + (j + (sj + 0.5) / sub) * dy_);
+          pts(0, k) = static_cast<float>(box_.x0 + (i + (si + 0.5) / sub) * fine_.dx);
+          pts(1, k) = static_cast<float>(box_.y0 + (j + (sj + 0.5) / sub) * fine_.dy);
         }
     target_->logDensity(pts, lq);
     for (int i = 0; i < n; ++i) {
@@ -77,13 +79,24 @@ TargetScore::TargetScore(std::shared_ptr<const Target> target) : target_(std::mo
         const double l = lq(i * sub * sub + s);
         if (std::isfinite(l)) m += std::exp(l);
       }
-      m *= dx_ * dy_ / (sub * sub);
-      mass_[static_cast<std::size_t>(j) * n + i] = m;
+      m *= fine_.dx * fine_.dy / (sub * sub);
+      fine_.mass[static_cast<std::size_t>(j) * n + i] = m;
       total += m;
     }
   }
   if (!(total > 0.0)) throw std::invalid_argument("reverse KL: the target has no mass inside its bounds");
-  for (double& m : mass_) m /= total;
+  for (double& m : fine_.mass) m /= total;
+  // The wide blur works on the raster coarsened 4×4 (its σ spans many fine cells anyway).
+  const int c = n / 4;
+  wide_.n = c;
+  wide_.dx = box_.width() / c;
+  wide_.dy = box_.height() / c;
+  wide_.sigma = kWideBlurFraction * side;
+  wide_.mass.assign(static_cast<std::size_t>(c) * c, 0.0);
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < n; ++i)
+      wide_.mass[static_cast<std::size_t>(j / 4) * c + i / 4] +=
+          fine_.mass[static_cast<std::size_t>(j) * n + i];
 }
 
 double TargetScore::logFloor(double x, double y) const {
@@ -135,58 +148,65 @@ void TargetScore::evaluateSmooth(const Points& x, Eigen::VectorXd& logq, Points&
   }
 }
 
+void TargetScore::blurred(const Raster& r, double px, double py, double& q, double& qx,
+                          double& qy) {
+  q = qx = qy = 0.0;
+  const double reach = 8.0 * r.sigma;
+  // Cells whose extent comes within 8σ of the point, per axis (empty when far outside).
+  const double fi0 = std::floor((px - reach - box_.x0) / r.dx), fi1 = std::floor((px + reach - box_.x0) / r.dx);
+  const double fj0 = std::floor((py - reach - box_.y0) / r.dy), fj1 = std::floor((py + reach - box_.y0) / r.dy);
+  if (!(fi1 >= 0.0 && fi0 < r.n && fj1 >= 0.0 && fj0 < r.n)) return;  // also catches NaN
+  const int i0 = std::max(0, static_cast<int>(fi0)), i1 = std::min(r.n - 1, static_cast<int>(fi1));
+  const int j0 = std::max(0, static_cast<int>(fj0)), j1 = std::min(r.n - 1, static_cast<int>(fj1));
+  // Per axis: a cell's uniform density convolved with N(0, σ²) is
+  // (Φ((x − a)/σ) − Φ((x − b)/σ)) / (b − a), its derivative (φ(·) − φ(·)) / (σ(b − a)).
+  bx_.resize(static_cast<std::size_t>(i1 - i0 + 1));
+  dbx_.resize(bx_.size());
+  for (int i = i0; i <= i1; ++i) {
+    const double za = (px - (box_.x0 + (i + 1) * r.dx)) / r.sigma;
+    const double zb = (px - (box_.x0 + i * r.dx)) / r.sigma;
+    bx_[static_cast<std::size_t>(i - i0)] = normalMass(za, zb) / r.dx;
+    dbx_[static_cast<std::size_t>(i - i0)] = (normalPdf(zb) - normalPdf(za)) / (r.sigma * r.dx);
+  }
+  by_.resize(static_cast<std::size_t>(j1 - j0 + 1));
+  dby_.resize(by_.size());
+  for (int j = j0; j <= j1; ++j) {
+    const double za = (py - (box_.y0 + (j + 1) * r.dy)) / r.sigma;
+    const double zb = (py - (box_.y0 + j * r.dy)) / r.sigma;
+    by_[static_cast<std::size_t>(j - j0)] = normalMass(za, zb) / r.dy;
+    dby_[static_cast<std::size_t>(j - j0)] = (normalPdf(zb) - normalPdf(za)) / (r.sigma * r.dy);
+  }
+  for (int j = j0; j <= j1; ++j) {
+    const double* row = &r.mass[static_cast<std::size_t>(j) * r.n];
+    double sx = 0.0, gx = 0.0;
+    for (int i = i0; i <= i1; ++i) {
+      sx += row[i] * bx_[static_cast<std::size_t>(i - i0)];
+      gx += row[i] * dbx_[static_cast<std::size_t>(i - i0)];
+    }
+    const double yb = by_[static_cast<std::size_t>(j - j0)];
+    q += yb * sx;
+    qx += yb * gx;
+    qy += dby_[static_cast<std::size_t>(j - j0)] * sx;
+  }
+}
+
 void TargetScore::evaluateBlurred(const Points& x, Eigen::VectorXd& logq, Points& score) {
-  const int n = kRaster;
-  const double reach = 6.0 * sigma_;
   for (Eigen::Index p = 0; p < x.cols(); ++p) {
     const double px = x(0, p), py = x(1, p);
+    double q1, q1x, q1y, q2, q2x, q2y;
+    blurred(fine_, px, py, q1, q1x, q1y);
+    blurred(wide_, px, py, q2, q2x, q2y);
+    const double q = (1.0 - kWideWeight) * q1 + kWideWeight * q2;
+    const double qx = (1.0 - kWideWeight) * q1x + kWideWeight * q2x;
+    const double qy = (1.0 - kWideWeight) * q1y + kWideWeight * q2y;
+    // q̃ = q + floor:  ∇ log q̃ = (∇q + floor·∇log floor) / q̃.
     const double lf = logFloor(px, py);
-    const double gfx = -(px - cx_) / floorVar_, gfy = -(py - cy_) / floorVar_;
-    // Cells whose extent comes within 6σ of the point, per axis.
-    const int i0 = std::max(0, static_cast<int>(std::floor((px - reach - box_.x0) / dx_)));
-    const int i1 = std::min(n - 1, static_cast<int>(std::floor((px + reach - box_.x0) / dx_)));
-    const int j0 = std::max(0, static_cast<int>(std::floor((py - reach - box_.y0) / dy_)));
-    const int j1 = std::min(n - 1, static_cast<int>(std::floor((py + reach - box_.y0) / dy_)));
-    double q = 0.0, qx = 0.0, qy = 0.0;
-    if (std::isfinite(px) && std::isfinite(py) && i0 <= i1 && j0 <= j1) {
-      // Per axis: a cell's uniform density convolved with N(0, σ²) is
-      // (Φ((x − a)/σ) − Φ((x − b)/σ)) / (b − a), its derivative (φ(·) − φ(·)) / (σ(b − a)).
-      bx_.resize(static_cast<std::size_t>(i1 - i0 + 1));
-      dbx_.resize(bx_.size());
-      for (int i = i0; i <= i1; ++i) {
-        const double za = (px - (box_.x0 + (i + 1) * dx_)) / sigma_;
-        const double zb = (px - (box_.x0 + i * dx_)) / sigma_;
-        bx_[static_cast<std::size_t>(i - i0)] = normalMass(za, zb) / dx_;
-        dbx_[static_cast<std::size_t>(i - i0)] = (normalPdf(zb) - normalPdf(za)) / (sigma_ * dx_);
-      }
-      by_.resize(static_cast<std::size_t>(j1 - j0 + 1));
-      dby_.resize(by_.size());
-      for (int j = j0; j <= j1; ++j) {
-        const double za = (py - (box_.y0 + (j + 1) * dy_)) / sigma_;
-        const double zb = (py - (box_.y0 + j * dy_)) / sigma_;
-        by_[static_cast<std::size_t>(j - j0)] = normalMass(za, zb) / dy_;
-        dby_[static_cast<std::size_t>(j - j0)] = (normalPdf(zb) - normalPdf(za)) / (sigma_ * dy_);
-      }
-      for (int j = j0; j <= j1; ++j) {
-        const double* row = &mass_[static_cast<std::size_t>(j) * n];
-        double sx = 0.0, gx = 0.0;
-        for (int i = i0; i <= i1; ++i) {
-          sx += row[i] * bx_[static_cast<std::size_t>(i - i0)];
-          gx += row[i] * dbx_[static_cast<std::size_t>(i - i0)];
-        }
-        const double yb = by_[static_cast<std::size_t>(j - j0)];
-        q += yb * sx;
-        qx += yb * gx;
-        qy += dby_[static_cast<std::size_t>(j - j0)] * sx;
-      }
-    }
-    // q̃ = q_σ + α N(c, S²I):  ∇ log q̃ = (∇q_σ + α N ∇log N) / q̃.
     const double lqs = q > 0.0 ? std::log(q) : kNegInf;
     const double l = logAddExp(lqs, lf);
     logq(p) = l;
     const double wq = q > 0.0 ? std::exp(lqs - l) : 0.0, wf = std::exp(lf - l);
-    score(0, p) = static_cast<float>((q > 0.0 ? wq * qx / q : 0.0) + wf * gfx);
-    score(1, p) = static_cast<float>((q > 0.0 ? wq * qy / q : 0.0) + wf * gfy);
+    score(0, p) = static_cast<float>((q > 0.0 ? wq * qx / q : 0.0) - wf * (px - cx_) / floorVar_);
+    score(1, p) = static_cast<float>((q > 0.0 ? wq * qy / q : 0.0) - wf * (py - cy_) / floorVar_);
   }
 }
 

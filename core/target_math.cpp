@@ -61,14 +61,6 @@ double logNormalInterval(double lo, double hi) {
   return std::log1p(-0.5 * (std::erfc(hi * kInvSqrt2) + std::erfc(-lo * kInvSqrt2)));
 }
 
-double normalInterval(double lo, double hi) {
-  constexpr double kInvSqrt2 = 0.70710678118654752440;
-  if (!(hi > lo)) return 0.0;
-  if (lo >= 0.0) return 0.5 * (std::erfc(lo * kInvSqrt2) - std::erfc(hi * kInvSqrt2));
-  if (hi <= 0.0) return 0.5 * (std::erfc(-hi * kInvSqrt2) - std::erfc(-lo * kInvSqrt2));
-  return 1.0 - 0.5 * (std::erfc(hi * kInvSqrt2) + std::erfc(-lo * kInvSqrt2));
-}
-
 void gaussLegendre(int m, std::vector<double>& nodes, std::vector<double>& weights) {
   if (m < 1) throw std::invalid_argument("gaussLegendre: need at least one node");
   nodes.assign(m, 0.0);

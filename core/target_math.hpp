@@ -23,10 +23,6 @@ double logNormalTail(double z);
 // log(Φ(hi) − Φ(lo)) for lo < hi (standard normal CDF Φ), without cancellation in either tail.
 double logNormalInterval(double lo, double hi);
 
-// Φ(hi) − Φ(lo) for lo < hi in linear space, from the smaller tails (accurate to a few ulps
-// times Q(lo)/(Q(lo) − Q(hi)) on one side of 0); underflows to 0 beyond ~37 standard deviations.
-double normalInterval(double lo, double hi);
-
 // m-point Gauss–Legendre rule on [−1, 1]: nodes ascending, weights summing to 2.
 void gaussLegendre(int m, std::vector<double>& nodes, std::vector<double>& weights);
 

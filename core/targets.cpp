@@ -162,7 +162,7 @@ class NoisyCircles final : public BuiltinTarget {
 // ---------------------------------------------------------------------------------------------
 // Quadrature targets. Panels span ≈ kPanelSigmas kernel widths of arc length with an 8-point
 // Gauss–Legendre rule each; test_targets checks the result against 8× finer rules.
-constexpr double kPanelSigmas = 1.0;
+constexpr double kPanelSigmas = 3.0;
 constexpr int kPanelNodes = 8;
 
 // moons: two half-circle arcs of radius 2 (s uniform on [0, π], each arc with probability ½)
@@ -320,6 +320,10 @@ class Pinwheel final : public BuiltinTarget {
   static constexpr double kALo = 1.0 - 12.0 * kSdA, kAHi = 1.0 + 12.0 * kSdA;
   static constexpr double kFarRadius = 20.0;
 
+  // log N(0; 0, σ_b²) − log 4 + log 10: with N(a; 1, σ_a²), a cap on a root's term while
+  // |1 + θ'b| ≥ 0.1.
+  static inline const double kLogTermCap = -std::log(kSdB * std::sqrt(2.0 * kPi)) + std::log(2.5);
+
   // log of one root's term (without the 1/5).
   static double rootTerm(double r, double phiK, double a) {
     const double rate = kRate * std::exp(a);  // θ'(a)
@@ -361,12 +365,17 @@ class Pinwheel final : public BuiltinTarget {
   // b ≈ −4e^−a: far outside the meaningful mass).
   // A class always has a root in [−r, r]; if none lies in the searched range, the one found by
   // bisection outside it is added so the density stays a finite lower bound far out.
+  // The scan ends early above the mode of a once further roots cannot matter.
   static void addClassRoots(double r, double phiK, detail::LogSumExp& acc) {
     const double lo = std::max(-r, kALo), hi = std::min(r, kAHi);
     double a = lo, ga = g(r, phiK, a);
     const double gLo = ga;
     bool found = false;
     while (a < hi) {
+      // Above the mode of a, stop once every further root must weigh < e^−30 of the largest
+      // term so far (allowing the Jacobian factor 1/|1 + θ'b| up to 10; larger only within a
+      // sliver around a fold curve, which lies far out anyway).
+      if (a > 1.0 && logNormalPdf(a, 1.0, kSdA) + kLogTermCap < acc.max() - 30.0) return;
       // No root lies within |g(a)|/L of a, where L = r·θ'(a + s) + 1 bounds |g'| on [a, a + s];
       // far from roots that step is the longer one.
       const double rate = kRate * std::exp(a);

@@ -52,6 +52,7 @@ bool needsReset(const TrainerConfig& from, const TrainerConfig& to) {
   TrainerConfig a = from, b = to;
   for (TrainerConfig* c : {&a, &b}) {
     c->adam.learningRate = 0.0;
+    c->schedule = LrSchedule::Constant;
     c->adam.weightDecay = 0.0;
     c->adam.maxGradNorm = 0.0;
     c->batch = 0;

@@ -26,6 +26,12 @@ std::string_view methodName(Method m);
 std::optional<Method> parseMethod(std::string_view name);
 bool isContinuous(Method m);  // has a velocity field v(x, t) (everything but RealNVP)
 
+// Learning-rate schedule over each stage's steps.
+enum class LrSchedule {
+  Constant,  // lr throughout (the app's open-ended live training)
+  Cosine,    // lr·½(1 + cos(π·step/steps)): anneals to 0 at the end of the stage
+};
+
 enum class TraceEstimator { Exact, Hutchinson };
 enum class HutchinsonProbe { Gaussian, Rademacher };
 enum class GradientMode { Backprop, Adjoint };
@@ -44,6 +50,7 @@ struct TrainerConfig {
   Method method = Method::RectifiedFlow;
   MlpConfig mlp{};
   AdamConfig adam{};
+  LrSchedule schedule = LrSchedule::Constant;  // live
   int batch = 256;            // live
   long steps = 20000;         // training steps per stage
   std::uint64_t seed = 0;

@@ -1,6 +1,7 @@
 // TrainingSession: the synchronous training loop shared by the CLI and the Trainer thread.
 #include "core/training_session.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -60,6 +61,12 @@ double TrainingSession::step() {
   const auto start = std::chrono::steady_clock::now();
   const double loss = objective_->lossAndGradient(params_, grad_, rng_);
   if (std::isfinite(loss) && grad_.allFinite()) {
+    if (config_.schedule == LrSchedule::Cosine) {
+      AdamConfig scheduled = config_.adam;
+      const double progress = std::min(1.0, static_cast<double>(stageStep_) / config_.steps);
+      scheduled.learningRate *= 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress));
+      adam_->setConfig(scheduled);
+    }
     adam_->step(params_, grad_);
     smoothedLoss_ = std::isfinite(smoothedLoss_) ? 0.98 * smoothedLoss_ + 0.02 * loss : loss;
   }

@@ -118,13 +118,19 @@ void ParticleTable::positionsAt(double t, Points& out) const {
   float s;
   locate(times, t, i, s);
   const int last = static_cast<int>(positions.size()) - 1;
-  const Points& p1 = positions[i];
-  const Points& p2 = positions[i + 1];
-  const Points& p0 = positions[std::max(i - 1, 0)];
-  const Points& p3 = positions[std::min(i + 2, last)];
+  const auto p1 = positions[i].leftCols(valid);
+  const auto p2 = positions[i + 1].leftCols(valid);
   const CatmullRom w(s);
-  out = w.w0 * p0.leftCols(valid) + w.w1 * p1.leftCols(valid) + w.w2 * p2.leftCols(valid) +
-        w.w3 * p3.leftCols(valid);
+  // Past either end the missing knot is reflected (p0 = 2·p1 − p2), so straight paths stay exact.
+  if (i > 0)
+    out = w.w0 * positions[i - 1].leftCols(valid) + w.w1 * p1;
+  else
+    out = (w.w1 + 2.0f * w.w0) * p1 - w.w0 * p2;
+  out += w.w2 * p2;
+  if (i + 2 <= last)
+    out += w.w3 * positions[i + 2].leftCols(valid);
+  else
+    out += w.w3 * (2.0f * p2 - p1);
 }
 
 Eigen::Vector2f ParticleTable::positionAt(int column, double t) const {
@@ -134,8 +140,11 @@ Eigen::Vector2f ParticleTable::positionAt(int column, double t) const {
   locate(times, t, i, s);
   const int last = static_cast<int>(positions.size()) - 1;
   const CatmullRom w(s);
-  return w.w0 * positions[std::max(i - 1, 0)].col(column) + w.w1 * positions[i].col(column) +
-         w.w2 * positions[i + 1].col(column) + w.w3 * positions[std::min(i + 2, last)].col(column);
+  const Eigen::Vector2f p1 = positions[i].col(column), p2 = positions[i + 1].col(column);
+  const Eigen::Vector2f p0 = i > 0 ? Eigen::Vector2f(positions[i - 1].col(column)) : Eigen::Vector2f(2.0f * p1 - p2);
+  const Eigen::Vector2f p3 =
+      i + 2 <= last ? Eigen::Vector2f(positions[i + 2].col(column)) : Eigen::Vector2f(2.0f * p2 - p1);
+  return w.w0 * p0 + w.w1 * p1 + w.w2 * p2 + w.w3 * p3;
 }
 
 void ParticleTable::logDensityAt(double t, PointRow& out) const {

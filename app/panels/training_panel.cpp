@@ -74,7 +74,8 @@ bool trainingSection(FrameContext& f, UiState& ui) {
     trainer.setPaused(true);
     trainer.stepOnce(ui.stepCount);
   }
-  if (ImGui::Button("Reset model...", ImVec2(130, 0))) ImGui::OpenPopup("Reset the model?");
+  if (ImGui::Button("Reset model...", ImVec2(130, 0)) || ui.confirmReset) ImGui::OpenPopup("Reset the model?");
+  ui.confirmReset = false;
   if (ImGui::BeginPopupModal("Reset the model?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::TextUnformatted("Start again from fresh weights (same seed, same settings)?");
     if (ImGui::Button("Reset", ImVec2(100, 0))) {
