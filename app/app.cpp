@@ -14,8 +14,12 @@
 #include <iostream>
 #include <thread>
 
+#include <sys/resource.h>
+#include <time.h>
+
 #include "app/render/canvas.hpp"
 #include "app/screenshot.hpp"
+#include "app/thread_cpu.hpp"
 #include "app/window.hpp"
 
 namespace flowlab::app {
@@ -25,6 +29,19 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double threadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+double processCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
 
 // Training steps per second of a trainer over `duration` seconds after a short warm-up.
 double measureStepsPerSecond(const core::TrainerConfig& config,
@@ -210,6 +227,9 @@ void App::frame() {
     measureStart_ = end;
     stepsAtMeasure_ = snapshot_ ? snapshot_->totalSteps : 0;
     viewVersionAtMeasure_ = view_->version;
+    uiCpuAtMeasure_ = threadCpuSeconds();
+    processCpuAtMeasure_ = processCpuSeconds();
+    threadsAtMeasure_ = threadCpuTimes();
   } else if (frameIndex_ > measureFrom_) {
     frames_.add(seconds(end - lastFrame_));
     workTimes_.add(seconds(end - frameStart));
@@ -282,6 +302,15 @@ int App::finish() {
     r.maxFps = options_.maxFps;
     r.viewWorkerBusy = view_ ? view_->busyFraction : 0.0;
     r.viewFrames = view_ ? static_cast<long>(view_->version - viewVersionAtMeasure_) : 0;
+    if (r.frames > 0) r.uiCpuMsPerFrame = 1e3 * (threadCpuSeconds() - uiCpuAtMeasure_) / r.frames;
+    if (r.seconds > 0.0) {
+      r.processCpuCores = (processCpuSeconds() - processCpuAtMeasure_) / r.seconds;
+      const ThreadCpu t = threadCpuTimes();
+      r.uiCpuCores = (t.ui - threadsAtMeasure_.ui) / r.seconds;
+      r.viewCpuCores = (t.view - threadsAtMeasure_.view) / r.seconds;
+      r.glCpuCores = (t.gl - threadsAtMeasure_.gl) / r.seconds;
+      r.trainerCpuCores = (t.other - threadsAtMeasure_.other) / r.seconds;
+    }
     const std::string json = toJson(r);
     std::ofstream out(options_.perfReport);
     out << json;

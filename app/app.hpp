@@ -11,6 +11,7 @@
 #include "app/inspector.hpp"
 #include "app/panels/panels.hpp"
 #include "app/perf_stats.hpp"
+#include "app/thread_cpu.hpp"
 #include "app/ui_state.hpp"
 
 namespace flowlab::app {
@@ -66,6 +67,8 @@ class App {
   std::chrono::steady_clock::time_point measureStart_{};
   std::uint64_t viewVersionAtMeasure_ = 0;
   double baselineStepsPerSecond_ = 0.0;
+  double uiCpuAtMeasure_ = 0.0, processCpuAtMeasure_ = 0.0;
+  ThreadCpu threadsAtMeasure_{};
   std::optional<std::chrono::steady_clock::time_point> waitStart_;
 };
 

@@ -8,15 +8,20 @@
 #include <vector>
 
 #include "core/parallel.hpp"
+#include "core/realnvp.hpp"
 
 namespace flowlab::core {
 
 struct FlowEvaluator::Impl {
-  Impl(const TrainerConfig& c, const ParamVec& p) : config(c), params(p), mlp(c.mlp) {}
+  Impl(const TrainerConfig& c, const ParamVec& p) : config(c), params(p), mlp(c.mlp) {
+    if (c.method == Method::RealNvp) realNvp = std::make_unique<RealNvp>(c);
+  }
   TrainerConfig config;
   const ParamVec& params;
   Mlp mlp;
   MlpWorkspace ws;
+  std::unique_ptr<RealNvp> realNvp;  // discrete flows only
+  RealNvpWorkspace realNvpWs;
   PointRow t;
   MatrixF y;
 
@@ -38,6 +43,7 @@ bool FlowEvaluator::continuous() const { return isContinuous(impl_->config.metho
 
 void FlowEvaluator::velocity(const Points& x, double t, Points& v) {
   Impl& m = *impl_;
+  if (m.realNvp) throw std::invalid_argument("a RealNVP model has no velocity field");
   m.fillTime(x.cols(), t);
   m.mlp.forward(m.params.data(), x, m.t, m.y, m.ws);
   v = m.y;
@@ -45,6 +51,7 @@ void FlowEvaluator::velocity(const Points& x, double t, Points& v) {
 
 void FlowEvaluator::velocityDivergence(const Points& x, double t, Points& v, PointRow& div) {
   Impl& m = *impl_;
+  if (m.realNvp) throw std::invalid_argument("a RealNVP model has no velocity field");
   m.fillTime(x.cols(), t);
   m.mlp.divergence(m.params.data(), x, m.t, m.y, div, m.ws);
   v = m.y;
@@ -62,13 +69,28 @@ VelocityDivFn FlowEvaluator::velocityDivFn() {
 
 IntegrationStats FlowEvaluator::sample(Points& x, const SolverConfig& solver,
                                        Trajectory* trajectory) {
-  if (!continuous()) throw std::invalid_argument("this model has no velocity field");
+  if (impl_->realNvp) {
+    // A discrete flow: one exact map, no solver (a trajectory holds its two ends).
+    Points out;
+    PointRow logdet;
+    if (trajectory) {
+      trajectory->times = {0.0, 1.0};
+      trajectory->states = {x};
+    }
+    impl_->realNvp->forward(impl_->params.data(), x, out, logdet, impl_->realNvpWs);
+    x = out;
+    if (trajectory) trajectory->states.push_back(x);
+    return IntegrationStats{1, 1, 0};
+  }
   return integrate(velocityFn(), x, 0.0, 1.0, solver, trajectory);
 }
 
 IntegrationStats FlowEvaluator::logDensity(const Points& x, const SolverConfig& solver,
                                            PointRow& logp) {
-  if (!continuous()) throw std::invalid_argument("this model has no velocity field");
+  if (impl_->realNvp) {
+    impl_->realNvp->logDensity(impl_->params.data(), x, logp, impl_->realNvpWs);
+    return IntegrationStats{1, 1, 0};
+  }
   // log p₁(x) = log N(x₀) − ∫₀¹ div v dt; integrating from 1 down to 0 accumulates
   // ℓ(0) − ℓ(1) = +∫₀¹ div v dt, so start from 0 and subtract it from the base term.
   Points z = x;
@@ -158,6 +180,7 @@ void standardNormalLogDensity(const Points& x, PointRow& out) {
 }
 
 Eigen::Index parameterCount(const TrainerConfig& config) {
+  if (config.method == Method::RealNvp) return RealNvp(config).paramCount();
   return Mlp(config.mlp).paramCount();
 }
 

@@ -18,7 +18,7 @@ MlpConfig conditionerConfig(const TrainerConfig& config) {
     throw std::invalid_argument("realnvp: couplingLayers must be >= 1, got " +
                                 std::to_string(config.couplingLayers));
   MlpConfig c;
-  c.inDim = 1;  // the conditioning coordinate
+  c.inDim = 1;   // the conditioning coordinate
   c.outDim = 2;  // (σ, τ): raw log-scale and shift of the other coordinate
   c.hidden = config.mlp.hidden;
   c.layers = config.mlp.layers;
@@ -88,7 +88,8 @@ void RealNvp::forward(const float* theta, const Points& z, Points& x, PointRow& 
   Points& v = ws.state_;
   v = z;
   // A: v = exp(α) ⊙ z + β.
-  for (int d = 0; d < 2; ++d) v.row(d) = (v.row(d).array() * std::exp(theta[d]) + theta[2 + d]).matrix();
+  for (int d = 0; d < 2; ++d)
+    v.row(d) = (v.row(d).array() * std::exp(theta[d]) + theta[2 + d]).matrix();
   ws.logdet_.setConstant(theta[0] + theta[1]);
   for (int k = 0; k < couplings_; ++k) {
     if (k > 0) rotate(v, rotCos_, rotSin_);
@@ -121,7 +122,8 @@ void RealNvp::inverseCached(const float* theta, RealNvpWorkspace& ws) const {
     if (k > 0) rotate(v, rotCos_, -rotSin_);  // Rᵀ = R⁻¹
   }
   // A⁻¹: z = (v − β) ⊙ exp(−α).
-  for (int d = 0; d < 2; ++d) v.row(d) = ((v.row(d).array() - theta[2 + d]) * std::exp(-theta[d])).matrix();
+  for (int d = 0; d < 2; ++d)
+    v.row(d) = ((v.row(d).array() - theta[2 + d]) * std::exp(-theta[d])).matrix();
   ws.logdet_.array() -= theta[0] + theta[1];
 }
 

@@ -109,12 +109,12 @@ class RealNvpWorkspace {
     PointRow out;      // 1×N: the transformed coordinate after this step
   };
   std::vector<Coupling> coupling_;
-  Points state_;         // 2×N: the point being transformed
-  Points grad_;          // 2×N: ∂L/∂(state) in the backward pass
-  PointRow logdet_;      // 1×N: accumulated log-determinant
-  PointRow time_;        // 1×N: zeros (the conditioner takes no time, but the API wants a row)
-  MatrixF dRaw_;         // 2×N: ∂L/∂(σ; τ)
-  MatrixF dCond_;        // 1×N: ∂L/∂(conditioning coordinate) from the conditioner
+  Points state_;     // 2×N: the point being transformed
+  Points grad_;      // 2×N: ∂L/∂(state) in the backward pass
+  PointRow logdet_;  // 1×N: accumulated log-determinant
+  PointRow time_;    // 1×N: zeros (the conditioner takes no time, but the API wants a row)
+  MatrixF dRaw_;     // 2×N: ∂L/∂(σ; τ)
+  MatrixF dCond_;    // 1×N: ∂L/∂(conditioning coordinate) from the conditioner
 };
 
 }  // namespace flowlab::core

@@ -11,6 +11,7 @@
 #include "core/flow.hpp"
 #include "core/objective.hpp"
 #include "core/parallel.hpp"
+#include "core/realnvp.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -151,7 +152,10 @@ Model TrainingSession::model() const {
 
 void initialParameters(const TrainerConfig& config, ParamVec& params, Rng& rng) {
   params.resize(parameterCount(config));
-  Mlp(config.mlp).initParams(params, rng);
+  if (config.method == Method::RealNvp)
+    RealNvp(config).initParams(params, rng);
+  else
+    Mlp(config.mlp).initParams(params, rng);
 }
 
 }  // namespace flowlab::core

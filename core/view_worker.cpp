@@ -12,7 +12,8 @@
 
 #ifdef __linux__
 #include <pthread.h>
-#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #endif
 
 namespace flowlab::core {
@@ -440,11 +441,18 @@ class GridJob {
   std::uint64_t doneVersion_ = 0;
 };
 
-void setIdlePriority() {
+// A low priority (nice 10) for this thread only: under contention training and drawing win,
+// yet the worker is never starved outright (as SCHED_IDLE would be on a busy machine).
+void setLowPriority() {
 #ifdef __linux__
-  sched_param param{};
-  param.sched_priority = 0;
-  pthread_setschedparam(pthread_self(), SCHED_IDLE, &param);
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
+#endif
+}
+
+// Names the thread so profilers and the app's performance report can tell it apart.
+void nameThread() {
+#ifdef __linux__
+  pthread_setname_np(pthread_self(), "flowlab-view");
 #endif
 }
 
@@ -528,7 +536,8 @@ bool ViewFrame::hasAllLayers() const {
 }
 
 void ViewWorker::run(std::stop_token stop) {
-  if (options_.idlePriority) setIdlePriority();
+  nameThread();
+  if (options_.lowPriority) setLowPriority();
   State& st = *state_;
   std::uint64_t frameVersion = 0;
   while (!stop.stop_requested()) {

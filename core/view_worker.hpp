@@ -11,8 +11,8 @@
 // grid, …) of about Options::chunkSeconds each and publishes after each, so fresh weights show
 // up progressively and a request change is picked up within one piece. Particles and the warped
 // grid are cached at uniform knot times per snapshot, so moving t costs the UI an interpolation
-// and the worker nothing. On a 2-core machine the worker runs at idle priority by default: it
-// uses the CPU that training and drawing leave free.
+// and the worker nothing. On a 2-core machine the worker runs at a low priority by default: it
+// mostly uses the CPU that training and drawing leave free.
 #pragma once
 
 #include <atomic>
@@ -152,7 +152,7 @@ class ViewWorker {
   struct Options {
     double chunkSeconds = 0.03;    // target duration of one piece of work
     double maxBusyFraction = 1.0;  // sleep between pieces to stay under this share of a core
-    bool idlePriority = true;      // run the thread at idle scheduling priority (Linux)
+    bool lowPriority = true;      // run the thread at a low priority (nice 10, Linux)
     int pollMilliseconds = 15;     // how often to look for a new snapshot when idle
   };
 

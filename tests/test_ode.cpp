@@ -418,8 +418,8 @@ TEST_CASE("log density with a time-dependent field v = a(t)·x") {
     int steps;
     double tol;
   };
-  for (const Case c : {Case{Solver::Euler, 4000, 2e-3}, Case{Solver::Midpoint, 200, 2e-5},
-                       Case{Solver::Heun, 200, 2e-5}, Case{Solver::RK4, 50, 1e-5},
+  for (const Case c : {Case{Solver::Euler, 4000, 2e-3}, Case{Solver::Midpoint, 400, 2e-5},
+                       Case{Solver::Heun, 400, 2e-5}, Case{Solver::RK4, 50, 1e-5},
                        Case{Solver::Dopri5, 1, 2e-5}}) {
     CAPTURE(solverName(c.solver));
     Points x = x0;

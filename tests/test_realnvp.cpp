@@ -2,10 +2,9 @@
 // Jacobian, normalisation of the density, the NLL gradient vs finite differences, and training.
 #include <doctest/doctest.h>
 
+#include <Eigen/LU>  // 2×2 determinant
 #include <cmath>
 #include <numbers>
-
-#include <Eigen/LU>  // 2×2 determinant
 
 #include "core/adam.hpp"
 #include "core/objective.hpp"
@@ -112,7 +111,8 @@ TEST_CASE("realnvp: inverse(forward(z)) = z, forward(inverse(x)) = x, logdets ar
     const Points original = data;
     flow.inverse(theta.data(), data, data, ldInverse, ws);
     flow.forward(theta.data(), data, data, ldForward, ws);
-    CHECK((data - original).cwiseAbs().maxCoeff() < 1e-5f * (1.0f + original.cwiseAbs().maxCoeff()));
+    CHECK((data - original).cwiseAbs().maxCoeff() <
+          1e-5f * (1.0f + original.cwiseAbs().maxCoeff()));
     CHECK((ldForward + ldInverse).cwiseAbs().maxCoeff() < 1e-5f);
   }
 }
@@ -170,8 +170,7 @@ TEST_CASE("realnvp: the density of a perturbed model integrates to 1") {
   PointRow logp;
   flow.logDensity(theta.data(), grid, logp, ws);
   REQUIRE(logp.allFinite());
-  const double mass =
-      logp.cast<double>().array().exp().sum() * static_cast<double>(cell) * cell;
+  const double mass = logp.cast<double>().array().exp().sum() * static_cast<double>(cell) * cell;
   CHECK(mass == doctest::Approx(1.0).epsilon(0.01));
 
   // Not N(0, I) in disguise: the density must differ from the base somewhere.

@@ -52,7 +52,7 @@ struct Source {
 
 ViewWorker::Options testOptions() {
   ViewWorker::Options o;
-  o.idlePriority = false;  // tests may share the machine with other suites
+  o.lowPriority = false;  // tests may share the machine with other suites
   return o;
 }
 

@@ -1,4 +1,4 @@
-// RAII wrapper for a single-channel float 2-D texture (heatmaps). UI thread only.
+// RAII wrapper for a 2-D RGBA8 texture (colour-mapped heatmaps). UI thread only.
 #pragma once
 
 #include <epoxy/gl.h>
@@ -12,8 +12,9 @@ class Texture {
   Texture(const Texture&) = delete;
   Texture& operator=(const Texture&) = delete;
 
-  // width·height floats, row 0 at the bottom; linear filtering, clamped edges.
-  void uploadR32F(int width, int height, const float* values);
+  // width·height RGBA texels (premultiplied alpha), row 0 at the bottom; linear filtering,
+  // clamped edges.
+  void uploadRgba8(int width, int height, const unsigned char* texels);
   void bind(int unit) const;
   int width() const { return width_; }
   int height() const { return height_; }

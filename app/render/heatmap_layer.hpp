@@ -1,8 +1,10 @@
 // A scalar grid (log p_t, div v, target log density) as a colour-mapped texture over its world
-// box. Values are normalised on upload; the shader applies the ramp. UI thread only.
+// box. Colours are computed on upload (a 128×128 grid is 16k texels), so drawing is one texture
+// fetch per fragment. UI thread only.
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <vector>
 
 #include "app/gl/buffer.hpp"
@@ -12,13 +14,17 @@
 
 namespace flowlab::app::render {
 
-enum class HeatmapRamp { Sequential = 0, Diverging = 1, Grey = 2 };
+enum class HeatmapRamp { Sequential, Diverging, Grey };
+
+// The premultiplied RGBA colour of one grid value (GL-free; see heatmapColors).
+std::array<std::uint8_t, 4> heatmapColor(float value, HeatmapRamp ramp, float lo, float hi);
 
 class HeatmapLayer {
  public:
   HeatmapLayer();
-  // Sequential/Grey: lo..hi maps to 0..1 (values below lo fade out); Diverging: −scale..scale
-  // maps to −1..1. Non-finite values mean "no data".
+  // Sequential/Grey: lo..hi maps onto the ramp and values near lo fade out (so the layers
+  // beneath show through); Diverging: −scale..scale with scale = max(|lo|, |hi|), transparent
+  // near 0. NaN means "no data yet" (transparent).
   void set(const core::DensityGrid& grid, HeatmapRamp ramp, float lo, float hi);
   void draw(const std::array<float, 4>& view, float opacity);
   bool empty() const { return !has_; }
@@ -28,9 +34,8 @@ class HeatmapLayer {
   gl::VertexArray vao_;
   gl::Texture texture_;
   core::Box box_{};
-  HeatmapRamp ramp_ = HeatmapRamp::Sequential;
   bool has_ = false;
-  std::vector<float> scratch_;
+  std::vector<std::uint8_t> texels_;
 };
 
 }  // namespace flowlab::app::render
