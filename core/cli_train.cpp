@@ -25,20 +25,20 @@ constexpr const char* kTrainHelp = R"(usage: flowlab train (--target NAME | --ta
   --method M             fm | otcfm | rf | cnf | rkl | realnvp
   --out FILE             model file to write (JSON, every stage)
   --steps N              training steps per stage (default: fm/otcfm/rf 20000, cnf 3000,
-                         rkl 3000, realnvp 10000)
+                         rkl 3000, realnvp 5000)
   --reflow K             rf: reflow rounds after the first flow (default 1)
   --reflow-pairs M       rf: pairs per reflow round (default 50000)
   --batch B              minibatch size (default 256)
-  --lr X                 Adam learning rate (default 1e-3)
+  --lr X                 Adam learning rate (default 1e-3; realnvp 5e-3)
   --weight-decay X       decoupled weight decay (default 0)
   --schedule S           cosine | constant learning rate over each stage (default cosine)
   --clip X               clip the gradient norm at X (default: off; cnf 10)
-  --hidden W             hidden width (default 64)
-  --layers L             hidden layers (default 3)
-  --activation A         tanh | silu | selu | softplus (default silu)
+  --hidden W             hidden width (default 64; realnvp conditioners 32)
+  --layers L             hidden layers (default 3; realnvp conditioners 2)
+  --activation A         tanh | silu | selu | softplus (default silu; cnf, rkl, realnvp tanh)
   --fourier F            Fourier time features sin/cos(2πkt), k = 1..F (default 0)
   --sigma S              fm/otcfm: Gaussian path width σ (default 0)
-  --couplings C          realnvp: coupling layers (default 8)
+  --couplings C          realnvp: coupling layers (default 12)
   --solver, --solver-steps, --rtol, --atol
                          cnf/rkl: the training solver (default rk4, 8 steps);
                          rf: the solver that generates reflow pairs (default rk4, 100 steps)
@@ -51,36 +51,26 @@ constexpr const char* kTrainHelp = R"(usage: flowlab train (--target NAME | --ta
   --quiet                no progress line
 )";
 
-long defaultSteps(Method m) {
-  switch (m) {
-    case Method::Cnf:
-    case Method::ReverseKl: return 3000;
-    case Method::RealNvp: return 10000;
-    default: return 20000;
-  }
-}
-
 TrainerConfig configFrom(const Args& args) {
-  TrainerConfig c;
   const std::string methodText = args.requiredText("--method");
   const auto method = parseMethod(methodText);
   if (!method)
     throw UsageError("unknown method '" + methodText + "' (choose fm, otcfm, rf, cnf, rkl or realnvp)");
-  c.method = *method;
-  c.steps = args.integer("--steps", defaultSteps(c.method), 1, 100000000);
+  TrainerConfig c = defaultConfig(*method);
+  c.steps = args.integer("--steps", c.steps, 1, 100000000);
   if (args.has("--reflow") && c.method != Method::RectifiedFlow)
     throw UsageError("--reflow applies to --method rf only");
-  c.reflow = static_cast<int>(args.integer("--reflow", c.method == Method::RectifiedFlow ? 1 : 0, 0, 16));
+  c.reflow = static_cast<int>(args.integer("--reflow", c.reflow, 0, 16));
   c.reflowPairs = static_cast<int>(args.integer("--reflow-pairs", 50000, 1, 10000000));
   c.batch = static_cast<int>(args.integer("--batch", 256, 1, 65536));
-  c.adam.learningRate = args.real("--lr", 1e-3, 1e-9, 1.0);
+  c.adam.learningRate = args.real("--lr", c.adam.learningRate, 1e-9, 1.0);
   c.adam.weightDecay = args.real("--weight-decay", 0.0, 0.0, 0.99);
   const std::string schedule = args.text("--schedule", "cosine");
   if (schedule != "cosine" && schedule != "constant") throw UsageError("--schedule must be cosine or constant");
   c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
-  c.adam.maxGradNorm = args.real("--clip", c.method == Method::Cnf ? 10.0 : 0.0, 0.0, 1e9);
-  c.mlp.hidden = static_cast<int>(args.integer("--hidden", 64, 1, 4096));
-  c.mlp.layers = static_cast<int>(args.integer("--layers", 3, 1, 64));
+  c.adam.maxGradNorm = args.real("--clip", c.adam.maxGradNorm, 0.0, 1e9);
+  c.mlp.hidden = static_cast<int>(args.integer("--hidden", c.mlp.hidden, 1, 4096));
+  c.mlp.layers = static_cast<int>(args.integer("--layers", c.mlp.layers, 1, 64));
   if (args.has("--activation")) {
     const auto act = parseActivation(args.text("--activation", ""));
     if (!act)
@@ -90,7 +80,7 @@ TrainerConfig configFrom(const Args& args) {
   }
   c.mlp.fourierFrequencies = static_cast<int>(args.integer("--fourier", 0, 0, 64));
   c.sigma = args.real("--sigma", 0.0, 0.0, 10.0);
-  c.couplingLayers = static_cast<int>(args.integer("--couplings", 8, 1, 64));
+  c.couplingLayers = static_cast<int>(args.integer("--couplings", c.couplingLayers, 1, 64));
   c.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 0x7fffffffffffffffL));
   c.threads = threadsFrom(args, hardwareThreads());
 

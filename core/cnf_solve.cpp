@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -16,6 +17,54 @@ namespace {
 // forward solve here takes the steps integrateWithLogDensity would.
 constexpr double kSafety = 0.9, kMinFactor = 0.2, kMaxFactor = 10.0;
 constexpr double kBeta = 0.04, kAlpha = 0.2 - 0.75 * kBeta;
+
+// Dopri5's step-size bookkeeping, shared by the forward and the adjoint solves.
+struct StepControl {
+  double dir, span, t1;
+  int maxSteps;
+  const char* who;
+  double errPrev = 1e-4;
+  bool lastRejected = false;
+  int attempts = 0;
+
+  // Starting step (Hairer, Nørsett & Wanner II.4): the first guess from d0 = ‖y0‖, d1 = ‖f0‖…
+  static double firstGuess(double d0, double d1, double span) {
+    return std::min((d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1, span);
+  }
+  // … then refined with d2 = ‖f(y0 + h0·f0) − f0‖ / h0. Returns the signed step.
+  double initial(double h0, double d1, double d2) const {
+    const double dMax = std::max(d1, d2);
+    const double h1 = dMax <= 1e-15 ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / dMax, 0.2);
+    return dir * std::min({100.0 * h0, h1, span});
+  }
+  // Before an attempt from t: clips h to land on t1 (sets last) and enforces the limits.
+  void begin(double t, double& h, bool& last) {
+    if (attempts++ >= maxSteps)
+      throw std::runtime_error(std::string(who) + ": more than maxSteps step attempts");
+    last = false;
+    if (dir * (t + h - t1) >= 0.0) {
+      h = t1 - t;
+      last = true;
+    }
+    if (std::abs(h) <= 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(t)))
+      throw std::runtime_error(std::string(who) + ": step size underflow (non-finite or stiff field?)");
+  }
+  // After an attempt with scaled RMS error err: the next step (PI control on acceptance).
+  double next(double h, double err) {
+    if (err <= 1.0) {
+      double factor =
+          err == 0.0 ? kMaxFactor : kSafety * std::pow(err, -kAlpha) * std::pow(errPrev, kBeta);
+      factor = std::clamp(factor, kMinFactor, kMaxFactor);
+      if (lastRejected) factor = std::min(factor, 1.0);
+      errPrev = std::max(err, 1e-4);
+      lastRejected = false;
+      return h * factor;
+    }
+    // NaN/inf error (a diverging field) shrinks by the minimum factor until underflow throws.
+    lastRejected = true;
+    return h * std::max(kMinFactor, std::isfinite(err) ? kSafety * std::pow(err, -0.2) : kMinFactor);
+  }
+};
 
 // How one evaluation of the augmented field is computed from the Mlp.
 enum class StageKind {
@@ -303,7 +352,8 @@ struct CnfSolve::Impl {
     evalStage(theta, x, ta, tape[0]);
     ++stats.nfeForward;
 
-    // Initial step (Hairer, Nørsett & Wanner II.4), on the augmented state (x, ℓ).
+    // Initial step on the augmented state (x, ℓ).
+    StepControl ctl{dir, span, tb, opt.solver.maxSteps, "cnf dopri5"};
     double h;
     {
       const StageEntry& k1 = tape[0];
@@ -313,8 +363,7 @@ struct CnfSolve::Impl {
       c = 0;
       const double d1 = std::sqrt((scaledRms2(k1.v, x, x, atol, rtol, c) +
                                    scaledRms2(k1.div, ell, ell, atol, rtol, c)) / c);
-      double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-      h0 = std::min(h0, span);
+      const double h0 = StepControl::firstGuess(d0, d1, span);
       xs = x + static_cast<float>(dir * h0) * k1.v;
       evalStage(theta, xs, ta + dir * h0, probeEntry);
       ++stats.nfeForward;
@@ -322,23 +371,13 @@ struct CnfSolve::Impl {
       const double d2 =
           std::sqrt((scaledRms2(probeEntry.v - k1.v, x, x, atol, rtol, c) +
                      scaledRms2(k1.div - probeEntry.div, ell, ell, atol, rtol, c)) / c) / h0;
-      const double dMax = std::max(d1, d2);
-      const double h1 = dMax <= 1e-15 ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / dMax, 0.2);
-      h = dir * std::min({100.0 * h0, h1, span});
+      h = ctl.initial(h0, d1, d2);
     }
 
-    double t = ta, errPrev = 1e-4;
-    bool lastRejected = false;
-    for (int attempts = 0;; ++attempts) {
-      if (attempts >= opt.solver.maxSteps)
-        throw std::runtime_error("cnf dopri5: more than maxSteps step attempts");
-      bool last = false;
-      if (dir * (t + h - tb) >= 0.0) {
-        h = tb - t;
-        last = true;
-      }
-      if (std::abs(h) <= 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(t)))
-        throw std::runtime_error("cnf dopri5: step size underflow (non-finite or stiff field?)");
+    double t = ta;
+    for (;;) {
+      bool last;
+      ctl.begin(t, h, last);
       if (taped) ensureTape(static_cast<std::size_t>(base + 7));
       const double tNew = last ? tb : t + h;
       for (int s = 1; s < 7; ++s) {
@@ -374,19 +413,10 @@ struct CnfSolve::Impl {
         ++stats.stepsForward;
         t = tNew;
         if (last) return;
-        double factor =
-            err == 0.0 ? kMaxFactor : kSafety * std::pow(err, -kAlpha) * std::pow(errPrev, kBeta);
-        factor = std::clamp(factor, kMinFactor, kMaxFactor);
-        if (lastRejected) factor = std::min(factor, 1.0);
-        errPrev = std::max(err, 1e-4);
-        lastRejected = false;
-        h *= factor;
       } else {
         ++stats.rejectedForward;
-        lastRejected = true;
-        const double factor = std::isfinite(err) ? kSafety * std::pow(err, -0.2) : kMinFactor;
-        h *= std::max(kMinFactor, factor);
       }
+      h = ctl.next(h, err);
     }
   }
 
@@ -534,6 +564,7 @@ struct CnfSolve::Impl {
     gNext.resize(P);
     adjointStage(theta, x, aState, t0, cKin, cFrob, gFsal, tape[0], ka[0]);
 
+    StepControl ctl{dir, span, t1, opt.solver.maxSteps, "cnf adjoint dopri5"};
     double h;
     {
       Eigen::Index c = 0;
@@ -542,8 +573,7 @@ struct CnfSolve::Impl {
       c = 0;
       const double d1 = std::sqrt((scaledRms2(tape[0].v, x, x, atol, rtol, c) +
                                    scaledRms2(ka[0], aState, aState, atol, rtol, c)) / c);
-      double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-      h0 = std::min(h0, span);
+      const double h0 = StepControl::firstGuess(d0, d1, span);
       xs = x + static_cast<float>(dir * h0) * tape[0].v;
       as = aState + static_cast<float>(dir * h0) * ka[0];
       adjointStage(theta, xs, as, t0 + dir * h0, cKin, cFrob, gTmp, probeEntry, ka[1]);
@@ -551,23 +581,13 @@ struct CnfSolve::Impl {
       const double d2 = std::sqrt((scaledRms2(probeEntry.v - tape[0].v, x, x, atol, rtol, c) +
                                    scaledRms2(ka[1] - ka[0], aState, aState, atol, rtol, c)) / c) /
                         h0;
-      const double dMax = std::max(d1, d2);
-      const double h1 = dMax <= 1e-15 ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / dMax, 0.2);
-      h = dir * std::min({100.0 * h0, h1, span});
+      h = ctl.initial(h0, d1, d2);
     }
 
-    double t = t0, errPrev = 1e-4;
-    bool lastRejected = false;
-    for (int attempts = 0;; ++attempts) {
-      if (attempts >= opt.solver.maxSteps)
-        throw std::runtime_error("cnf adjoint dopri5: more than maxSteps step attempts");
-      bool last = false;
-      if (dir * (t + h - t1) >= 0.0) {
-        h = t1 - t;
-        last = true;
-      }
-      if (std::abs(h) <= 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(t)))
-        throw std::runtime_error("cnf adjoint dopri5: step size underflow");
+    double t = t0;
+    for (;;) {
+      bool last;
+      ctl.begin(t, h, last);
       const double tNew = last ? t1 : t + h;
       gStep = static_cast<float>(T.b[0]) * gFsal;
       for (int s = 1; s < 7; ++s) {
@@ -604,19 +624,10 @@ struct CnfSolve::Impl {
         ++stats.stepsBackward;
         t = tNew;
         if (last) return;
-        double factor =
-            err == 0.0 ? kMaxFactor : kSafety * std::pow(err, -kAlpha) * std::pow(errPrev, kBeta);
-        factor = std::clamp(factor, kMinFactor, kMaxFactor);
-        if (lastRejected) factor = std::min(factor, 1.0);
-        errPrev = std::max(err, 1e-4);
-        lastRejected = false;
-        h *= factor;
       } else {
         ++stats.rejectedBackward;
-        lastRejected = true;
-        const double factor = std::isfinite(err) ? kSafety * std::pow(err, -0.2) : kMinFactor;
-        h *= std::max(kMinFactor, factor);
       }
+      h = ctl.next(h, err);
     }
   }
 

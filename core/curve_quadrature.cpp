@@ -32,12 +32,14 @@ double gap(double v, double lo, double hi) { return std::max({lo - v, v - hi, 0.
 }  // namespace
 
 CurveDensity::CurveDensity(Kernel kernel, double sigma, double side)
-    : kernel_(kernel), sigma_(sigma), side_(kernel == Kernel::BoxGaussian ? side : 0.0),
+    : kernel_(kernel),
+      sigma_(sigma),
+      side_(kernel == Kernel::BoxGaussian ? side : 0.0),
       inv2s2_(0.5 / (sigma * sigma)) {
   if (!(sigma > 0.0) || (kernel == Kernel::BoxGaussian && !(side > 0.0)))
     throw std::invalid_argument("CurveDensity: kernel widths must be positive");
-  logNorm_ = kernel == Kernel::Gaussian ? -std::log(2.0 * kPi * sigma * sigma)
-                                        : -2.0 * std::log(side);
+  logNorm_ =
+      kernel == Kernel::Gaussian ? -std::log(2.0 * kPi * sigma * sigma) : -2.0 * std::log(side);
   if (kernel != Kernel::BoxGaussian) return;
   // F(z) = log(Φ(z) − Φ(z − ℓ)) with ℓ = side/σ is even about z = ℓ/2; tabulate F and F' on
   // d = z − ℓ/2 ≥ 0. F'(z) = (φ(z) − φ(z − ℓ)) / e^F, each ratio taken in log space.

@@ -29,8 +29,8 @@ class CurveDensity {
   // wherever the curve runs fast or slow), each with an m-point Gauss–Legendre rule. For
   // BoxGaussian, c(s) is the lower-left corner of the jitter square.
   void addCurve(const std::function<CurvePoint(double)>& curve,
-                const std::function<double(double)>& logW, double s0, double s1,
-                double panelLength, int m);
+                const std::function<double(double)>& logW, double s0, double s1, double panelLength,
+                int m);
 
   // log p(x, y), natural log; finite everywhere once a curve with positive weight is added.
   double logDensity(double x, double y) const;

@@ -27,8 +27,8 @@ std::vector<float> boxDownsample(const std::vector<float>& src, int w, int h, in
     for (int k = 0; k < outCount; ++k) {
       const double a = k * scale, b = (k + 1) * scale;
       double sum = 0.0;
-      for (int i = static_cast<int>(std::floor(a)); i < std::min(count, static_cast<int>(std::ceil(b)));
-           ++i)
+      for (int i = static_cast<int>(std::floor(a));
+           i < std::min(count, static_cast<int>(std::ceil(b))); ++i)
         sum += (std::min(b, i + 1.0) - std::max(a, static_cast<double>(i))) * in[i * stride];
       out[k * outStride] = static_cast<float>(sum / scale);
     }
@@ -46,7 +46,10 @@ std::vector<float> boxDownsample(const std::vector<float>& src, int w, int h, in
 
 ImageTarget::ImageTarget(int width, int height, std::vector<float> weights, Box box,
                          std::string name)
-    : width_(width), height_(height), weights_(std::move(weights)), box_(box),
+    : width_(width),
+      height_(height),
+      weights_(std::move(weights)),
+      box_(box),
       name_(std::move(name)) {
   if (width_ <= 0 || height_ <= 0)
     throw std::invalid_argument("ImageTarget: width and height must be positive");
@@ -73,7 +76,8 @@ ImageTarget::ImageTarget(int width, int height, std::vector<float> weights, Box 
   for (double& c : cumulative_) c /= total;
   // End exactly at 1 from the last positive cell on, so u ∈ [0, 1) never selects a trailing
   // zero cell despite rounding in the sums (upper_bound skips cells that add nothing).
-  std::fill(cumulative_.begin() + static_cast<std::ptrdiff_t>(lastPositive), cumulative_.end(), 1.0);
+  std::fill(cumulative_.begin() + static_cast<std::ptrdiff_t>(lastPositive), cumulative_.end(),
+            1.0);
   logTotalWeight_ = std::log(total);
   logCellArea_ = std::log((box_.width() / width_) * (box_.height() / height_));
 }
@@ -116,7 +120,8 @@ void ImageTarget::sample(Points& out, Rng& rng) const {
         it - cumulative_.begin(), static_cast<std::ptrdiff_t>(cumulative_.size()) - 1));
     const int col = cell % width_, row = cell / width_;
     const double x = box_.x0 + (col + rng.uniform()) * dx;
-    const double y = box_.y1 - (row + 1.0 - rng.uniform()) * dy;  // in [top − (row+1)dy, top − row·dy)
+    const double y =
+        box_.y1 - (row + 1.0 - rng.uniform()) * dy;  // in [top − (row+1)dy, top − row·dy)
     out(0, j) = floatInCell(x, col, true, [&](double v) { return cellColumn(box_, width_, v); });
     out(1, j) = floatInCell(y, row, false, [&](double v) { return cellRow(box_, height_, v); });
   }

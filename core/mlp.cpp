@@ -67,52 +67,89 @@ VecMap biasGrad(Eigen::Ref<ParamVec>& grad, const LayerShape& s) {
 namespace pk = Eigen::internal;
 using Packet = pk::packet_traits<float>::type;
 constexpr int kLanes = pk::packet_traits<float>::size;
+constexpr int kMaxTangents = 2;  // jvp: 1; divergence/jacobian: inDim = 2
+
+#ifdef EIGEN_VECTORIZE
+// The integer packet of the same width (Packet8i for AVX). GCC warns that the vector type's
+// alignment attribute is dropped when it is a template argument; harmless for a type lookup.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+using IntPacket = pk::unpacket_traits<Packet>::integer_packet;
+#pragma GCC diagnostic pop
+#endif
+
+// eˣ for a packet, ≤ 3 ulp on [−87.3, 88.3] and clamped outside (so e^{-x} never overflows
+// to inf and 1/(1 + e^{-x}) stays exact at the ends). Eigen's pexp spends most of its time in
+// an ldexp that also handles exponents we never produce; here 2ᵐ is built from its bits.
+// Range reduction x = m·ln2 + r (ln2 split in two), then Taylor to r⁷ (|r| ≤ ln2/2, remainder
+// < 6e-9) evaluated by Estrin's scheme. What a NaN input gives is unspecified: the kernels
+// below carry NaN from z to σ(z) themselves.
+EIGEN_ALWAYS_INLINE Packet fastExp(const Packet& in) {
+#ifdef EIGEN_VECTORIZE
+  using PacketI = IntPacket;
+  const Packet x = pk::pmin(pk::pmax(in, pk::pset1<Packet>(-87.3f)), pk::pset1<Packet>(88.3f));
+  const Packet m = pk::pfloor(pk::pmadd(x, pk::pset1<Packet>(1.44269504088896341f), pk::pset1<Packet>(0.5f)));
+  Packet r = pk::pmadd(m, pk::pset1<Packet>(-0.693359375f), x);  // ln2 = 0.693359375 − 2.12194440e-4
+  r = pk::pmadd(m, pk::pset1<Packet>(2.12194440e-4f), r);
+  const Packet r2 = pk::pmul(r, r), r4 = pk::pmul(r2, r2);
+  const Packet c01 = pk::padd(pk::pset1<Packet>(1.0f), r);
+  const Packet c23 = pk::pmadd(pk::pset1<Packet>(1.0f / 6.0f), r, pk::pset1<Packet>(0.5f));
+  const Packet c45 = pk::pmadd(pk::pset1<Packet>(1.0f / 120.0f), r, pk::pset1<Packet>(1.0f / 24.0f));
+  const Packet c67 = pk::pmadd(pk::pset1<Packet>(1.0f / 5040.0f), r, pk::pset1<Packet>(1.0f / 720.0f));
+  const Packet poly = pk::pmadd(pk::pmadd(c67, r2, c45), r4, pk::pmadd(c23, r2, c01));
+  // m ∈ [−126, 127], so 2ᵐ is a normal float: biased exponent m + 127 shifted into place.
+  const PacketI biased = pk::padd(pk::pcast<Packet, PacketI>(m), pk::pset1<PacketI>(127));
+  return pk::pmul(poly, pk::preinterpret<Packet>(pk::plogical_shift_left<23>(biased)));
+#else
+  return pk::pexp(in);
+#endif
+}
 
 // Each kernel maps a packet of pre-activations z to h = σ(z), d = σ'(z), dd = σ''(z). NaN in z
-// stays NaN in h (min/max propagate it) so a diverging run is noticed, not hidden.
+// stays NaN in h so a diverging run is noticed, not hidden.
 struct TanhKernel {
-  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     const Packet one = pk::pset1<Packet>(1.0f);
     h = pk::ptanh(z);
-    d = pk::psub(one, pk::pmul(h, h));                 // 1 − tanh²
+    d = pk::psub(one, pk::pmul(h, h));                        // 1 − tanh²
     dd = pk::pmul(pk::pset1<Packet>(-2.0f), pk::pmul(h, d));  // −2·tanh·(1 − tanh²)
   }
 };
 
 struct SiluKernel {
-  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     const Packet one = pk::pset1<Packet>(1.0f);
-    // s = 1/(1 + e⁻ᶻ); e⁻ᶻ overflows to a huge value (Eigen clamps) for z ≪ 0, giving s → 0.
-    const Packet s = pk::pdiv(one, pk::padd(one, pk::pexp(pk::pnegate(z))));
+    const Packet s = pk::pdiv(one, pk::padd(one, fastExp(pk::pnegate(z))));  // sigmoid
     const Packet oneMinusS = pk::psub(one, s);
     h = pk::pmul(z, s);
     d = pk::pmadd(h, oneMinusS, s);  // s + z·s·(1 − s)
     // σ'' = s(1 − s)·(2 + z(1 − 2s))
-    const Packet twoMinus = pk::pmadd(z, pk::psub(oneMinusS, s), pk::pset1<Packet>(2.0f));
-    dd = pk::pmul(pk::pmul(s, oneMinusS), twoMinus);
+    const Packet twoPlus = pk::pmadd(z, pk::psub(oneMinusS, s), pk::pset1<Packet>(2.0f));
+    dd = pk::pmul(pk::pmul(s, oneMinusS), twoPlus);
   }
 };
 
 struct SeluKernel {
-  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     const Packet zero = pk::pzero(z);
     const Packet lambda = pk::pset1<Packet>(kSeluLambda);
     const Packet lambdaAlpha = pk::pset1<Packet>(kSeluLambda * kSeluAlpha);
-    const Packet positive = pk::pcmp_lt(zero, z);
-    // exp(min(z, 0)) never overflows; for z ≤ 0 it is eᶻ.
-    const Packet le = pk::pmul(lambdaAlpha, pk::pexp(pk::pmin<Eigen::PropagateNaN>(z, zero)));
-    h = pk::pselect(positive, pk::pmul(lambda, z), pk::psub(le, lambdaAlpha));
-    d = pk::pselect(positive, lambda, le);
-    dd = pk::pselect(positive, zero, le);
+    // z ≤ 0 is false for NaN, which therefore takes the λ·z branch and stays NaN.
+    const Packet nonPositive = pk::pcmp_le(z, zero);
+    // λα·e^{min(z, 0)}: never overflows; for z ≤ 0 it is λα·eᶻ = σ'(z) = σ''(z).
+    const Packet le = pk::pmul(lambdaAlpha, fastExp(pk::pmin(z, zero)));
+    h = pk::pselect(nonPositive, pk::psub(le, lambdaAlpha), pk::pmul(lambda, z));
+    d = pk::pselect(nonPositive, le, lambda);
+    dd = pk::pselect(nonPositive, le, zero);
   }
 };
 
 struct SoftplusKernel {
-  static void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
+  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     const Packet one = pk::pset1<Packet>(1.0f);
     const Packet zero = pk::pzero(z);
     // log(1 + eᶻ) = max(z, 0) + log1p(e^{−|z|}): no overflow for large z, no cancellation.
-    const Packet e = pk::pexp(pk::pnegate(pk::pabs(z)));
+    const Packet e = fastExp(pk::pnegate(pk::pabs(z)));
     const Packet r = pk::pdiv(one, pk::padd(one, e));
     h = pk::padd(pk::pmax<Eigen::PropagateNaN>(z, zero), pk::plog1p(e));
     d = pk::pselect(pk::pcmp_lt(z, zero), pk::pmul(e, r), r);  // sigmoid(z) from the same exp
@@ -120,46 +157,78 @@ struct SoftplusKernel {
   }
 };
 
-// z (n floats) ← σ(z); d ← σ'(z); dd ← σ''(z) when kSecond. The tail shorter than one packet
-// goes through the same kernel on a padded copy, so a value never depends on its position.
-template <typename Kernel, bool kSecond>
-void activateRange(float* z, float* d, float* dd, Index n) {
-  Index i = 0;
-  Packet h, dp, ddp;
-  for (; i + kLanes <= n; i += kLanes) {
-    Kernel::eval(pk::ploadu<Packet>(z + i), h, dp, ddp);
-    pk::pstoreu(z + i, h);
-    pk::pstoreu(d + i, dp);
-    if constexpr (kSecond) pk::pstoreu(dd + i, ddp);
+// Where one activation pass reads and writes. z (n floats) becomes σ(z); d ← σ'(z);
+// dd ← σ''(z) if non-null. For each of T tangents, tangent[k] holds żᵏ and becomes σ'⊙żᵏ, and
+// curve[k] ← σ''⊙żᵏ (what the reverse sweep over the tangent needs).
+struct ActivationIo {
+  float* z;
+  float* d;
+  float* dd = nullptr;
+  int tangents = 0;
+  float* tangent[kMaxTangents] = {};
+  float* curve[kMaxTangents] = {};
+};
+
+template <typename Kernel, int T, bool kSecond>
+EIGEN_ALWAYS_INLINE void activatePacket(const ActivationIo& io, Index i, float* const* tangent,
+                                        float* const* curve) {
+  Packet h, d, dd;
+  Kernel::eval(pk::ploadu<Packet>(io.z + i), h, d, dd);
+  pk::pstoreu(io.z + i, h);
+  pk::pstoreu(io.d + i, d);
+  if constexpr (kSecond) pk::pstoreu(io.dd + i, dd);
+  for (int k = 0; k < T; ++k) {
+    const Packet zk = pk::ploadu<Packet>(tangent[k] + i);
+    pk::pstoreu(curve[k] + i, pk::pmul(dd, zk));
+    pk::pstoreu(tangent[k] + i, pk::pmul(d, zk));
   }
-  if (i < n) {
-    const Index m = n - i;
-    alignas(64) float buf[3][kLanes] = {};
-    std::copy(z + i, z + n, buf[0]);
-    Kernel::eval(pk::pload<Packet>(buf[0]), h, dp, ddp);
-    pk::pstore(buf[0], h);
-    pk::pstore(buf[1], dp);
-    pk::pstore(buf[2], ddp);
-    std::copy(buf[0], buf[0] + m, z + i);
-    std::copy(buf[1], buf[1] + m, d + i);
-    if constexpr (kSecond) std::copy(buf[2], buf[2] + m, dd + i);
+}
+
+// One pass over n entries. The tail shorter than a packet goes through the same code on a
+// padded copy, so a value never depends on its position in the batch.
+template <typename Kernel, int T, bool kSecond>
+void activateRange(const ActivationIo& io, Index n) {
+  Index i = 0;
+  for (; i + kLanes <= n; i += kLanes) activatePacket<Kernel, T, kSecond>(io, i, io.tangent, io.curve);
+  if (i == n) return;
+  const Index m = n - i;
+  constexpr int kArrays = 3 + 2 * kMaxTangents;
+  alignas(64) float buf[kArrays][kLanes] = {};
+  float* tangent[kMaxTangents] = {buf[3], buf[4]};
+  float* curve[kMaxTangents] = {buf[5], buf[6]};
+  std::copy(io.z + i, io.z + n, buf[0]);
+  for (int k = 0; k < T; ++k) std::copy(io.tangent[k] + i, io.tangent[k] + n, tangent[k]);
+  const ActivationIo padded{buf[0], buf[1], buf[2], T, {}, {}};
+  activatePacket<Kernel, T, kSecond>(padded, 0, tangent, curve);
+  std::copy(buf[0], buf[0] + m, io.z + i);
+  std::copy(buf[1], buf[1] + m, io.d + i);
+  if constexpr (kSecond) std::copy(buf[2], buf[2] + m, io.dd + i);
+  for (int k = 0; k < T; ++k) {
+    std::copy(tangent[k], tangent[k] + m, io.tangent[k] + i);
+    std::copy(curve[k], curve[k] + m, io.curve[k] + i);
   }
 }
 
 template <typename Kernel>
-void activateWith(float* z, float* d, float* dd, Index n) {
-  if (dd != nullptr)
-    activateRange<Kernel, true>(z, d, dd, n);
-  else
-    activateRange<Kernel, false>(z, d, nullptr, n);
+void activateWith(const ActivationIo& io, Index n) {
+  if (io.tangents == 0) {
+    if (io.dd != nullptr)
+      activateRange<Kernel, 0, true>(io, n);
+    else
+      activateRange<Kernel, 0, false>(io, n);
+  } else if (io.tangents == 1) {
+    activateRange<Kernel, 1, false>(io, n);
+  } else {
+    activateRange<Kernel, 2, false>(io, n);
+  }
 }
 
-void activate(Activation a, float* z, float* d, float* dd, Index n) {
+void activate(Activation a, const ActivationIo& io, Index n) {
   switch (a) {
-    case Activation::Tanh: return activateWith<TanhKernel>(z, d, dd, n);
-    case Activation::SiLU: return activateWith<SiluKernel>(z, d, dd, n);
-    case Activation::SELU: return activateWith<SeluKernel>(z, d, dd, n);
-    case Activation::Softplus: return activateWith<SoftplusKernel>(z, d, dd, n);
+    case Activation::Tanh: return activateWith<TanhKernel>(io, n);
+    case Activation::SiLU: return activateWith<SiluKernel>(io, n);
+    case Activation::SELU: return activateWith<SeluKernel>(io, n);
+    case Activation::Softplus: return activateWith<SoftplusKernel>(io, n);
   }
 }
 
@@ -190,7 +259,7 @@ struct MlpWorkspace::Impl {
   int tangentCapacity = -1;      // largest T the buffers hold
   Cached cached = Cached::Nothing;
   MatrixF input;                 // inputWidth × B: [x; t; sin(2πkt), cos(2πkt) …]
-  PointRow phase;                // 1×B: contiguous scratch for the Fourier rows
+  PointRow row;                  // 1×B: contiguous scratch (Fourier rows, output rows)
   MatrixF tangentIn;             // inDim × B: u of the last jvp()
   std::vector<MatrixF> act;      // per hidden layer, hidden × (1+T)B: [a | ȧ¹ … ȧᵀ]
   std::vector<MatrixF> slope;    // per hidden layer, hidden × B: σ'(z)
@@ -198,6 +267,7 @@ struct MlpWorkspace::Impl {
   MatrixF second;                // hidden × B: σ''(z) of the layer being evaluated
   MatrixF adjA, adjB;            // hidden × (1+T)B: adjoints of the sweep (ping-pong)
   Eigen::VectorXf column;        // hidden: scratch for one weight row or a GEMV result
+  MatrixF outT;                  // hidden × outDim: the output layer's Wᵀ
 
   // Sizes the buffers for batch B and T tangents; allocates only when B, the shape or a larger
   // T is seen.
@@ -208,12 +278,13 @@ struct MlpWorkspace::Impl {
       batch = b;
       tangentCapacity = -1;
       input.resize(c.inputWidth(), b);
-      phase.resize(b);
+      row.resize(b);
       act.resize(c.layers);
       slope.resize(c.layers);
       curve.resize(c.layers);
       for (MatrixF& s : slope) s.resize(h, b);
       column.resize(h);
+      outT.resize(h, c.outDim);
     }
     if (tangents > tangentCapacity) {
       for (MatrixF& a : act) a.resize(h, (1 + tangents) * b);
@@ -351,16 +422,22 @@ void buildInput(const MlpConfig& c, const Eigen::Ref<const MatrixF>& x,
   for (int k = 1; k <= c.fourierFrequencies; ++k) {
     // Vectorised sin/cos into a contiguous row, then one strided copy into the input.
     const float omega = static_cast<float>(kTwoPi * k);
-    w.phase.array() = (omega * t.array()).sin();
-    w.input.row(c.inDim + 2 * k - 1) = w.phase;
-    w.phase.array() = (omega * t.array()).cos();
-    w.input.row(c.inDim + 2 * k) = w.phase;
+    w.row.array() = (omega * t.array()).sin();
+    w.input.row(c.inDim + 2 * k - 1) = w.row;
+    w.row.array() = (omega * t.array()).cos();
+    w.input.row(c.inDim + 2 * k) = w.row;
   }
 }
 
-// Hidden layers for the primal and T tangents. On return w.act[l] = [a | ȧ¹ … ȧᵀ],
-// w.slope[l] = σ'(z) and, when T > 0, w.curve[l] = [σ''⊙ż¹ … σ''⊙żᵀ].
-void runHidden(const MlpConfig& c, const float* theta, Tangents mode, MlpWorkspace::Impl& w) {
+// Columns per pass through the hidden layers: one chunk's activations (hidden × 512 floats per
+// layer and tangent) stay in L2 from one layer's GEMM to the next, where a whole large batch
+// (e.g. 10⁴ points for a sampling view) would stream through L3 at every layer.
+constexpr Index kColumnChunk = 512;
+
+// Hidden layers for the primal and T tangents on columns [j0, j0 + n) of the batch. On return
+// w.act[l] = [a | ȧ¹ … ȧᵀ], w.slope[l] = σ'(z) and, when T > 0, w.curve[l] = [σ''⊙ż¹ …].
+void runHiddenColumns(const MlpConfig& c, const float* theta, Tangents mode, Index j0, Index n,
+                      MlpWorkspace::Impl& w) {
   const Index B = w.batch, h = c.hidden;
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
   for (int l = 0; l < c.layers; ++l) {
@@ -368,43 +445,56 @@ void runHidden(const MlpConfig& c, const float* theta, Tangents mode, MlpWorkspa
     const ConstMatMap W = weights(theta, s);
     const ConstVecMap b = bias(theta, s);
     MatrixF& A = w.act[l];
-    auto primal = A.leftCols(B);
-    for (Index j = 0; j < B; ++j) primal.col(j) = b;  // GEMM accumulates onto the bias
+    auto primal = A.middleCols(j0, n);
+    for (Index j = 0; j < n; ++j) primal.col(j) = b;  // GEMM accumulates onto the bias
     if (l == 0) {
-      primal.noalias() += W * w.input;
-      if (mode == Tangents::Given) A.middleCols(B, B).noalias() = W.leftCols(c.inDim) * w.tangentIn;
+      primal.noalias() += W * w.input.middleCols(j0, n);
+      if (mode == Tangents::Given)
+        A.middleCols(B + j0, n).noalias() = W.leftCols(c.inDim) * w.tangentIn.middleCols(j0, n);
     } else {
       const MatrixF& prev = w.act[l - 1];
-      primal.noalias() += W * prev.leftCols(B);
-      if (T > 0) A.middleCols(B, T * B).noalias() = W * prev.middleCols(B, T * B);
+      primal.noalias() += W * prev.middleCols(j0, n);
+      for (int k = 0; k < T; ++k)
+        A.middleCols((1 + k) * B + j0, n).noalias() = W * prev.middleCols((1 + k) * B + j0, n);
     }
-    float* dd = T > 0 ? w.second.data() : nullptr;
-    activate(c.activation, A.data(), w.slope[l].data(), dd, h * B);
-    if (T == 0) continue;
-
-    const auto slopeA = w.slope[l].array();
-    const auto secondA = w.second.array();
-    for (int k = 0; k < T; ++k) {
-      auto tangent = A.middleCols((1 + k) * B, B).array();
-      auto curve = w.curve[l].middleCols(k * B, B).array();
-      if (l == 0 && mode == Tangents::Basis) {
-        // ż¹ = W₁ e_k is column k of W₁ for every point: no GEMM, just a broadcast.
-        const auto wk = W.col(k).array();
-        tangent = slopeA.colwise() * wk;
-        curve = secondA.colwise() * wk;
-      } else {
-        curve = secondA * tangent;
-        tangent *= slopeA;
+    // The first layer's basis tangents are columns of W₁, the same for every point: activate
+    // the primal alone (keeping σ'') and broadcast below. Otherwise the tangents ride along.
+    const bool broadcastBasis = l == 0 && mode == Tangents::Basis;
+    ActivationIo io{A.data() + j0 * h, w.slope[l].data() + j0 * h};
+    if (broadcastBasis) {
+      io.dd = w.second.data() + j0 * h;
+    } else {
+      io.tangents = T;
+      for (int k = 0; k < T; ++k) {
+        io.tangent[k] = A.data() + ((1 + k) * B + j0) * h;
+        io.curve[k] = w.curve[l].data() + (k * B + j0) * h;
       }
+    }
+    activate(c.activation, io, h * n);
+    if (!broadcastBasis) continue;
+
+    const auto slope = w.slope[l].middleCols(j0, n).array();
+    const auto second = w.second.middleCols(j0, n).array();
+    for (int k = 0; k < T; ++k) {
+      // ż¹ = W₁ e_k is column k of W₁ for every point: no GEMM, just a broadcast.
+      const auto wk = W.col(k).array();
+      A.middleCols((1 + k) * B + j0, n).array() = slope.colwise() * wk;
+      w.curve[l].middleCols(k * B + j0, n).array() = second.colwise() * wk;
     }
   }
 }
 
+void runHidden(const MlpConfig& c, const float* theta, Tangents mode, MlpWorkspace::Impl& w) {
+  for (Index j0 = 0; j0 < w.batch; j0 += kColumnChunk)
+    runHiddenColumns(c, theta, mode, j0, std::min(kColumnChunk, w.batch - j0), w);
+}
+
 // Reverse sweep through the hidden layers for T tangents (T = 0: plain backprop). On entry
-// *adj holds ∂L/∂[a | ȧ¹ … ȧᵀ] of the last hidden layer. Accumulates ∂L/∂θ of every hidden
+// w.adjA holds ∂L/∂[a | ȧ¹ … ȧᵀ] of the last hidden layer (or, with topThroughSigma, already
+// ∂L/∂z of that layer, its bias gradient accumulated). Accumulates ∂L/∂θ of every hidden
 // layer's W and b, and writes ∂L/∂x when dx is non-null.
 void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::Ref<ParamVec>& grad,
-                 MatrixF* dx, MlpWorkspace::Impl& w) {
+                 MatrixF* dx, MlpWorkspace::Impl& w, bool topThroughSigma = false) {
   const Index B = w.batch, h = c.hidden;
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
   const Index cols = (1 + T) * B;
@@ -415,19 +505,24 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
     MatMap dW = weightGrad(grad, s);
     VecMap db = biasGrad(grad, s);
 
-    // Through σ: ḡ = σ'⊙ḡ_a + Σ_k σ''⊙żᵏ⊙ḡ_ȧᵏ for the primal, ġᵏ = σ'⊙ḡ_ȧᵏ for tangent k.
-    if (T > 0) {
-      auto g0 = adj->leftCols(B).array();
-      const auto curve = w.curve[l].array();
-      g0 *= w.slope[l].array();
-      for (int k = 0; k < T; ++k) {
-        auto gk = adj->middleCols((1 + k) * B, B).array();
-        g0 += curve.middleCols(k * B, B) * gk;
-        gk *= w.slope[l].array();
-      }
-      addColumnSums(adj->leftCols(B), db);
-    } else {
+    // Through σ, one column at a time, with the bias adjoint db += Σ_j ḡ_j in the same pass:
+    // ḡ = σ'⊙ḡ_a + Σ_k σ''⊙żᵏ⊙ḡ_ȧᵏ for the primal, ġᵏ = σ'⊙ḡ_ȧᵏ for tangent k.
+    if (topThroughSigma && l == c.layers - 1) {
+      // The caller already took the top layer's adjoint through σ and into db.
+    } else if (T == 0) {
       scaleColumnsAndSum(adj->data(), w.slope[l].data(), h, B, db);
+    } else {
+      for (Index j = 0; j < B; ++j) {
+        const auto slope = w.slope[l].col(j).array();
+        auto g0 = adj->col(j).array();
+        g0 *= slope;
+        for (int k = 0; k < T; ++k) {
+          auto gk = adj->col((1 + k) * B + j).array();
+          g0 += w.curve[l].col(k * B + j).array() * gk;
+          gk *= slope;
+        }
+        db += adj->col(j);
+      }
     }
 
     const ConstMatMap W = weights(theta, s);
@@ -452,6 +547,22 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
   }
 }
 
+// y = W a + b for the output layer. It has outDim (2) rows, where one GEMV per row is about twice
+// as fast as a GEMM.
+void outputPrimal(const MlpConfig& c, const float* theta, MatrixF& y, MlpWorkspace::Impl& w) {
+  const Index B = w.batch;
+  const LayerShape s = layerShape(c, c.layers);
+  const ConstMatMap W = weights(theta, s);
+  const ConstVecMap b = bias(theta, s);
+  const auto last = w.act[c.layers - 1].leftCols(B);
+  y.resize(c.outDim, B);
+  for (Index o = 0; o < c.outDim; ++o) {
+    w.column = W.row(o).transpose();
+    w.row.noalias() = w.column.transpose() * last;
+    y.row(o) = (w.row.array() + b(o)).matrix();
+  }
+}
+
 }  // namespace
 
 // ---- Public evaluations -------------------------------------------------------------------------
@@ -464,12 +575,7 @@ void Mlp::forward(const float* theta, const Eigen::Ref<const MatrixF>& x,
   w.prepare(config_, B, 0);
   buildInput(config_, x, t, w);
   runHidden(config_, theta, Tangents::None, w);
-
-  const LayerShape s = layerShape(config_, config_.layers);
-  const ConstVecMap b = bias(theta, s);
-  y.resize(config_.outDim, B);
-  for (Index j = 0; j < B; ++j) y.col(j) = b;
-  y.noalias() += weights(theta, s) * w.act[config_.layers - 1].leftCols(B);
+  outputPrimal(config_, theta, y, w);
   w.cached = Cached::Primal;
 }
 
@@ -482,13 +588,32 @@ void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
   checkAdjoint(dy.rows(), dy.cols(), config_.outDim, B, "Mlp::backward");
   checkGrad(grad.size(), paramCount_, "Mlp::backward");
 
-  // Output layer: y = W a + b.
+  // Output layer y = W a + b, one row (GEMV) at a time as in forward.
+  const Index outDim = config_.outDim;
   const LayerShape s = layerShape(config_, config_.layers);
-  const MatrixF& last = w.act[config_.layers - 1];
-  weightGrad(grad, s).noalias() += dy * last.leftCols(B).transpose();
-  addColumnSums(dy, biasGrad(grad, s));
-  w.adjA.leftCols(B).noalias() = weights(theta, s).transpose() * dy;
-  sweepHidden(config_, theta, Tangents::None, grad, dx, w);
+  const ConstMatMap W = weights(theta, s);
+  const auto last = w.act[config_.layers - 1].leftCols(B);
+  MatMap dW = weightGrad(grad, s);
+  VecMap dbOut = biasGrad(grad, s);
+  for (Index o = 0; o < outDim; ++o) {
+    w.row = dy.row(o);
+    w.column.noalias() = last * w.row.transpose();
+    dW.row(o) += w.column.transpose();
+    dbOut(o) += w.row.sum();
+    w.outT.col(o) = W.row(o).transpose();
+  }
+  // Top hidden layer: ḡ = σ'(z) ⊙ Wᵀdy column by column, its bias gradient in the same pass
+  // (cheaper than a GEMM with inner dimension outDim followed by a separate sweep).
+  VecMap dbTop = biasGrad(grad, layerShape(config_, config_.layers - 1));
+  const MatrixF& slope = w.slope[config_.layers - 1];
+  for (Index j = 0; j < B; ++j) {
+    auto g = w.adjA.col(j);
+    g = w.outT.col(0) * dy(0, j);
+    for (Index o = 1; o < outDim; ++o) g += w.outT.col(o) * dy(o, j);
+    g.array() *= slope.col(j).array();
+    dbTop += g;
+  }
+  sweepHidden(config_, theta, Tangents::None, grad, dx, w, true);
 }
 
 void Mlp::jvp(const float* theta, const Eigen::Ref<const MatrixF>& x,
@@ -503,15 +628,10 @@ void Mlp::jvp(const float* theta, const Eigen::Ref<const MatrixF>& x,
   w.tangentIn.leftCols(B) = u;
   runHidden(config_, theta, Tangents::Given, w);
 
-  const LayerShape s = layerShape(config_, config_.layers);
-  const ConstMatMap W = weights(theta, s);
-  const ConstVecMap b = bias(theta, s);
-  const MatrixF& last = w.act[config_.layers - 1];
-  y.resize(config_.outDim, B);
-  for (Index j = 0; j < B; ++j) y.col(j) = b;
-  y.noalias() += W * last.leftCols(B);
+  outputPrimal(config_, theta, y, w);
   yDot.resize(config_.outDim, B);
-  yDot.noalias() = W * last.middleCols(B, B);
+  yDot.noalias() = weights(theta, layerShape(config_, config_.layers)) *
+                   w.act[config_.layers - 1].middleCols(B, B);
   w.cached = Cached::Given;
 }
 
@@ -548,11 +668,7 @@ void basisForward(const MlpConfig& c, const float* theta, const Eigen::Ref<const
   w.prepare(c, B, c.inDim);
   buildInput(c, x, t, w);
   runHidden(c, theta, Tangents::Basis, w);
-  const LayerShape s = layerShape(c, c.layers);
-  const ConstVecMap b = bias(theta, s);
-  y.resize(c.outDim, B);
-  for (Index j = 0; j < B; ++j) y.col(j) = b;
-  y.noalias() += weights(theta, s) * w.act[c.layers - 1].leftCols(B);
+  outputPrimal(c, theta, y, w);
   w.cached = Cached::Basis;
 }
 

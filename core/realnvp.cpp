@@ -169,7 +169,7 @@ double RealNvp::nllAndGradient(const float* theta, const Points& x, ParamVec& gr
   Points& g = ws.grad_;
   g = z * invN;  // ∂L/∂z
 
-  // Back through A⁻¹: z = (v − β)·e^{−α}, ld ∋ −α₀ − α₁ (so ∂L/∂α_d gets +1 from −ld/N·N).
+  // Back through A⁻¹: z = (v − β)·e^{−α}; ld ∋ −α₀ − α₁, so L ∋ α₀ + α₁ and ∂L/∂α_d has a +1.
   for (int d = 0; d < 2; ++d) {
     const float e = std::exp(-theta[d]);
     grad(d) = 1.0f - g.row(d).dot(z.row(d));
@@ -201,7 +201,9 @@ double RealNvp::nllAndGradient(const float* theta, const Points& x, ParamVec& gr
 
 namespace {
 
-// Maximum likelihood on fresh target samples: L = −mean log p(x), x ~ target.
+// Maximum likelihood on fresh target samples: L = −mean log p(x), x ~ target. Runs on the
+// caller's thread only (config.threads is not used): a step of the default model is about a
+// millisecond, too short to split a batch over threads started per call.
 class RealNvpObjective final : public Objective {
  public:
   RealNvpObjective(const TrainerConfig& config, std::shared_ptr<const Target> target)

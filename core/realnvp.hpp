@@ -22,7 +22,8 @@
 //
 // Parameters: θ = [α₀, α₁, β₀, β₁, θ_h₀, θ_h₁, …, θ_h_{K−1}], each θ_h_k one conditioner in the
 // Mlp's own layout. initParams() gives A = identity and zeroes the last (output) layer of every
-// conditioner, so the whole flow starts as the identity (p = N(0, I)) and learns away from it.
+// conditioner, so every coupling starts as the identity: the flow is then only the fixed
+// rotations, its density exactly N(0, I), and it learns away from there.
 //
 // Batches are 2×N float, one point per column; log-determinants and log densities are 1×N.
 // Sums over the batch (the loss) are accumulated in double.
@@ -58,8 +59,8 @@ class RealNvp {
   // Offset of coupling k's conditioner parameters in θ.
   Eigen::Index conditionerOffset(int k) const { return kAffineParams + k * mlp_.paramCount(); }
 
-  // θ ← the identity flow: α = β = 0, conditioners PyTorch-default with their output layer
-  // zeroed. theta.size() must equal paramCount().
+  // θ ← identity couplings: α = β = 0, conditioners PyTorch-default with their output layer
+  // zeroed (p = N(0, I)). theta.size() must equal paramCount(); throws std::invalid_argument.
   void initParams(Eigen::Ref<ParamVec> theta, Rng& rng) const;
 
   // Base → data: x = f(z), logdet(i) = log|det ∂f/∂z| at z_i. z: 2×N; x (may alias z) and

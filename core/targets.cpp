@@ -5,7 +5,11 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "core/curve_quadrature.hpp"
 #include "core/target_math.hpp"
@@ -108,7 +112,9 @@ class Checkerboard final : public BuiltinTarget {
     const double a = 4.0 * rng.uniform() - 2.0;
     const double fa = std::floor(a);
     const double parity = fa - 2.0 * std::floor(0.5 * fa);  // floor(a) mod 2, in {0, 1}
-    const double b = rng.uniform() - 2.0 * rng.below(2) + parity;
+    const double u = rng.uniform();  // separate statements: a fixed order of draws
+    const double coin = rng.below(2);
+    const double b = u - 2.0 * coin + parity;
     return {2.0 * a, 2.0 * b};
   }
 
@@ -187,9 +193,7 @@ class Moons final : public BuiltinTarget {
     return {c.x + kSigma * ex, c.y + kSigma * ey};
   }
 
-  double logDensityAt(double x, double y) const override {
-    return density_.logDensity(x, y);
-  }
+  double logDensityAt(double x, double y) const override { return density_.logDensity(x, y); }
 
  private:
   static constexpr double kSigma = 0.2;
@@ -222,13 +226,13 @@ class SwissRoll final : public BuiltinTarget {
     return {(s * std::cos(s) + ex) / 5.0, (s * std::sin(s) + ey) / 5.0};
   }
 
-  double logDensityAt(double x, double y) const override {
-    return density_.logDensity(x, y);
-  }
+  double logDensityAt(double x, double y) const override { return density_.logDensity(x, y); }
 
  private:
   static constexpr double kSigma = 0.2, kS0 = 1.5 * kPi, kS1 = 4.5 * kPi;
-  static detail::CurvePoint curve(double s) { return {s * std::cos(s) / 5.0, s * std::sin(s) / 5.0}; }
+  static detail::CurvePoint curve(double s) {
+    return {s * std::cos(s) / 5.0, s * std::sin(s) / 5.0};
+  }
   detail::CurveDensity density_;
 };
 
@@ -262,9 +266,7 @@ class TwoSpirals final : public BuiltinTarget {
     return {px / 3.0 + kSigma * ex, py / 3.0 + kSigma * ey};
   }
 
-  double logDensityAt(double x, double y) const override {
-    return density_.logDensity(x, y);
-  }
+  double logDensityAt(double x, double y) const override { return density_.logDensity(x, y); }
 
  private:
   static constexpr double kSigma = 0.1, kSide = 0.5 / 3.0, kNMax = 3.0 * kPi;
@@ -303,9 +305,10 @@ class Pinwheel final : public BuiltinTarget {
       return logNormalPdf(0.0, 1.0, kSdA) + logNormalPdf(0.0, 0.0, kSdB) - std::log(4.0);
     }
     if (r > kFarRadius) {
-      // Beyond |x| = 40 every preimage has a ≥ 20 (> 60 σ_a): p < e^−2000 underflows anyway.
-      // Report the radial Gaussian's tail so the value stays finite and decreasing.
-      return logNormalPdf(r, 1.0, kSdA) + logNormalPdf(0.0, 0.0, kSdB) - std::log(4.0 * 2.0 * kPi * r);
+      // Beyond |x| = 40 every preimage has a² + b² = r² > 400, so each term is below e^−2000
+      // (p underflows anyway). Report a radial Gaussian tail: finite and decreasing in r.
+      return logNormalPdf(r, 1.0, kSdA) + logNormalPdf(0.0, 0.0, kSdB) -
+             std::log(4.0 * 2.0 * kPi * r);
     }
     const double phi = std::atan2(y, x);
     detail::LogSumExp acc;
@@ -332,9 +335,6 @@ class Pinwheel final : public BuiltinTarget {
            std::log(4.0 * std::abs(1.0 + rate * b));
   }
 
-  // g(a) = r cos(φ_k + 0.25 e^a) − a, whose zeros are the class's preimages.
-  static double g(double r, double phiK, double a) { return r * std::cos(phiK + kRate * std::exp(a)) - a; }
-
   // A root of g between `left` and `right`, where g(left) > 0 ≥ g(right) if leftPositive and the
   // other way round otherwise: Newton, falling back to bisection when a step leaves the bracket.
   static double refineRoot(double r, double phiK, double left, double right, bool leftPositive) {
@@ -359,16 +359,17 @@ class Pinwheel final : public BuiltinTarget {
     return a;
   }
 
-  // Adds the terms of every root of g in [max(−r, kALo), min(r, kAHi)], found by scanning for
-  // sign changes with steps that provably hold no root, or else of ≤ 0.05 rad in θ and ≤ 0.2
-  // in a (two roots closer than that only occur near a fold, 1 + θ'b = 0, which needs
-  // b ≈ −4e^−a: far outside the meaningful mass).
-  // A class always has a root in [−r, r]; if none lies in the searched range, the one found by
-  // bisection outside it is added so the density stays a finite lower bound far out.
-  // The scan ends early above the mode of a once further roots cannot matter.
+  // Adds the terms of every root of g(a) = r cos(φ_k + 0.25 e^a) − a in [max(−r, kALo),
+  // min(r, kAHi)], found by scanning for sign changes with steps that provably hold no root,
+  // or else of ≤ 0.05 rad in θ and ≤ 0.2 in a (two roots closer than that only occur near a
+  // fold, 1 + θ'b = 0, which needs b ≈ −4e^−a: far outside the meaningful mass). The scan
+  // ends early above the mode of a once further roots cannot matter. A class always has a
+  // root in [−r, r]; if none lies in the searched range, the one found by bisection outside
+  // it is added so the density stays a finite lower bound far out.
   static void addClassRoots(double r, double phiK, detail::LogSumExp& acc) {
     const double lo = std::max(-r, kALo), hi = std::min(r, kAHi);
-    double a = lo, ga = g(r, phiK, a);
+    double a = lo, rate = kRate * std::exp(a);  // θ'(a)
+    double ga = r * std::cos(phiK + rate) - a;
     const double gLo = ga;
     bool found = false;
     while (a < hi) {
@@ -376,13 +377,14 @@ class Pinwheel final : public BuiltinTarget {
       // term so far (allowing the Jacobian factor 1/|1 + θ'b| up to 10; larger only within a
       // sliver around a fold curve, which lies far out anyway).
       if (a > 1.0 && logNormalPdf(a, 1.0, kSdA) + kLogTermCap < acc.max() - 30.0) return;
-      // No root lies within |g(a)|/L of a, where L = r·θ'(a + s) + 1 bounds |g'| on [a, a + s];
-      // far from roots that step is the longer one.
-      const double rate = kRate * std::exp(a);
-      double safe = std::abs(ga) / (r * rate + 1.0);
-      safe = std::abs(ga) / (r * kRate * std::exp(a + safe) + 1.0);
+      // No root lies within s of a if s·L ≤ |g(a)|, where L bounds |g'| ≤ r·θ'(a)·e^s + 1 on
+      // [a, a + s]; with e^s ≤ 1/(1 − s) for s ≤ guess < 1 such an s follows from a first
+      // guess. Far from roots that step is the longer one.
+      const double guess = std::min(0.5, std::abs(ga) / (r * rate + 1.0));
+      const double safe = std::min(guess, std::abs(ga) / (r * rate / (1.0 - guess) + 1.0));
       const double step = std::max(safe, std::min(0.2, 0.05 / rate));
-      const double b = std::min(hi, a + step), gb = g(r, phiK, b);
+      const double b = std::min(hi, a + step), rateB = kRate * std::exp(b);
+      const double gb = r * std::cos(phiK + rateB) - b;
       if ((ga > 0.0) != (gb > 0.0)) {
         const double root = refineRoot(r, phiK, a, b, ga > 0.0);
         acc.add(rootTerm(r, phiK, root));
@@ -390,10 +392,12 @@ class Pinwheel final : public BuiltinTarget {
       }
       a = b;
       ga = gb;
+      rate = rateB;
     }
     if (found) return;
     // No sign change: g has one sign on the whole range, so the root lies beyond one end.
-    const double root = gLo > 0.0 ? refineRoot(r, phiK, hi, r, true) : refineRoot(r, phiK, -r, lo, true);
+    const double root =
+        gLo > 0.0 ? refineRoot(r, phiK, hi, r, true) : refineRoot(r, phiK, -r, lo, true);
     acc.add(rootTerm(r, phiK, root));
   }
 };
@@ -402,12 +406,11 @@ class Pinwheel final : public BuiltinTarget {
 
 const std::vector<TargetInfo> kInfos = {
     {"8gaussians", "eight isotropic Gaussians (std 0.354) on a circle of radius 2.83", 2.836, 0.29},
-    {"checkerboard", "uniform on the 8 dark squares (side 2) of a checkerboard on [-4, 4]^2",
-     3.466, 0.26},
+    {"checkerboard", "uniform on the 8 dark squares (side 2) of a checkerboard on [-4, 4]^2", 3.466,
+     0.26},
     {"moons", "two interleaved noisy half-circles (sklearn moons, scaled by 2)", 2.400, 0.14},
     {"circles", "two concentric noisy circles, radii 3 and 1.5 (noise std 0.24)", 3.270, 0.19},
-    {"rings", "four concentric thin rings, radii 3, 2.25, 1.5, 0.75 (noise std 0.08)", 2.622,
-     0.19},
+    {"rings", "four concentric thin rings, radii 3, 2.25, 1.5, 0.75 (noise std 0.08)", 2.622, 0.19},
     {"swissroll", "a noisy 2-D swiss roll spiral (1.5 turns, noise std 0.2)", 2.667, 0.14},
     {"2spirals", "two interleaved noisy spirals, point-symmetric about the origin", 2.648, 0.17},
     {"pinwheel", "five curved pinwheel arms (radial std 0.6, tangential std 0.2)", 2.322, 0.21},

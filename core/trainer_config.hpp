@@ -68,6 +68,11 @@ struct TrainerConfig {
   bool operator==(const TrainerConfig&) const = default;
 };
 
+// The recommended starting point for a method (network, learning rate, steps, solver), tuned so
+// that the CLI's defaults reach the quality bars of README. Schedule: cosine (the app switches
+// to constant for open-ended live training).
+TrainerConfig defaultConfig(Method method);
+
 // True when going from `from` to `to` needs a fresh model (method, network, seed, …);
 // false when every difference can be applied live between steps (learning rate, batch, …).
 bool needsReset(const TrainerConfig& from, const TrainerConfig& to);

@@ -46,7 +46,8 @@ void locate(const std::vector<double>& times, double t, int& i, float& s) {
     s = 0.0f;
     return;
   }
-  const double u = std::clamp((t - times.front()) / (times.back() - times.front()), 0.0, 1.0) * last;
+  const double u =
+      std::clamp((t - times.front()) / (times.back() - times.front()), 0.0, 1.0) * last;
   i = std::min(static_cast<int>(u), last - 1);
   s = static_cast<float>(u - i);
 }
@@ -75,8 +76,8 @@ struct TableKey {
   bool logDensity = false;
   int knots = 0;
   std::uint64_t seed = 0;
-  Box box{};                      // warped grid only
-  int lines = 0, perLine = 0;     // warped grid only
+  Box box{};                   // warped grid only
+  int lines = 0, perLine = 0;  // warped grid only
   bool continuous = true;
   std::uint64_t targetVersion = 0;  // Normalize starts from target samples
   bool operator==(const TableKey& o) const {
@@ -99,10 +100,10 @@ bool ViewRequest::operator==(const ViewRequest& o) const {
          fieldCols == o.fieldCols && fieldRows == o.fieldRows && sameBox(fieldBox, o.fieldBox) &&
          density == o.density && divergence == o.divergence && heatmapWidth == o.heatmapWidth &&
          heatmapHeight == o.heatmapHeight && sameBox(heatmapBox, o.heatmapBox) &&
-         densitySteps == o.densitySteps && warpedGrid == o.warpedGrid &&
-         gridLines == o.gridLines && gridPointsPerLine == o.gridPointsPerLine &&
-         sameBox(gridBox, o.gridBox) && targetSamples == o.targetSamples &&
-         targetSampleCount == o.targetSampleCount && targetDensity == o.targetDensity;
+         densitySteps == o.densitySteps && warpedGrid == o.warpedGrid && gridLines == o.gridLines &&
+         gridPointsPerLine == o.gridPointsPerLine && sameBox(gridBox, o.gridBox) &&
+         targetSamples == o.targetSamples && targetSampleCount == o.targetSampleCount &&
+         targetDensity == o.targetDensity;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -142,9 +143,10 @@ Eigen::Vector2f ParticleTable::positionAt(int column, double t) const {
   const int last = static_cast<int>(positions.size()) - 1;
   const CatmullRom w(s);
   const Eigen::Vector2f p1 = positions[i].col(column), p2 = positions[i + 1].col(column);
-  const Eigen::Vector2f p0 = i > 0 ? Eigen::Vector2f(positions[i - 1].col(column)) : Eigen::Vector2f(2.0f * p1 - p2);
-  const Eigen::Vector2f p3 =
-      i + 2 <= last ? Eigen::Vector2f(positions[i + 2].col(column)) : Eigen::Vector2f(2.0f * p2 - p1);
+  const Eigen::Vector2f p0 =
+      i > 0 ? Eigen::Vector2f(positions[i - 1].col(column)) : Eigen::Vector2f(2.0f * p1 - p2);
+  const Eigen::Vector2f p3 = i + 2 <= last ? Eigen::Vector2f(positions[i + 2].col(column))
+                                           : Eigen::Vector2f(2.0f * p2 - p1);
   return w.w0 * p0 + w.w1 * p1 + w.w2 * p2 + w.w3 * p3;
 }
 
@@ -177,7 +179,6 @@ std::pair<float, float> finiteQuantileRange(const std::vector<float>& values, do
   return {a, std::max(b, a)};
 }
 
-
 namespace {
 
 // Fills columns [b, b + n) of the table from its start points with the given weights.
@@ -208,8 +209,8 @@ void carryChunk(const TrainerConfig& config, const ParamVec& params, const Table
       standardNormalLogDensity(x, ell);  // ℓ(0) = log N(x0), so ℓ(t) = log p_t(x_t)
     else
       ell.setZero();  // ℓ(t) = ∫_t^1 div v ds; fixed up below once x0 is known
-    integrateWithLogDensity(flow.velocityDivFn(), x, ell, forward ? 0.0 : 1.0,
-                            forward ? 1.0 : 0.0, solver, &traj);
+    integrateWithLogDensity(flow.velocityDivFn(), x, ell, forward ? 0.0 : 1.0, forward ? 1.0 : 0.0,
+                            solver, &traj);
     if (static_cast<int>(traj.logDensities.size()) != last + 1)
       throw std::runtime_error("view worker: trajectory without log densities");
     if (!forward) {
@@ -307,7 +308,8 @@ class TableJob {
     }
     work_.times.clear();
     if (key.continuous) {
-      for (int k = 0; k <= key.knots; ++k) work_.times.push_back(static_cast<double>(k) / key.knots);
+      for (int k = 0; k <= key.knots; ++k)
+        work_.times.push_back(static_cast<double>(k) / key.knots);
     } else {
       work_.times.push_back(1.0);
     }
@@ -353,8 +355,8 @@ class GridJob {
       start(snap, stamp, want);
     }
     const int w = spec_.width, h = spec_.height;
-    const int rows = std::clamp(static_cast<int>(chunkSeconds / (secondsPerCell_ * w)), 1,
-                                h - nextRow_);
+    const int rows =
+        std::clamp(static_cast<int>(chunkSeconds / (secondsPerCell_ * w)), 1, h - nextRow_);
     const double dy = spec_.box.height() / h;
     DensityGridSpec strip = spec_;
     strip.height = rows;
@@ -486,8 +488,11 @@ struct ViewWorker::State {
 ViewWorker::ViewWorker(SnapshotSource source) : ViewWorker(std::move(source), Options{}) {}
 
 ViewWorker::ViewWorker(SnapshotSource source, Options options)
-    : options_(options), source_(std::move(source)), frame_(std::make_shared<ViewFrame>()),
-      state_(std::make_unique<State>()), thread_([this](std::stop_token st) { run(st); }) {}
+    : options_(options),
+      source_(std::move(source)),
+      frame_(std::make_shared<ViewFrame>()),
+      state_(std::make_unique<State>()),
+      thread_([this](std::stop_token st) { run(st); }) {}
 
 ViewWorker::~ViewWorker() {
   thread_.request_stop();
@@ -572,11 +577,11 @@ void ViewWorker::run(std::stop_token stop) {
     try {
       // Cheap layers first: the field arrows and the target.
       if (continuous && req.field) {
-        const bool dirty = st.fieldVersion != st.stamp.snapshotVersion || st.fieldT != req.t ||
-                           !sameGeometry(DensityGridSpec{st.fieldCols, st.fieldRows, st.fieldBox},
-                                         DensityGridSpec{req.fieldCols, req.fieldRows,
-                                                         req.fieldBox}) ||
-                           !next->field;
+        const bool dirty =
+            st.fieldVersion != st.stamp.snapshotVersion || st.fieldT != req.t ||
+            !sameGeometry(DensityGridSpec{st.fieldCols, st.fieldRows, st.fieldBox},
+                          DensityGridSpec{req.fieldCols, req.fieldRows, req.fieldBox}) ||
+            !next->field;
         if (dirty) {
           auto field = std::make_shared<FieldSamples>();
           field->cols = req.fieldCols;
@@ -614,10 +619,10 @@ void ViewWorker::run(std::stop_token stop) {
           targetReq.seed != st.targetRequest.seed ||
           targetReq.targetDensity != st.targetRequest.targetDensity ||
           (targetReq.targetDensity &&
-           !sameGeometry(DensityGridSpec{req.heatmapWidth, req.heatmapHeight, req.heatmapBox},
-                         DensityGridSpec{st.targetRequest.heatmapWidth,
-                                         st.targetRequest.heatmapHeight,
-                                         st.targetRequest.heatmapBox}));
+           !sameGeometry(
+               DensityGridSpec{req.heatmapWidth, req.heatmapHeight, req.heatmapBox},
+               DensityGridSpec{st.targetRequest.heatmapWidth, st.targetRequest.heatmapHeight,
+                               st.targetRequest.heatmapBox}));
       if (target && targetDirty) {
         next->targetSamples.reset();
         next->targetDensity.reset();
@@ -659,8 +664,8 @@ void ViewWorker::run(std::stop_token stop) {
         if (job == 0) {
           if (req.particles || req.paths) {
             TableKey key;
-            key.count = std::max(req.particles ? req.particleCount : 0,
-                                 req.paths ? req.pathCount : 0);
+            key.count =
+                std::max(req.particles ? req.particleCount : 0, req.paths ? req.pathCount : 0);
             key.direction = continuous ? req.direction : FlowDirection::Generate;
             key.logDensity = req.particleLogDensity;
             key.knots = std::max(1, req.knots);
@@ -676,8 +681,8 @@ void ViewWorker::run(std::stop_token stop) {
                 rng.fillNormal(x);
               return x;
             };
-            if (auto table = st.particles.step(*snap, st.stamp, key, makeStarts,
-                                               options_.chunkSeconds)) {
+            if (auto table =
+                    st.particles.step(*snap, st.stamp, key, makeStarts, options_.chunkSeconds)) {
               next->particles = table;
               did = true;
             }
@@ -719,10 +724,10 @@ void ViewWorker::run(std::stop_token stop) {
             spec.height = req.heatmapHeight;
             spec.box = req.heatmapBox;
             spec.t = continuous ? req.t : 1.0;
-            spec.solver = SolverConfig{Solver::RK4,
-                                       std::max(1, static_cast<int>(std::ceil(
-                                                       req.densitySteps * spec.t - 1e-9))),
-                                       1e-5, 1e-5, 100000};
+            spec.solver = SolverConfig{
+                Solver::RK4,
+                std::max(1, static_cast<int>(std::ceil(req.densitySteps * spec.t - 1e-9))), 1e-5,
+                1e-5, 100000};
             spec.threads = 1;
             std::shared_ptr<const GridLayer> layer;
             did = gridJob.step(snap, st.stamp, spec, options_.chunkSeconds, layer);

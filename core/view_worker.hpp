@@ -53,15 +53,15 @@ struct ViewRequest {
   int fieldCols = 32, fieldRows = 32;
   Box fieldBox{};
 
-  bool density = true;     // exact log p_t on a heatmapWidth × heatmapHeight grid
-  bool divergence = false; // div v(·, t) on the same grid
+  bool density = true;      // exact log p_t on a heatmapWidth × heatmapHeight grid
+  bool divergence = false;  // div v(·, t) on the same grid
   int heatmapWidth = 128, heatmapHeight = 128;
   Box heatmapBox{};
-  int densitySteps = 8;    // RK4 steps per unit time of the backward integration
+  int densitySteps = 8;  // RK4 steps per unit time of the backward integration
 
   bool warpedGrid = false;
-  int gridLines = 17;          // lines along each axis
-  int gridPointsPerLine = 65;  // vertices per line
+  int gridLines = 17;                 // lines along each axis
+  int gridPointsPerLine = 65;         // vertices per line
   Box gridBox{-3.0, -3.0, 3.0, 3.0};  // the regular grid of base points (t = 0)
 
   bool targetSamples = false;
@@ -85,12 +85,12 @@ struct LayerStamp {
 // Points carried by the flow, stored at knot times so any t in between is an interpolation.
 // Used for particles (and their pathlines) and for the warped grid's vertices.
 struct ParticleTable {
-  std::vector<double> times;        // ascending knot times in [0, 1], uniformly spaced
-  std::vector<Points> positions;    // positions[k]: 2×N at times[k]
-  std::vector<PointRow> logDensity; // log p_{times[k]}(positions[k]) (empty unless requested)
-  Points start;                     // 2×N starting points (t = 0 Generate, t = 1 Normalize)
-  int valid = 0;                    // columns [0, valid) are computed (a prefix grows at first)
-  LayerStamp newest, oldest;        // newest and oldest snapshot among the computed chunks
+  std::vector<double> times;         // ascending knot times in [0, 1], uniformly spaced
+  std::vector<Points> positions;     // positions[k]: 2×N at times[k]
+  std::vector<PointRow> logDensity;  // log p_{times[k]}(positions[k]) (empty unless requested)
+  Points start;                      // 2×N starting points (t = 0 Generate, t = 1 Normalize)
+  int valid = 0;                     // columns [0, valid) are computed (a prefix grows at first)
+  LayerStamp newest, oldest;         // newest and oldest snapshot among the computed chunks
 
   int count() const { return static_cast<int>(start.cols()); }
   bool hasLogDensity() const { return !logDensity.empty(); }
@@ -115,18 +115,18 @@ struct FieldSamples {
 
 // A scalar grid layer (model log density, divergence, target log density) with its source.
 struct GridLayer {
-  DensityGrid grid;  // values: row 0 at the bottom (y0), as a GL texture
-  bool exact = true; // false for an estimate (never produced now; kept for the label)
+  DensityGrid grid;      // values: row 0 at the bottom (y0), as a GL texture
+  bool exact = true;     // false for an estimate (never produced now; kept for the label)
   bool complete = true;  // false while the first strips of a new grid are still being computed
   float lo = 0.0f, hi = 0.0f;  // robust value range (percentiles) for colour mapping
   LayerStamp stamp;
 };
 
 struct ViewFrame {
-  std::uint64_t version = 0;  // strictly increasing
-  ViewRequest request;        // the newest request the worker had seen
+  std::uint64_t version = 0;                 // strictly increasing
+  ViewRequest request;                       // the newest request the worker had seen
   std::shared_ptr<const Snapshot> snapshot;  // newest snapshot the worker had seen
-  bool continuous = true;     // the model has a velocity field (false: RealNVP, t = 1 only)
+  bool continuous = true;  // the model has a velocity field (false: RealNVP, t = 1 only)
 
   std::shared_ptr<const ParticleTable> particles;  // also the pathlines (first pathCount)
   std::shared_ptr<const ParticleTable> grid;       // warped grid: lines along x, then along y
@@ -138,7 +138,7 @@ struct ViewFrame {
   std::shared_ptr<const Points> targetSamples;
   LayerStamp targetStamp;
 
-  std::string error;  // the last computation failure, "" when none
+  std::string error;          // the last computation failure, "" when none
   double busyFraction = 0.0;  // share of wall time the worker spent computing (recent)
 
   // True when every layer that `request` asks for has complete data (a screenshot may be taken).
@@ -152,7 +152,7 @@ class ViewWorker {
   struct Options {
     double chunkSeconds = 0.03;    // target duration of one piece of work
     double maxBusyFraction = 1.0;  // sleep between pieces to stay under this share of a core
-    bool lowPriority = true;      // run the thread at a low priority (nice 10, Linux)
+    bool lowPriority = true;       // run the thread at a low priority (nice 10, Linux)
     int pollMilliseconds = 15;     // how often to look for a new snapshot when idle
   };
 

@@ -1,10 +1,10 @@
 // Checks an app screenshot the way a person would glance at it: the right size, not blank, the
 // canvas showing several coloured layers, the panels showing text.
 // usage: app_smoke_check FILE.png WIDTH HEIGHT
+#include <stb_image.h>
+
 #include <cstdio>
 #include <cstdlib>
-
-#include <stb_image.h>
 
 #include "app/image_io.hpp"
 
@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "app_smoke_check: cannot read %s\n", argv[1]);
     return 1;
   }
-  flowlab::app::RgbaImage image{w, h, std::vector<std::uint8_t>(data, data + static_cast<std::size_t>(w) * h * 4)};
+  flowlab::app::RgbaImage image{
+      w, h, std::vector<std::uint8_t>(data, data + static_cast<std::size_t>(w) * h * 4)};
   stbi_image_free(data);
   int failures = 0;
   auto expect = [&](bool ok, const char* what) {

@@ -164,7 +164,8 @@ TEST_CASE("timeline: plays to the end, holds, loops; normalise runs backwards") 
 
 TEST_CASE("chart data: log scale, bounded points, debiased smoothing") {
   std::vector<core::LossSample> loss;
-  for (long s = 0; s < 5000; ++s) loss.push_back({s, static_cast<float>(10.0 * std::exp(-s / 1000.0))});
+  for (long s = 0; s < 5000; ++s)
+    loss.push_back({s, static_cast<float>(10.0 * std::exp(-s / 1000.0))});
   const ChartData d = lossChart(loss, 200, 0.9);
   CHECK(d.logScale);
   CHECK(d.raw.x.size() <= 200);
@@ -200,11 +201,11 @@ TEST_CASE("colours: the start colour wheel and the ramps") {
   CHECK(red[0] == doctest::Approx(1.0f));
   CHECK(red[1] == doctest::Approx(0.0f));
   const Rgb a = startColor(2.0f, 0.0f), b = startColor(-2.0f, 0.0f), c = startColor(0.0f, 0.0f);
-  CHECK((a != b));  // opposite sides differ in hue
+  CHECK((a != b));                             // opposite sides differ in hue
   CHECK(std::min({c[0], c[1], c[2]}) > 0.7f);  // the centre is pale
   CHECK(sequentialRamp(1.0f)[0] > sequentialRamp(0.0f)[0]);
-  CHECK(divergingRamp(1.0f)[0] > divergingRamp(1.0f)[2]);   // positive: red
-  CHECK(divergingRamp(-1.0f)[2] > divergingRamp(-1.0f)[0]); // negative: blue
+  CHECK(divergingRamp(1.0f)[0] > divergingRamp(1.0f)[2]);    // positive: red
+  CHECK(divergingRamp(-1.0f)[2] > divergingRamp(-1.0f)[0]);  // negative: blue
 }
 
 namespace {
@@ -230,9 +231,9 @@ TEST_CASE("app options: defaults, values, and one clear message per problem") {
   CHECK(d.width == 1280);
   CHECK(d.particles == 20000);
   CHECK(d.vsync);
-  const AppOptions o = parse({"--frames", "10", "--screenshot", "a.png", "--method", "otcfm",
-                              "--target", "8gaussians", "--show", "particles,density", "--paint",
-                              "1", "2", "0.5"});
+  const AppOptions o =
+      parse({"--frames", "10", "--screenshot", "a.png", "--method", "otcfm", "--target",
+             "8gaussians", "--show", "particles,density", "--paint", "1", "2", "0.5"});
   CHECK(o.frames == 10);
   CHECK_FALSE(o.vsync);
   CHECK(o.config.method == core::Method::OtCfm);
@@ -263,5 +264,6 @@ TEST_CASE("picture summary: blank versus layered") {
   CHECK(s.nonBackgroundFraction > 0.3);
   CHECK(s.hueBins >= 8);
   flipRows(colourful);
-  CHECK(writePng("/nonexistent-dir/x.png", colourful).find("/nonexistent-dir/x.png") != std::string::npos);
+  CHECK(writePng("/nonexistent-dir/x.png", colourful).find("/nonexistent-dir/x.png") !=
+        std::string::npos);
 }

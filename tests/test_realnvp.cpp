@@ -119,12 +119,13 @@ TEST_CASE("realnvp: inverse(forward(z)) = z, forward(inverse(x)) = x, logdets ar
 
 TEST_CASE("realnvp: forward logdet equals log|det| of a central-difference Jacobian") {
   const RealNvp flow(smallConfig(6, 16, 2, Activation::SiLU));
-  const ParamVec theta = perturbedParams(flow, 21, 0.3f);
+  // 0.15: log|det| up to ~1; stronger maps make the float differences lose digits.
+  const ParamVec theta = perturbedParams(flow, 21, 0.15f);
   RealNvpWorkspace ws;
 
   const Eigen::Index n = 40;
   const Points z = normalPoints(n, 22);
-  // Float: h balances truncation O(h²) against rounding O(ε/h); 1e-2 keeps both near 1e-4.
+  // Float: h balances truncation O(h²) against rounding O(ε/h); with 1e-2 both stay ≲ 1e-4.
   const float h = 1e-2f;
   Points probes(2, 4 * n);  // z + h e₀, z − h e₀, z + h e₁, z − h e₁
   for (Eigen::Index i = 0; i < n; ++i)
@@ -151,7 +152,7 @@ TEST_CASE("realnvp: forward logdet equals log|det| of a central-difference Jacob
     maxLogdet = std::max(maxLogdet, std::abs(static_cast<double>(logdet(i))));
   }
   CHECK(maxLogdet > 0.3);  // a real volume change, not the identity
-  CHECK(maxError < 2e-3);
+  CHECK(maxError < 5e-4);
 }
 
 TEST_CASE("realnvp: the density of a perturbed model integrates to 1") {
@@ -171,7 +172,7 @@ TEST_CASE("realnvp: the density of a perturbed model integrates to 1") {
   flow.logDensity(theta.data(), grid, logp, ws);
   REQUIRE(logp.allFinite());
   const double mass = logp.cast<double>().array().exp().sum() * static_cast<double>(cell) * cell;
-  CHECK(mass == doctest::Approx(1.0).epsilon(0.01));
+  CHECK(std::abs(mass - 1.0) < 2e-3);  // the midpoint rule on a smooth density: ~1e-6
 
   // Not N(0, I) in disguise: the density must differ from the base somewhere.
   PointRow base = (-0.5f * grid.colwise().squaredNorm().array() -
@@ -250,8 +251,8 @@ TEST_CASE("realnvp: the objective samples the target and returns the NLL and its
 }
 
 TEST_CASE("realnvp: maximum likelihood on 8gaussians lowers the NLL") {
-  // A smaller model than the defaults so the test stays quick; the full default run is in
-  // the README (flowlab train --method realnvp).
+  // Fewer couplings, steps and a constant learning rate so the test stays quick; the full
+  // default run (12 couplings, 5000 cosine steps) reaches ≈ H + 0.06.
   TrainerConfig config = smallConfig(8, 32, 2, Activation::Tanh);
   config.batch = 256;
   const auto target = makeBuiltinTarget("8gaussians");

@@ -51,8 +51,7 @@ struct CellMasses {
 CellMasses cellMasses(const Target& target, int cells) {
   const Box b = target.bounds();
   const double step = gridStep(target.name());
-  const int perCell =
-      static_cast<int>(std::ceil(std::max(b.width(), b.height()) / cells / step));
+  const int perCell = static_cast<int>(std::ceil(std::max(b.width(), b.height()) / cells / step));
   const int n = cells * perCell;
   const double hx = b.width() / n, hy = b.height() / n;
   CellMasses out;
@@ -123,8 +122,8 @@ TEST_CASE("normal tails and intervals are accurate and continuous across branche
   CHECK(std::exp(detail::logNormalInterval(-1.0, 1.0)) == doctest::Approx(0.6826894921370859));
   CHECK(detail::logNormalInterval(3.0, 4.5) ==
         doctest::Approx(detail::logNormalInterval(-4.5, -3.0)).epsilon(1e-14));
-  const double direct = std::log(0.5 * (std::erfc(3.0 / std::sqrt(2.0)) -
-                                        std::erfc(4.5 / std::sqrt(2.0))));
+  const double direct =
+      std::log(0.5 * (std::erfc(3.0 / std::sqrt(2.0)) - std::erfc(4.5 / std::sqrt(2.0))));
   CHECK(detail::logNormalInterval(3.0, 4.5) == doctest::Approx(direct).epsilon(1e-13));
   CHECK(std::isfinite(detail::logNormalInterval(60.0, 61.0)));
   CHECK(detail::logNormalInterval(1.0, 1.0) == kNegInf);
@@ -151,8 +150,8 @@ TEST_CASE("Gauss-Legendre rules integrate polynomials of degree 2m-1 exactly") {
 // The table of built-in targets.
 
 TEST_CASE("builtin target table, lookup and factory") {
-  const std::vector<std::string> expected = {"8gaussians", "checkerboard", "moons", "circles",
-                                             "rings", "swissroll", "2spirals", "pinwheel"};
+  const std::vector<std::string> expected = {"8gaussians", "checkerboard", "moons",    "circles",
+                                             "rings",      "swissroll",    "2spirals", "pinwheel"};
   const std::vector<double> entropies = {2.836, 3.466, 2.400, 3.270, 2.622, 2.667, 2.648, 2.322};
   const std::vector<double> floors = {0.29, 0.26, 0.14, 0.19, 0.19, 0.14, 0.17, 0.21};
   REQUIRE(builtinNames() == expected);
@@ -308,15 +307,16 @@ double bruteTwoSpirals(double x, double y) {
   constexpr int n = 100000;
   const double sigma = 0.1, side = 0.5 / 3.0;
   const auto boxGauss = [&](double v, double lo) {  // (Φ((v−lo)/σ) − Φ((v−lo−side)/σ))/side
-    return 0.5 * (std::erfc(-(v - lo) / (sigma * std::sqrt(2.0))) -
-                  std::erfc(-(v - lo - side) / (sigma * std::sqrt(2.0)))) /
+    return 0.5 *
+           (std::erfc(-(v - lo) / (sigma * std::sqrt(2.0))) -
+            std::erfc(-(v - lo - side) / (sigma * std::sqrt(2.0)))) /
            side;
   };
   double sum = 0.0;
   for (int k = 0; k < n; ++k) {
     const double r = 3.0 * kPi * (k + 0.5) / n, weight = 2.0 * r / (9.0 * kPi * kPi);
     const double qx = -std::cos(r) * r / 3.0, qy = std::sin(r) * r / 3.0;
-    sum += 0.5 * weight * boxGauss(x, qx) * boxGauss(y, qy);                 // +p
+    sum += 0.5 * weight * boxGauss(x, qx) * boxGauss(y, qy);                  // +p
     sum += 0.5 * weight * boxGauss(x, -qx - side) * boxGauss(y, -qy - side);  // −p
   }
   return std::log(sum * 3.0 * kPi / n);
@@ -356,8 +356,8 @@ TEST_CASE("circles and rings closed forms agree with brute-force angular integra
     std::vector<double> radii;
     double sigma;
   };
-  for (const Case& c : {Case{"circles", {3.0, 1.5}, 0.24},
-                        Case{"rings", {3.0, 2.25, 1.5, 0.75}, 0.08}}) {
+  for (const Case& c :
+       {Case{"circles", {3.0, 1.5}, 0.24}, Case{"rings", {3.0, 2.25, 1.5, 0.75}, 0.08}}) {
     const auto target = makeBuiltinTarget(c.name);
     Points x(2, 6);
     x << 0.0f, 3.05f, -1.2f, 0.5f, 2.0f, 4.0f,  //
@@ -374,8 +374,7 @@ TEST_CASE("circles and rings closed forms agree with brute-force angular integra
           const double dx = x(0, k) - r * std::cos(t), dy = x(1, k) - r * std::sin(t);
           sum += std::exp(-(dx * dx + dy * dy) / (2.0 * c.sigma * c.sigma));
         }
-      const double brute =
-          std::log(sum / n / c.radii.size() / (2.0 * kPi * c.sigma * c.sigma));
+      const double brute = std::log(sum / n / c.radii.size() / (2.0 * kPi * c.sigma * c.sigma));
       CAPTURE(c.name);
       CAPTURE(k);
       CHECK(std::abs(lp(k) - brute) < 1e-8);
@@ -451,9 +450,9 @@ namespace {
 
 // A 4×3 grid with zeros, over a box that is not the unit square.
 ImageTarget smallImage() {
-  std::vector<float> w = {1.0f, 0.0f, 2.0f, 0.5f,   // top row
-                          0.0f, 0.0f, 3.0f, 0.0f,   //
-                          4.0f, 1.5f, 0.0f, 0.25f}; // bottom row
+  std::vector<float> w = {1.0f, 0.0f, 2.0f, 0.5f,    // top row
+                          0.0f, 0.0f, 3.0f, 0.0f,    //
+                          4.0f, 1.5f, 0.0f, 0.25f};  // bottom row
   return ImageTarget(4, 3, std::move(w), Box{-2.0, -1.0, 2.0, 2.0}, "small");
 }
 
@@ -525,7 +524,8 @@ TEST_CASE("image target: sample histogram matches the weights, zero cells never 
       ++outside;
       continue;
     }
-    const int i = static_cast<int>(std::floor(px + 2.0)), j = static_cast<int>(std::floor(2.0 - py));
+    const int i = static_cast<int>(std::floor(px + 2.0)),
+              j = static_cast<int>(std::floor(2.0 - py));
     ++counts[j * 4 + i];
   }
   CHECK(outside == 0);

@@ -190,7 +190,9 @@ TEST_CASE("view worker: moving t reuses the particle cache; new weights refresh 
   CHECK(fresh->particles->newest.snapshotVersion == 2);
   CHECK(fresh->particles->oldest.snapshotVersion == 2);
   CHECK((fresh->particles->start - before->particles->start).cwiseAbs().maxCoeff() == 0.0f);
-  CHECK((fresh->particles->positions.back() - before->particles->positions.back()).cwiseAbs().maxCoeff() > 0.0f);
+  CHECK((fresh->particles->positions.back() - before->particles->positions.back())
+            .cwiseAbs()
+            .maxCoeff() > 0.0f);
 }
 
 TEST_CASE("view worker: normalise direction and log densities along the paths") {
