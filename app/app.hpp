@@ -70,6 +70,7 @@ class App {
   double uiCpuAtMeasure_ = 0.0, processCpuAtMeasure_ = 0.0;
   ThreadCpu threadsAtMeasure_{};
   std::optional<std::chrono::steady_clock::time_point> waitStart_;
+  std::uint64_t versionAtEnd_ = 0;  // snapshot version when the last frame was reached
 };
 
 }  // namespace flowlab::app

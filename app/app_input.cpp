@@ -1,5 +1,6 @@
 // Keyboard shortcuts, canvas mouse input (pan, zoom, brush, hover) and the scripted brush
 // stroke of headless runs.
+#define GLFW_INCLUDE_NONE  // GL comes from libepoxy
 #include <GLFW/glfw3.h>
 #include <imgui.h>
 
@@ -56,8 +57,10 @@ void App::handleShortcuts() {
     ui_.brush.mode = ui_.brush.mode == BrushMode::Paint ? BrushMode::Erase : BrushMode::Paint;
     ui_.brushOn = true;
   }
-  if (ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) ui_.brush.radius = std::max(0.05, ui_.brush.radius / 1.15);
-  if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) ui_.brush.radius = std::min(2.5, ui_.brush.radius * 1.15);
+  if (ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET))
+    ui_.brush.radius = std::max(0.05, ui_.brush.radius / 1.15);
+  if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET))
+    ui_.brush.radius = std::min(2.5, ui_.brush.radius * 1.15);
   if (ImGui::IsKeyPressed(GLFW_KEY_LEFT) || ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) {
     tl.playing = false;
     tl.scrub(tl.t + (ImGui::IsKeyPressed(GLFW_KEY_LEFT) ? -0.02 : 0.02));
@@ -74,7 +77,7 @@ void App::handleShortcuts() {
     ui_.screenshotPath = timestampedName();
     ui_.screenshotCanvasOnly = true;
   }
-  bool* layers[] = {&v.particles, &v.paths,      &v.field,         &v.density,
+  bool* layers[] = {&v.particles,  &v.paths,      &v.field,         &v.density,
                     &v.divergence, &v.warpedGrid, &v.targetSamples, &v.targetDensity};
   for (int i = 0; i < 8; ++i)
     if (pressed(GLFW_KEY_1 + i)) *layers[i] = !*layers[i];
@@ -83,7 +86,9 @@ void App::handleShortcuts() {
 void App::handleCanvasInput(const panels::Layout& layout) {
   const ImGuiIO& io = ImGui::GetIO();
   const double mx = io.MousePos.x, my = io.MousePos.y;
-  const bool over = ui_.camera.containsScreen(mx, my) && !io.WantCaptureMouse;
+  // Headless runs (--frames) have no person at the mouse: no hover, no drags.
+  const bool over =
+      ui_.camera.containsScreen(mx, my) && !io.WantCaptureMouse && options_.frames == 0;
   (void)layout;
   if (over && io.MouseWheel != 0.0f) ui_.camera.zoomAt(mx, my, std::pow(1.15, io.MouseWheel));
 
@@ -93,7 +98,8 @@ void App::handleCanvasInput(const panels::Layout& layout) {
                ImGui::IsMouseClicked(2)))
     dragging_ = true;
   if (dragging_) {
-    const bool held = (leftPans && ImGui::IsMouseDown(0)) || ImGui::IsMouseDown(1) || ImGui::IsMouseDown(2);
+    const bool held =
+        (leftPans && ImGui::IsMouseDown(0)) || ImGui::IsMouseDown(1) || ImGui::IsMouseDown(2);
     if (held)
       ui_.camera.panPixels(io.MouseDelta.x, io.MouseDelta.y);
     else

@@ -24,7 +24,8 @@ const std::vector<core::OptionSpec>& specs() {
 }
 
 bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -39,9 +40,19 @@ const std::vector<std::string>& appOptionNames() {
 }
 
 const std::vector<std::string>& layerNames() {
-  static const std::vector<std::string> names{"particles", "paths", "field",   "density",
-                                              "divergence", "grid", "target", "target-density"};
+  static const std::vector<std::string> names{"particles",  "paths", "field",  "density",
+                                              "divergence", "grid",  "target", "target-density"};
   return names;
+}
+
+core::TrainerConfig liveConfig(core::Method method) {
+  core::TrainerConfig c = core::defaultConfig(method);
+  // Live training is open-ended: a constant learning rate and, for single-stage methods, a stage
+  // long enough never to end while someone watches. Rectified flow keeps its stage length so
+  // that its reflow rounds happen.
+  c.schedule = core::LrSchedule::Constant;
+  if (c.method != core::Method::RectifiedFlow) c.steps = 100000000;
+  return c;
 }
 
 AppOptions parseAppOptions(int argc, char** argv) {
@@ -50,29 +61,28 @@ AppOptions parseAppOptions(int argc, char** argv) {
     throw UsageError("unexpected argument '" + args.positional().front() + "'");
   AppOptions o;
   core::TrainerConfig& c = o.config;
-  // The app trains until stopped: a long first stage, flow matching by default (fast steps).
-  c.method = core::Method::FlowMatching;
+  core::Method method = core::Method::FlowMatching;  // fast steps: the default live demo
   if (args.has("--method")) {
     const std::string text = args.requiredText("--method");
-    const auto method = core::parseMethod(text);
-    if (!method)
+    const auto parsed = core::parseMethod(text);
+    if (!parsed)
       throw UsageError("unknown method '" + text + "' (choose fm, otcfm, rf, cnf, rkl or realnvp)");
-    c.method = *method;
+    method = *parsed;
   }
+  c = liveConfig(method);
   if (args.has("--reflow") && c.method != core::Method::RectifiedFlow)
     throw UsageError("--reflow applies to --method rf only");
-  c.reflow = static_cast<int>(
-      args.integer("--reflow", c.method == core::Method::RectifiedFlow ? 1 : 0, 0, 16));
-  c.steps = args.integer("--steps", 1000000, 1, 100000000);
-  c.batch = static_cast<int>(args.integer("--batch", 256, 1, 65536));
-  c.adam.learningRate = args.real("--lr", 1e-3, 1e-9, 1.0);
-  if (c.method == core::Method::Cnf) c.adam.maxGradNorm = 10.0;
-  c.mlp.hidden = static_cast<int>(args.integer("--hidden", 64, 1, 4096));
-  c.mlp.layers = static_cast<int>(args.integer("--layers", 3, 1, 64));
+  c.reflow = static_cast<int>(args.integer("--reflow", c.reflow, 0, 16));
+  c.steps = args.integer("--steps", c.steps, 1, 100000000);
+  c.batch = static_cast<int>(args.integer("--batch", c.batch, 1, 65536));
+  c.adam.learningRate = args.real("--lr", c.adam.learningRate, 1e-9, 1.0);
+  c.mlp.hidden = static_cast<int>(args.integer("--hidden", c.mlp.hidden, 1, 4096));
+  c.mlp.layers = static_cast<int>(args.integer("--layers", c.mlp.layers, 1, 64));
   if (args.has("--activation")) {
     const std::string text = args.requiredText("--activation");
     const auto a = core::parseActivation(text);
-    if (!a) throw UsageError("unknown activation '" + text + "' (choose tanh, silu, selu or softplus)");
+    if (!a)
+      throw UsageError("unknown activation '" + text + "' (choose tanh, silu, selu or softplus)");
     c.mlp.activation = *a;
   }
   c.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1L << 62));

@@ -20,28 +20,32 @@ struct ScriptedPaint {
 };
 
 struct AppOptions {
-  core::TrainerConfig config;   // --method, --lr, --batch, --hidden, --layers, --activation, …
+  core::TrainerConfig config;  // --method, --lr, --batch, --hidden, --layers, --activation, …
   std::string targetName = "moons";  // --target NAME
   std::string targetImage;           // --target-image FILE (wins over targetName when set)
   bool invertImage = false;          // --invert
   bool startPaused = false;          // --paused: training starts paused
 
-  int width = 1280, height = 800;    // --width W --height H (window, in screen pixels)
-  long frames = 0;                   // --frames N: render N frames, then exit (0: interactive)
-  std::string screenshot;            // --screenshot FILE.png: written after the last frame
-  bool canvasOnly = false;           // --canvas-only: the screenshot holds the canvas only
-  std::string perfReport;            // --perf-report FILE.json: frame and training timings
-  double baselineSeconds = 4.0;      // --baseline-seconds S: headless training before the window
-  double maxFps = 60.0;              // --max-fps F: frame cap (0: uncapped)
-  bool vsync = true;                 // off with --frames (benchmark/headless runs)
-  double waitSeconds = 30.0;         // --wait S: longest wait for layers before the screenshot
+  int width = 1280, height = 800;  // --width W --height H (window, in screen pixels)
+  long frames = 0;                 // --frames N: render N frames, then exit (0: interactive)
+  std::string screenshot;          // --screenshot FILE.png: written after the last frame
+  bool canvasOnly = false;         // --canvas-only: the screenshot holds the canvas only
+  std::string perfReport;          // --perf-report FILE.json: frame and training timings
+  double baselineSeconds = 4.0;    // --baseline-seconds S: headless training before the window
+  double maxFps = 60.0;            // --max-fps F: frame cap (0: uncapped)
+  bool vsync = true;               // off with --frames (benchmark/headless runs)
+  double waitSeconds = 30.0;       // --wait S: longest wait for layers before the screenshot
 
-  int particles = 20000;             // --particles N
-  double t = -1.0;                   // --t T: initial time (−1: start the animation at 0)
-  bool still = false;                // --still: animation paused
-  std::vector<std::string> show;     // --show a,b,c: the layers on (empty: the defaults)
+  int particles = 20000;               // --particles N
+  double t = -1.0;                     // --t T: initial time (−1: start the animation at 0)
+  bool still = false;                  // --still: animation paused
+  std::vector<std::string> show;       // --show a,b,c: the layers on (empty: the defaults)
   std::optional<ScriptedPaint> paint;  // --paint X Y R [--paint-frame F]
 };
+
+// The app's starting configuration for a method: core::defaultConfig with a constant learning
+// rate and open-ended training.
+core::TrainerConfig liveConfig(core::Method method);
 
 // Every option name the app accepts, for messages and tests.
 const std::vector<std::string>& appOptionNames();

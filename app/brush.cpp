@@ -15,11 +15,19 @@ double brushFalloff(double d, double radius, double softness) {
 }
 
 PaintCanvas::PaintCanvas(int width, int height, core::Box box)
-    : width_(std::max(width, 1)), height_(std::max(height, 1)), box_(box),
+    : width_(std::max(width, 1)),
+      height_(std::max(height, 1)),
+      box_(box),
       weights_(static_cast<std::size_t>(width_) * height_, 0.0f) {}
 
 void PaintCanvas::clear() {
   std::fill(weights_.begin(), weights_.end(), 0.0f);
+  ++revision_;
+}
+
+void PaintCanvas::setWeights(std::vector<float> weights) {
+  if (weights.size() != weights_.size()) return;
+  weights_ = std::move(weights);
   ++revision_;
 }
 
@@ -38,7 +46,8 @@ void PaintCanvas::loadFromTarget(const core::Target& target) {
     if (std::isfinite(logp(k))) peak = std::max(peak, logp(k));
   for (std::size_t k = 0; k < weights_.size(); ++k) {
     const double l = logp(static_cast<Eigen::Index>(k));
-    weights_[k] = std::isfinite(l) && std::isfinite(peak) ? static_cast<float>(std::exp(l - peak)) : 0.0f;
+    weights_[k] =
+        std::isfinite(l) && std::isfinite(peak) ? static_cast<float>(std::exp(l - peak)) : 0.0f;
   }
   ++revision_;
 }
@@ -46,9 +55,11 @@ void PaintCanvas::loadFromTarget(const core::Target& target) {
 bool PaintCanvas::stamp(double x, double y, const BrushSettings& brush) {
   const double dx = box_.width() / width_, dy = box_.height() / height_;
   const int i0 = std::max(0, static_cast<int>(std::floor((x - brush.radius - box_.x0) / dx)));
-  const int i1 = std::min(width_ - 1, static_cast<int>(std::floor((x + brush.radius - box_.x0) / dx)));
+  const int i1 =
+      std::min(width_ - 1, static_cast<int>(std::floor((x + brush.radius - box_.x0) / dx)));
   const int j0 = std::max(0, static_cast<int>(std::floor((box_.y1 - (y + brush.radius)) / dy)));
-  const int j1 = std::min(height_ - 1, static_cast<int>(std::floor((box_.y1 - (y - brush.radius)) / dy)));
+  const int j1 =
+      std::min(height_ - 1, static_cast<int>(std::floor((box_.y1 - (y - brush.radius)) / dy)));
   const double strength = std::clamp(brush.strength, 0.0, 1.0);
   bool changed = false;
   for (int j = j0; j <= j1; ++j)

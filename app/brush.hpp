@@ -38,6 +38,8 @@ class PaintCanvas {
   std::uint64_t revision() const { return revision_; }
 
   void clear();
+  // Replaces every weight (sizes must match; rows from the top).
+  void setWeights(std::vector<float> weights);
   // Rasterises a target's density at the cell centres, scaled so the densest cell is 1.
   void loadFromTarget(const core::Target& target);
   // One dab of the brush centred at world (x, y). Returns true when any weight changed.

@@ -25,7 +25,8 @@ void fitRange(ChartData& d) {
 }
 
 // Keeps the min and max of each bucket (in step order) so decimation does not hide spikes.
-ChartSeries decimateMinMax(const std::vector<float>& x, const std::vector<float>& y, int maxPoints) {
+ChartSeries decimateMinMax(const std::vector<float>& x, const std::vector<float>& y,
+                           int maxPoints) {
   ChartSeries out;
   const std::size_t n = x.size();
   const std::size_t buckets = std::max<std::size_t>(1, static_cast<std::size_t>(maxPoints) / 2);
@@ -47,7 +48,8 @@ ChartSeries decimateMinMax(const std::vector<float>& x, const std::vector<float>
 }
 
 // Plain stride decimation (for an already smooth curve).
-ChartSeries decimateStride(const std::vector<float>& x, const std::vector<float>& y, int maxPoints) {
+ChartSeries decimateStride(const std::vector<float>& x, const std::vector<float>& y,
+                           int maxPoints) {
   if (x.size() <= static_cast<std::size_t>(maxPoints)) return {x, y};
   ChartSeries out;
   const double stride = static_cast<double>(x.size() - 1) / (maxPoints - 1);

@@ -1,11 +1,11 @@
 // PNG output through stb_image_write, and a coarse content summary of a picture (GL-free).
 #include "app/image_io.hpp"
 
+#include <stb_image_write.h>
+
 #include <algorithm>
 #include <cmath>
 #include <unordered_map>
-
-#include <stb_image_write.h>
 
 namespace flowlab::app {
 
@@ -42,9 +42,12 @@ ImageSummary summarize(const RgbaImage& image, int x0, int y0, int w, int h) {
       const float mx = std::max({r, g, b}), mn = std::min({r, g, b});
       if (mx - mn > 0.25f && mx > 0.3f) {
         float hh;
-        if (mx == r) hh = std::fmod((g - b) / (mx - mn) + 6.0f, 6.0f);
-        else if (mx == g) hh = (b - r) / (mx - mn) + 2.0f;
-        else hh = (r - g) / (mx - mn) + 4.0f;
+        if (mx == r)
+          hh = std::fmod((g - b) / (mx - mn) + 6.0f, 6.0f);
+        else if (mx == g)
+          hh = (b - r) / (mx - mn) + 2.0f;
+        else
+          hh = (r - g) / (mx - mn) + 4.0f;
         hue[std::clamp(static_cast<int>(hh * 2.0f), 0, 11)] = true;
       }
     }

@@ -14,7 +14,8 @@ const Probe& Inspector::probe(const std::shared_ptr<const core::Snapshot>& snaps
     probe_ = Probe{};
     return probe_;
   }
-  if (probe_.valid && version_ == snapshot->version && probe_.x == x && probe_.y == y && probe_.t == t)
+  if (probe_.valid && version_ == snapshot->version && probe_.x == x && probe_.y == y &&
+      probe_.t == t)
     return probe_;
   Probe p;
   p.x = x;

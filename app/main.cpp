@@ -8,7 +8,8 @@
 
 namespace {
 
-constexpr const char* kAppUsage = R"(usage: flowlab [options]            open the desktop app (needs a display)
+constexpr const char* kAppUsage =
+    R"(usage: flowlab [options]            open the desktop app (needs a display)
 
   --target NAME | --target-image FILE [--invert]   what to train on (default moons)
   --method M             fm | otcfm | rf | cnf | rkl | realnvp (default fm)
@@ -36,7 +37,8 @@ The command line (no display needed): flowlab --help
 
 int main(int argc, char** argv) {
   using namespace flowlab;
-  if (argc >= 2 && (core::isCliCommand(argv[1]) || argv[1][0] != '-')) return core::runCli(argc, argv);
+  if (argc >= 2 && (core::isCliCommand(argv[1]) || argv[1][0] != '-'))
+    return core::runCli(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "--app-help") {
     std::cout << kAppUsage;
     return 0;

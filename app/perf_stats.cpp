@@ -44,38 +44,39 @@ std::string toJson(const PerfReport& r) {
   const double ratio =
       r.baselineStepsPerSecond > 0.0 ? r.appStepsPerSecond / r.baselineStepsPerSecond : 0.0;
   char buf[2048];
-  std::snprintf(
-      buf, sizeof buf,
-      "{\n"
-      "  \"window\": [%d, %d],\n"
-      "  \"method\": \"%s\",\n"
-      "  \"target\": \"%s\",\n"
-      "  \"particles\": %d,\n"
-      "  \"heatmap\": [%d, %d],\n"
-      "  \"layers\": \"%s\",\n"
-      "  \"max_fps\": %.1f,\n"
-      "  \"frames\": %ld,\n"
-      "  \"seconds\": %.3f,\n"
-      "  \"fps\": %.2f,\n"
-      "  \"frame_ms_median\": %.3f,\n"
-      "  \"frame_ms_p95\": %.3f,\n"
-      "  \"frame_ms_worst\": %.3f,\n"
-      "  \"paint_frames\": %ld,\n"
-      "  \"paint_frame_ms_worst\": %.3f,\n"
-      "  \"steps_per_second_headless\": %.1f,\n"
-      "  \"steps_per_second_app\": %.1f,\n"
-      "  \"steps_ratio\": %.3f,\n"
-      "  \"view_worker_busy\": %.3f,\n"
-      "  \"ui_cpu_ms_per_frame\": %.3f,\n"
-      "  \"process_cpu_cores\": %.3f,\n"
-      "  \"cpu_cores\": {\"ui\": %.3f, \"view_worker\": %.3f, \"gl_threads\": %.3f, \"trainer\": %.3f},\n"
-      "  \"view_frames\": %ld\n"
-      "}\n",
-      r.width, r.height, r.method.c_str(), r.target.c_str(), r.particles, r.heatmapWidth,
-      r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds, r.fps, r.medianFrameMs,
-      r.p95FrameMs, r.worstFrameMs, r.paintFrames, r.worstPaintFrameMs, r.baselineStepsPerSecond,
-      r.appStepsPerSecond, ratio, r.viewWorkerBusy, r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores, r.viewCpuCores, r.glCpuCores, r.trainerCpuCores,
-      r.viewFrames);
+  std::snprintf(buf, sizeof buf,
+                "{\n"
+                "  \"window\": [%d, %d],\n"
+                "  \"method\": \"%s\",\n"
+                "  \"target\": \"%s\",\n"
+                "  \"particles\": %d,\n"
+                "  \"heatmap\": [%d, %d],\n"
+                "  \"layers\": \"%s\",\n"
+                "  \"max_fps\": %.1f,\n"
+                "  \"frames\": %ld,\n"
+                "  \"seconds\": %.3f,\n"
+                "  \"fps\": %.2f,\n"
+                "  \"frame_ms_median\": %.3f,\n"
+                "  \"frame_ms_p95\": %.3f,\n"
+                "  \"frame_ms_worst\": %.3f,\n"
+                "  \"paint_frames\": %ld,\n"
+                "  \"paint_frame_ms_worst\": %.3f,\n"
+                "  \"steps_per_second_headless\": %.1f,\n"
+                "  \"steps_per_second_app\": %.1f,\n"
+                "  \"steps_ratio\": %.3f,\n"
+                "  \"view_worker_busy\": %.3f,\n"
+                "  \"ui_cpu_ms_per_frame\": %.3f,\n"
+                "  \"process_cpu_cores\": %.3f,\n"
+                "  \"cpu_cores\": {\"ui\": %.3f, \"view_worker\": %.3f, \"gl_threads\": %.3f, "
+                "\"trainer\": %.3f},\n"
+                "  \"view_frames\": %ld\n"
+                "}\n",
+                r.width, r.height, r.method.c_str(), r.target.c_str(), r.particles, r.heatmapWidth,
+                r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds, r.fps,
+                r.medianFrameMs, r.p95FrameMs, r.worstFrameMs, r.paintFrames, r.worstPaintFrameMs,
+                r.baselineStepsPerSecond, r.appStepsPerSecond, ratio, r.viewWorkerBusy,
+                r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores, r.viewCpuCores, r.glCpuCores,
+                r.trainerCpuCores, r.viewFrames);
   return buf;
 }
 

@@ -34,18 +34,18 @@ struct PerfReport {
   long frames = 0;
   double seconds = 0.0;
   double medianFrameMs = 0.0, p95FrameMs = 0.0, worstFrameMs = 0.0, fps = 0.0;
-  long paintFrames = 0;          // frames during which the scripted brush painted
+  long paintFrames = 0;  // frames during which the scripted brush painted
   double worstPaintFrameMs = 0.0;
   double baselineStepsPerSecond = 0.0;  // headless, before the window opened
   double appStepsPerSecond = 0.0;       // while the app rendered
   double maxFps = 0.0;                  // the frame cap in force (0: none)
   double viewWorkerBusy = 0.0;
-  double uiCpuMsPerFrame = 0.0;   // CPU time of the UI thread per frame (GL driver calls included)
-  double processCpuCores = 0.0;   // CPU seconds of the whole process per wall second
+  double uiCpuMsPerFrame = 0.0;  // CPU time of the UI thread per frame (GL driver calls included)
+  double processCpuCores = 0.0;  // CPU seconds of the whole process per wall second
   // Of which (CPU seconds per wall second): the UI thread, the view worker, the GL driver's
   // rasteriser threads, and the rest (the trainer).
   double uiCpuCores = 0.0, viewCpuCores = 0.0, glCpuCores = 0.0, trainerCpuCores = 0.0;
-  long viewFrames = 0;                  // view frames published by the worker during the run
+  long viewFrames = 0;  // view frames published by the worker during the run
 };
 
 // The report as a JSON object (one line per field).

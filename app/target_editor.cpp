@@ -1,6 +1,7 @@
 // Target edits: presets, import and brush strokes, throttled into Trainer::setTarget calls.
 #include "app/target_editor.hpp"
 
+#include <chrono>
 #include <exception>
 
 namespace flowlab::app {
@@ -8,11 +9,24 @@ namespace flowlab::app {
 TargetEditor::TargetEditor(Submit submit, core::Box box, int cells)
     : submit_(std::move(submit)), canvas_(cells, cells, box) {}
 
+TargetEditor::~TargetEditor() = default;  // jthreads join
+
 void TargetEditor::setTarget(std::shared_ptr<const core::Target> target, std::string label) {
   if (!target) return;
   target_ = std::move(target);
   label_ = std::move(label);
-  canvasHoldsTarget_ = false;  // loaded lazily when a stroke starts
+  canvasHoldsTarget_ = false;
+  queue_.clear();
+  // Rasterise the new target off the UI thread (a copy of the pointer and the canvas geometry).
+  std::packaged_task<std::vector<float>()> task(
+      [t = target_, w = canvas_.width(), h = canvas_.height(), box = canvas_.box()] {
+        PaintCanvas canvas(w, h, box);
+        canvas.loadFromTarget(*t);
+        return canvas.weights();
+      });
+  raster_ = task.get_future();
+  if (helpers_.size() >= 4) helpers_.erase(helpers_.begin());  // long finished: joins at once
+  helpers_.emplace_back(std::move(task));
   ++submissions_;
   if (submit_) submit_(target_);
 }
@@ -35,42 +49,73 @@ std::string TargetEditor::importImage(const std::string& path, bool invert) {
   }
 }
 
+bool TargetEditor::takeRaster() {
+  if (canvasHoldsTarget_) return true;
+  if (!raster_.valid() || raster_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+    return false;
+  canvas_.setWeights(raster_.get());
+  canvasHoldsTarget_ = true;
+  pushedRevision_ = canvas_.revision();
+  for (const Dab& dab : queue_) apply(dab);
+  queue_.clear();
+  return true;
+}
+
+void TargetEditor::apply(const Dab& dab) {
+  if (dab.first)
+    canvas_.stamp(dab.x1, dab.y1, dab.brush);
+  else
+    canvas_.strokeTo(dab.x0, dab.y0, dab.x1, dab.y1, dab.brush);
+}
+
 void TargetEditor::beginStroke(double x, double y, const BrushSettings& brush, double now) {
-  if (!canvasHoldsTarget_) {
-    // Start from the density being trained, so painting adds to it rather than replacing it.
-    if (target_) canvas_.loadFromTarget(*target_);
-    canvasHoldsTarget_ = true;
-    pushedRevision_ = canvas_.revision();
-  }
   painting_ = true;
+  strokeEnded_ = false;
   lastX_ = x;
   lastY_ = y;
-  canvas_.stamp(x, y, brush);
+  const Dab dab{x, y, x, y, brush, true};
+  if (takeRaster())
+    apply(dab);
+  else
+    queue_.push_back(dab);
   push(now, false);
 }
 
 void TargetEditor::strokeTo(double x, double y, const BrushSettings& brush, double now) {
   if (!painting_) return beginStroke(x, y, brush, now);
-  canvas_.strokeTo(lastX_, lastY_, x, y, brush);
+  const Dab dab{lastX_, lastY_, x, y, brush, false};
   lastX_ = x;
   lastY_ = y;
+  if (takeRaster())
+    apply(dab);
+  else
+    queue_.push_back(dab);
   push(now, false);
 }
 
 void TargetEditor::endStroke(double now) {
   if (!painting_) return;
   painting_ = false;
-  push(now, true);
+  strokeEnded_ = true;
+  poll(now);
+}
+
+void TargetEditor::poll(double now) {
+  if (!takeRaster()) return;
+  push(now, strokeEnded_);
+  if (canvas_.revision() == pushedRevision_) strokeEnded_ = false;
 }
 
 void TargetEditor::clearCanvas() {
+  takeRaster();
   canvas_.clear();
   canvasHoldsTarget_ = true;
+  queue_.clear();
   pushedRevision_ = canvas_.revision();
 }
 
 void TargetEditor::push(double now, bool force) {
-  if (canvas_.revision() == pushedRevision_) return;
+  if (!canvasHoldsTarget_ || canvas_.revision() == pushedRevision_) return;
   if (!force && now - lastPush_ < pushInterval) return;
   auto target = canvas_.makeTarget("painted");
   if (!target) return;  // an empty canvas cannot be a density: keep the current target

@@ -1,12 +1,20 @@
 // Editing the training target while training runs: presets (built-in targets), image import and
 // the brush. Every change goes to the trainer through `submit` (Trainer::setTarget, applied
 // between steps, never resetting the model); during a stroke at most every `pushInterval`
-// seconds, and once more when the stroke ends. GL-free; UI thread only.
+// seconds, and once more when the stroke ends.
+//
+// Painting adds to the density being trained, so the canvas starts from a raster of the current
+// target. Rasterising can take ~0.1 s (quadrature targets), so it runs on a helper thread as
+// soon as a target is set; dabs made before it arrives are queued and replayed. GL-free; UI
+// thread only (the helper threads touch only their own copies).
 #pragma once
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "app/brush.hpp"
 #include "core/targets.hpp"
@@ -19,6 +27,7 @@ class TargetEditor {
 
   // The canvas covers `box` with `cells` × `cells` cells.
   explicit TargetEditor(Submit submit, core::Box box = {-5.0, -5.0, 5.0, 5.0}, int cells = 160);
+  ~TargetEditor();  // joins the rasterising threads
 
   // Makes `target` the training target (a preset, an import or the initial one).
   void setTarget(std::shared_ptr<const core::Target> target, std::string label);
@@ -34,6 +43,10 @@ class TargetEditor {
   bool painting() const { return painting_; }
   // Empties the canvas; the trainer keeps the current target until something is painted.
   void clearCanvas();
+  // Call once a frame: picks up a finished raster, replays queued dabs, submits when due.
+  void poll(double now);
+  // True while dabs wait for the raster of the current target.
+  bool waitingForRaster() const { return !canvasHoldsTarget_ && !queue_.empty(); }
 
   const std::shared_ptr<const core::Target>& target() const { return target_; }
   const std::string& label() const { return label_; }
@@ -42,14 +55,25 @@ class TargetEditor {
   double pushInterval = 0.1;  // seconds between submissions during a stroke
 
  private:
+  struct Dab {
+    double x0, y0, x1, y1;
+    BrushSettings brush;
+    bool first;
+  };
+  void apply(const Dab& dab);
+  bool takeRaster();  // true when the canvas holds the current target
   void push(double now, bool force);
 
   Submit submit_;
   PaintCanvas canvas_;
   std::shared_ptr<const core::Target> target_;
   std::string label_;
-  bool canvasHoldsTarget_ = false;  // the canvas was loaded from (or is) the current target
+  bool canvasHoldsTarget_ = false;
+  std::future<std::vector<float>> raster_;  // of target_, from a helper thread
+  std::vector<std::jthread> helpers_;
+  std::vector<Dab> queue_;  // dabs waiting for the raster
   bool painting_ = false;
+  bool strokeEnded_ = false;
   double lastX_ = 0.0, lastY_ = 0.0, lastPush_ = -1e9;
   std::uint64_t pushedRevision_ = 0;
   long submissions_ = 0;

@@ -1,12 +1,12 @@
 // Reads /proc/self/task/<tid>/{comm,stat} (utime + stime, in clock ticks).
 #include "app/thread_cpu.hpp"
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
-
-#include <unistd.h>
 
 namespace flowlab::app {
 

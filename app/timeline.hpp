@@ -10,7 +10,7 @@ namespace flowlab::app {
 struct Timeline {
   double t = 0.0;
   bool playing = true;
-  double speed = 0.4;        // t units per second
+  double speed = 0.4;  // t units per second
   bool loop = true;
   double holdSeconds = 0.8;  // pause at the end of a pass before looping
   core::FlowDirection direction = core::FlowDirection::Generate;

@@ -31,7 +31,8 @@ struct UiState {
   bool importInvert = false;
   std::string importMessage;
 
-  long stepCount = 100;  // for "Step N"
+  long stepCount = 100;         // for "Step N"
+  float lossSmoothing = 0.98f;  // EMA weight of the smoothed loss curve
   bool showHelp = false;
   bool showPerf = true;
   bool confirmReset = false;  // the reset confirmation is open
@@ -42,8 +43,9 @@ struct UiState {
   std::string toast;  // a short message shown over the canvas (e.g. "saved …")
   double toastUntil = 0.0;
 
-  Probe probe;          // under the cursor, when it is over the canvas
+  Probe probe;  // under the cursor, when it is over the canvas
   bool probeOn = false;
+  bool pointerOn = true;  // a person's pointer is there (false in headless runs)
 };
 
 // What the panels need from the running app this frame.
@@ -53,8 +55,8 @@ struct FrameContext {
   std::shared_ptr<const core::Snapshot> snapshot;  // newest (may be null at start-up)
   std::shared_ptr<const core::ViewFrame> view;     // newest (never null)
   const FrameStats& frames;
-  double now = 0.0;                  // seconds since start
-  double dataAge = 0.0;              // seconds since the drawn particles' snapshot was seen
+  double now = 0.0;      // seconds since start
+  double dataAge = 0.0;  // seconds since the drawn particles' snapshot was seen
   float densityLo = 0.0f, densityHi = 0.0f, divergenceScale = 1.0f;
 };
 

@@ -22,10 +22,10 @@ struct ViewSettings {
   int fieldArrows = 28;  // arrows along the longer side of the canvas
   float arrowAlpha = 0.75f;
 
-  bool density = true;   // the model's exact log p_t
-  int heatmapSize = 128; // cells along each side
-  float densityOpacity = 0.9f;
-  float densityRange = 7.0f;  // nats below the top of the colour ramp that stay visible
+  bool density = true;    // the model's exact log p_t
+  int heatmapSize = 128;  // cells along each side
+  float densityOpacity = 0.8f;
+  float densityRange = 6.0f;  // nats below the top of the colour ramp that stay visible
 
   bool divergence = false;
   float divergenceOpacity = 0.85f;
@@ -36,7 +36,7 @@ struct ViewSettings {
 
   bool targetSamples = true;
   int targetSampleCount = 3000;
-  float targetAlpha = 0.35f;
+  float targetAlpha = 0.5f;
   bool targetDensity = false;
   float targetDensityOpacity = 0.6f;
 

@@ -1,11 +1,11 @@
 // Window, GL context and ImGui set-up, after ImGui's example_glfw_opengl3.
 #include "app/window.hpp"
 
-#include <epoxy/gl.h>
-
+#define GLFW_INCLUDE_NONE  // GL comes from libepoxy
 #include <GLFW/glfw3.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
+#include <epoxy/gl.h>
 #include <imgui.h>
 
 namespace flowlab::app {

@@ -31,8 +31,11 @@ double Adam::step(Eigen::Ref<ParamVec> theta, const Eigen::Ref<const ParamVec>& 
     throw std::invalid_argument("Adam::step: expected " + std::to_string(n) + " parameters, got theta " +
                                 std::to_string(theta.size()) + " and grad " + std::to_string(grad.size()));
 
-  // The norm in double: a float sum of ~10⁴ squares is fine, but this costs nothing extra.
-  const double norm = std::sqrt(grad.cast<double>().squaredNorm());
+  // Float sum of squares (vectorised; accurate enough for a clipping threshold); redone in double
+  // only when it overflowed float, which takes |g| > 1.8e19.
+  double squares = grad.squaredNorm();
+  if (!std::isfinite(squares)) squares = grad.cast<double>().squaredNorm();
+  const double norm = std::sqrt(squares);
   double scale = 1.0;
   if (config_.maxGradNorm > 0.0 && norm > config_.maxGradNorm) scale = config_.maxGradNorm / norm;
 
@@ -40,10 +43,11 @@ double Adam::step(Eigen::Ref<ParamVec> theta, const Eigen::Ref<const ParamVec>& 
   const double b1 = config_.beta1, b2 = config_.beta2;
   const double bias1 = 1.0 - std::pow(b1, static_cast<double>(t_));
   const double bias2 = 1.0 - std::pow(b2, static_cast<double>(t_));
-  // PyTorch's form: θ −= (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε). Clipping scales g by s,
-  // folded into the moment coefficients.
-  const float mKeep = static_cast<float>(b1), mTake = static_cast<float>((1.0 - b1) * scale);
-  const float vKeep = static_cast<float>(b2), vTake = static_cast<float>((1.0 - b2) * scale * scale);
+  // PyTorch's form: θ −= (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε). The clipping factor
+  // multiplies g itself (not the moment coefficients, where its square could underflow).
+  const float gScale = static_cast<float>(scale);
+  const float mKeep = static_cast<float>(b1), mTake = static_cast<float>(1.0 - b1);
+  const float vKeep = static_cast<float>(b2), vTake = static_cast<float>(1.0 - b2);
   const float stepSize = static_cast<float>(config_.learningRate / bias1);
   const float invSqrtBias2 = static_cast<float>(1.0 / std::sqrt(bias2));
   const float eps = static_cast<float>(config_.epsilon);
@@ -52,7 +56,7 @@ double Adam::step(Eigen::Ref<ParamVec> theta, const Eigen::Ref<const ParamVec>& 
 
   for (Eigen::Index i = 0; i < n; i += kSlice) {
     const Eigen::Index len = std::min(kSlice, n - i);
-    auto g = grad.segment(i, len).array();
+    const auto g = gScale * grad.segment(i, len).array();
     auto m = m_.segment(i, len).array();
     auto v = v_.segment(i, len).array();
     auto th = theta.segment(i, len).array();

@@ -150,8 +150,9 @@ int runBench(int argc, char** argv) {
 
   note("CNF training steps");
   try {
-    TrainerConfig cnf;
+    TrainerConfig cnf;  // the peer's CNF: 3×64 tanh, RK4 8 steps, exact trace, batch 256
     cnf.method = Method::Cnf;
+    cnf.mlp.activation = Activation::Tanh;
     cnf.threads = 1;
     out["cnf_train_steps_per_s"] = trainingRate(cnf, quick ? 1 : 3, quick ? 0.3 : 1.0);
   } catch (const std::exception& e) {

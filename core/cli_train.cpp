@@ -28,12 +28,12 @@ constexpr const char* kTrainHelp = R"(usage: flowlab train (--target NAME | --ta
                          rkl 3000, realnvp 5000)
   --reflow K             rf: reflow rounds after the first flow (default 1)
   --reflow-pairs M       rf: pairs per reflow round (default 50000)
-  --batch B              minibatch size (default 256)
-  --lr X                 Adam learning rate (default 1e-3; realnvp 5e-3)
+  --batch B              minibatch size (default 256; cnf, rkl 128)
+  --lr X                 Adam learning rate (default 1e-3; cnf, rkl, realnvp 5e-3)
   --weight-decay X       decoupled weight decay (default 0)
   --schedule S           cosine | constant learning rate over each stage (default cosine)
   --clip X               clip the gradient norm at X (default: off; cnf 10)
-  --hidden W             hidden width (default 64; realnvp conditioners 32)
+  --hidden W             hidden width (default 64; cnf, rkl 32; realnvp conditioners 32)
   --layers L             hidden layers (default 3; realnvp conditioners 2)
   --activation A         tanh | silu | selu | softplus (default silu; cnf, rkl, realnvp tanh)
   --fourier F            Fourier time features sin/cos(2πkt), k = 1..F (default 0)
@@ -62,7 +62,7 @@ TrainerConfig configFrom(const Args& args) {
     throw UsageError("--reflow applies to --method rf only");
   c.reflow = static_cast<int>(args.integer("--reflow", c.reflow, 0, 16));
   c.reflowPairs = static_cast<int>(args.integer("--reflow-pairs", 50000, 1, 10000000));
-  c.batch = static_cast<int>(args.integer("--batch", 256, 1, 65536));
+  c.batch = static_cast<int>(args.integer("--batch", c.batch, 1, 65536));
   c.adam.learningRate = args.real("--lr", c.adam.learningRate, 1e-9, 1.0);
   c.adam.weightDecay = args.real("--weight-decay", 0.0, 0.0, 0.99);
   const std::string schedule = args.text("--schedule", "cosine");

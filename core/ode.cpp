@@ -127,7 +127,8 @@ struct LogDensitySystem {
   }
 };
 
-// Writes into trajectory slots in order, reusing the storage of states already there.
+// Writes into trajectory slots in order, reusing the storage of states already there. Trims
+// the vectors on destruction, so even a failed integration leaves a consistent prefix.
 class Recorder {
  public:
   Recorder(Trajectory* trajectory, bool withLog) : tr_(trajectory), withLog_(withLog) {
@@ -135,13 +136,15 @@ class Recorder {
     tr_->times.clear();
     if (!withLog_) tr_->logDensities.clear();
   }
-  void add(double t, const Points& x) { put(t, x, nullptr); }
-  void add(double t, const AugRef& s) { put(t, s.x, &s.l); }
-  void finish() {
+  ~Recorder() {
     if (!tr_) return;
     tr_->states.resize(count_);
     if (withLog_) tr_->logDensities.resize(count_);
   }
+  Recorder(const Recorder&) = delete;
+  Recorder& operator=(const Recorder&) = delete;
+  void add(double t, const Points& x) { put(t, x, nullptr); }
+  void add(double t, const AugRef& s) { put(t, s.x, &s.l); }
 
  private:
   template <class M>
@@ -439,7 +442,6 @@ IntegrationStats run(Sys& sys, Y&& y, Eigen::Index n, double t0, double t1,
   if (t0 == t1) {
     const int copies = adaptive ? samples + 1 : config.steps + 1;
     for (int i = 0; i < copies; ++i) rec.add(t0, y);
-    rec.finish();
     return stats;
   }
   sys.resize(n, numStages(config.solver), adaptive);
@@ -450,7 +452,6 @@ IntegrationStats run(Sys& sys, Y&& y, Eigen::Index n, double t0, double t1,
     stats.acceptedSteps = config.steps;
   }
   stats.nfe = sys.nfe;
-  rec.finish();
   return stats;
 }
 

@@ -56,8 +56,10 @@ struct OdeWorkspace {
 };
 
 // Saved states along the integration. states[k] is 2×N at times[k]; times[0] = t0 and
-// times.back() = t1. Fixed-step solvers record every step; Dopri5 records `samples` + 1
-// uniformly spaced times from its dense output when samples > 0, else every accepted step.
+// times.back() = t1. Fixed-step solvers record every step (steps + 1 entries, `samples` is
+// ignored); Dopri5 records `samples` + 1 uniformly spaced times from its dense output (the
+// Dormand–Prince 4th-order continuous extension) when samples > 0, else every accepted step.
+// Each call overwrites the contents, reusing the storage of the states already there.
 struct Trajectory {
   int samples = 0;
   std::vector<double> times;

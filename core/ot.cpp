@@ -28,40 +28,55 @@ inline double squaredDistance(double ax, double ay, double bx, double by) {
   return dx * dx + dy * dy;
 }
 
+// Cost access for JV row r: row(r) gives the whole row as a contiguous array (only one row at
+// a time is valid), at(r, c) one entry, and costs(r) a functor c ↦ C(r, c) that relax() inlines.
+//
 // JV row r is matrix column r: contiguous in Eigen's column-major storage.
 struct MatrixRows {
   const double* data;
   Eigen::Index stride;
-  const double* operator()(int r) const { return data + r * stride; }
+  const double* row(int r) const { return data + r * stride; }
+  double at(int r, int c) const { return row(r)[c]; }
+  auto costs(int r) const {
+    const double* p = row(r);
+    return [p](int c) { return p[c]; };
+  }
 };
 
-// JV row r holds ‖a_c − b_r‖² for every c, filled on demand into one buffer (callers use one
-// row at a time).
+// JV row r holds ‖a_c − b_r‖² for every c, computed on the fly (row() fills one buffer).
 struct SquaredDistanceRows {
   const double* ax;
   const double* ay;
   const Points& b;
   double* buffer;
   int n;
-  const double* operator()(int r) const {
+  const double* row(int r) const {
     const double bx = b(0, r), by = b(1, r);
     for (int c = 0; c < n; ++c) buffer[c] = squaredDistance(ax[c], ay[c], bx, by);
     return buffer;
   }
+  double at(int r, int c) const { return squaredDistance(ax[c], ay[c], b(0, r), b(1, r)); }
+  auto costs(int r) const {
+    const double bx = b(0, r), by = b(1, r);
+    const double* __restrict x = ax;
+    const double* __restrict y = ay;
+    return [x, y, bx, by](int c) { return squaredDistance(x[c], y[c], bx, by); };
+  }
 };
 
-constexpr int kBlock = 16;
+constexpr int kBlock = 32;
 
 // dist_j ← min(dist_j, C(i, j) − v_j − u1), recording i as the predecessor where it improves,
 // and blockMin_b ← min of dist over block b (kBlock columns). Written as blends with fixed-length
 // inner loops so it vectorises without masked stores (slow on some x86 cores).
-void relax(const double* __restrict c, const double* __restrict v, double u1, int i,
+template <class CostAt>
+void relax(const CostAt& cost, const double* __restrict v, double u1, int i,
            double* __restrict dist, int* __restrict pred, double* __restrict blockMin, int n) {
   const int full = n / kBlock;
   for (int b = 0; b < full; ++b) {
     const int j0 = b * kBlock;
     for (int j = j0; j < j0 + kBlock; ++j) {
-      const double h = c[j] - v[j] - u1;
+      const double h = cost(j) - v[j] - u1;
       const double d = dist[j];
       const int mask = -static_cast<int>(h < d);
       dist[j] = std::min(d, h);
@@ -72,7 +87,7 @@ void relax(const double* __restrict c, const double* __restrict v, double u1, in
   if (full * kBlock < n) {
     double m = kInf;
     for (int j = full * kBlock; j < n; ++j) {
-      const double h = c[j] - v[j] - u1;
+      const double h = cost(j) - v[j] - u1;
       if (h < dist[j]) {
         dist[j] = h;
         pred[j] = i;
@@ -145,7 +160,7 @@ void AssignmentSolver::run(int n, Rows& rows) {
   // ties go to the first row. Scanning columns last to first, each column goes to its minimising
   // row unless that row already has one.
   for (int i = 0; i < n; ++i) {
-    const double* c = rows(i);
+    const double* c = rows.row(i);
     double* __restrict v = v_.data();
     int* __restrict arg = argMin_.data();
     for (int j = 0; j < n; ++j) {
@@ -170,7 +185,7 @@ void AssignmentSolver::run(int n, Rows& rows) {
       free_.push_back(i);
     } else if (matches_[i] == 1) {
       const int j1 = rowToCol_[i];
-      const double* c = rows(i);
+      const double* c = rows.row(i);
       double m = kInf;
       for (int j = 0; j < j1; ++j) m = std::min(m, c[j] - v_[j]);
       for (int j = j1 + 1; j < n; ++j) m = std::min(m, c[j] - v_[j]);
@@ -187,13 +202,12 @@ void AssignmentSolver::run(int n, Rows& rows) {
     std::copy(v_.begin(), v_.end(), vWork_.begin());
     std::fill(dist_.begin(), dist_.end(), kInf);
     std::size_t scanned = 0;
-    const double* c = rows(f);
     int i = f;
     double u1 = 0.0;  // row f enters with distance C(f, j) − v_j
     double minD = 0.0;
     int end = -1;
     while (true) {
-      relax(c, vWork_.data(), u1, i, dist_.data(), pred_.data(), blockMin_.data(), n);
+      relax(rows.costs(i), vWork_.data(), u1, i, dist_.data(), pred_.data(), blockMin_.data(), n);
       const int j = argMin(dist_.data(), blockMin_.data(), colToRow_.data(), n, ties);
       minD = dist_[j];
       scanCols_[scanned] = j;
@@ -206,8 +220,7 @@ void AssignmentSolver::run(int n, Rows& rows) {
         break;
       }
       i = colToRow_[j];
-      c = rows(i);
-      u1 = c[j] - v_[j] - minD;
+      u1 = rows.at(i, j) - v_[j] - minD;
     }
     // Keep reduced costs non-negative: v_j += d_j − d_end on every scanned column.
     for (std::size_t k = 0; k + 1 < scanned; ++k) v_[scanCols_[k]] += scanDist_[k] - minD;

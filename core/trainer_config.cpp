@@ -63,9 +63,14 @@ TrainerConfig defaultConfig(Method method) {
       break;
     case Method::Cnf:
     case Method::ReverseKl:
+      // 3×32 tanh, RK4 8 steps, batch 128, lr 5e-3: within 0.01 nats of H on 8gaussians in
+      // 3000 steps, and H + 0.1 within ~2 s of one-thread training.
       c.reflow = 0;
       c.steps = 3000;
+      c.batch = 128;
+      c.mlp.hidden = 32;
       c.mlp.activation = Activation::Tanh;
+      c.adam.learningRate = 5e-3;
       c.adam.maxGradNorm = 10.0;
       break;
     case Method::RealNvp:
@@ -114,7 +119,7 @@ std::string validate(const TrainerConfig& c) {
   if (!(c.adam.maxGradNorm >= 0.0) || !std::isfinite(c.adam.maxGradNorm))
     return "--clip must be ≥ 0";
   if (c.batch < 1 || c.batch > 65536) return "--batch must be in [1, 65536], got " + std::to_string(c.batch);
-  if (c.steps < 1 || c.steps > 100000000) return "--steps must be in [1, 1e8], got " + std::to_string(c.steps);
+  if (c.steps < 1 || c.steps > 1000000000000L) return "--steps must be in [1, 1e12], got " + std::to_string(c.steps);
   if (c.threads < 1 || c.threads > 256) return "--threads must be in [1, 256], got " + std::to_string(c.threads);
   if (!(c.sigma >= 0.0 && c.sigma <= 10.0)) return "--sigma must be in [0, 10]";
   if (c.reflow < 0 || c.reflow > 16) return "--reflow must be in [0, 16], got " + std::to_string(c.reflow);

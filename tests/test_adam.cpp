@@ -128,6 +128,23 @@ TEST_CASE("global-norm clipping caps the applied update and returns the pre-clip
     CHECK((a - b).cwiseAbs().maxCoeff() <= 1e-6f);
   }
 
+  SUBCASE("a gradient whose squares overflow float is measured and clipped exactly") {
+    AdamConfig cfg = withLr(0.01);
+    cfg.maxGradNorm = 1.0;
+    cfg.epsilon = 1.0;
+    AdamConfig off = cfg;
+    off.maxGradNorm = 0.0;
+    ParamVec huge(2), unit(2);
+    huge << 3e20f, -4e20f;  // ‖·‖ = 5e20; its squares overflow float
+    unit << 0.6f, -0.8f;
+    ParamVec a = ParamVec::Zero(2), b = ParamVec::Zero(2);
+    Adam clipped(2, cfg), reference(2, off);
+    CHECK(clipped.step(a, huge) == doctest::Approx(5e20).epsilon(1e-6));
+    reference.step(b, unit);
+    REQUIRE(a.allFinite());
+    CHECK((a - b).cwiseAbs().maxCoeff() <= 1e-7f);
+  }
+
   SUBCASE("below the threshold nothing changes") {
     AdamConfig cfg = withLr(0.01);
     cfg.maxGradNorm = 1000.0;

@@ -2,8 +2,10 @@
 // data, frame statistics, colours, option parsing and picture summaries.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "app/app_options.hpp"
@@ -115,7 +117,13 @@ TEST_CASE("target editor: strokes add to the current target and reach the traine
   brush.radius = 0.5;
   editor.beginStroke(0.0, 0.0, brush, 10.0);
   CHECK(editor.painting());
-  CHECK(submitted.size() == 2);  // the first dab goes out at once
+  // The raster of the preset arrives from a helper thread; dabs wait for it, then go out.
+  for (int i = 0; i < 500 && submitted.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    editor.poll(10.0);
+  }
+  CHECK_FALSE(editor.waitingForRaster());
+  CHECK(submitted.size() == 2);
   editor.strokeTo(0.1, 0.0, brush, 10.02);
   editor.strokeTo(0.2, 0.0, brush, 10.04);
   CHECK(submitted.size() == 2);  // throttled

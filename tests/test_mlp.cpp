@@ -532,6 +532,40 @@ TEST_CASE("batch columns are independent") {
   }
 }
 
+TEST_CASE("large batches (processed in column chunks) agree with small ones") {
+  // 1100 points span several internal column chunks, the last one partial.
+  const MlpConfig c = makeConfig(Activation::SiLU, 16, 3, 2);
+  const Index big = 1100, slice = 100;
+  Setup s(c, 5, big);
+  const MatrixF cy = randomLike(2, big, 81);
+  const PointRow e = randomLike(1, big, 82);
+  MatrixF y, yJvp, yDot, dx;
+  PointRow div;
+  s.mlp.jvp(s.theta.data(), s.x, s.t, s.u, yJvp, yDot, s.ws);
+  s.mlp.divergence(s.theta.data(), s.x, s.t, y, div, s.ws);
+  ParamVec grad = ParamVec::Zero(s.mlp.paramCount());
+  s.mlp.divergenceBackward(s.theta.data(), cy, e, grad, &dx, s.ws);
+
+  MlpWorkspace small;
+  ParamVec gradSum = ParamVec::Zero(s.mlp.paramCount());
+  for (Index j0 = 0; j0 < big; j0 += slice) {
+    CAPTURE(j0);
+    MatrixF ys, ysJvp, ysDot, dxs;
+    PointRow divs;
+    const MatrixF xs = s.x.middleCols(j0, slice), us = s.u.middleCols(j0, slice);
+    const PointRow ts = s.t.middleCols(j0, slice);
+    s.mlp.jvp(s.theta.data(), xs, ts, us, ysJvp, ysDot, small);
+    CHECK((ysDot - yDot.middleCols(j0, slice)).cwiseAbs().maxCoeff() <= 1e-5f);
+    s.mlp.divergence(s.theta.data(), xs, ts, ys, divs, small);
+    s.mlp.divergenceBackward(s.theta.data(), cy.middleCols(j0, slice), e.middleCols(j0, slice),
+                             gradSum, &dxs, small);
+    CHECK((ys - y.middleCols(j0, slice)).cwiseAbs().maxCoeff() <= 1e-5f);
+    CHECK((divs - div.middleCols(j0, slice)).cwiseAbs().maxCoeff() <= 1e-5f);
+    CHECK((dxs - dx.middleCols(j0, slice)).cwiseAbs().maxCoeff() <= 1e-5f);
+  }
+  CHECK((gradSum - grad).cwiseAbs().maxCoeff() <= 1e-4f * grad.cwiseAbs().maxCoeff());
+}
+
 TEST_CASE("misuse is reported, not silently computed") {
   Setup s(makeConfig(Activation::SiLU, 6, 2, 0));
   ParamVec grad = ParamVec::Zero(s.mlp.paramCount());

@@ -584,11 +584,17 @@ TEST_CASE("dopri5 gives up with std::runtime_error") {
   Points x = startPoints();
   SUBCASE("beyond maxSteps") {
     const Points before = x;
+    Trajectory tr;
+    tr.states.resize(50);  // stale entries from an earlier, longer call
     CHECK_THROWS_AS(integrate(linearField(testMatrix()), x, 0.0, 10.0,
-                              SolverConfig{Solver::Dopri5, 1, 1e-6, 1e-6, 5}),
+                              SolverConfig{Solver::Dopri5, 1, 1e-6, 1e-6, 5}, &tr),
                     std::runtime_error);
     CHECK(x != before);  // holds the last accepted state
     CHECK(x.allFinite());
+    // The trajectory is the consistent prefix up to the failure.
+    REQUIRE(tr.states.size() == tr.times.size());
+    REQUIRE(tr.states.size() >= 2);
+    CHECK(tr.states.back() == x);
   }
   SUBCASE("on a field that returns NaN") {
     const VelocityFn bad = [](const Points& y, double t, Points& v) {

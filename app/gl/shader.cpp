@@ -72,7 +72,8 @@ void Program::build(const std::string& vertex, const std::string& fragment) {
     std::vector<char> log(static_cast<std::size_t>(std::max(length, 1)));
     glGetProgramInfoLog(program, length, nullptr, log.data());
     glDeleteProgram(program);
-    throw std::runtime_error("program " + vertex + " + " + fragment + " does not link: " + log.data());
+    throw std::runtime_error("program " + vertex + " + " + fragment +
+                             " does not link: " + log.data());
   }
   if (id_) glDeleteProgram(id_);
   id_ = program;

@@ -11,10 +11,10 @@
 namespace flowlab::app::panels {
 
 namespace {
-constexpr ImGuiWindowFlags kFixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
-                                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar |
-                                    ImGuiWindowFlags_NoBringToFrontOnFocus |
-                                    ImGuiWindowFlags_NoSavedSettings;
+constexpr ImGuiWindowFlags kFixed =
+    ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+    ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBringToFrontOnFocus |
+    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground;
 
 // Rebuilt only when the snapshot changes.
 struct ChartCache {
@@ -26,9 +26,8 @@ struct ChartCache {
 
 void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   if (layout.rightWidth <= 0.0f) return;
-  static ChartCache cache;
-  static float smoothing = 0.98f;
-  (void)ui;
+  static ChartCache cache;  // UI thread only
+  float& smoothing = ui.lossSmoothing;
   ImGui::SetNextWindowPos(ImVec2(layout.canvasX + layout.canvasW, 0));
   ImGui::SetNextWindowSize(ImVec2(layout.rightWidth, layout.canvasH + layout.timelineHeight));
   ImGui::Begin("charts", nullptr, kFixed);
@@ -51,9 +50,8 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
     cache.version = s->version;
     cache.smoothing = smoothing;
   }
-  const core::TargetInfo* info = f.snapshot && f.snapshot->target
-                                     ? core::findTargetInfo(f.snapshot->target->name())
-                                     : nullptr;
+  const core::TargetInfo* info =
+      f.snapshot && f.snapshot->target ? core::findTargetInfo(f.snapshot->target->name()) : nullptr;
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Training curves");
   ChartStyle loss;
   loss.height = 110.0f;
@@ -88,8 +86,7 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
     const core::MetricSample& m = s->metrics.back();
     ImGui::Separator();
     ImGui::Text("at step %ld:", m.step);
-    if (std::isfinite(m.w2))
-      ImGui::Text("W2 %.3f%s", m.w2, info ? "" : "");
+    if (std::isfinite(m.w2)) ImGui::Text("W2 %.3f", m.w2);
     if (info && std::isfinite(m.w2)) {
       ImGui::SameLine();
       ImGui::TextDisabled("(floor %.3f)", info->w2Floor);

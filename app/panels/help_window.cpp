@@ -19,7 +19,8 @@ void helpWindow(UiState& ui) {
       "to the target at t = 1. Training never stops while you look, scrub or paint.");
   ImGui::Separator();
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Canvas");
-  ImGui::BulletText("Drag (or right/middle-drag): pan.  Wheel: zoom.  R or double-click: fit view.");
+  ImGui::BulletText(
+      "Drag (or right/middle-drag): pan.  Wheel: zoom.  R or double-click: fit view.");
   ImGui::BulletText("Hover: the inspector shows x, v(x, t), div v and the exact log p_t(x).");
   ImGui::BulletText("B: brush on/off. With the brush, left-drag paints the target density,");
   ImGui::Text("     E toggles paint/erase, [ and ] change the radius. Training picks up");
@@ -30,7 +31,8 @@ void helpWindow(UiState& ui) {
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Training");
   ImGui::BulletText("T: pause/resume training.  N: one step (pauses).  Ctrl+R: reset the model.");
   ImGui::BulletText("Learning rate and batch apply live; method, width, depth, activation,");
-  ImGui::Text("     solver and seed need a new model: they are marked and wait for a confirmation.");
+  ImGui::Text(
+      "     solver and seed need a new model: they are marked and wait for a confirmation.");
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Layers (keys 1-8)");
   ImGui::BulletText("1 particles  2 trajectories  3 velocity field  4 density p_t (exact)");
   ImGui::BulletText("5 divergence  6 warped grid  7 target samples  8 target density");

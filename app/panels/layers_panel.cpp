@@ -13,7 +13,8 @@ bool layersSection(FrameContext& f, UiState& ui) {
 
   edited |= ImGui::Checkbox("particles (1)", &v.particles);
   if (v.particles && ImGui::TreeNode("particle style")) {
-    edited |= ImGui::SliderInt("count", &v.particleCount, 1000, 100000, "%d", ImGuiSliderFlags_Logarithmic);
+    edited |= ImGui::SliderInt("count", &v.particleCount, 1000, 100000, "%d",
+                               ImGuiSliderFlags_Logarithmic);
     edited |= ImGui::SliderFloat("size", &v.pointSize, 1.0f, 8.0f, "%.1f px");
     edited |= ImGui::SliderFloat("opacity##p", &v.particleAlpha, 0.05f, 1.0f);
     int coloring = v.coloring == ParticleColoring::ByStart ? 0 : 1;
@@ -70,7 +71,8 @@ bool layersSection(FrameContext& f, UiState& ui) {
   ImGui::SameLine();
   edited |= ImGui::Checkbox("target density (8)", &v.targetDensity);
   if ((v.targetSamples || v.targetDensity) && ImGui::TreeNode("target style")) {
-    edited |= ImGui::SliderInt("samples", &v.targetSampleCount, 500, 20000, "%d", ImGuiSliderFlags_Logarithmic);
+    edited |= ImGui::SliderInt("samples", &v.targetSampleCount, 500, 20000, "%d",
+                               ImGuiSliderFlags_Logarithmic);
     edited |= ImGui::SliderFloat("opacity##ts", &v.targetAlpha, 0.05f, 1.0f);
     edited |= ImGui::SliderFloat("opacity##td", &v.targetDensityOpacity, 0.05f, 1.0f);
     ImGui::TreePop();
@@ -81,7 +83,8 @@ bool layersSection(FrameContext& f, UiState& ui) {
     ImGui::TreePop();
   }
   if (!continuous)
-    ImGui::TextWrapped("RealNVP is a discrete flow: it has no velocity field and is shown at t = 1.");
+    ImGui::TextWrapped(
+        "RealNVP is a discrete flow: it has no velocity field and is shown at t = 1.");
   ImGui::PopItemWidth();
   return edited;
 }

@@ -21,10 +21,10 @@ Layout computeLayout(float windowWidth, float windowHeight) {
 }
 
 namespace {
-constexpr ImGuiWindowFlags kFixed = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
-                                    ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar |
-                                    ImGuiWindowFlags_NoBringToFrontOnFocus |
-                                    ImGuiWindowFlags_NoSavedSettings;
+constexpr ImGuiWindowFlags kFixed =
+    ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+    ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoBringToFrontOnFocus |
+    ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground;
 }  // namespace
 
 bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
@@ -35,10 +35,12 @@ bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   ImGui::SameLine();
   ImGui::TextDisabled("watch 2-D flows learn  (F1: help)");
   bool edited = false;
-  if (ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen)) edited |= trainingSection(f, ui);
+  if (ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen))
+    edited |= trainingSection(f, ui);
   if (ImGui::CollapsingHeader("Target: presets, brush, import", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= targetSection(f, ui);
-  if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen)) edited |= layersSection(f, ui);
+  if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen))
+    edited |= layersSection(f, ui);
   ImGui::End();
   return edited;
 }

@@ -48,7 +48,8 @@ void lineChart(const char* title, const ChartData& data, const ChartStyle& style
     if (ry >= data.yMin && ry <= data.yMax) {
       const float y = sy(ry);
       for (float x = p0.x; x < p1.x; x += 8.0f)
-        draw->AddLine(ImVec2(x, y), ImVec2(std::min(x + 4.0f, p1.x), y), IM_COL32(230, 200, 90, 200));
+        draw->AddLine(ImVec2(x, y), ImVec2(std::min(x + 4.0f, p1.x), y),
+                      IM_COL32(230, 200, 90, 200));
       if (style.referenceLabel)
         draw->AddText(ImVec2(p1.x - 6.0f - ImGui::CalcTextSize(style.referenceLabel).x, y - 14.0f),
                       IM_COL32(230, 200, 90, 220), style.referenceLabel);
@@ -73,8 +74,10 @@ void lineChart(const char* title, const ChartData& data, const ChartStyle& style
   char hi[32], lo[32];
   std::snprintf(hi, sizeof hi, style.format, toData(data, data.yMax));
   std::snprintf(lo, sizeof lo, style.format, toData(data, data.yMin));
-  draw->AddText(ImVec2(p1.x - 5 - ImGui::CalcTextSize(hi).x, p0.y + 1), IM_COL32(120, 125, 140, 255), hi);
-  draw->AddText(ImVec2(p1.x - 5 - ImGui::CalcTextSize(lo).x, p1.y - 15), IM_COL32(120, 125, 140, 255), lo);
+  draw->AddText(ImVec2(p1.x - 5 - ImGui::CalcTextSize(hi).x, p0.y + 1),
+                IM_COL32(120, 125, 140, 255), hi);
+  draw->AddText(ImVec2(p1.x - 5 - ImGui::CalcTextSize(lo).x, p1.y - 15),
+                IM_COL32(120, 125, 140, 255), lo);
 
   if (ImGui::IsItemHovered()) {
     const float mx = ImGui::GetIO().MousePos.x;
@@ -82,7 +85,8 @@ void lineChart(const char* title, const ChartData& data, const ChartStyle& style
     std::size_t best = 0;
     for (std::size_t i = 1; i < s.x.size(); ++i)
       if (std::abs(sx(s.x[i]) - mx) < std::abs(sx(s.x[best]) - mx)) best = i;
-    draw->AddLine(ImVec2(sx(s.x[best]), p0.y), ImVec2(sx(s.x[best]), p1.y), IM_COL32(255, 255, 255, 60));
+    draw->AddLine(ImVec2(sx(s.x[best]), p0.y), ImVec2(sx(s.x[best]), p1.y),
+                  IM_COL32(255, 255, 255, 60));
     std::snprintf(value, sizeof value, style.format, toData(data, s.y[best]));
     ImGui::SetTooltip("step %.0f: %s", static_cast<double>(s.x[best]), value);
   }

@@ -34,10 +34,12 @@ void colourBar(ImDrawList* d, ImVec2 p, float w, bool diverging, const char* lo,
   for (int i = 0; i < n; ++i) {
     const float s = (i + 0.5f) / n;
     const Rgb c = diverging ? divergingRamp(2.0f * s - 1.0f) : sequentialRamp(s);
-    d->AddRectFilled(ImVec2(p.x + w * i / n, p.y), ImVec2(p.x + w * (i + 1) / n + 0.5f, p.y + 8), rgb(c));
+    d->AddRectFilled(ImVec2(p.x + w * i / n, p.y), ImVec2(p.x + w * (i + 1) / n + 0.5f, p.y + 8),
+                     rgb(c));
   }
   shadowText(d, ImVec2(p.x, p.y + 9), IM_COL32(200, 205, 215, 255), lo);
-  shadowText(d, ImVec2(p.x + w - ImGui::CalcTextSize(hi).x, p.y + 9), IM_COL32(200, 205, 215, 255), hi);
+  shadowText(d, ImVec2(p.x + w - ImGui::CalcTextSize(hi).x, p.y + 9), IM_COL32(200, 205, 215, 255),
+             hi);
 }
 
 }  // namespace
@@ -50,9 +52,10 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   const ImU32 text = IM_COL32(215, 220, 230, 255), dim = IM_COL32(150, 155, 170, 255);
 
   // Hint line.
-  const char* hint = ui.brushOn
-                         ? "Brush: left-drag paints the target  |  E: paint/erase  |  [ ]: radius  |  right-drag: pan  |  B: brush off"
-                         : "Drag: pan  |  Wheel: zoom  |  B: paint the target  |  Space: play/pause  |  T: training on/off  |  F1: help";
+  const char* hint = ui.brushOn ? "Brush: left-drag paints the target  |  E: paint/erase  |  [ ]: "
+                                  "radius  |  right-drag: pan  |  B: brush off"
+                                : "Drag: pan  |  Wheel: zoom  |  B: paint the target  |  Space: "
+                                  "play/pause  |  T: training on/off  |  F1: help";
   shadowText(d, ImVec2(c0.x + 8, c0.y + 6), dim, hint);
 
   // Performance overlay.
@@ -95,16 +98,15 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
     ly -= 40;
     std::snprintf(lo, sizeof lo, "%.2f", -static_cast<double>(f.divergenceScale));
     std::snprintf(hi, sizeof hi, "+%.2f", static_cast<double>(f.divergenceScale));
-    std::snprintf(label, sizeof label, "div v at t = %.2f (blue: converging, red: spreading)", g.grid.t);
+    std::snprintf(label, sizeof label, "div v at t = %.2f (blue: converging, red: spreading)",
+                  g.grid.t);
     shadowText(d, ImVec2(c0.x + 8, ly), text, label);
     colourBar(d, ImVec2(c0.x + 8, ly + 16), 180, true, lo, hi);
   }
 
   // Time, bottom-right.
   std::snprintf(label, sizeof label, "t = %.2f", f.view->continuous ? ui.timeline.t : 1.0);
-  ImGui::PushFont(nullptr);
   shadowText(d, ImVec2(c1.x - 8 - ImGui::CalcTextSize(label).x, c1.y - 22), text, label);
-  ImGui::PopFont();
 
   // Messages: view-worker failures, divergence, toasts.
   float my = c0.y + 24;
@@ -125,14 +127,15 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
 
   // Brush cursor.
   const ImVec2 mouse = ImGui::GetIO().MousePos;
-  const bool overCanvas = mouse.x >= c0.x && mouse.x < c1.x && mouse.y >= c0.y && mouse.y < c1.y &&
-                          !ImGui::GetIO().WantCaptureMouse;
+  const bool overCanvas = ui.pointerOn && mouse.x >= c0.x && mouse.x < c1.x && mouse.y >= c0.y &&
+                          mouse.y < c1.y && !ImGui::GetIO().WantCaptureMouse;
   if (ui.brushOn && overCanvas) {
     const float r = static_cast<float>(ui.brush.radius * ui.camera.pixelsPerUnit());
     const ImU32 colour = ui.brush.mode == BrushMode::Paint ? IM_COL32(255, 230, 120, 220)
                                                            : IM_COL32(120, 200, 255, 220);
     d->AddCircle(mouse, r, colour, 48, 1.5f);
-    d->AddCircle(mouse, r * static_cast<float>(1.0 - ui.brush.softness), colour & 0x80ffffffu, 48, 1.0f);
+    d->AddCircle(mouse, r * static_cast<float>(1.0 - ui.brush.softness), colour & 0x80ffffffu, 48,
+                 1.0f);
   }
   d->PopClipRect();
 
@@ -152,14 +155,15 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
 }
 
 void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
-  (void)ui;
-  constexpr ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
-                                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar |
-                                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoSavedSettings |
-                                     ImGuiWindowFlags_NoBringToFrontOnFocus;
+  constexpr ImGuiWindowFlags flags =
+      ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+      ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar |
+      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+      ImGuiWindowFlags_NoBackground;
   const float y = layout.canvasH + layout.timelineHeight;
   ImGui::SetNextWindowPos(ImVec2(0, y));
-  ImGui::SetNextWindowSize(ImVec2(layout.leftWidth + layout.canvasW + layout.rightWidth, layout.statusHeight));
+  ImGui::SetNextWindowSize(
+      ImVec2(layout.leftWidth + layout.canvasW + layout.rightWidth, layout.statusHeight));
   ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8, 3));
   ImGui::Begin("status", nullptr, flags);
   const core::Snapshot* s = f.snapshot.get();
@@ -176,12 +180,18 @@ void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
     const float loss = s->loss.empty() ? NAN : s->loss.back().loss;
     const core::TrainerConfig* c = s->model ? &s->model->config : nullptr;
     const int stages = c && c->method == core::Method::RectifiedFlow ? c->reflow + 1 : 1;
-    ImGui::Text("|  step %ld (stage %d of %d)  |  %.0f steps/s  |  loss %.4g  |  %s, %dx%d %s, lr %.0e, batch %d  |  target: %s",
-                s->totalSteps, s->stage + 1, stages, s->stepsPerSecond, static_cast<double>(loss),
-                c ? std::string(core::methodName(c->method)).c_str() : "?", c ? c->mlp.hidden : 0,
-                c ? c->mlp.layers : 0,
-                c ? std::string(core::activationName(c->mlp.activation)).c_str() : "",
-                c ? c->adam.learningRate : 0.0, c ? c->batch : 0, f.targets.label().c_str());
+    ImGui::Text(
+        "|  step %ld (stage %d of %d)  |  %.0f steps/s  |  loss %.4g  |  %s, %dx%d %s, lr %.0e, "
+        "batch %d  |  target: %s",
+        s->totalSteps, s->stage + 1, stages, s->stepsPerSecond, static_cast<double>(loss),
+        c ? std::string(core::methodName(c->method)).c_str() : "?", c ? c->mlp.hidden : 0,
+        c ? c->mlp.layers : 0,
+        c ? std::string(core::activationName(c->mlp.activation)).c_str() : "",
+        c ? c->adam.learningRate : 0.0, c ? c->batch : 0, f.targets.label().c_str());
+    if (ui.brushOn) {
+      ImGui::SameLine();
+      ImGui::TextColored(ImVec4(1.0f, 0.9f, 0.45f, 1.0f), "|  brush on");
+    }
     if (!s->message.empty()) {
       ImGui::SameLine();
       ImGui::TextColored(colour, "|  %s", s->message.c_str());

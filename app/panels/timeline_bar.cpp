@@ -8,10 +8,11 @@
 namespace flowlab::app::panels {
 
 bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui) {
-  constexpr ImGuiWindowFlags flags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
-                                     ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar |
-                                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoSavedSettings |
-                                     ImGuiWindowFlags_NoBringToFrontOnFocus;
+  constexpr ImGuiWindowFlags flags =
+      ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
+      ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar |
+      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
+      ImGuiWindowFlags_NoBackground;
   ImGui::SetNextWindowPos(ImVec2(layout.canvasX, layout.canvasH));
   ImGui::SetNextWindowSize(ImVec2(layout.canvasW, layout.timelineHeight));
   ImGui::Begin("timeline", nullptr, flags);
@@ -24,7 +25,8 @@ bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui) {
     if (tl.playing && tl.t == tl.endTime() && !tl.loop) tl.rewind();
     edited = true;
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Play/pause the animation (Space). Training is separate (T).");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Play/pause the animation (Space). Training is separate (T).");
   ImGui::SameLine();
   if (ImGui::Button("|<")) {
     tl.rewind();
@@ -57,7 +59,9 @@ bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui) {
     edited = true;
   }
   if (ImGui::IsItemHovered())
-    ImGui::SetTooltip("Generate: base samples flow to the target.\nNormalise: target samples flow back to N(0, I). (D)");
+    ImGui::SetTooltip(
+        "Generate: base samples flow to the target.\nNormalise: target samples flow back to N(0, "
+        "I). (D)");
   if (!continuous) ImGui::EndDisabled();
   ImGui::End();
   return edited;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "app/app_options.hpp"
 #include "app/panels/panels.hpp"
 
 namespace flowlab::app::panels {
@@ -28,12 +29,15 @@ void resetMarker(const UiState& ui, Mutate mutate) {
 
 bool comboMethod(core::Method& method) {
   bool changed = false;
-  const core::Method all[] = {core::Method::FlowMatching, core::Method::OtCfm,
+  const core::Method all[] = {core::Method::FlowMatching,  core::Method::OtCfm,
                               core::Method::RectifiedFlow, core::Method::Cnf,
-                              core::Method::ReverseKl, core::Method::RealNvp};
-  const char* labels[] = {"fm: flow matching", "otcfm: OT-coupled flow matching",
-                          "rf: rectified flow (+reflow)", "cnf: continuous NF (max likelihood)",
-                          "rkl: reverse-KL sampler", "realnvp: affine couplings"};
+                              core::Method::ReverseKl,     core::Method::RealNvp};
+  const char* labels[] = {"fm: flow matching",
+                          "otcfm: OT-coupled flow matching",
+                          "rf: rectified flow (+reflow)",
+                          "cnf: continuous NF (max likelihood)",
+                          "rkl: reverse-KL sampler",
+                          "realnvp: affine couplings"};
   int current = 0;
   for (int i = 0; i < 6; ++i)
     if (all[i] == method) current = i;
@@ -59,22 +63,23 @@ bool trainingSection(FrameContext& f, UiState& ui) {
     edited = true;
   }
   ImGui::SameLine();
-  if (ImGui::Button("Step")) {
+  if (ImGui::Button("Reset model...", ImVec2(130, 0)) || ui.confirmReset)
+    ImGui::OpenPopup("Reset the model?");
+  if (ImGui::Button("Step", ImVec2(60, 0))) {
     trainer.setPaused(true);
     trainer.stepOnce(1);
+  }
+  ImGui::SameLine();
+  char stepLabel[32];
+  std::snprintf(stepLabel, sizeof stepLabel, "Step %ld", ui.stepCount);
+  if (ImGui::Button(stepLabel, ImVec2(100, 0))) {
+    trainer.setPaused(true);
+    trainer.stepOnce(ui.stepCount);
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(60);
   ImGui::InputScalar("##stepn", ImGuiDataType_S64, &ui.stepCount);
   if (ui.stepCount < 1) ui.stepCount = 1;
-  ImGui::SameLine();
-  char stepLabel[32];
-  std::snprintf(stepLabel, sizeof stepLabel, "Step %ld", ui.stepCount);
-  if (ImGui::Button(stepLabel)) {
-    trainer.setPaused(true);
-    trainer.stepOnce(ui.stepCount);
-  }
-  if (ImGui::Button("Reset model...", ImVec2(130, 0)) || ui.confirmReset) ImGui::OpenPopup("Reset the model?");
   ui.confirmReset = false;
   if (ImGui::BeginPopupModal("Reset the model?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::TextUnformatted("Start again from fresh weights (same seed, same settings)?");
@@ -90,22 +95,24 @@ bool trainingSection(FrameContext& f, UiState& ui) {
   ImGui::Separator();
   core::TrainerConfig& c = ui.editing;
   ImGui::PushItemWidth(150);
-  if (comboMethod(c.method)) {
-    c.adam.maxGradNorm = c.method == core::Method::Cnf ? 10.0 : 0.0;
-    c.reflow = c.method == core::Method::RectifiedFlow ? 1 : 0;
+  core::Method method = c.method;
+  if (comboMethod(method)) {
+    // Each method starts from its recommended settings (network, learning rate, solver).
+    const std::uint64_t seed = c.seed;
+    c = liveConfig(method);
+    c.seed = seed;
     edited = true;
   }
-  resetMarker(ui, [&](core::TrainerConfig& p) {
-    p.method = c.method;
-    p.reflow = c.reflow;
-  });
+  resetMarker(ui, [&](core::TrainerConfig& p) { p = c; });
   float lr = static_cast<float>(c.adam.learningRate);
-  if (ImGui::SliderFloat("learning rate", &lr, 1e-5f, 1e-1f, "%.1e", ImGuiSliderFlags_Logarithmic)) {
+  if (ImGui::SliderFloat("learning rate", &lr, 1e-5f, 1e-1f, "%.1e",
+                         ImGuiSliderFlags_Logarithmic)) {
     c.adam.learningRate = lr;
     edited = true;
   }
   resetMarker(ui, [&](core::TrainerConfig& p) { p.adam.learningRate = c.adam.learningRate; });
-  if (ImGui::SliderInt("batch", &c.batch, 16, 4096, "%d", ImGuiSliderFlags_Logarithmic)) edited = true;
+  if (ImGui::SliderInt("batch", &c.batch, 16, 4096, "%d", ImGuiSliderFlags_Logarithmic))
+    edited = true;
   resetMarker(ui, [&](core::TrainerConfig& p) { p.batch = c.batch; });
   if (ImGui::SliderInt("width", &c.mlp.hidden, 8, 256)) edited = true;
   resetMarker(ui, [&](core::TrainerConfig& p) { p.mlp.hidden = c.mlp.hidden; });

@@ -16,7 +16,8 @@ void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const V
 
   // Particles: start colours when the table changes; positions whenever t or the table moves.
   const core::ParticleTable* table = f.particles.get();
-  const bool byValue = view.coloring == ParticleColoring::ByLogDensity && table && table->hasLogDensity();
+  const bool byValue =
+      view.coloring == ParticleColoring::ByLogDensity && table && table->hasLogDensity();
   if (table && (table != particlesSeen_ || t != particlesT_ || byValue != valuesShown_)) {
     if (table != particlesSeen_) particles_.setStarts(table->start.leftCols(table->valid));
     table->positionsAt(t, positions_);
@@ -57,7 +58,8 @@ void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const V
   if (f.divergence.get() != divergenceSeen_) {
     if (f.divergence) {
       divergenceScale_ = std::max({std::abs(f.divergence->lo), std::abs(f.divergence->hi), 1e-3f});
-      divergence_.set(f.divergence->grid, HeatmapRamp::Diverging, -divergenceScale_, divergenceScale_);
+      divergence_.set(f.divergence->grid, HeatmapRamp::Diverging, -divergenceScale_,
+                      divergenceScale_);
     }
     divergenceSeen_ = f.divergence.get();
   }
@@ -114,7 +116,8 @@ void Canvas::draw(const Camera2d& camera, const ViewSettings& view, const Timeli
   const int x = static_cast<int>(std::lround(camera.viewportLeft() * fbScaleX));
   const int w = static_cast<int>(std::lround(camera.viewportWidth() * fbScaleX));
   const int h = static_cast<int>(std::lround(camera.viewportHeight() * fbScaleY));
-  const int y = framebufferHeight - static_cast<int>(std::lround(camera.viewportTop() * fbScaleY)) - h;
+  const int y =
+      framebufferHeight - static_cast<int>(std::lround(camera.viewportTop() * fbScaleY)) - h;
   glViewport(x, y, w, h);
   glScissor(x, y, w, h);
   glEnable(GL_SCISSOR_TEST);
@@ -130,7 +133,8 @@ void Canvas::draw(const Camera2d& camera, const ViewSettings& view, const Timeli
   const bool continuous = !frame_ || frame_->continuous;
   const float t = static_cast<float>(timeline.t);
 
-  if (view.targetDensity && frame_ && frame_->targetDensity) targetDensity_.draw(v, view.targetDensityOpacity);
+  if (view.targetDensity && frame_ && frame_->targetDensity)
+    targetDensity_.draw(v, view.targetDensityOpacity);
   if (view.density && frame_ && frame_->density) density_.draw(v, view.densityOpacity);
   if (view.divergence && continuous && frame_ && frame_->divergence)
     divergence_.draw(v, view.divergenceOpacity);
@@ -145,8 +149,9 @@ void Canvas::draw(const Camera2d& camera, const ViewSettings& view, const Timeli
     grid_.drawRange(v, {0.45f, 0.8f, 0.95f, view.gridAlpha}, half, gridLineSegments_ - half);
   }
   if (view.field && continuous && frame_ && frame_->field) {
-    const float cell = static_cast<float>(frame_->field->box.width() / std::max(frame_->field->cols, 1) *
-                                          camera.pixelsPerUnit() * fbScaleX);
+    const float cell =
+        static_cast<float>(frame_->field->box.width() / std::max(frame_->field->cols, 1) *
+                           camera.pixelsPerUnit() * fbScaleX);
     field_.draw(v, static_cast<float>(w), static_cast<float>(h), cell, view.arrowAlpha);
   }
   if (view.targetSamples && frame_ && frame_->targetSamples) {

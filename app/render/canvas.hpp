@@ -21,7 +21,8 @@ class Canvas {
   Canvas();  // compiles the shaders; throws std::runtime_error naming a failing shader
 
   // Takes the newest frame: uploads changed layers and the particles and grid at time t.
-  void update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view, double t);
+  void update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view,
+              double t);
   // Draws into the camera's viewport. fbScale: framebuffer pixels per screen pixel.
   void draw(const Camera2d& camera, const ViewSettings& view, const Timeline& timeline,
             float fbScaleX, float fbScaleY, int framebufferHeight);

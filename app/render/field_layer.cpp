@@ -8,10 +8,9 @@ namespace flowlab::app::render {
 FieldLayer::FieldLayer() {
   program_.build("field.vert", "field.frag");
   // (fraction of length, head lengths back, shaft half-widths across, head half-widths across)
-  const float corners[] = {
-      0, 0, -1, 0,  1, 1, -1, 0,  1, 1, 1, 0,   // shaft, first triangle
-      0, 0, -1, 0,  1, 1, 1,  0,  0, 0, 1, 0,   // shaft, second triangle
-      1, 1, 0, -1,  1, 0, 0,  0,  1, 1, 0, 1};  // head
+  const float corners[] = {0, 0, -1, 0,  1, 1, -1, 0, 1, 1, 1, 0,   // shaft, first triangle
+                           0, 0, -1, 0,  1, 1, 1,  0, 0, 0, 1, 0,   // shaft, second triangle
+                           1, 1, 0,  -1, 1, 0, 0,  0, 1, 1, 0, 1};  // head
   corners_.upload(corners, sizeof corners, GL_STATIC_DRAW);
   vao_.attribute(0, corners_, 4, 4 * sizeof(float));
   vao_.attribute(1, instances_, 2, 4 * sizeof(float), 0, 1);

@@ -60,8 +60,9 @@ void HeatmapLayer::draw(const std::array<float, 4>& view, float opacity) {
   if (!has_) return;
   program_.use();
   program_.set("u_view", view);
-  program_.set("u_box", std::array<float, 4>{static_cast<float>(box_.x0), static_cast<float>(box_.y0),
-                                             static_cast<float>(box_.x1), static_cast<float>(box_.y1)});
+  program_.set("u_box",
+               std::array<float, 4>{static_cast<float>(box_.x0), static_cast<float>(box_.y0),
+                                    static_cast<float>(box_.x1), static_cast<float>(box_.y1)});
   program_.set("u_opacity", opacity);
   program_.set("u_image", 0);
   texture_.bind(0);

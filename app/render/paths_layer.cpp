@@ -31,7 +31,8 @@ void PathsLayer::build(const core::ParticleTable& table, int count, int subdivis
     for (int s = 1; s <= segments; ++s) {
       const double t = t0 + (t1 - t0) * s / segments;
       const Eigen::Vector2f cur = table.positionAt(p, t);
-      for (const auto& [pos, time] : {std::pair{prev, prevT}, std::pair{cur, static_cast<float>(t)}}) {
+      for (const auto& [pos, time] :
+           {std::pair{prev, prevT}, std::pair{cur, static_cast<float>(t)}}) {
         scratch_.insert(scratch_.end(), {pos.x(), pos.y(), time, sx, sy});
       }
       prev = cur;

@@ -22,14 +22,20 @@ void PointsLayer::setPositions(const core::Points& positions) {
 void PointsLayer::setStarts(const core::Points& starts) {
   starts_.upload(starts.data(), starts.size() * sizeof(float));
   vao_.bind();
-  if (starts.size() > 0) glEnableVertexAttribArray(1); else glDisableVertexAttribArray(1);
+  if (starts.size() > 0)
+    glEnableVertexAttribArray(1);
+  else
+    glDisableVertexAttribArray(1);
   glBindVertexArray(0);
 }
 
 void PointsLayer::setValues(const core::PointRow& values) {
   values_.upload(values.data(), values.size() * sizeof(float));
   vao_.bind();
-  if (values.size() > 0) glEnableVertexAttribArray(2); else glDisableVertexAttribArray(2);
+  if (values.size() > 0)
+    glEnableVertexAttribArray(2);
+  else
+    glDisableVertexAttribArray(2);
   glBindVertexArray(0);
 }
 

@@ -10,8 +10,8 @@
 namespace flowlab::app::render {
 
 struct PointStyle {
-  float size = 2.5f;       // pixels
-  int colorMode = 0;       // 0: by start, 1: by value, 2: flat
+  float size = 2.5f;                          // pixels
+  int colorMode = 0;                          // 0: by start, 1: by value, 2: flat
   std::array<float, 4> color{1, 1, 1, 0.8f};  // flat colour; alpha used in every mode
   float valueLo = 0.0f, valueHi = 1.0f;
 };
