@@ -21,7 +21,8 @@ struct PathMetrics {
 
 // Integrates x0 (2×n) from t = 0 to 1 with `config` (a fixed-step solver; Dopri5 is sampled at
 // config.steps uniform times through its dense output) and evaluates the integrals above with
-// the trapezoid rule on the trajectory grid. x1 receives the endpoints when non-null.
+// the trapezoid rule on the trajectory grid. x1 receives the endpoints when non-null (it may
+// be x0 itself).
 // v is evaluated once more at every grid node (counted in nfe). In exact arithmetic
 // S = pathEnergy − transportCost, since ∫₀¹ v dt = x₁ − x₀ along each path.
 // Throws std::invalid_argument when config.steps ≤ 0 or x0 is empty.

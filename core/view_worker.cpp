@@ -421,7 +421,9 @@ class GridJob {
         if (std::isfinite(v)) mass += std::exp(static_cast<double>(v)) * cell;
       layer->grid.mass = mass;
     }
-    const auto [lo, hi] = finiteQuantileRange(values_, 0.01, 0.999);
+    // Log densities: the top of the range matters; divergences: a symmetric robust scale.
+    const auto [lo, hi] = logDensity_ ? finiteQuantileRange(values_, 0.01, 0.999)
+                                      : finiteQuantileRange(values_, 0.05, 0.95);
     layer->lo = lo;
     layer->hi = hi;
     layer->complete = complete;

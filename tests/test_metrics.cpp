@@ -122,6 +122,11 @@ TEST_CASE("pathMetrics of a constant field: straight paths") {
     CHECK(m.pathEnergy == doctest::Approx(2.5).epsilon(1e-6));
     CHECK((x1 - (x0.colwise() + c)).cwiseAbs().maxCoeff() < 1e-5f);
     if (!isAdaptive(s)) CHECK(m.nfe == 10L * stagesPerStep(s) + 11);
+    // x1 may alias x0.
+    Points x = x0;
+    const PathMetrics aliased = pathMetrics(field, x, SolverConfig{s, 10}, &x);
+    CHECK(x == x1);
+    CHECK(aliased.transportCost == m.transportCost);
   }
 }
 
