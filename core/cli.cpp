@@ -15,7 +15,7 @@ namespace {
 
 constexpr const char* kUsage = R"(flowlab — watch 2-D generative flows learn.
 
-usage: flowlab                      open the desktop app
+usage: flowlab [app options]        open the desktop app (see 'flowlab --app-help')
        flowlab <command> [options]
 
 commands:
