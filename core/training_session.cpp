@@ -10,7 +10,6 @@
 #include "core/adam.hpp"
 #include "core/flow.hpp"
 #include "core/objective.hpp"
-#include "core/parallel.hpp"
 #include "core/realnvp.hpp"
 
 namespace flowlab::core {
@@ -97,13 +96,10 @@ bool TrainingSession::advanceStage() {
   Rng pairRng = Rng(config_.seed).split(kPairs + static_cast<std::uint64_t>(stage_));
   pairRng.fillNormal(pairs->x0);
   pairs->x1 = pairs->x0;
-  const ParamVec& frozen = finishedStages_.back().params;
-  parallelColumns(m, config_.threads, [&](Eigen::Index b, Eigen::Index e, int) {
-    FlowEvaluator flow(config_, frozen);
-    Points chunk = pairs->x1.middleCols(b, e - b);
-    flow.sample(chunk, config_.pairSolver);
-    pairs->x1.middleCols(b, e - b) = chunk;
-  });
+  // sampleFlow turns a failing chunk (e.g. Dopri5 giving up) into an exception on this thread.
+  sampleFlow(config_, finishedStages_.back().params, pairs->x1, config_.pairSolver, config_.threads);
+  if (!pairs->x1.allFinite())
+    throw std::runtime_error("the finished stage's flow produced non-finite reflow pairs");
 
   ++stage_;
   stageStep_ = 0;

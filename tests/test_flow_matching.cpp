@@ -79,7 +79,7 @@ TEST_CASE("one reflow round makes the flow much straighter") {
 
 TEST_CASE("OT-CFM trains and has lower transport cost than independent coupling") {
   auto target = makeBuiltinTarget("8gaussians");
-  double energy[2];
+  double straightness[2];
   int k = 0;
   for (Method m : {Method::FlowMatching, Method::OtCfm}) {
     TrainingSession session(smallConfig(m, 2000), target);
@@ -89,10 +89,10 @@ TEST_CASE("OT-CFM trains and has lower transport cost than independent coupling"
     Rng rng(3);
     Points x0(2, 1000);
     rng.fillNormal(x0);
-    energy[k++] = pathMetrics(flow.velocityFn(), x0, SolverConfig{Solver::RK4, 50, 1e-5, 1e-5, 100000}).straightness;
+    straightness[k++] = pathMetrics(flow.velocityFn(), x0, SolverConfig{Solver::RK4, 50, 1e-5, 1e-5, 100000}).straightness;
   }
-  INFO("straightness FM " << energy[0] << ", OT-CFM " << energy[1]);
-  CHECK(energy[1] < 0.5 * energy[0]);
+  INFO("straightness FM " << straightness[0] << ", OT-CFM " << straightness[1]);
+  CHECK(straightness[1] < 0.5 * straightness[0]);
 }
 
 TEST_CASE("the same seed repeats a run exactly; another seed does not") {
