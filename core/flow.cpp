@@ -45,7 +45,7 @@ void FlowEvaluator::velocity(const Points& x, double t, Points& v) {
   Impl& m = *impl_;
   if (m.realNvp) throw std::invalid_argument("a RealNVP model has no velocity field");
   m.fillTime(x.cols(), t);
-  m.mlp.forward(m.params.data(), x, m.t, m.y, m.ws);
+  m.mlp.evaluate(m.params.data(), x, m.t, m.y, m.ws);
   v = m.y;
 }
 
@@ -53,7 +53,7 @@ void FlowEvaluator::velocityDivergence(const Points& x, double t, Points& v, Poi
   Impl& m = *impl_;
   if (m.realNvp) throw std::invalid_argument("a RealNVP model has no velocity field");
   m.fillTime(x.cols(), t);
-  m.mlp.divergence(m.params.data(), x, m.t, m.y, div, m.ws);
+  m.mlp.evaluateDivergence(m.params.data(), x, m.t, m.y, div, m.ws);
   v = m.y;
 }
 

@@ -9,6 +9,9 @@
 // with a single exp, which also advances the tangents.
 #include "core/mlp.hpp"
 
+#include "core/activation_kernels.hpp"
+#include "core/dense_kernels.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -28,9 +31,6 @@ using VecMap = Eigen::Map<Eigen::VectorXf>;
 using ConstArrMap = Eigen::Map<const Eigen::ArrayXf>;
 
 constexpr double kTwoPi = 6.283185307179586476925286766559;
-// SELU (Klambauer et al. 2017): λ·z for z > 0, λα(eᶻ − 1) otherwise.
-constexpr float kSeluLambda = 1.0507009873554805f;
-constexpr float kSeluAlpha = 1.6732632423543772f;
 
 // ---- Parameter layout -------------------------------------------------------------------------
 
@@ -64,98 +64,8 @@ VecMap biasGrad(Eigen::Ref<ParamVec>& grad, const LayerShape& s) {
 
 // ---- Activations: σ, σ', σ'' in one SIMD pass ------------------------------------------------
 
-namespace pk = Eigen::internal;
-using Packet = pk::packet_traits<float>::type;
-constexpr int kLanes = pk::packet_traits<float>::size;
+using namespace detail;  // Packet, kLanes, the activation kernels
 constexpr int kMaxTangents = 2;  // jvp: 1; divergence/jacobian: inDim = 2
-
-#ifdef EIGEN_VECTORIZE
-// The integer packet of the same width (Packet8i for AVX). GCC warns that the vector type's
-// alignment attribute is dropped when it is a template argument; harmless for a type lookup.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-attributes"
-using IntPacket = pk::unpacket_traits<Packet>::integer_packet;
-#pragma GCC diagnostic pop
-#endif
-
-// eˣ for a packet, ≤ 3 ulp on [−87.3, 88.3] and clamped outside (so e^{-x} never overflows
-// to inf and 1/(1 + e^{-x}) stays exact at the ends). Eigen's pexp spends most of its time in
-// an ldexp that also handles exponents we never produce; here 2ᵐ is built from its bits.
-// Range reduction x = m·ln2 + r (ln2 split in two), then Taylor to r⁷ (|r| ≤ ln2/2, remainder
-// < 6e-9) evaluated by Estrin's scheme. What a NaN input gives is unspecified: the kernels
-// below carry NaN from z to σ(z) themselves.
-EIGEN_ALWAYS_INLINE Packet fastExp(const Packet& in) {
-#ifdef EIGEN_VECTORIZE
-  using PacketI = IntPacket;
-  const Packet x = pk::pmin(pk::pmax(in, pk::pset1<Packet>(-87.3f)), pk::pset1<Packet>(88.3f));
-  const Packet m = pk::pfloor(pk::pmadd(x, pk::pset1<Packet>(1.44269504088896341f), pk::pset1<Packet>(0.5f)));
-  Packet r = pk::pmadd(m, pk::pset1<Packet>(-0.693359375f), x);  // ln2 = 0.693359375 − 2.12194440e-4
-  r = pk::pmadd(m, pk::pset1<Packet>(2.12194440e-4f), r);
-  const Packet r2 = pk::pmul(r, r), r4 = pk::pmul(r2, r2);
-  const Packet c01 = pk::padd(pk::pset1<Packet>(1.0f), r);
-  const Packet c23 = pk::pmadd(pk::pset1<Packet>(1.0f / 6.0f), r, pk::pset1<Packet>(0.5f));
-  const Packet c45 = pk::pmadd(pk::pset1<Packet>(1.0f / 120.0f), r, pk::pset1<Packet>(1.0f / 24.0f));
-  const Packet c67 = pk::pmadd(pk::pset1<Packet>(1.0f / 5040.0f), r, pk::pset1<Packet>(1.0f / 720.0f));
-  const Packet poly = pk::pmadd(pk::pmadd(c67, r2, c45), r4, pk::pmadd(c23, r2, c01));
-  // m ∈ [−126, 127], so 2ᵐ is a normal float: biased exponent m + 127 shifted into place.
-  const PacketI biased = pk::padd(pk::pcast<Packet, PacketI>(m), pk::pset1<PacketI>(127));
-  return pk::pmul(poly, pk::preinterpret<Packet>(pk::plogical_shift_left<23>(biased)));
-#else
-  return pk::pexp(in);
-#endif
-}
-
-// Each kernel maps a packet of pre-activations z to h = σ(z), d = σ'(z), dd = σ''(z). NaN in z
-// stays NaN in h so a diverging run is noticed, not hidden.
-struct TanhKernel {
-  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
-    const Packet one = pk::pset1<Packet>(1.0f);
-    h = pk::ptanh(z);
-    d = pk::psub(one, pk::pmul(h, h));                        // 1 − tanh²
-    dd = pk::pmul(pk::pset1<Packet>(-2.0f), pk::pmul(h, d));  // −2·tanh·(1 − tanh²)
-  }
-};
-
-struct SiluKernel {
-  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
-    const Packet one = pk::pset1<Packet>(1.0f);
-    const Packet s = pk::pdiv(one, pk::padd(one, fastExp(pk::pnegate(z))));  // sigmoid
-    const Packet oneMinusS = pk::psub(one, s);
-    h = pk::pmul(z, s);
-    d = pk::pmadd(h, oneMinusS, s);  // s + z·s·(1 − s)
-    // σ'' = s(1 − s)·(2 + z(1 − 2s))
-    const Packet twoPlus = pk::pmadd(z, pk::psub(oneMinusS, s), pk::pset1<Packet>(2.0f));
-    dd = pk::pmul(pk::pmul(s, oneMinusS), twoPlus);
-  }
-};
-
-struct SeluKernel {
-  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
-    const Packet zero = pk::pzero(z);
-    const Packet lambda = pk::pset1<Packet>(kSeluLambda);
-    const Packet lambdaAlpha = pk::pset1<Packet>(kSeluLambda * kSeluAlpha);
-    // z ≤ 0 is false for NaN, which therefore takes the λ·z branch and stays NaN.
-    const Packet nonPositive = pk::pcmp_le(z, zero);
-    // λα·e^{min(z, 0)}: never overflows; for z ≤ 0 it is λα·eᶻ = σ'(z) = σ''(z).
-    const Packet le = pk::pmul(lambdaAlpha, fastExp(pk::pmin(z, zero)));
-    h = pk::pselect(nonPositive, pk::psub(le, lambdaAlpha), pk::pmul(lambda, z));
-    d = pk::pselect(nonPositive, le, lambda);
-    dd = pk::pselect(nonPositive, le, zero);
-  }
-};
-
-struct SoftplusKernel {
-  static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
-    const Packet one = pk::pset1<Packet>(1.0f);
-    const Packet zero = pk::pzero(z);
-    // log(1 + eᶻ) = max(z, 0) + log1p(e^{−|z|}): no overflow for large z, no cancellation.
-    const Packet e = fastExp(pk::pnegate(pk::pabs(z)));
-    const Packet r = pk::pdiv(one, pk::padd(one, e));
-    h = pk::padd(pk::pmax<Eigen::PropagateNaN>(z, zero), pk::plog1p(e));
-    d = pk::pselect(pk::pcmp_lt(z, zero), pk::pmul(e, r), r);  // sigmoid(z) from the same exp
-    dd = pk::pmul(d, pk::psub(one, d));
-  }
-};
 
 // Where one activation pass reads and writes. z (n floats) becomes σ(z); d ← σ'(z);
 // dd ← σ''(z) if non-null. For each of T tangents, tangent[k] holds żᵏ and becomes σ'⊙żᵏ, and
@@ -434,9 +344,10 @@ void buildInput(const MlpConfig& c, const Eigen::Ref<const MatrixF>& x,
 // (e.g. 10⁴ points for a sampling view) would stream through L3 at every layer.
 constexpr Index kColumnChunk = 512;
 
-// Hidden layers for the primal and T tangents on columns [j0, j0 + n) of the batch. On return
+// Hidden layers for the primal and T tangents on columns [j0, j0 + n) of the batch, for any
+// width, through Eigen's GEMMs and one activation pass. On return
 // w.act[l] = [a | ȧ¹ … ȧᵀ], w.slope[l] = σ'(z) and, when T > 0, w.curve[l] = [σ''⊙ż¹ …].
-void runHiddenColumns(const MlpConfig& c, const float* theta, Tangents mode, Index j0, Index n,
+void runHiddenColumnsGeneral(const MlpConfig& c, const float* theta, Tangents mode, Index j0, Index n,
                       MlpWorkspace::Impl& w) {
   const Index B = w.batch, h = c.hidden;
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
@@ -484,9 +395,86 @@ void runHiddenColumns(const MlpConfig& c, const float* theta, Tangents mode, Ind
   }
 }
 
-void runHidden(const MlpConfig& c, const float* theta, Tangents mode, MlpWorkspace::Impl& w) {
-  for (Index j0 = 0; j0 < w.batch; j0 += kColumnChunk)
-    runHiddenColumns(c, theta, mode, j0, std::min(kColumnChunk, w.batch - j0), w);
+// Where chunk columns live in the per-layer buffers. Cached (for a reverse sweep): tangent k of
+// batch column j at k·B + j, as the header of Impl says. Local (inference): every chunk reuses
+// the first columns, tangent k at k·block, so a chunk's working set stays in L1/L2 however
+// large the batch.
+struct ColumnLayout {
+  Index block;  // B (cached) or the chunk width (local)
+  bool local;
+  Index at(int k, Index j0) const { return k * block + (local ? 0 : j0); }
+};
+
+// Hidden layers for the primal and T tangents on columns [j0, j0 + n) of the batch, through the
+// fused dense kernels (hidden width a multiple of the SIMD width). Same results as
+// runHiddenColumnsGeneral up to the order of the sums. keepSlope = false (T = 0 only) skips σ'.
+void runHiddenColumnsFused(const MlpConfig& c, const float* theta, Tangents mode, Index j0,
+                           Index n, bool keepSlope, const ColumnLayout& lay,
+                           MlpWorkspace::Impl& w) {
+  const Index h = c.hidden, inW = c.inputWidth();
+  const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
+  const Index here = lay.at(0, j0) * h;  // this chunk's primal, σ' and σ'' columns
+  float* second = T > 0 ? w.second.data() + here : nullptr;
+  for (int l = 0; l < c.layers; ++l) {
+    const LayerShape s = layerShape(c, l);
+    const DenseLayer layer{theta + s.offset, theta + s.biasOffset(), s.out, s.in, s.out};
+    float* act = w.act[l].data();
+    float* slope = keepSlope ? w.slope[l].data() + here : nullptr;
+    const float* in = l == 0 ? w.input.data() + j0 * inW : w.act[l - 1].data() + here;
+    denseActivate(c.activation, layer, in, l == 0 ? inW : h, n, act + here, slope, second);
+    if (T == 0) continue;
+
+    float* tangentOut[kMaxTangents];
+    float* curveOut[kMaxTangents];
+    for (int k = 0; k < T; ++k) {
+      tangentOut[k] = act + lay.at(1 + k, j0) * h;
+      curveOut[k] = w.curve[l].data() + lay.at(k, j0) * h;
+    }
+    if (l == 0 && mode == Tangents::Basis) {
+      // ż¹ = W₁ e_k is column k of W₁ for every point: no product, just a broadcast.
+      const ConstMatMap W = weights(theta, s);
+      const auto slopeArr = ConstMatMap(slope, h, n).array();
+      const auto secondArr = ConstMatMap(second, h, n).array();
+      for (int k = 0; k < T; ++k) {
+        const auto wk = W.col(k).array();
+        MatMap(tangentOut[k], h, n).array() = slopeArr.colwise() * wk;
+        MatMap(curveOut[k], h, n).array() = secondArr.colwise() * wk;
+      }
+    } else if (l == 0) {
+      // The input tangent u meets only the spatial columns of W₁.
+      const DenseLayer spatial{layer.W, nullptr, h, c.inDim, h};
+      denseTangent(spatial, w.tangentIn.data() + j0 * c.inDim, c.inDim, n, slope, second,
+                   tangentOut[0], curveOut[0]);
+    } else {
+      const DenseLayer linear{layer.W, nullptr, h, h, h};
+      for (int k = 0; k < T; ++k)
+        denseTangent(linear, w.act[l - 1].data() + lay.at(1 + k, j0) * h, h, n, slope, second,
+                     tangentOut[k], curveOut[k]);
+    }
+  }
+}
+
+// All hidden layers on the whole batch, chunk by chunk, calling head(j0, n, layout) after each
+// chunk so the output layer reads the last hidden layer while it is still in cache. local = true
+// (inference: nothing kept for a reverse sweep, T = 0 also skips σ') when the fused kernels take
+// the width; the general path always uses the cached layout.
+template <typename Head>
+void runHidden(const MlpConfig& c, const float* theta, Tangents mode, MlpWorkspace::Impl& w,
+               bool local, Head&& head) {
+  const bool fused = denseKernelTakes(c.hidden);
+  const ColumnLayout cached{w.batch, false};
+  const ColumnLayout inChunk{std::min(kColumnChunk, w.batch), true};
+  for (Index j0 = 0; j0 < w.batch; j0 += kColumnChunk) {
+    const Index n = std::min(kColumnChunk, w.batch - j0);
+    if (fused) {
+      const ColumnLayout& lay = local ? inChunk : cached;
+      runHiddenColumnsFused(c, theta, mode, j0, n, !local || mode != Tangents::None, lay, w);
+      head(j0, n, lay);
+    } else {
+      runHiddenColumnsGeneral(c, theta, mode, j0, n, w);
+      head(j0, n, cached);
+    }
+  }
 }
 
 // Reverse sweep through the hidden layers for T tangents (T = 0: plain backprop). On entry
@@ -547,19 +535,35 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
   }
 }
 
-// y = W a + b for the output layer. It has outDim (2) rows, where one GEMV per row is about twice
-// as fast as a GEMM.
-void outputPrimal(const MlpConfig& c, const float* theta, MatrixF& y, MlpWorkspace::Impl& w) {
-  const Index B = w.batch;
+// y = W a + b for the output layer on batch columns [j0, j0 + n), reading the last hidden layer
+// where `lay` put them. It has outDim (2) rows, where one GEMV per row is about twice as fast as
+// a GEMM.
+void outputColumns(const MlpConfig& c, const float* theta, MatrixF& y, Index j0, Index n,
+                   const ColumnLayout& lay, MlpWorkspace::Impl& w) {
   const LayerShape s = layerShape(c, c.layers);
   const ConstMatMap W = weights(theta, s);
   const ConstVecMap b = bias(theta, s);
-  const auto last = w.act[c.layers - 1].leftCols(B);
-  y.resize(c.outDim, B);
+  const auto last = w.act[c.layers - 1].middleCols(lay.at(0, j0), n);
   for (Index o = 0; o < c.outDim; ++o) {
     w.column = W.row(o).transpose();
-    w.row.noalias() = w.column.transpose() * last;
-    y.row(o) = (w.row.array() + b(o)).matrix();
+    w.row.head(n).noalias() = w.column.transpose() * last;
+    y.row(o).segment(j0, n) = (w.row.head(n).array() + b(o)).matrix();
+  }
+}
+
+// div = Σ_k ∂f_k/∂x_k = Σ_k W_out[k, :] · ȧᵏ on batch columns [j0, j0 + n): one row of the
+// output layer per basis tangent.
+void divergenceColumns(const MlpConfig& c, const float* theta, PointRow& div, Index j0, Index n,
+                       const ColumnLayout& lay, MlpWorkspace::Impl& w) {
+  const ConstMatMap W = weights(theta, layerShape(c, c.layers));
+  const MatrixF& last = w.act[c.layers - 1];
+  auto out = div.segment(j0, n);
+  for (int k = 0; k < c.inDim; ++k) {
+    w.column = W.row(k).transpose();
+    if (k == 0)
+      out.noalias() = w.column.transpose() * last.middleCols(lay.at(1 + k, j0), n);
+    else
+      out.noalias() += w.column.transpose() * last.middleCols(lay.at(1 + k, j0), n);
   }
 }
 
@@ -574,9 +578,25 @@ void Mlp::forward(const float* theta, const Eigen::Ref<const MatrixF>& x,
   const Index B = x.cols();
   w.prepare(config_, B, 0);
   buildInput(config_, x, t, w);
-  runHidden(config_, theta, Tangents::None, w);
-  outputPrimal(config_, theta, y, w);
+  y.resize(config_.outDim, B);
+  runHidden(config_, theta, Tangents::None, w, false /*cached*/,
+            [&](Index j0, Index n, const ColumnLayout& lay) {
+              outputColumns(config_, theta, y, j0, n, lay, w);
+            });
   w.cached = Cached::Primal;
+}
+
+void Mlp::evaluate(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                   const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const {
+  checkBatch(config_, x, t, "Mlp::evaluate");
+  MlpWorkspace::Impl& w = ws.impl();
+  w.prepare(config_, x.cols(), 0);
+  buildInput(config_, x, t, w);
+  y.resize(config_.outDim, x.cols());
+  runHidden(config_, theta, Tangents::None, w, true /*local*/,
+            [&](Index j0, Index n, const ColumnLayout& lay) {
+              outputColumns(config_, theta, y, j0, n, lay, w);
+            });
 }
 
 void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
@@ -626,9 +646,11 @@ void Mlp::jvp(const float* theta, const Eigen::Ref<const MatrixF>& x,
   w.prepare(config_, B, 1);
   buildInput(config_, x, t, w);
   w.tangentIn.leftCols(B) = u;
-  runHidden(config_, theta, Tangents::Given, w);
-
-  outputPrimal(config_, theta, y, w);
+  y.resize(config_.outDim, B);
+  runHidden(config_, theta, Tangents::Given, w, false /*cached*/,
+            [&](Index j0, Index n, const ColumnLayout& lay) {
+              outputColumns(config_, theta, y, j0, n, lay, w);
+            });
   yDot.resize(config_.outDim, B);
   yDot.noalias() = weights(theta, layerShape(config_, config_.layers)) *
                    w.act[config_.layers - 1].middleCols(B, B);
@@ -661,15 +683,22 @@ void Mlp::jvpBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
 
 namespace {
 
-// Forward pass with the two basis tangents e₀, e₁: the cache behind divergence and jacobian.
+// Forward pass with the two basis tangents e₀, e₁, for divergence, jacobian and
+// evaluateDivergence: y and, when div is non-null, the divergence, chunk by chunk. local = true
+// keeps nothing for a reverse sweep.
 void basisForward(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
-                  const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace::Impl& w) {
+                  const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow* div, bool local,
+                  MlpWorkspace::Impl& w) {
   const Index B = x.cols();
   w.prepare(c, B, c.inDim);
   buildInput(c, x, t, w);
-  runHidden(c, theta, Tangents::Basis, w);
-  outputPrimal(c, theta, y, w);
-  w.cached = Cached::Basis;
+  y.resize(c.outDim, B);
+  if (div) div->resize(B);
+  runHidden(c, theta, Tangents::Basis, w, local, [&](Index j0, Index n, const ColumnLayout& lay) {
+    outputColumns(c, theta, y, j0, n, lay, w);
+    if (div) divergenceColumns(c, theta, *div, j0, n, lay, w);
+  });
+  w.cached = local ? Cached::Nothing : Cached::Basis;
 }
 
 }  // namespace
@@ -679,22 +708,15 @@ void Mlp::divergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
                      MlpWorkspace& ws) const {
   requireTwoD(config_, "Mlp::divergence");
   checkBatch(config_, x, t, "Mlp::divergence");
-  MlpWorkspace::Impl& w = ws.impl();
-  basisForward(config_, theta, x, t, y, w);
+  basisForward(config_, theta, x, t, y, &div, false, ws.impl());
+}
 
-  // div = Σ_k ∂f_k/∂x_k = Σ_k W_out[k, :] · ȧᵏ: one row of the output layer per tangent.
-  const Index B = w.batch;
-  const LayerShape s = layerShape(config_, config_.layers);
-  const ConstMatMap W = weights(theta, s);
-  const MatrixF& last = w.act[config_.layers - 1];
-  div.resize(B);
-  for (int k = 0; k < config_.inDim; ++k) {
-    w.column = W.row(k).transpose();
-    if (k == 0)
-      div.noalias() = w.column.transpose() * last.middleCols(B, B);
-    else
-      div.noalias() += w.column.transpose() * last.middleCols((1 + k) * B, B);
-  }
+void Mlp::evaluateDivergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                             const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
+                             MlpWorkspace& ws) const {
+  requireTwoD(config_, "Mlp::evaluateDivergence");
+  checkBatch(config_, x, t, "Mlp::evaluateDivergence");
+  basisForward(config_, theta, x, t, y, &div, true, ws.impl());
 }
 
 void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
@@ -733,7 +755,7 @@ void Mlp::jacobian(const float* theta, const Eigen::Ref<const MatrixF>& x,
   requireTwoD(config_, "Mlp::jacobian");
   checkBatch(config_, x, t, "Mlp::jacobian");
   MlpWorkspace::Impl& w = ws.impl();
-  basisForward(config_, theta, x, t, y, w);
+  basisForward(config_, theta, x, t, y, nullptr, false, w);
 
   // Column k of ∂f/∂x is the output tangent along e_k: rows 2k, 2k+1 of jac.
   const Index B = w.batch;

@@ -61,6 +61,11 @@ class Mlp {
   void forward(const float* theta, const Eigen::Ref<const MatrixF>& x,
                const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const;
 
+  // y = f(x, t) for inference only: like forward() but caches nothing for a reverse sweep
+  // (cheaper; a later backward() on ws throws).
+  void evaluate(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const;
+
   // Reverse mode after forward() on the same ws. dy: outDim×B = ∂L/∂y.
   // grad += ∂L/∂θ (size paramCount()); if dx is non-null, *dx = ∂L/∂x (inDim×B).
   void backward(const float* theta, const Eigen::Ref<const MatrixF>& dy, Eigen::Ref<ParamVec> grad,
@@ -84,6 +89,12 @@ class Mlp {
   void divergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
                   const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
                   MlpWorkspace& ws) const;
+
+  // The same y and div for inference only: caches nothing for divergenceBackward() (cheaper, and
+  // a large batch stays in cache chunk by chunk).
+  void evaluateDivergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                          const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
+                          MlpWorkspace& ws) const;
 
   // Reverse over forward, after divergence() on the same ws: given ∂L/∂y (2×B) and ∂L/∂div
   // (1×B), grad += ∂L/∂θ; if dx is non-null, *dx = ∂L/∂x (2×B).

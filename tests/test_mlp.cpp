@@ -51,6 +51,13 @@ std::vector<NamedConfig> squareConfigs() {
       {"softplus h5 L2 F2", makeConfig(Activation::Softplus, 5, 2, 2)},
       {"silu h9 L2 no time", makeConfig(Activation::SiLU, 9, 2, 0, false)},
       {"selu h4 L3 F2", makeConfig(Activation::SELU, 4, 3, 2)},
+      // Widths that are a multiple of the SIMD width take the fused dense kernels (24: two- and
+      // one-packet row tiles). SELU's σ' jumps at 0, so wide SELU layers are checked against
+      // closed forms in test_dense_kernels instead of finite differences.
+      {"silu h16 L3 F2", makeConfig(Activation::SiLU, 16, 3, 2)},
+      {"tanh h24 L2", makeConfig(Activation::Tanh, 24, 2, 0)},
+      {"softplus h16 L2 F1", makeConfig(Activation::Softplus, 16, 2, 1)},
+      {"tanh h32 L3", makeConfig(Activation::Tanh, 32, 3, 0)},
   };
 }
 
@@ -564,6 +571,29 @@ TEST_CASE("large batches (processed in column chunks) agree with small ones") {
     CHECK((dxs - dx.middleCols(j0, slice)).cwiseAbs().maxCoeff() <= 1e-5f);
   }
   CHECK((gradSum - grad).cwiseAbs().maxCoeff() <= 1e-4f * grad.cwiseAbs().maxCoeff());
+}
+
+TEST_CASE("evaluate and evaluateDivergence (inference) equal forward and divergence") {
+  // Widths 16 (fused kernels) and 10 (general path); 1100 points span several column chunks.
+  for (int hidden : {16, 10}) {
+    CAPTURE(hidden);
+    const MlpConfig c = makeConfig(Activation::Tanh, hidden, 3, 1);
+    Setup s(c, 9, 1100);
+    MatrixF yForward, yEval, yDiv, yEvalDiv;
+    PointRow div, evalDiv;
+    MlpWorkspace other;
+    s.mlp.forward(s.theta.data(), s.x, s.t, yForward, s.ws);
+    s.mlp.evaluate(s.theta.data(), s.x, s.t, yEval, other);
+    CHECK((yEval - yForward).cwiseAbs().maxCoeff() <= 1e-6f);
+    s.mlp.divergence(s.theta.data(), s.x, s.t, yDiv, div, s.ws);
+    s.mlp.evaluateDivergence(s.theta.data(), s.x, s.t, yEvalDiv, evalDiv, other);
+    CHECK((yEvalDiv - yDiv).cwiseAbs().maxCoeff() <= 1e-6f);
+    CHECK((evalDiv - div).cwiseAbs().maxCoeff() <= 1e-5f);
+    // Inference keeps nothing for a reverse sweep.
+    ParamVec grad = ParamVec::Zero(s.mlp.paramCount());
+    CHECK_THROWS_AS(s.mlp.divergenceBackward(s.theta.data(), yDiv, div, grad, nullptr, other),
+                    std::logic_error);
+  }
 }
 
 TEST_CASE("misuse is reported, not silently computed") {

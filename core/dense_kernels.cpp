@@ -1,0 +1,150 @@
+// Register-blocked dense layers with fused epilogues (see dense_kernels.hpp).
+//
+// A tile holds R packets of rows × C columns of accumulators (R ≤ 2, C ≤ 6: 12 of AVX2's 16
+// registers). For each k of the inner dimension it loads R packets of W's column k and
+// broadcasts C entries of the input, then issues R·C FMAs: 8 loads per 12 FMAs, so the FMA units
+// — not the loads — set the pace. Columns are the outer loop, so one block of 6 input columns
+// stays in L1 while every row tile of W passes over it.
+#include "core/dense_kernels.hpp"
+
+#include <stdexcept>
+
+#include "core/activation_kernels.hpp"
+
+namespace flowlab::core::detail {
+
+namespace {
+
+using Eigen::Index;
+constexpr int kColumns = 6;  // columns per register tile
+
+template <int R, int C>
+EIGEN_ALWAYS_INLINE void accumulate(Packet (&acc)[R][C], const DenseLayer& L, Index r0,
+                                    const float* in, Index ldIn) {
+  const float* w = L.W + r0;
+#pragma GCC unroll 2
+  for (Index k = 0; k < L.cols; ++k, w += L.ldW) {
+    Packet wk[R];
+    for (int r = 0; r < R; ++r) wk[r] = pk::ploadu<Packet>(w + r * kLanes);
+    for (int c = 0; c < C; ++c) {
+      const Packet a = pk::pset1<Packet>(in[c * ldIn + k]);
+      for (int r = 0; r < R; ++r) acc[r][c] = pk::pmadd(wk[r], a, acc[r][c]);
+    }
+  }
+}
+
+template <typename Kernel, int R, int C, bool kSlope, bool kSecond>
+EIGEN_ALWAYS_INLINE void activateTile(const DenseLayer& L, Index r0, const float* in, Index ldIn,
+                                      float* out, float* slope, float* second) {
+  Packet acc[R][C];
+  for (int r = 0; r < R; ++r) {
+    const Packet b = L.b ? pk::ploadu<Packet>(L.b + r0 + r * kLanes) : pk::pset1<Packet>(0.0f);
+    for (int c = 0; c < C; ++c) acc[r][c] = b;
+  }
+  accumulate<R, C>(acc, L, r0, in, ldIn);
+  // z goes to memory first and σ runs packet by packet from L1: with all R·C accumulators live,
+  // an activation's temporaries would spill registers inside the epilogue.
+  for (int c = 0; c < C; ++c)
+    for (int r = 0; r < R; ++r) pk::pstoreu(out + c * L.rows + r0 + r * kLanes, acc[r][c]);
+#pragma GCC unroll 1
+  for (int i = 0; i < R * C; ++i) {
+    const Index at = (i / R) * L.rows + r0 + (i % R) * kLanes;
+    Packet h, d, dd;
+    Kernel::eval(pk::ploadu<Packet>(out + at), h, d, dd);
+    pk::pstoreu(out + at, h);
+    if constexpr (kSlope) pk::pstoreu(slope + at, d);
+    if constexpr (kSecond) pk::pstoreu(second + at, dd);
+  }
+}
+
+template <int R, int C>
+EIGEN_ALWAYS_INLINE void tangentTile(const DenseLayer& L, Index r0, const float* in, Index ldIn,
+                                     const float* slope, const float* second, float* out,
+                                     float* curve) {
+  Packet acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
+  accumulate<R, C>(acc, L, r0, in, ldIn);
+  for (int c = 0; c < C; ++c) {
+    for (int r = 0; r < R; ++r) {
+      const Index at = c * L.rows + r0 + r * kLanes;
+      pk::pstoreu(out + at, pk::pmul(pk::ploadu<Packet>(slope + at), acc[r][c]));
+      if (curve) pk::pstoreu(curve + at, pk::pmul(pk::ploadu<Packet>(second + at), acc[r][c]));
+    }
+  }
+}
+
+// One block of C columns through every row tile.
+template <typename Kernel, int C, bool kSlope, bool kSecond>
+void activateBlock(const DenseLayer& L, const float* in, Index ldIn, float* out, float* slope,
+                   float* second) {
+  Index r0 = 0;
+  for (; r0 + 2 * kLanes <= L.rows; r0 += 2 * kLanes)
+    activateTile<Kernel, 2, C, kSlope, kSecond>(L, r0, in, ldIn, out, slope, second);
+  if (r0 < L.rows) activateTile<Kernel, 1, C, kSlope, kSecond>(L, r0, in, ldIn, out, slope, second);
+}
+
+template <int C>
+void tangentBlock(const DenseLayer& L, const float* in, Index ldIn, const float* slope,
+                  const float* second, float* out, float* curve) {
+  Index r0 = 0;
+  for (; r0 + 2 * kLanes <= L.rows; r0 += 2 * kLanes)
+    tangentTile<2, C>(L, r0, in, ldIn, slope, second, out, curve);
+  if (r0 < L.rows) tangentTile<1, C>(L, r0, in, ldIn, slope, second, out, curve);
+}
+
+// Calls block.template operator()<C>(j) for full blocks of kColumns columns, then once for the
+// remaining 1..5 columns.
+template <typename Block>
+void overColumns(Index n, Block&& block) {
+  Index j = 0;
+  for (; j + kColumns <= n; j += kColumns) block.template operator()<kColumns>(j);
+  switch (n - j) {
+    case 1: return block.template operator()<1>(j);
+    case 2: return block.template operator()<2>(j);
+    case 3: return block.template operator()<3>(j);
+    case 4: return block.template operator()<4>(j);
+    case 5: return block.template operator()<5>(j);
+    default: return;
+  }
+}
+
+}  // namespace
+
+bool denseKernelTakes(Index rows) { return rows > 0 && rows % kLanes == 0; }
+
+void denseActivate(Activation activation, const DenseLayer& L, const float* in, Index ldIn,
+                   Index n, float* out, float* slope, float* second) {
+  // What the epilogue stores is a compile-time choice, so an inference pass (no slope) does not
+  // even compute σ'.
+  auto run = [&]<bool kSlope, bool kSecond>() {
+    withActivationKernel(activation, [&](auto kernel) {
+      using Kernel = decltype(kernel);
+      overColumns(n, [&]<int C>(Index j) {
+        const Index at = j * L.rows;
+        activateBlock<Kernel, C, kSlope, kSecond>(L, in + j * ldIn, ldIn, out + at,
+                                                  kSlope ? slope + at : nullptr,
+                                                  kSecond ? second + at : nullptr);
+      });
+    });
+  };
+  if (second != nullptr && slope != nullptr)
+    run.template operator()<true, true>();
+  else if (slope != nullptr)
+    run.template operator()<true, false>();
+  else if (second == nullptr)
+    run.template operator()<false, false>();
+  else
+    throw std::invalid_argument("denseActivate: σ'' without σ' is not supported");
+}
+
+void denseTangent(const DenseLayer& L, const float* in, Index ldIn, Index n, const float* slope,
+                  const float* second, float* out, float* curve) {
+  overColumns(n, [&]<int C>(Index j) {
+    const Index at = j * L.rows;
+    tangentBlock<C>(L, in + j * ldIn, ldIn, slope + at, second ? second + at : nullptr, out + at,
+                    curve ? curve + at : nullptr);
+  });
+}
+
+}  // namespace flowlab::core::detail

@@ -1,0 +1,40 @@
+// Fused dense layers: the MLP's hidden-layer products as register-blocked SIMD kernels whose
+// epilogue adds the bias and applies the activation (and its derivatives) while the result is
+// still in registers — one pass over memory per layer instead of a GEMM plus an activation pass.
+//
+// Layout (all column-major, one point per column, as in Mlp): W is rows×cols with leading
+// dimension `ldW` (≥ rows), `in` is cols×n with leading dimension ldIn, every output is rows×n
+// with leading dimension rows. Register tiles are 2 SIMD packets of rows × 6 columns (2×8×6 with
+// AVX2), so a layer's weights stay in L1 while the columns stream through.
+//
+// Thread affinity: pure functions on caller-owned memory; any thread.
+#pragma once
+
+#include <Eigen/Core>
+
+#include "core/mlp.hpp"
+
+namespace flowlab::core::detail {
+
+struct DenseLayer {
+  const float* W;      // rows × cols, column-major, leading dimension ldW
+  const float* b;      // rows, or nullptr for no bias
+  Eigen::Index rows;   // outputs
+  Eigen::Index cols;   // inputs (the product's inner dimension)
+  Eigen::Index ldW;    // leading dimension of W (≥ rows)
+};
+
+// True when the fused kernels take a layer with `rows` outputs: a multiple of the SIMD width.
+// Otherwise the caller uses its general path.
+bool denseKernelTakes(Eigen::Index rows);
+
+// out = σ(W·in + b) on n columns; slope ← σ'(z) and second ← σ''(z) when non-null.
+void denseActivate(Activation activation, const DenseLayer& layer, const float* in,
+                   Eigen::Index ldIn, Eigen::Index n, float* out, float* slope, float* second);
+
+// A tangent through the same layer: ż = W·in (no bias), out = slope ⊙ ż and, when curve is
+// non-null, curve = second ⊙ ż. slope and second are the primal's σ'(z), σ''(z) (rows×n).
+void denseTangent(const DenseLayer& layer, const float* in, Eigen::Index ldIn, Eigen::Index n,
+                  const float* slope, const float* second, float* out, float* curve);
+
+}  // namespace flowlab::core::detail
