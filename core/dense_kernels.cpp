@@ -7,6 +7,7 @@
 // stays in L1 while every row tile of W passes over it.
 #include "core/dense_kernels.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/activation_kernels.hpp"
@@ -18,16 +19,17 @@ namespace {
 using Eigen::Index;
 constexpr int kColumns = 6;  // columns per register tile
 
+// acc[r][c] += Σ_k W[r0 + r·lanes …, k] · in(c, k), where in(c, k) = in[c·strideC + k·strideK].
 template <int R, int C>
 EIGEN_ALWAYS_INLINE void accumulate(Packet (&acc)[R][C], const DenseLayer& L, Index r0,
-                                    const float* in, Index ldIn) {
+                                    const float* in, Index strideC, Index strideK) {
   const float* w = L.W + r0;
 #pragma GCC unroll 2
-  for (Index k = 0; k < L.cols; ++k, w += L.ldW) {
+  for (Index k = 0; k < L.cols; ++k, w += L.ldW, in += strideK) {
     Packet wk[R];
     for (int r = 0; r < R; ++r) wk[r] = pk::ploadu<Packet>(w + r * kLanes);
     for (int c = 0; c < C; ++c) {
-      const Packet a = pk::pset1<Packet>(in[c * ldIn + k]);
+      const Packet a = pk::pset1<Packet>(in[c * strideC]);
       for (int r = 0; r < R; ++r) acc[r][c] = pk::pmadd(wk[r], a, acc[r][c]);
     }
   }
@@ -41,7 +43,7 @@ EIGEN_ALWAYS_INLINE void activateTile(const DenseLayer& L, Index r0, const float
     const Packet b = L.b ? pk::ploadu<Packet>(L.b + r0 + r * kLanes) : pk::pset1<Packet>(0.0f);
     for (int c = 0; c < C; ++c) acc[r][c] = b;
   }
-  accumulate<R, C>(acc, L, r0, in, ldIn);
+  accumulate<R, C>(acc, L, r0, in, ldIn, 1);
   // z goes to memory first and σ runs packet by packet from L1: with all R·C accumulators live,
   // an activation's temporaries would spill registers inside the epilogue.
   for (int c = 0; c < C; ++c)
@@ -64,7 +66,7 @@ EIGEN_ALWAYS_INLINE void tangentTile(const DenseLayer& L, Index r0, const float*
   Packet acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
-  accumulate<R, C>(acc, L, r0, in, ldIn);
+  accumulate<R, C>(acc, L, r0, in, ldIn, 1);
   for (int c = 0; c < C; ++c) {
     for (int r = 0; r < R; ++r) {
       const Index at = c * L.rows + r0 + r * kLanes;
@@ -72,6 +74,42 @@ EIGEN_ALWAYS_INLINE void tangentTile(const DenseLayer& L, Index r0, const float*
       if (curve) pk::pstoreu(curve + at, pk::pmul(pk::ploadu<Packet>(second + at), acc[r][c]));
     }
   }
+}
+
+template <int R, int C>
+EIGEN_ALWAYS_INLINE void productTile(const DenseLayer& L, Index r0, const float* in, Index ldIn,
+                                     float* out) {
+  Packet acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
+  accumulate<R, C>(acc, L, r0, in, ldIn, 1);
+  for (int c = 0; c < C; ++c)
+    for (int r = 0; r < R; ++r) pk::pstoreu(out + c * L.rows + r0 + r * kLanes, acc[r][c]);
+}
+
+// dW[:, c0 + c] += Σ_j adj[:, j] · prev(c0 + c, j): the layer's A is the adjoint (rows × n,
+// "cols" = n), the input is prevᵀ read with strides (1, ldPrev).
+template <int R, int C>
+EIGEN_ALWAYS_INLINE void outerTile(const DenseLayer& adj, Index r0, const float* prev,
+                                   Index ldPrev, float* dW, Index ldDW) {
+  Packet acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
+  accumulate<R, C>(acc, adj, r0, prev, 1, ldPrev);
+  for (int c = 0; c < C; ++c) {
+    for (int r = 0; r < R; ++r) {
+      float* at = dW + c * ldDW + r0 + r * kLanes;
+      pk::pstoreu(at, pk::padd(pk::ploadu<Packet>(at), acc[r][c]));
+    }
+  }
+}
+
+// Every row tile (two packets, then one) of a block of C columns.
+template <int C, typename Tile>
+EIGEN_ALWAYS_INLINE void overRows(Index rows, Tile&& tile) {
+  Index r0 = 0;
+  for (; r0 + 2 * kLanes <= rows; r0 += 2 * kLanes) tile.template operator()<2, C>(r0);
+  if (r0 < rows) tile.template operator()<1, C>(r0);
 }
 
 // One block of C columns through every row tile.
@@ -110,6 +148,30 @@ void overColumns(Index n, Block&& block) {
 }
 
 }  // namespace
+
+void denseProduct(const DenseLayer& L, const float* in, Index ldIn, Index n, float* out) {
+  overColumns(n, [&]<int C>(Index j) {
+    overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
+      productTile<R, CC>(L, r0, in + j * ldIn, ldIn, out + j * L.rows);
+    });
+  });
+}
+
+void denseOuterAccumulate(const float* adj, Index ldAdj, Index rows, const float* prev,
+                          Index ldPrev, Index cols, Index n, float* dW, Index ldDW) {
+  // Blocks of kOuterBlock batch columns: adj and prev of one block (2 × 64 × 64 floats for a
+  // 64-wide layer) stay in L1 while every tile of dW passes over them.
+  constexpr Index kOuterBlock = 64;
+  for (Index j0 = 0; j0 < n; j0 += kOuterBlock) {
+    const DenseLayer a{adj + j0 * ldAdj, nullptr, rows, std::min(kOuterBlock, n - j0), ldAdj};
+    const float* p = prev + j0 * ldPrev;
+    overColumns(cols, [&]<int C>(Index c0) {
+      overRows<C>(rows, [&]<int R, int CC>(Index r0) {
+        outerTile<R, CC>(a, r0, p + c0, ldPrev, dW + c0 * ldDW, ldDW);
+      });
+    });
+  }
+}
 
 bool denseKernelTakes(Index rows) { return rows > 0 && rows % kLanes == 0; }
 

@@ -37,4 +37,15 @@ void denseActivate(Activation activation, const DenseLayer& layer, const float* 
 void denseTangent(const DenseLayer& layer, const float* in, Eigen::Index ldIn, Eigen::Index n,
                   const float* slope, const float* second, float* out, float* curve);
 
+// out = W·in on n columns (no bias, no activation): e.g. the reverse sweep's Wᵀ·adjoint with a
+// transposed copy of W as `layer`.
+void denseProduct(const DenseLayer& layer, const float* in, Eigen::Index ldIn, Eigen::Index n,
+                  float* out);
+
+// dW += adj · prevᵀ: the weight gradient of a layer. adj is rows×n (leading dimension ldAdj),
+// prev is cols×n (ldPrev), dW is rows×cols (ldDW); rows must satisfy denseKernelTakes.
+void denseOuterAccumulate(const float* adj, Eigen::Index ldAdj, Eigen::Index rows,
+                          const float* prev, Eigen::Index ldPrev, Eigen::Index cols,
+                          Eigen::Index n, float* dW, Eigen::Index ldDW);
+
 }  // namespace flowlab::core::detail

@@ -178,6 +178,7 @@ struct MlpWorkspace::Impl {
   MatrixF adjA, adjB;            // hidden × (1+T)B: adjoints of the sweep (ping-pong)
   Eigen::VectorXf column;        // hidden: scratch for one weight row or a GEMV result
   MatrixF outT;                  // hidden × outDim: the output layer's Wᵀ
+  MatrixF transposed;            // hidden × hidden: a hidden layer's Wᵀ for the reverse sweep
 
   // Sizes the buffers for batch B and T tangents; allocates only when B, the shape or a larger
   // T is seen.
@@ -195,6 +196,7 @@ struct MlpWorkspace::Impl {
       for (MatrixF& s : slope) s.resize(h, b);
       column.resize(h);
       outT.resize(h, c.outDim);
+      transposed.resize(h, h);
     }
     if (tangents > tangentCapacity) {
       for (MatrixF& a : act) a.resize(h, (1 + tangents) * b);
@@ -516,8 +518,15 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
     const ConstMatMap W = weights(theta, s);
     if (l > 0) {
       const MatrixF& prev = w.act[l - 1];
-      dW.noalias() += adj->leftCols(cols) * prev.leftCols(cols).transpose();
-      next->leftCols(cols).noalias() = W.transpose() * adj->leftCols(cols);
+      if (denseKernelTakes(h)) {
+        denseOuterAccumulate(adj->data(), h, h, prev.data(), h, h, cols, dW.data(), h);
+        w.transposed = W.transpose();
+        const DenseLayer wt{w.transposed.data(), nullptr, h, h, h};
+        denseProduct(wt, adj->data(), h, cols, next->data());
+      } else {
+        dW.noalias() += adj->leftCols(cols) * prev.leftCols(cols).transpose();
+        next->leftCols(cols).noalias() = W.transpose() * adj->leftCols(cols);
+      }
       std::swap(adj, next);
       continue;
     }

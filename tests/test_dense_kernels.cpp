@@ -18,6 +18,8 @@ using flowlab::core::MatrixF;
 using flowlab::core::Rng;
 using flowlab::core::detail::DenseLayer;
 using flowlab::core::detail::denseActivate;
+using flowlab::core::detail::denseOuterAccumulate;
+using flowlab::core::detail::denseProduct;
 using flowlab::core::detail::denseKernelTakes;
 using flowlab::core::detail::denseTangent;
 using Eigen::Index;
@@ -139,4 +141,35 @@ TEST_CASE("a non-contiguous input (leading dimension > inner) and a strided W co
   denseTangent(spatial, input.data(), ldIn, n, slope.data(), nullptr, out.data(), nullptr);
   const MatrixF expected = 2.0f * (W.leftCols(inner) * input.topRows(inner));
   CHECK((out - expected).cwiseAbs().maxCoeff() <= 1e-5f);
+}
+
+TEST_CASE("denseProduct and denseOuterAccumulate equal W·x and dW + A·Pᵀ") {
+  Rng rng(21);
+  for (Index rows : {8, 16, 24, 64}) {
+    if (!denseKernelTakes(rows)) continue;
+    for (Index cols : {1, 3, 6, 7, 64}) {
+      for (Index n : {1, 6, 13, 100}) {
+        CAPTURE(rows);
+        CAPTURE(cols);
+        CAPTURE(n);
+        // Product: W is rows×cols, x is cols×n.
+        const MatrixF W = randomMatrix(rows, cols, rng, 1.0);
+        const MatrixF x = randomMatrix(cols, n, rng, 1.0);
+        MatrixF out(rows, n);
+        denseProduct(DenseLayer{W.data(), nullptr, rows, cols, rows}, x.data(), cols, n,
+                     out.data());
+        const MatrixF expected = (W.cast<double>() * x.cast<double>()).cast<float>();
+        CHECK((out - expected).cwiseAbs().maxCoeff() <= 1e-5f * (1.0f + cols));
+        // Outer: dW (rows×cols) += A (rows×n) · Pᵀ (P is cols×n).
+        const MatrixF A = randomMatrix(rows, n, rng, 1.0);
+        const MatrixF P = randomMatrix(cols, n, rng, 1.0);
+        const MatrixF start = randomMatrix(rows, cols, rng, 1.0);
+        MatrixF dW = start;
+        denseOuterAccumulate(A.data(), rows, rows, P.data(), cols, cols, n, dW.data(), rows);
+        const MatrixF wanted =
+            (start.cast<double>() + A.cast<double>() * P.cast<double>().transpose()).cast<float>();
+        CHECK((dW - wanted).cwiseAbs().maxCoeff() <= 1e-5f * (1.0f + n));
+      }
+    }
+  }
 }
