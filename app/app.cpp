@@ -64,11 +64,13 @@ App::App(AppOptions options) : options_(std::move(options)) {
   if (!options_.show.empty()) {
     ViewSettings& v = ui_.view;
     v.particles = v.paths = v.field = v.density = v.divergence = v.warpedGrid = false;
+    v.arrows = v.streamlines = false;
     v.targetSamples = v.targetDensity = false;
     for (const std::string& name : options_.show) {
       if (name == "particles") v.particles = true;
       if (name == "paths") v.paths = true;
-      if (name == "field") v.field = true;
+      if (name == "field") v.field = v.arrows = true;
+      if (name == "streamlines") v.field = v.streamlines = true;
       if (name == "density") v.density = true;
       if (name == "divergence") v.divergence = true;
       if (name == "grid") v.warpedGrid = true;
@@ -144,7 +146,9 @@ core::ViewRequest App::makeRequest(bool continuous) const {
   r.knots = v.knots;
   // Field arrows over the visible box, square cells.
   const core::Box visible = ui_.camera.visibleBox();
-  r.field = v.field && continuous;
+  r.field = v.field && v.arrows && continuous;
+  r.streamlines = v.field && v.streamlines && continuous;
+  r.streamlineSeeds = v.streamlineSeeds;
   const double cell = std::max(visible.width(), visible.height()) / v.fieldArrows;
   r.fieldCols = std::max(1, static_cast<int>(visible.width() / cell));
   r.fieldRows = std::max(1, static_cast<int>(visible.height() / cell));

@@ -32,6 +32,11 @@ bool PointLayersPainter::paint(const PointLayersRequest& request, RasterImage& i
   const core::ViewFrame& f = *request.frame;
   const ViewSettings& v = request.view;
   bool painted = false;
+  if (v.field && v.streamlines && request.continuous && f.streamlines &&
+      f.streamlines->lines() > 0) {
+    paintStreamlines(request, *f.streamlines, image);
+    painted = true;
+  }
   if (v.targetSamples && f.targetSamples && f.targetSamples->cols() > 0) {
     drawDiscs(image, f.targetSamples->data(), static_cast<int>(f.targetSamples->cols()), nullptr,
               kTargetSampleColour, 1.0f * request.pixelScale, v.targetAlpha);
@@ -64,6 +69,33 @@ const std::vector<PackedRgb>& PointLayersPainter::startColours(const core::Parti
     }
   }
   return startColours_;
+}
+
+void PointLayersPainter::paintStreamlines(const PointLayersRequest& request,
+                                          const core::Streamlines& lines, RasterImage& image) {
+  // Colour and opacity by speed, as the arrows: grey-blue when slow, up the ramp when fast.
+  const float top = std::max(lines.maxSpeed, 1e-6f);
+  const float alpha = request.view.streamlineAlpha;
+  auto styleAt = [&](int i, PackedRgb& colour, float& a) {
+    const float s = std::clamp(lines.speeds[i] / top, 0.0f, 1.0f);
+    const Rgb ramp = sequentialRamp(0.35f + 0.65f * s);
+    colour = packRgb(0.15f * 0.55f + 0.85f * ramp[0], 0.15f * 0.6f + 0.85f * ramp[1],
+                     0.15f * 0.7f + 0.85f * ramp[2]);
+    a = alpha * (0.35f + 0.65f * s);
+  };
+  for (int k = 0; k < lines.lines(); ++k) {
+    const int a = lines.offsets[k], b = lines.offsets[k + 1];
+    for (int i = a; i + 1 < b; ++i) {
+      PackedRgb colour;
+      float alphaA, alphaB;
+      styleAt(i, colour, alphaA);
+      PackedRgb unused;
+      styleAt(i + 1, unused, alphaB);
+      drawSegment(image, image.pixelX(lines.vertices(0, i)), image.pixelY(lines.vertices(1, i)),
+                  image.pixelX(lines.vertices(0, i + 1)), image.pixelY(lines.vertices(1, i + 1)),
+                  colour, alphaA, alphaB, i == a, i + 2 == b);
+    }
+  }
 }
 
 void PointLayersPainter::paintPaths(const PointLayersRequest& request,

@@ -1,5 +1,5 @@
-// Paints the canvas's point-like layers (target samples, then pathlines, then particles, in the
-// order they stack) of one ViewFrame at time t into a RasterImage. GL-free. Not thread-safe:
+// Paints the canvas's line and point layers (streamlines, target samples, pathlines, particles,
+// in the order they stack) of one ViewFrame at time t into a RasterImage. GL-free. Not thread-safe:
 // one painter belongs to one thread (the raster worker's).
 #pragma once
 
@@ -35,6 +35,8 @@ class PointLayersPainter {
   bool paint(const PointLayersRequest& request, RasterImage& image);
 
  private:
+  void paintStreamlines(const PointLayersRequest& request, const core::Streamlines& lines,
+                        RasterImage& image);
   void paintPaths(const PointLayersRequest& request, const core::ParticleTable& table,
                   RasterImage& image);
   void paintParticles(const PointLayersRequest& request, const core::ParticleTable& table,

@@ -11,6 +11,7 @@ bool ViewRequest::operator==(const ViewRequest& o) const {
          particleCount == o.particleCount && particleLogDensity == o.particleLogDensity &&
          paths == o.paths && pathCount == o.pathCount && knots == o.knots && field == o.field &&
          fieldCols == o.fieldCols && fieldRows == o.fieldRows && sameBox(fieldBox, o.fieldBox) &&
+         streamlines == o.streamlines && streamlineSeeds == o.streamlineSeeds &&
          density == o.density && divergence == o.divergence && heatmapWidth == o.heatmapWidth &&
          heatmapHeight == o.heatmapHeight && sameBox(heatmapBox, o.heatmapBox) &&
          densitySteps == o.densitySteps && warpedGrid == o.warpedGrid && gridLines == o.gridLines &&
@@ -28,6 +29,7 @@ bool ViewFrame::hasAllLayers() const {
   if ((r.particles || r.paths) && !full(particles)) return false;
   if (r.warpedGrid && !full(grid)) return false;
   if (continuous && r.field && !field) return false;
+  if (continuous && r.streamlines && !streamlines) return false;
   if (r.density && !(density && density->complete)) return false;
   if (continuous && r.divergence && !(divergence && divergence->complete)) return false;
   if (r.targetSamples && !targetSamples) return false;

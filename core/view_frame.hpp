@@ -12,6 +12,7 @@
 #include "core/density_grid.hpp"
 #include "core/particle_table.hpp"
 #include "core/snapshot.hpp"
+#include "core/streamlines.hpp"
 #include "core/types.hpp"
 
 namespace flowlab::core {
@@ -32,9 +33,11 @@ struct ViewRequest {
   int pathCount = 300;  // the first pathCount particles are the pathlines
   int knots = 8;        // RK4 steps over [0, 1]: particles are cached at knots + 1 times
 
-  bool field = true;
+  bool field = true;  // arrows: the field sampled at cell centres
   int fieldCols = 32, fieldRows = 32;
   Box fieldBox{};
+  bool streamlines = false;  // lines tangent to v(·, t), clipped to fieldBox
+  int streamlineSeeds = 8;   // seeds along the longer side of fieldBox (a jittered grid)
 
   bool density = true;      // exact log p_t on a heatmapWidth × heatmapHeight grid
   bool divergence = false;  // div v(·, t) on the same grid
@@ -89,6 +92,7 @@ struct ViewFrame {
   std::shared_ptr<const ParticleTable> grid;       // warped grid: lines along x, then along y
   int gridLines = 0, gridPointsPerLine = 0;
   std::shared_ptr<const FieldSamples> field;
+  std::shared_ptr<const Streamlines> streamlines;
   std::shared_ptr<const GridLayer> density;
   std::shared_ptr<const GridLayer> divergence;
   std::shared_ptr<const GridLayer> targetDensity;

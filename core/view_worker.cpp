@@ -76,6 +76,12 @@ struct ViewWorker::State {
   Box fieldBox{};
   int fieldCols = 0, fieldRows = 0;
 
+  // Streamlines: recomputed when the weights, t, the box or the seeds change.
+  std::uint64_t streamVersion = 0;
+  double streamT = -1.0;
+  Box streamBox{};
+  int streamSeeds = 0;
+
   // Target layers: recomputed when the target or their request changes.
   const Target* target = nullptr;
   std::uint64_t targetVersion = 0;
@@ -191,6 +197,37 @@ void ViewWorker::run(std::stop_token stop) {
       } else if (next->field) {
         next->field.reset();
         st.fieldVersion = 0;
+        changed = true;
+      }
+
+      if (continuous && req.streamlines) {
+        const bool dirty = st.streamVersion != st.stamp.snapshotVersion || st.streamT != req.t ||
+                           !sameBox(st.streamBox, req.fieldBox) ||
+                           st.streamSeeds != req.streamlineSeeds || !next->streamlines;
+        if (dirty) {
+          const Box& box = req.fieldBox;
+          const double side = std::max(box.width(), box.height());
+          const int seeds = std::max(1, req.streamlineSeeds);
+          const int cols = std::max(1, static_cast<int>(std::lround(seeds * box.width() / side)));
+          const int rows = std::max(1, static_cast<int>(std::lround(seeds * box.height() / side)));
+          FlowEvaluator flow(config, *params);
+          const double t = req.t;
+          // Steps of 1/200 of the view: smooth at any zoom; a line can cross the view twice.
+          auto lines = std::make_shared<Streamlines>(traceStreamlines(
+              [&](const Points& x, Points& v) { flow.velocity(x, t, v); },
+              jitteredGridSeeds(box, cols, rows, req.seed), box, side / 200.0, 300));
+          lines->t = t;
+          lines->stamp = st.stamp;
+          next->streamlines = lines;
+          st.streamVersion = st.stamp.snapshotVersion;
+          st.streamT = req.t;
+          st.streamBox = box;
+          st.streamSeeds = req.streamlineSeeds;
+          changed = worked = true;
+        }
+      } else if (next->streamlines) {
+        next->streamlines.reset();
+        st.streamVersion = 0;
         changed = true;
       }
 

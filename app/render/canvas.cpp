@@ -124,7 +124,7 @@ void Canvas::draw(const Camera2d& camera, const ViewSettings& view, float fbScal
     grid_.drawRange(v, {0.95f, 0.75f, 0.35f, view.gridAlpha}, 0, half);
     grid_.drawRange(v, {0.45f, 0.8f, 0.95f, view.gridAlpha}, half, gridLineSegments_ - half);
   }
-  if (view.field && continuous && frame_ && frame_->field) {
+  if (view.field && view.arrows && continuous && frame_ && frame_->field) {
     const float cell =
         static_cast<float>(frame_->field->box.width() / std::max(frame_->field->cols, 1) *
                            camera.pixelsPerUnit() * fbScaleX);
