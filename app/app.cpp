@@ -64,11 +64,13 @@ App::App(AppOptions options) : options_(std::move(options)) {
   if (!options_.show.empty()) {
     ViewSettings& v = ui_.view;
     v.particles = v.paths = v.field = v.density = v.divergence = v.warpedGrid = false;
+    v.arrows = v.streamlines = false;
     v.targetSamples = v.targetDensity = false;
     for (const std::string& name : options_.show) {
       if (name == "particles") v.particles = true;
       if (name == "paths") v.paths = true;
-      if (name == "field") v.field = true;
+      if (name == "field") v.field = v.arrows = true;
+      if (name == "streamlines") v.field = v.streamlines = true;
       if (name == "density") v.density = true;
       if (name == "divergence") v.divergence = true;
       if (name == "grid") v.warpedGrid = true;
@@ -119,6 +121,7 @@ int App::run() {
   }
   trainer_ = std::make_unique<core::Trainer>(options_.config, target, options_.startPaused);
   worker_ = std::make_unique<core::ViewWorker>([t = trainer_.get()] { return t->snapshot(); });
+  raster_ = std::make_unique<RasterWorker>();
   targets_ = std::make_unique<TargetEditor>(
       [t = trainer_.get()](std::shared_ptr<const core::Target> next) {
         t->setTarget(std::move(next));
@@ -143,7 +146,9 @@ core::ViewRequest App::makeRequest(bool continuous) const {
   r.knots = v.knots;
   // Field arrows over the visible box, square cells.
   const core::Box visible = ui_.camera.visibleBox();
-  r.field = v.field && continuous;
+  r.field = v.field && v.arrows && continuous;
+  r.streamlines = v.field && v.streamlines && continuous;
+  r.streamlineSeeds = v.streamlineSeeds;
   const double cell = std::max(visible.width(), visible.height()) / v.fieldArrows;
   r.fieldCols = std::max(1, static_cast<int>(visible.width() / cell));
   r.fieldRows = std::max(1, static_cast<int>(visible.height() / cell));
@@ -167,6 +172,21 @@ core::ViewRequest App::makeRequest(bool continuous) const {
   return r;
 }
 
+std::uint64_t App::requestPointLayers(bool continuous, double t) {
+  PointLayersRequest r;
+  r.frame = view_;
+  r.t = t;
+  r.direction = ui_.timeline.direction;
+  r.continuous = continuous;
+  r.box = ui_.camera.visibleBox();
+  r.pixelScale = window_->framebufferScaleX();
+  r.width = static_cast<int>(std::lround(ui_.camera.viewportWidth() * r.pixelScale));
+  r.height =
+      static_cast<int>(std::lround(ui_.camera.viewportHeight() * window_->framebufferScaleY()));
+  r.view = ui_.view;
+  return raster_->request(std::move(r));
+}
+
 void App::frame() {
   const auto frameStart = Clock::now();
   const double dt = std::clamp(seconds(frameStart - lastFrame_), 0.0, 0.1);
@@ -187,6 +207,8 @@ void App::frame() {
   }
   if (continuous) ui_.timeline.advance(dt);
   const double tShown = continuous ? ui_.timeline.t : 1.0;
+  // Painted on the raster thread while this thread builds the panels.
+  const std::uint64_t pointLayers = requestPointLayers(continuous, tShown);
   runScriptedPaint();
   targets_->poll(now());
 
@@ -208,19 +230,22 @@ void App::frame() {
 
   worker_->setRequest(makeRequest(continuous));
   canvas_->update(view_, ui_.view, tShown);
+  const bool done = headlessDone();
+  // The screenshot shows this frame's particles; otherwise the newest image painted so far.
+  if (done && !options_.screenshot.empty()) raster_->waitFor(pointLayers, std::chrono::seconds(2));
+  canvas_->updatePointLayers(raster_->latest());
 
   glViewport(0, 0, window_->framebufferWidth(), window_->framebufferHeight());
   glClearColor(0.105f, 0.11f, 0.13f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
-  canvas_->draw(ui_.camera, ui_.view, ui_.timeline, window_->framebufferScaleX(),
-                window_->framebufferScaleY(), window_->framebufferHeight());
+  canvas_->draw(ui_.camera, ui_.view, window_->framebufferScaleX(), window_->framebufferScaleY(),
+                window_->framebufferHeight());
   window_->renderImGui();
 
   if (!ui_.screenshotPath.empty()) {
     takeScreenshot(ui_.screenshotPath, ui_.screenshotCanvasOnly, layout_);
     ui_.screenshotPath.clear();
   }
-  const bool done = headlessDone();
   if (done && !options_.screenshot.empty())
     takeScreenshot(options_.screenshot, options_.canvasOnly, layout_);
   window_->present();

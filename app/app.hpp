@@ -11,6 +11,7 @@
 #include "app/inspector.hpp"
 #include "app/panels/panels.hpp"
 #include "app/perf_stats.hpp"
+#include "app/raster_worker.hpp"
 #include "app/thread_cpu.hpp"
 #include "app/ui_state.hpp"
 
@@ -34,6 +35,7 @@ class App {
   void handleCanvasInput(const panels::Layout& layout);
   void runScriptedPaint();
   core::ViewRequest makeRequest(bool continuous) const;
+  std::uint64_t requestPointLayers(bool continuous, double t);
   void takeScreenshot(const std::string& path, bool canvasOnly, const panels::Layout& layout);
   void updateTitle();
   double now() const;
@@ -44,6 +46,7 @@ class App {
   std::unique_ptr<Window> window_;
   std::unique_ptr<core::Trainer> trainer_;
   std::unique_ptr<core::ViewWorker> worker_;
+  std::unique_ptr<RasterWorker> raster_;
   std::unique_ptr<TargetEditor> targets_;
   std::unique_ptr<render::Canvas> canvas_;
   UiState ui_;

@@ -40,8 +40,9 @@ const std::vector<std::string>& appOptionNames() {
 }
 
 const std::vector<std::string>& layerNames() {
-  static const std::vector<std::string> names{"particles",  "paths", "field",  "density",
-                                              "divergence", "grid",  "target", "target-density"};
+  static const std::vector<std::string> names{"particles", "paths",          "field",
+                                              "density",   "divergence",     "grid",
+                                              "target",    "target-density", "streamlines"};
   return names;
 }
 

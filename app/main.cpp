@@ -17,8 +17,9 @@ constexpr const char* kAppUsage =
   --paused               start with training paused
   --width W --height H   window size (default 1280 x 800)
   --particles N          particles drawn (default 20000)
-  --show a,b,...         layers on: particles, paths, field, density, divergence, grid,
-                         target, target-density (default: particles, paths, field, density, target)
+  --show a,b,...         layers on: particles, paths, field (arrows), streamlines, density,
+                         divergence, grid, target, target-density
+                         (default: particles, paths, field, density, target)
   --t T  --still         start the animation at time T / paused
 
 Headless runs (tests, benchmarks; under Xvfb for example):

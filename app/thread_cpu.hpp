@@ -1,6 +1,7 @@
 // CPU time of this process's threads, grouped by role, for the performance report: the UI
-// (main) thread, the view worker ("flowlab-view"), the GL driver's threads ("llvmpipe-*") and
-// the rest (the trainer). Linux (/proc); elsewhere every figure is 0. GL-free.
+// (main) thread, the view worker and raster threads ("flowlab-view", "flowlab-raster"), the GL
+// driver's threads ("llvmpipe-*") and the rest (the trainer). Linux (/proc); elsewhere every figure
+// is 0. GL-free.
 #pragma once
 
 namespace flowlab::app {

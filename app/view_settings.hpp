@@ -18,9 +18,13 @@ struct ViewSettings {
   float trail = 0.35f;  // flow time after which a path fades out
   float pathAlpha = 0.55f;
 
-  bool field = true;
+  bool field = true;  // the velocity-field layer: arrows and/or streamlines
+  bool arrows = true;
   int fieldArrows = 28;  // arrows along the longer side of the canvas
   float arrowAlpha = 0.75f;
+  bool streamlines = false;
+  int streamlineSeeds = 8;  // seeds along the longer side (a jittered grid)
+  float streamlineAlpha = 0.7f;
 
   bool density = true;    // the model's exact log p_t
   int heatmapSize = 128;  // cells along each side

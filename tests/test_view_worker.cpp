@@ -246,3 +246,115 @@ TEST_CASE("view worker: RealNVP has no field; particles are the t = 1 samples") 
   CHECK(frame->density->grid.t == 1.0);
   CHECK(frame->hasAllLayers());
 }
+
+TEST_CASE(
+    "streamlines: a rotation's lines stay on their circles; a uniform flow's stop at the box") {
+  // v = (−y, x): the streamline through a point is the circle about the origin through it.
+  const VelocitySampler rotation = [](const Points& x, Points& v) {
+    v.resize(2, x.cols());
+    v.row(0) = -x.row(1);
+    v.row(1) = x.row(0);
+  };
+  Points seeds(2, 3);
+  seeds << 1.0f, 0.0f, -1.5f,  //
+      0.0f, 0.5f, 0.2f;
+  const Box box{-2.0, -2.0, 2.0, 2.0};
+  const Streamlines circles = traceStreamlines(rotation, seeds, box, 0.05, 100);
+  REQUIRE(circles.lines() == 3);
+  for (int k = 0; k < 3; ++k) {
+    const float r = seeds.col(k).norm();
+    const int a = circles.offsets[k], b = circles.offsets[k + 1];
+    CHECK(b - a == 201);  // 100 steps each way plus the seed: nothing stops a circle
+    for (int i = a; i < b; ++i)
+      CHECK(circles.vertices.col(i).norm() == doctest::Approx(r).epsilon(1e-4));
+    // Speeds are |v| = r on the circle of radius r.
+    CHECK(circles.speeds[a] == doctest::Approx(r).epsilon(1e-3));
+    // Arc length 0.05 per step: 100 steps forward turn the seed by 5/r radians (anticlockwise).
+    const Eigen::Vector2f s = seeds.col(k), end = circles.vertices.col(b - 1);
+    const float turned = std::atan2(s.x() * end.y() - s.y() * end.x(), s.dot(end));
+    const float expected = std::remainder(5.0f / r, 2.0f * static_cast<float>(M_PI));
+    CHECK(turned == doctest::Approx(expected).epsilon(1e-3));
+  }
+
+  // v = (2, 0): horizontal lines from the left edge to the right edge, clipped onto it.
+  const VelocitySampler uniform = [](const Points& x, Points& v) {
+    v.resize(2, x.cols());
+    v.row(0).setConstant(2.0f);
+    v.row(1).setZero();
+  };
+  const Box view{0.0, 0.0, 4.0, 2.0};
+  const Points grid = jitteredGridSeeds(view, 4, 2, 3);
+  REQUIRE(grid.cols() == 8);
+  for (Eigen::Index c = 0; c < grid.cols(); ++c) {
+    // Each seed lies in the middle half of its own cell.
+    const int i = static_cast<int>(c % 4), j = static_cast<int>(c / 4);
+    CHECK(grid(0, c) >= i + 0.25f);
+    CHECK(grid(0, c) <= i + 0.75f);
+    CHECK(grid(1, c) >= j + 0.25f);
+    CHECK(grid(1, c) <= j + 0.75f);
+  }
+  const Streamlines lines = traceStreamlines(uniform, grid, view, 0.1, 1000);
+  REQUIRE(lines.lines() == 8);
+  for (int k = 0; k < 8; ++k) {
+    const int a = lines.offsets[k], b = lines.offsets[k + 1];
+    CHECK(lines.vertices(0, a) == doctest::Approx(0.0));
+    CHECK(lines.vertices(0, b - 1) == doctest::Approx(4.0));
+    for (int i = a; i < b; ++i) {
+      CHECK(lines.vertices(1, i) == doctest::Approx(grid(1, k)));
+      CHECK(lines.vertices(0, i) >= 0.0f);
+      CHECK(lines.vertices(0, i) <= 4.0f);
+    }
+    CHECK(b - a < 4.0 / 0.1 + 3);  // stopped at the edges, not after 1000 steps
+  }
+  CHECK(lines.maxSpeed == doctest::Approx(2.0));
+
+  // A field that vanishes stops every line at its seed.
+  const VelocitySampler still = [](const Points& x, Points& v) { v.setZero(2, x.cols()); };
+  const Streamlines dots = traceStreamlines(still, grid, view, 0.1, 50);
+  for (int k = 0; k < dots.lines(); ++k) CHECK(dots.offsets[k + 1] - dots.offsets[k] == 1);
+}
+
+TEST_CASE("view worker: streamlines of the model's field at t, on request only") {
+  Source source;
+  const auto snap = makeSnapshot(1, 7);
+  source.set(snap);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  REQUIRE_FALSE(req.streamlines);
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  CHECK(worker.frame()->streamlines == nullptr);
+
+  req.streamlines = true;
+  req.streamlineSeeds = 4;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const auto frame = worker.frame();
+  REQUIRE(frame->hasAllLayers());
+  REQUIRE(frame->streamlines);
+  const Streamlines& s = *frame->streamlines;
+  CHECK(s.t == req.t);
+  CHECK(s.lines() > 0);
+  CHECK(s.lines() <= 16);
+  // Every vertex inside the field box; consecutive vertices one step (1/200 of the box) apart
+  // or less, and each step along the model's velocity at t.
+  const Box& b = req.fieldBox;
+  const double step = std::max(b.width(), b.height()) / 200.0;
+  FlowEvaluator flow(snap->model->config, snap->model->stages.back().params);
+  Points v;
+  flow.velocity(s.vertices, req.t, v);
+  for (int k = 0; k < s.lines(); ++k)
+    for (int i = s.offsets[k]; i < s.offsets[k + 1]; ++i) {
+      CHECK(s.vertices(0, i) >= b.x0 - 1e-5);
+      CHECK(s.vertices(0, i) <= b.x1 + 1e-5);
+      CHECK(s.vertices(1, i) >= b.y0 - 1e-5);
+      CHECK(s.vertices(1, i) <= b.y1 + 1e-5);
+      CHECK(s.speeds[i] == doctest::Approx(v.col(i).norm()).epsilon(1e-4));
+      if (i + 1 < s.offsets[k + 1]) {
+        const Eigen::Vector2f d = s.vertices.col(i + 1) - s.vertices.col(i);
+        CHECK(d.norm() <= step * 1.001);
+        if (d.norm() > 0.5 * step && v.col(i).norm() > 1e-3f)
+          CHECK(d.normalized().dot(v.col(i).normalized()) > 0.9f);
+      }
+    }
+}

@@ -34,8 +34,17 @@ bool layersSection(FrameContext& f, UiState& ui) {
   }
   edited |= ImGui::Checkbox("velocity field (3)", &v.field);
   if (v.field && continuous && ImGui::TreeNode("field style")) {
-    edited |= ImGui::SliderInt("arrows across", &v.fieldArrows, 8, 64);
-    edited |= ImGui::SliderFloat("opacity##f", &v.arrowAlpha, 0.05f, 1.0f);
+    edited |= ImGui::Checkbox("arrows", &v.arrows);
+    ImGui::SameLine();
+    edited |= ImGui::Checkbox("streamlines", &v.streamlines);
+    if (v.arrows) {
+      edited |= ImGui::SliderInt("arrows across", &v.fieldArrows, 8, 64);
+      edited |= ImGui::SliderFloat("opacity##f", &v.arrowAlpha, 0.05f, 1.0f);
+    }
+    if (v.streamlines) {
+      edited |= ImGui::SliderInt("seeds across", &v.streamlineSeeds, 3, 16);
+      edited |= ImGui::SliderFloat("opacity##s", &v.streamlineAlpha, 0.05f, 1.0f);
+    }
     ImGui::TreePop();
   }
   if (!continuous) ImGui::EndDisabled();

@@ -14,34 +14,6 @@ void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const V
   frame_ = frame;
   const core::ViewFrame& f = *frame;
 
-  // Particles: start colours when the table changes; positions whenever t or the table moves.
-  const core::ParticleTable* table = f.particles.get();
-  const bool byValue =
-      view.coloring == ParticleColoring::ByLogDensity && table && table->hasLogDensity();
-  if (table && (table != particlesSeen_ || t != particlesT_ || byValue != valuesShown_)) {
-    if (table != particlesSeen_) particles_.setStarts(table->start.leftCols(table->valid));
-    table->positionsAt(t, positions_);
-    const int shown = std::min<int>(table->valid, view.particleCount);
-    particles_.setPositions(positions_.leftCols(shown));
-    if (byValue) {
-      table->logDensityAt(t, values_);
-      particles_.setValues(values_.leftCols(shown));
-    } else if (valuesShown_) {
-      particles_.setValues(core::PointRow());
-    }
-    particlesSeen_ = table;
-    particlesT_ = t;
-    valuesShown_ = byValue;
-  } else if (!table && particlesSeen_) {
-    particles_.setPositions(core::Points(2, 0));
-    particlesSeen_ = nullptr;
-  }
-  if (table && (table != pathsSeen_ || view.pathCount != pathCountSeen_)) {
-    paths_.build(*table, view.pathCount);
-    pathsSeen_ = table;
-    pathCountSeen_ = view.pathCount;
-  }
-
   if (f.field.get() != fieldSeen_) {
     if (f.field) field_.set(*f.field);
     fieldSeen_ = f.field.get();
@@ -69,11 +41,6 @@ void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const V
                          f.targetDensity->hi);
     targetDensitySeen_ = f.targetDensity.get();
   }
-  if (f.targetSamples.get() != targetSamplesSeen_) {
-    if (f.targetSamples) targetSamples_.setPositions(*f.targetSamples);
-    targetSamplesSeen_ = f.targetSamples.get();
-  }
-
   // Warped grid: its lines at time t.
   const core::ParticleTable* grid = f.grid.get();
   if (grid && (grid != gridSeen_ || t != gridT_) && grid->valid == grid->count()) {
@@ -94,6 +61,16 @@ void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const V
   }
 }
 
+void Canvas::updatePointLayers(const std::shared_ptr<const PointLayersImage>& image) {
+  if (!image || image->sequence == pointLayersSeen_) return;
+  pointLayersSeen_ = image->sequence;
+  pointLayersEmpty_ = image->empty;
+  if (image->empty)
+    pointLayers_.clear();
+  else
+    pointLayers_.set(image->image);
+}
+
 void Canvas::buildAxes(const Camera2d& camera) {
   const core::Box b = camera.visibleBox();
   // A line every 10^k world units, with k chosen so that lines are ≥ 40 pixels apart.
@@ -111,8 +88,8 @@ void Canvas::buildAxes(const Camera2d& camera) {
   axes_.set(scratch_);
 }
 
-void Canvas::draw(const Camera2d& camera, const ViewSettings& view, const Timeline& timeline,
-                  float fbScaleX, float fbScaleY, int framebufferHeight) {
+void Canvas::draw(const Camera2d& camera, const ViewSettings& view, float fbScaleX, float fbScaleY,
+                  int framebufferHeight) {
   const int x = static_cast<int>(std::lround(camera.viewportLeft() * fbScaleX));
   const int w = static_cast<int>(std::lround(camera.viewportWidth() * fbScaleX));
   const int h = static_cast<int>(std::lround(camera.viewportHeight() * fbScaleY));
@@ -131,7 +108,6 @@ void Canvas::draw(const Camera2d& camera, const ViewSettings& view, const Timeli
 
   const auto v = camera.clipTransform();
   const bool continuous = !frame_ || frame_->continuous;
-  const float t = static_cast<float>(timeline.t);
 
   if (view.targetDensity && frame_ && frame_->targetDensity)
     targetDensity_.draw(v, view.targetDensityOpacity);
@@ -148,35 +124,14 @@ void Canvas::draw(const Camera2d& camera, const ViewSettings& view, const Timeli
     grid_.drawRange(v, {0.95f, 0.75f, 0.35f, view.gridAlpha}, 0, half);
     grid_.drawRange(v, {0.45f, 0.8f, 0.95f, view.gridAlpha}, half, gridLineSegments_ - half);
   }
-  if (view.field && continuous && frame_ && frame_->field) {
+  if (view.field && view.arrows && continuous && frame_ && frame_->field) {
     const float cell =
         static_cast<float>(frame_->field->box.width() / std::max(frame_->field->cols, 1) *
                            camera.pixelsPerUnit() * fbScaleX);
     field_.draw(v, static_cast<float>(w), static_cast<float>(h), cell, view.arrowAlpha);
   }
-  if (view.targetSamples && frame_ && frame_->targetSamples) {
-    PointStyle style;
-    style.size = 2.0f * fbScaleX;
-    style.colorMode = 2;
-    style.color = {0.85f, 0.85f, 0.9f, view.targetAlpha};
-    targetSamples_.draw(v, style);
-  }
-  if (view.paths && continuous) {
-    const float dir = timeline.direction == core::FlowDirection::Generate ? 1.0f : -1.0f;
-    paths_.draw(v, t, dir, view.trail, view.pathAlpha);
-  }
-  if (view.particles) {
-    PointStyle style;
-    style.size = view.pointSize * fbScaleX;
-    style.colorMode = valuesShown_ ? 1 : 0;
-    style.color = {1.0f, 1.0f, 1.0f, view.particleAlpha};
-    if (valuesShown_ && frame_ && frame_->particles) {
-      // Colour range: the same span as the density heatmap, from the particles' own values.
-      style.valueHi = values_.size() ? values_.maxCoeff() : 0.0f;
-      style.valueLo = style.valueHi - view.densityRange;
-    }
-    particles_.draw(v, style);
-  }
+  // Target samples, pathlines and particles: painted on the CPU by the raster worker.
+  if (!pointLayersEmpty_) pointLayers_.draw(v);
   glDisable(GL_SCISSOR_TEST);
 }
 
