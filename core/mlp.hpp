@@ -7,8 +7,9 @@
 // nn.Linear default: W, b ~ U(−1/√in_l, 1/√in_l).
 //
 // Batches are column-major: x is inDim×B (one point per column), t is 1×B (per-point time; an
-// ODE solver passes a constant row). All arithmetic is float, through Eigen's vectorised
-// kernels. MlpWorkspace holds the cached activations of ONE evaluation plus scratch; it is sized
+// ODE solver passes a constant row). All arithmetic is float, through register-blocked SIMD
+// kernels (dense_kernels.hpp; Eigen's GEMMs for widths they do not take). MlpWorkspace holds the
+// cached activations of ONE evaluation plus scratch; it is sized
 // on first use for a batch size and reused without allocating while B stays the same.
 //
 // Thread affinity: Mlp is immutable after construction and may be shared by any threads; an
