@@ -265,6 +265,7 @@ int runTrain(int argc, char** argv) {
   std::vector<NllCheckpoint> checkpoints;
   const NllCheckpoint* reached = nullptr;
   long reachedIndex = -1;
+  bool warnedDrift = false;
   const double bar = evalOpt.entropy + evalOpt.gap;
   // Scores the held-out set now; returns true when training should stop (--stop-at-gap).
   auto checkpoint = [&]() {
@@ -282,7 +283,7 @@ int runTrain(int argc, char** argv) {
       // A solve that gives up (e.g. Dopri5 on a wild early field) is a missing point, not the
       // end of training; say so.
       c.nllFine = c.nllTrainSolver = NAN;
-      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n", tty ? "\n" : "",
+      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n", tty ? "\r\033[K" : "",
                    c.step, e.what());
     }
     checkpoints.push_back(c);
@@ -293,8 +294,19 @@ int runTrain(int argc, char** argv) {
       if (std::isfinite(c.nllTrainSolver))
         std::snprintf(trainSolver, sizeof trainSolver, "  (training solver %.4f)", c.nllTrainSolver);
       std::fprintf(stderr, "%sstep %ld  train %.2f s (%.2f s CPU)  held-out NLL %.4f%s%s\n",
-                   tty ? "\r" : "", c.step, c.trainSeconds, c.trainCpuSeconds, c.nllFine,
+                   tty ? "\r\033[K" : "", c.step, c.trainSeconds, c.trainCpuSeconds, c.nllFine,
                    trainSolver, hit ? "  <= H + gap" : "");
+    }
+    // The same threshold as `flowlab eval`: a model that learns the training solver's
+    // discretisation error scores better under it than under the fine solver.
+    if (!warnedDrift && std::abs(c.nllTrainSolver - c.nllFine) > 0.05) {
+      warnedDrift = true;
+      std::fprintf(stderr,
+                   "%swarning: step %ld: held-out NLL under the training solver (%.4f) and a fine "
+                   "solver (%.4f) differ by %.3f nats: the model may be exploiting the training "
+                   "solver's discretisation; trust the fine-solver figure\n",
+                   tty ? "\r\033[K" : "", c.step, c.nllTrainSolver, c.nllFine,
+                   std::abs(c.nllTrainSolver - c.nllFine));
     }
     return hit && evalOpt.stopAtGap;
   };

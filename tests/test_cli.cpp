@@ -232,3 +232,23 @@ TEST_CASE("--stop-at-gap stops at the first checkpoint under H + gap; dopri5 NFE
   CHECK(loadModel(model).stages.back().stepsTrained == 10);
   for (const auto& f : {model, log}) std::remove(f.c_str());
 }
+
+TEST_CASE("the held-out log exposes a CNF that exploits a coarse training solver") {
+  // Two Euler steps on checkerboard: the model learns the discretisation, so its NLL under the
+  // training solver falls below the entropy H = ln 32 (impossible for a true density) while the
+  // fine solver's NLL stays far above it.
+  const std::string model = temp("exploit.json"), log = temp("exploit.csv");
+  Result r = run({"train", "--target", "checkerboard", "--method", "cnf", "--solver", "euler", "--solver-steps",
+                  "2", "--steps", "600", "--threads", "1", "--eval-every", "600", "--eval-n", "2000", "--log", log,
+                  "--quiet", "--out", model});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(log));
+  REQUIRE(rows.size() == 2);
+  const double nllFine = std::stod(rows[1][3]), nllTrain = std::stod(rows[1][4]);
+  const double entropy = std::log(32.0);
+  CHECK(nllTrain < entropy);
+  CHECK(nllFine > entropy + 0.5);
+  CHECK(rows[1][6] == "2");
+  for (const auto& f : {model, log}) std::remove(f.c_str());
+}
