@@ -1,13 +1,17 @@
 // `flowlab train`: builds a TrainerConfig from options, trains every stage with a live progress
 // line, and writes the model file atomically.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 
 #include "core/cli_common.hpp"
+#include "core/file_io.hpp"
+#include "core/held_out_nll.hpp"
 #include "core/model_io.hpp"
 #include "core/objective.hpp"
 #include "core/parallel.hpp"
@@ -47,8 +51,23 @@ constexpr const char* kTrainHelp = R"(usage: flowlab train (--target NAME | --ta
   --gradient backprop|adjoint  cnf/rkl: gradient through the solver (default backprop)
   --kinetic X, --jacobian X    cnf: RNODE regulariser weights (default 0)
   --seed S               random seed (default 0); the same seed repeats a run exactly
-  --threads T            threads for reflow pair generation (default: all cores)
-  --quiet                no progress line
+  --threads T            threads for reflow pair generation and held-out evaluation
+                         (default: all cores); a training step always runs on one thread
+  --quiet                no progress line (cnf/rkl: the line shows NFE forward/backward
+                         per step, and the summary their mean, min and max)
+
+Held-out NLL while training (time to NLL <= H + gap, as the PyTorch peer measures it):
+  --eval-every N         every N steps (and after the last) score a fixed held-out target
+                         sample: mean -log p under a fine solver (dopri5, rtol = atol = 1e-5)
+                         and, for cnf/rkl, under the training solver; prints one line each
+  --eval-n M             held-out points (default 5000)
+  --gap G                report the training time when the fine-solver NLL first reaches
+                         H + G, H the target's entropy (default 0.1; built-in targets only)
+  --stop-at-gap          stop training there (the model file holds that step's parameters)
+  --log FILE.csv         write every checkpoint: step, train_s, train_cpu_s, nll_fine,
+                         nll_train_solver, loss, nfe_forward, nfe_backward
+  Training time counts only the optimisation steps (wall, and CPU of the training thread):
+  evaluation and printing are excluded.
 )";
 
 TrainerConfig configFrom(const Args& args) {
@@ -131,6 +150,65 @@ std::string formatSeconds(double s) {
   return buf;
 }
 
+// Field evaluations per step (cnf/rkl): mean, min and max since the last reset.
+struct NfeTally {
+  long steps = 0, sumForward = 0, sumBackward = 0;
+  long minForward = 0, maxForward = 0, minBackward = 0, maxBackward = 0;
+
+  void add(const ObjectiveStats& s) {
+    if (s.nfeForward <= 0) return;  // not an ODE-solving objective
+    if (steps == 0) {
+      minForward = maxForward = s.nfeForward;
+      minBackward = maxBackward = s.nfeBackward;
+    }
+    ++steps;
+    sumForward += s.nfeForward;
+    sumBackward += s.nfeBackward;
+    minForward = std::min(minForward, s.nfeForward);
+    maxForward = std::max(maxForward, s.nfeForward);
+    minBackward = std::min(minBackward, s.nfeBackward);
+    maxBackward = std::max(maxBackward, s.nfeBackward);
+  }
+  double meanForward() const { return steps ? double(sumForward) / steps : 0.0; }
+  double meanBackward() const { return steps ? double(sumBackward) / steps : 0.0; }
+};
+
+// The --eval-every group, validated against the config and target.
+struct EvalOptions {
+  long every = 0;  // 0: off
+  long n = 5000;
+  double gap = 0.1;
+  double entropy = NAN;  // H of the target (NaN: unknown)
+  bool stopAtGap = false;
+  std::string log;
+};
+
+EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
+  EvalOptions e;
+  const bool any = args.has("--eval-n") || args.has("--gap") || args.has("--stop-at-gap") ||
+                   args.has("--log");
+  if (!args.has("--eval-every")) {
+    if (any) throw UsageError("--eval-n, --gap, --stop-at-gap and --log need --eval-every N");
+    return e;
+  }
+  e.every = args.integer("--eval-every", 0, 1, 1000000000);
+  e.n = args.integer("--eval-n", 5000, 1, 1000000);
+  e.gap = args.real("--gap", 0.1, 1e-6, 100.0);
+  e.stopAtGap = args.has("--stop-at-gap");
+  e.log = args.text("--log", "");
+  if (args.has("--log")) {
+    if (e.log.size() < 5 || e.log.substr(e.log.size() - 4) != ".csv")
+      throw UsageError("--log must name a .csv file, got '" + e.log + "'");
+    if (e.log == out) throw UsageError("--log and --out name the same file");
+  }
+  if (args.has("--target")) {
+    if (const TargetInfo* info = findTargetInfo(args.text("--target", ""))) e.entropy = info->entropy;
+  }
+  if ((args.has("--gap") || e.stopAtGap) && !std::isfinite(e.entropy))
+    throw UsageError("--gap and --stop-at-gap need a built-in --target (its entropy H is known)");
+  return e;
+}
+
 }  // namespace
 
 int runTrain(int argc, char** argv) {
@@ -139,7 +217,8 @@ int runTrain(int argc, char** argv) {
       {"--reflow-pairs", 1}, {"--batch", 1}, {"--lr", 1}, {"--weight-decay", 1}, {"--schedule", 1}, {"--clip", 1},
       {"--hidden", 1}, {"--layers", 1}, {"--activation", 1}, {"--fourier", 1}, {"--sigma", 1},
       {"--couplings", 1}, {"--seed", 1}, {"--threads", 1}, {"--trace", 1}, {"--probe", 1},
-      {"--gradient", 1}, {"--kinetic", 1}, {"--jacobian", 1}, {"--quiet", 0}};
+      {"--gradient", 1}, {"--kinetic", 1}, {"--jacobian", 1}, {"--quiet", 0},
+      {"--eval-every", 1}, {"--eval-n", 1}, {"--gap", 1}, {"--stop-at-gap", 0}, {"--log", 1}};
   for (auto group : {solverOptions(), targetOptions()}) specs.insert(specs.end(), group.begin(), group.end());
   const Args args(argc, argv, 2, specs);
   if (args.has("--help")) {
@@ -149,33 +228,100 @@ int runTrain(int argc, char** argv) {
   expectPositional(args, 0, "");
   const TrainerConfig config = configFrom(args);
   const std::string out = args.requiredText("--out");
+  const EvalOptions evalOpt = evalOptionsFrom(args, out);
   auto target = targetFrom(args, true);
   checkWritable(out);
+  if (!evalOpt.log.empty()) checkWritable(evalOpt.log);
 
   TrainingSession session(config, target);
+  std::unique_ptr<HeldOutNll> heldOut;
+  if (evalOpt.every > 0) heldOut = std::make_unique<HeldOutNll>(*target, evalOpt.n, config.seed, config.threads);
   const bool quiet = args.has("--quiet");
   const bool tty = ::isatty(STDERR_FILENO);
   const int stages = config.method == Method::RectifiedFlow ? config.reflow + 1 : 1;
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
-  auto stageStart = start, lastPrint = start;
+  auto lastPrint = start;
   const auto printInterval = tty ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2000);
   long nonFinite = 0;
+  TrainingClock clock, stageClock;  // training steps only: evaluation and printing excluded
+  NfeTally stageNfe, lineNfe;
 
   auto progress = [&](bool final) {
-    const double elapsed = std::chrono::duration<double>(Clock::now() - stageStart).count();
+    const double elapsed = stageClock.wallSeconds();
     const double rate = elapsed > 0 ? session.stageStep() / elapsed : 0.0;
     const double eta = rate > 0 ? (config.steps - session.stageStep()) / rate : NAN;
-    std::fprintf(stderr, "%sstage %d/%d  step %ld/%ld  loss %.4f  %.0f steps/s  %s %s%s",
+    char nfe[64] = "";
+    if (lineNfe.steps > 0)
+      std::snprintf(nfe, sizeof nfe, "  NFE f/b %.0f/%.0f", lineNfe.meanForward(), lineNfe.meanBackward());
+    std::fprintf(stderr, "%sstage %d/%d  step %ld/%ld  loss %.4f%s  %.0f steps/s  %s %s%s",
                  tty ? "\r" : "", session.stage() + 1, stages, session.stageStep(), config.steps,
-                 session.smoothedLoss(), rate, final ? "took" : "ETA",
+                 session.smoothedLoss(), nfe, rate, final ? "took" : "ETA",
                  formatSeconds(final ? elapsed : eta).c_str(), tty && !final ? "   " : "\n");
+    lineNfe = {};
     std::fflush(stderr);
   };
 
+  std::vector<NllCheckpoint> checkpoints;
+  const NllCheckpoint* reached = nullptr;
+  long reachedIndex = -1;
+  bool warnedDrift = false;
+  const double bar = evalOpt.entropy + evalOpt.gap;
+  // Scores the held-out set now; returns true when training should stop (--stop-at-gap).
+  auto checkpoint = [&]() {
+    NllCheckpoint c;
+    c.step = session.totalSteps();
+    c.trainSeconds = clock.wallSeconds();
+    c.trainCpuSeconds = clock.cpuSeconds();
+    c.loss = session.smoothedLoss();
+    const ObjectiveStats st = session.objectiveStats();
+    c.nfeForward = st.nfeForward;
+    c.nfeBackward = st.nfeBackward;
+    try {
+      heldOut->score(config, session.params(), c.nllFine, c.nllTrainSolver);
+    } catch (const std::exception& e) {
+      // A solve that gives up (e.g. Dopri5 on a wild early field) is a missing point, not the
+      // end of training; say so.
+      c.nllFine = c.nllTrainSolver = NAN;
+      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n", tty ? "\r\033[K" : "",
+                   c.step, e.what());
+    }
+    checkpoints.push_back(c);
+    const bool hit = reachedIndex < 0 && std::isfinite(bar) && c.nllFine <= bar;
+    if (hit) reachedIndex = static_cast<long>(checkpoints.size()) - 1;
+    if (!quiet) {
+      char trainSolver[64] = "";
+      if (std::isfinite(c.nllTrainSolver))
+        std::snprintf(trainSolver, sizeof trainSolver, "  (training solver %.4f)", c.nllTrainSolver);
+      std::fprintf(stderr, "%sstep %ld  train %.2f s (%.2f s CPU)  held-out NLL %.4f%s%s\n",
+                   tty ? "\r\033[K" : "", c.step, c.trainSeconds, c.trainCpuSeconds, c.nllFine,
+                   trainSolver, hit ? "  <= H + gap" : "");
+    }
+    // The same threshold as `flowlab eval`: a model that learns the training solver's
+    // discretisation error scores better under it than under the fine solver.
+    if (!warnedDrift && std::abs(c.nllTrainSolver - c.nllFine) > 0.05) {
+      warnedDrift = true;
+      std::fprintf(stderr,
+                   "%swarning: step %ld: held-out NLL under the training solver (%.4f) and a fine "
+                   "solver (%.4f) differ by %.3f nats: the model may be exploiting the training "
+                   "solver's discretisation; trust the fine-solver figure\n",
+                   tty ? "\r\033[K" : "", c.step, c.nllTrainSolver, c.nllFine,
+                   std::abs(c.nllTrainSolver - c.nllFine));
+    }
+    return hit && evalOpt.stopAtGap;
+  };
+
+  bool stopped = false;
   for (;;) {
-    while (!session.stageDone()) {
+    while (!session.stageDone() && !stopped) {
+      clock.start();
+      stageClock.start();
       const double loss = session.step();
+      stageClock.stop();
+      clock.stop();
+      const ObjectiveStats st = session.objectiveStats();
+      stageNfe.add(st);
+      lineNfe.add(st);
       if (!std::isfinite(loss)) {
         if (++nonFinite > 20)
           throw std::runtime_error("training diverged (loss is not finite) at step " +
@@ -185,26 +331,54 @@ int runTrain(int argc, char** argv) {
       } else if (session.totalSteps() % 100 == 0) {
         session.markGood();
       }
+      const bool lastStep = session.stageDone() && session.stage() + 1 >= stages;
+      if (heldOut && (session.totalSteps() % evalOpt.every == 0 || lastStep)) stopped = checkpoint();
       if (!quiet && Clock::now() - lastPrint >= printInterval) {
         progress(false);
         lastPrint = Clock::now();
       }
     }
     if (!quiet) progress(true);
-    if (session.stage() + 1 >= stages) break;
+    if (stageNfe.steps > 0)
+      std::fprintf(stderr,
+                   "NFE per step over %ld steps: forward mean %.1f (min %ld, max %ld), backward "
+                   "mean %.1f (min %ld, max %ld)\n",
+                   stageNfe.steps, stageNfe.meanForward(), stageNfe.minForward, stageNfe.maxForward,
+                   stageNfe.meanBackward(), stageNfe.minBackward, stageNfe.maxBackward);
+    if (stopped || session.stage() + 1 >= stages) break;
     if (!quiet)
       std::fprintf(stderr, "generating %d reflow pairs with %s …\n", config.reflowPairs,
                    std::string(solverName(config.pairSolver.solver)).c_str());
     session.advanceStage();
-    stageStart = lastPrint = Clock::now();
+    stageClock = {};
+    stageNfe = {};
+    lastPrint = Clock::now();
+  }
+
+  if (heldOut && std::isfinite(bar)) {
+    if (reachedIndex >= 0) {
+      reached = &checkpoints[static_cast<std::size_t>(reachedIndex)];
+      std::fprintf(stderr,
+                   "held-out NLL <= H + %g = %.4f (H = %.3f, %ld points, fine solver) first at step "
+                   "%ld: %.3f s training (%.3f s CPU), NLL %.4f%s\n",
+                   evalOpt.gap, bar, evalOpt.entropy, heldOut->size(), reached->step,
+                   reached->trainSeconds, reached->trainCpuSeconds, reached->nllFine,
+                   stopped ? "; stopped there" : "");
+    } else {
+      std::fprintf(stderr, "held-out NLL did not reach H + %g = %.4f in %ld steps (last %.4f)\n",
+                   evalOpt.gap, bar, session.totalSteps(), checkpoints.empty() ? NAN : checkpoints.back().nllFine);
+    }
   }
 
   Model model = session.model();
   model.target = targetLabel(args);
   saveModel(model, out);
+  if (!evalOpt.log.empty()) writeFileAtomically(evalOpt.log, checkpointsCsv(checkpoints));
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
-  std::fprintf(stderr, "wrote %s: %s, %d stage%s, %.1f s\n", out.c_str(),
-               std::string(methodName(config.method)).c_str(), stages, stages == 1 ? "" : "s", total);
+  std::fprintf(stderr, "wrote %s%s%s: %s, %d stage%s, %.1f s (training steps %.1f s, %.1f s CPU)\n",
+               out.c_str(), evalOpt.log.empty() ? "" : " and ", evalOpt.log.c_str(),
+               std::string(methodName(config.method)).c_str(), stages, stages == 1 ? "" : "s", total,
+               clock.wallSeconds(), clock.cpuSeconds());
   return 0;
 }
 

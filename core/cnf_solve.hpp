@@ -37,6 +37,10 @@
 // stage reversed (backprop) or per stage of the reverse solve (adjoint, each a forward + VJP).
 //
 // Thread affinity: a CnfSolve belongs to one thread at a time (it owns Mlp workspaces).
+//
+// Implemented by idea: cnf_field.cpp (one augmented-field evaluation and its reverse),
+// cnf_solve.cpp (forward solves, backprop through them), cnf_adjoint.cpp (the adjoint method);
+// their shared internals are in cnf_solve_impl.hpp.
 #pragma once
 
 #include <memory>

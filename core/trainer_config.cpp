@@ -64,7 +64,9 @@ TrainerConfig defaultConfig(Method method) {
     case Method::Cnf:
     case Method::ReverseKl:
       // 3×32 tanh, RK4 8 steps, batch 128, lr 5e-3: within 0.01 nats of H on 8gaussians in
-      // 3000 steps, and H + 0.1 within ~2 s of one-thread training.
+      // 3000 steps, and H + 0.1 within ~2 s of one-thread training (scripts/cnf-bars,
+      // scripts/cnf-time-to-gap). Not more steps: at 6000 a CNF on checkerboard learns RK4-8's
+      // discretisation (training-solver NLL below H, fine-solver NLL worse than at 3000).
       c.reflow = 0;
       c.steps = 3000;
       c.batch = 128;

@@ -2,6 +2,7 @@
 // and never leaves an output file behind; a small train → sample → logp → eval run works.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -11,6 +12,7 @@
 
 #include "core/cli.hpp"
 #include "core/file_io.hpp"
+#include "core/model_io.hpp"
 
 using namespace flowlab::core;
 namespace fs = std::filesystem;
@@ -120,4 +122,133 @@ TEST_CASE("train, sample, logp and eval work end to end on a tiny run") {
   r = run({"eval", model, "--target", "8gaussians", "--n", "200", "--json"});
   CHECK(r.code == 0);
   for (const auto& f : {model, samples, logp, traj, badCsv}) std::remove(f.c_str());
+}
+
+namespace {
+
+// The rows of a CSV text (header first), split on commas.
+std::vector<std::vector<std::string>> csvRows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream cellsIn(line);
+    for (std::string cell; std::getline(cellsIn, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::vector<std::string> tinyCnf(const std::string& out) {
+  return {"train", "--target", "8gaussians", "--method", "cnf", "--hidden", "8", "--layers", "1",
+          "--batch", "32", "--solver", "rk4", "--solver-steps", "2", "--quiet", "--out", out};
+}
+
+std::vector<std::string> with(std::vector<std::string> words, const std::vector<std::string>& more) {
+  words.insert(words.end(), more.begin(), more.end());
+  return words;
+}
+
+}  // namespace
+
+TEST_CASE("held-out evaluation options: bad values get one clear line and leave no file") {
+  const std::string model = temp("eval_model.json"), log = temp("eval_log.csv");
+  std::remove(model.c_str());
+  const auto base = tinyCnf(model);
+  checkFails(with(base, {"--eval-every", "0"}), "--eval-every", model);
+  checkFails(with(base, {"--eval-every", "ten"}), "--eval-every", model);
+  checkFails(with(base, {"--eval-every", "-3"}), "--eval-every", model);
+  checkFails(with(base, {"--eval-n", "100"}), "need --eval-every", model);
+  checkFails(with(base, {"--log", log}), "need --eval-every", log);
+  checkFails(with(base, {"--stop-at-gap"}), "need --eval-every", model);
+  checkFails(with(base, {"--eval-every", "10", "--eval-n", "0"}), "--eval-n", model);
+  checkFails(with(base, {"--eval-every", "10", "--eval-n", "1e9"}), "--eval-n", model);
+  checkFails(with(base, {"--eval-every", "10", "--gap", "-0.1"}), "--gap", model);
+  checkFails(with(base, {"--eval-every", "10", "--gap", "inf"}), "--gap", model);
+  checkFails(with(base, {"--eval-every", "10", "--log", temp("eval_log.txt")}), "--log must name a .csv",
+             temp("eval_log.txt"));
+  checkFails(with(base, {"--eval-every", "10", "--log", "/nonexistent/dir/log.csv"}), "cannot write", model);
+  checkFails(with(base, {"--eval-every", "10", "--log", model}), "--log must name a .csv", model);
+  const std::string csvModel = temp("eval_model.csv");
+  checkFails({"train", "--target", "8gaussians", "--method", "cnf", "--out", csvModel, "--eval-every", "10",
+              "--log", csvModel},
+             "same file", csvModel);
+  checkFails({"train", "--target-image", temp("missing.png"), "--method", "cnf", "--out", model,
+              "--eval-every", "10", "--stop-at-gap"},
+             "built-in --target", model);
+  checkFails({"train", "--target-image", temp("missing.png"), "--method", "cnf", "--out", model,
+              "--eval-every", "10", "--gap", "0.2"},
+             "built-in --target", model);
+  CHECK_FALSE(fs::exists(log));
+}
+
+TEST_CASE("--eval-every logs held-out NLL, training time and NFE at every checkpoint") {
+  const std::string model = temp("eval_run.json"), log = temp("eval_run.csv");
+  std::remove(log.c_str());
+  Result r = run(with(tinyCnf(model), {"--steps", "50", "--eval-every", "20", "--eval-n", "300", "--log", log}));
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(log));
+  REQUIRE(rows.size() == 4);  // header + steps 20, 40 and the last step 50
+  CHECK(rows[0] == std::vector<std::string>{"step", "train_s", "train_cpu_s", "nll_fine", "nll_train_solver",
+                                            "loss", "nfe_forward", "nfe_backward"});
+  double previousSeconds = 0.0;
+  for (std::size_t k = 1; k < rows.size(); ++k) {
+    const auto& row = rows[k];
+    REQUIRE(row.size() == 8);
+    CHECK(row[0] == std::vector<std::string>{"20", "40", "50"}[k - 1]);
+    const double seconds = std::stod(row[1]), nllFine = std::stod(row[3]), nllTrain = std::stod(row[4]);
+    CHECK(seconds > previousSeconds);  // training time only grows
+    previousSeconds = seconds;
+    CHECK(std::stod(row[2]) >= 0.0);
+    // A barely trained 8-unit CNF: NLL well above H = 2.836 but finite, under both solvers.
+    CHECK(std::isfinite(nllFine));
+    CHECK(nllFine > 2.836);
+    CHECK(nllFine < 20.0);
+    CHECK(std::isfinite(nllTrain));
+    // RK4 with 2 steps: 4 stages per step, each reversed once by backprop through the solver.
+    CHECK(row[6] == "8");
+    CHECK(row[7] == "8");
+  }
+  const Model trained = loadModel(model);
+  CHECK(trained.stages.back().stepsTrained == 50);
+  for (const auto& f : {model, log}) std::remove(f.c_str());
+}
+
+TEST_CASE("--stop-at-gap stops at the first checkpoint under H + gap; dopri5 NFE are logged") {
+  const std::string model = temp("gap_run.json"), log = temp("gap_run.csv");
+  // A gap of 100 nats is reached at the first checkpoint, so training stops at step 10.
+  Result r = run({"train", "--target", "8gaussians", "--method", "cnf", "--hidden", "8", "--layers", "1",
+                  "--batch", "32", "--solver", "dopri5", "--rtol", "1e-3", "--atol", "1e-3", "--steps", "200",
+                  "--eval-every", "10", "--eval-n", "200", "--gap", "100", "--stop-at-gap", "--log", log,
+                  "--quiet", "--out", model});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(log));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1][0] == "10");
+  CHECK(std::stol(rows[1][6]) >= 7);  // Dopri5: at least one accepted step of 6 stages + FSAL
+  CHECK(std::stol(rows[1][7]) >= 6);
+  CHECK(loadModel(model).stages.back().stepsTrained == 10);
+  for (const auto& f : {model, log}) std::remove(f.c_str());
+}
+
+TEST_CASE("the held-out log exposes a CNF that exploits a coarse training solver") {
+  // Two Euler steps on checkerboard: the model learns the discretisation, so its NLL under the
+  // training solver falls below the entropy H = ln 32 (impossible for a true density) while the
+  // fine solver's NLL stays far above it.
+  const std::string model = temp("exploit.json"), log = temp("exploit.csv");
+  Result r = run({"train", "--target", "checkerboard", "--method", "cnf", "--solver", "euler", "--solver-steps",
+                  "2", "--steps", "600", "--threads", "1", "--eval-every", "600", "--eval-n", "2000", "--log", log,
+                  "--quiet", "--out", model});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(log));
+  REQUIRE(rows.size() == 2);
+  const double nllFine = std::stod(rows[1][3]), nllTrain = std::stod(rows[1][4]);
+  const double entropy = std::log(32.0);
+  CHECK(nllTrain < entropy);
+  CHECK(nllFine > entropy + 0.5);
+  CHECK(rows[1][6] == "2");
+  for (const auto& f : {model, log}) std::remove(f.c_str());
 }
