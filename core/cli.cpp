@@ -23,10 +23,11 @@ commands:
   train    --target NAME | --target-image FILE  --method fm|otcfm|rf|cnf|rkl|realnvp
            [--reflow K] [--steps N] [--batch B] [--lr X] [--hidden W] [--layers L]
            [--activation tanh|silu|selu|softplus] [--seed S] [--threads T] --out MODEL.json
+           [--eval-every N [--gap G] [--stop-at-gap] [--log FILE.csv]]   held-out NLL trace
   sample   MODEL [--stage k] --n N [--solver S] [--solver-steps K] [--rtol R --atol A]
            [--seed S] --out FILE.csv [--trajectories FILE.csv]
   logp     MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]
-  eval     MODEL --target NAME [--n N] [--json] [solver options]
+  eval     MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--json] [solver options]
   density  MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1 --out FILE.csv|FILE.png
   bench    [--json]
 

@@ -101,13 +101,18 @@ int runEval(int argc, char** argv) {
   for (const auto& s : targetOptions()) specs.push_back(s);
   const Args args(argc, argv, 2, specs);
   if (args.has("--help")) {
-    std::cout << "usage: flowlab eval MODEL --target NAME [--n N] [--json] [solver options]\n"
+    std::cout << "usage: flowlab eval MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--stage k]\n"
+                 "                    [--threads T] [--json] [solver options]\n"
                  "  For every stage (or --stage k): exact W2 between N generated and N fresh target\n"
                  "  points with its floor (W2 between two fresh target samples of the same N),\n"
                  "  straightness, transport cost and path energy along the model's own paths, NFE\n"
                  "  of the sampling solve (default rk4, 100 steps), and the held-out NLL of\n"
                  "  --nll-n (default N) target points under a fine solver (dopri5, 1e-5) — for cnf\n"
-                 "  models also under the training solver, with a warning when they drift apart.\n";
+                 "  models also under the training solver, with a warning when they drift apart.\n"
+                 "  --seed S draws other model and target samples (default 0): W2 at n = 2000\n"
+                 "  varies by a few hundredths from one draw to the next, so average a few seeds\n"
+                 "  (scripts/rf-bars does). --stage k scores one stage; --threads T (default: all\n"
+                 "  cores); --json prints one object per stage.\n";
     return 0;
   }
   expectPositional(args, 1, "MODEL (a model file written by 'flowlab train')");
