@@ -146,6 +146,20 @@ int runBench(int argc, char** argv) {
       }
       out[std::string(solverName(s)) + "_point_steps_per_s"] = 10000.0 * 100.0 / median(times);
     }
+    // The same RK4 sampling on every core (points split across threads), for comparison with
+    // a peer given the same cores.
+    const int threads = hardwareThreads();
+    std::vector<double> times;
+    for (int r = 0; r < (quick ? 1 : 3); ++r) {
+      Points x = x0;
+      const auto start = Clock::now();
+      sampleFlow(fm, params, x, SolverConfig{Solver::RK4, 100, 1e-5, 1e-5, 100000}, threads);
+      times.push_back(seconds(start, Clock::now()));
+    }
+    out["rk4_point_steps_per_s_all_threads"] = 10000.0 * 100.0 / median(times);
+    out["sampling_threads"] = threads;
+    // Arithmetic of one RK4 point-step: four forward passes.
+    out["rk4_point_step_flops"] = 4.0 * Mlp(fm.mlp).forwardFlopsPerPoint();
   }
 
   note("CNF training steps");
@@ -212,6 +226,10 @@ int runBench(int argc, char** argv) {
   out["fma_peak_gflops_one_core"] = peak;
   out["fm_train_gflops"] = fmRate * fmStepFlops(fm.mlp, fm.batch) / 1e9;
   out["fm_peak_fraction"] = fmRate * fmStepFlops(fm.mlp, fm.batch) / 1e9 / peak;
+  const double rk4Gflops =
+      out["rk4_point_steps_per_s"].get<double>() * out["rk4_point_step_flops"].get<double>() / 1e9;
+  out["rk4_gflops"] = rk4Gflops;
+  out["rk4_peak_fraction"] = rk4Gflops / peak;
   out["threads"] = 1;
 
   if (args.has("--json")) {
@@ -227,6 +245,9 @@ int runBench(int argc, char** argv) {
     show("fm_train_gflops", "  arithmetic rate", "GFLOP/s");
     show("fm_peak_fraction", "  fraction of one core's FMA peak", "");
     show("rk4_point_steps_per_s", "sampling RK4, 10k points x 100 steps, 1 thread", "point-steps/s");
+    show("rk4_gflops", "  arithmetic rate", "GFLOP/s");
+    show("rk4_peak_fraction", "  fraction of one core's FMA peak", "");
+    show("rk4_point_steps_per_s_all_threads", "sampling RK4, 10k x 100, all cores", "point-steps/s");
     show("euler_point_steps_per_s", "sampling Euler, 10k x 100, 1 thread", "point-steps/s");
     show("cnf_train_steps_per_s", "CNF training, RK4 8 steps, exact trace, 1 thread", "steps/s");
     show("density_grid_128_rk4_8_seconds", "density grid 128x128, RK4 8 steps, all cores", "s");
