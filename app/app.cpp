@@ -172,8 +172,8 @@ core::ViewRequest App::makeRequest(bool continuous) const {
   return r;
 }
 
-std::uint64_t App::requestPointLayers(bool continuous, double t) {
-  PointLayersRequest r;
+std::uint64_t App::requestCanvasImage(bool continuous, double t) {
+  CanvasRequest r;
   r.frame = view_;
   r.t = t;
   r.direction = ui_.timeline.direction;
@@ -208,7 +208,7 @@ void App::frame() {
   if (continuous) ui_.timeline.advance(dt);
   const double tShown = continuous ? ui_.timeline.t : 1.0;
   // Painted on the raster thread while this thread builds the panels.
-  const std::uint64_t pointLayers = requestPointLayers(continuous, tShown);
+  const std::uint64_t pointLayers = requestCanvasImage(continuous, tShown);
   runScriptedPaint();
   targets_->poll(now());
 
@@ -233,7 +233,7 @@ void App::frame() {
   const bool done = headlessDone();
   // The screenshot shows this frame's particles; otherwise the newest image painted so far.
   if (done && !options_.screenshot.empty()) raster_->waitFor(pointLayers, std::chrono::seconds(2));
-  canvas_->updatePointLayers(raster_->latest());
+  canvas_->updateImage(raster_->latest());
 
   glViewport(0, 0, window_->framebufferWidth(), window_->framebufferHeight());
   glClearColor(0.105f, 0.11f, 0.13f, 1.0f);

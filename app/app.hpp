@@ -35,7 +35,7 @@ class App {
   void handleCanvasInput(const panels::Layout& layout);
   void runScriptedPaint();
   core::ViewRequest makeRequest(bool continuous) const;
-  std::uint64_t requestPointLayers(bool continuous, double t);
+  std::uint64_t requestCanvasImage(bool continuous, double t);
   void takeScreenshot(const std::string& path, bool canvasOnly, const panels::Layout& layout);
   void updateTitle();
   double now() const;

@@ -7,7 +7,7 @@
 #include <memory>
 
 #include "app/canvas_raster.hpp"
-#include "app/point_layers_painter.hpp"
+#include "app/canvas_painter.hpp"
 #include "app/raster_worker.hpp"
 
 using namespace flowlab;
@@ -98,7 +98,7 @@ TEST_CASE("point layers painter: particles at t, paths behind t, switches respec
   auto frame = std::make_shared<core::ViewFrame>();
   frame->particles = table;
 
-  PointLayersRequest request;
+  CanvasRequest request;
   request.frame = frame;
   request.t = 0.5;  // the particle is at x = 10
   request.box = {0.0, 0.0, 20.0, 10.0};
@@ -109,7 +109,7 @@ TEST_CASE("point layers painter: particles at t, paths behind t, switches respec
   request.view.targetSamples = false;
   request.view.particleAlpha = 1.0f;
 
-  PointLayersPainter painter;
+  CanvasPainter painter;
   RasterImage image;
   CHECK(painter.paint(request, image));
   CHECK(alphaAt(image, 10, 4) > 0);  // pixel (10, 4) spans x ∈ [10, 11], y ∈ [4, 5]
@@ -136,7 +136,7 @@ TEST_CASE("point layers painter: particles at t, paths behind t, switches respec
 TEST_CASE("raster worker: answers the newest request without the caller waiting") {
   RasterWorker worker;
   CHECK(worker.latest() == nullptr);
-  PointLayersRequest request;
+  CanvasRequest request;
   request.box = {0.0, 0.0, 1.0, 1.0};
   request.width = 64;
   request.height = 32;

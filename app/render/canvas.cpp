@@ -61,7 +61,7 @@ void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const V
   }
 }
 
-void Canvas::updatePointLayers(const std::shared_ptr<const PointLayersImage>& image) {
+void Canvas::updateImage(const std::shared_ptr<const CanvasImage>& image) {
   if (!image || image->sequence == pointLayersSeen_) return;
   pointLayersSeen_ = image->sequence;
   pointLayersEmpty_ = image->empty;

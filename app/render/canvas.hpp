@@ -24,7 +24,7 @@ class Canvas {
               double t);
   // Takes the newest CPU-painted point layers (target samples, pathlines, particles); uploads
   // them when they are new. Null keeps what was shown.
-  void updatePointLayers(const std::shared_ptr<const PointLayersImage>& image);
+  void updateImage(const std::shared_ptr<const CanvasImage>& image);
   // Draws into the camera's viewport. fbScale: framebuffer pixels per screen pixel.
   void draw(const Camera2d& camera, const ViewSettings& view, float fbScaleX, float fbScaleY,
             int framebufferHeight);

@@ -1,6 +1,6 @@
 // Which particles, paths and samples go into the image, with which colours and opacities; the
 // styles match what the GL layers drew before (round points, pathlines fading with age).
-#include "app/point_layers_painter.hpp"
+#include "app/canvas_painter.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -19,14 +19,14 @@ const PackedRgb kTargetSampleColour = packRgb(0.85f, 0.85f, 0.9f);
 
 }  // namespace
 
-PointLayersPainter::PointLayersPainter() {
+CanvasPainter::CanvasPainter() {
   for (int i = 0; i < 256; ++i) {
     const Rgb c = sequentialRamp(static_cast<float>(i) / 255.0f);
     densityRamp_[i] = packRgb(c[0], c[1], c[2]);
   }
 }
 
-bool PointLayersPainter::paint(const PointLayersRequest& request, RasterImage& image) {
+bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
   image.reset(request.width, request.height, request.box);
   if (!request.frame || image.width == 0 || image.height == 0) return false;
   const core::ViewFrame& f = *request.frame;
@@ -56,7 +56,7 @@ bool PointLayersPainter::paint(const PointLayersRequest& request, RasterImage& i
   return painted;
 }
 
-const std::vector<PackedRgb>& PointLayersPainter::startColours(const core::ParticleTable& table) {
+const std::vector<PackedRgb>& CanvasPainter::startColours(const core::ParticleTable& table) {
   const core::Points& s = table.start;
   const bool same = s.cols() == startsSeen_.cols() &&
                     std::memcmp(s.data(), startsSeen_.data(), sizeof(float) * s.size()) == 0;
@@ -71,7 +71,7 @@ const std::vector<PackedRgb>& PointLayersPainter::startColours(const core::Parti
   return startColours_;
 }
 
-void PointLayersPainter::paintStreamlines(const PointLayersRequest& request,
+void CanvasPainter::paintStreamlines(const CanvasRequest& request,
                                           const core::Streamlines& lines, RasterImage& image) {
   // Colour and opacity by speed, as the arrows: grey-blue when slow, up the ramp when fast.
   const float top = std::max(lines.maxSpeed, 1e-6f);
@@ -98,7 +98,7 @@ void PointLayersPainter::paintStreamlines(const PointLayersRequest& request,
   }
 }
 
-void PointLayersPainter::paintPaths(const PointLayersRequest& request,
+void CanvasPainter::paintPaths(const CanvasRequest& request,
                                     const core::ParticleTable& table, RasterImage& image) {
   const ViewSettings& v = request.view;
   const int count = std::min(v.pathCount, table.valid);
@@ -136,7 +136,7 @@ void PointLayersPainter::paintPaths(const PointLayersRequest& request,
   }
 }
 
-void PointLayersPainter::paintParticles(const PointLayersRequest& request,
+void CanvasPainter::paintParticles(const CanvasRequest& request,
                                         const core::ParticleTable& table, RasterImage& image) {
   const ViewSettings& v = request.view;
   const int shown = std::min(table.valid, v.particleCount);

@@ -15,7 +15,7 @@
 namespace flowlab::app {
 
 // What to paint: the data, the time, the canvas (world box and pixels) and the layer styles.
-struct PointLayersRequest {
+struct CanvasRequest {
   std::shared_ptr<const core::ViewFrame> frame;                   // null: a transparent image
   double t = 1.0;                                                 // flow time shown, in [0, 1]
   core::FlowDirection direction = core::FlowDirection::Generate;  // pathlines trail behind t
@@ -27,19 +27,19 @@ struct PointLayersRequest {
   std::uint64_t sequence = 0;  // set by the raster worker
 };
 
-class PointLayersPainter {
+class CanvasPainter {
  public:
-  PointLayersPainter();
+  CanvasPainter();
   // Resets `image` to the request's box and size and paints the layers that are on and have
   // data. Returns true when anything was painted (false: the image is transparent).
-  bool paint(const PointLayersRequest& request, RasterImage& image);
+  bool paint(const CanvasRequest& request, RasterImage& image);
 
  private:
-  void paintStreamlines(const PointLayersRequest& request, const core::Streamlines& lines,
+  void paintStreamlines(const CanvasRequest& request, const core::Streamlines& lines,
                         RasterImage& image);
-  void paintPaths(const PointLayersRequest& request, const core::ParticleTable& table,
+  void paintPaths(const CanvasRequest& request, const core::ParticleTable& table,
                   RasterImage& image);
-  void paintParticles(const PointLayersRequest& request, const core::ParticleTable& table,
+  void paintParticles(const CanvasRequest& request, const core::ParticleTable& table,
                       RasterImage& image);
   // Colours by start point of the table's columns, recomputed only when the starts change.
   const std::vector<PackedRgb>& startColours(const core::ParticleTable& table);
