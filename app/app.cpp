@@ -208,7 +208,7 @@ void App::frame() {
   if (continuous) ui_.timeline.advance(dt);
   const double tShown = continuous ? ui_.timeline.t : 1.0;
   // Painted on the raster thread while this thread builds the panels.
-  const std::uint64_t pointLayers = requestCanvasImage(continuous, tShown);
+  const std::uint64_t canvasImage = requestCanvasImage(continuous, tShown);
   runScriptedPaint();
   targets_->poll(now());
 
@@ -229,16 +229,16 @@ void App::frame() {
   panels::canvasOverlay(layout_, ctx, ui_);
 
   worker_->setRequest(makeRequest(continuous));
-  canvas_->update(view_, ui_.view, tShown);
+  canvas_->update(view_, ui_.view);
   const bool done = headlessDone();
   // The screenshot shows this frame's particles; otherwise the newest image painted so far.
-  if (done && !options_.screenshot.empty()) raster_->waitFor(pointLayers, std::chrono::seconds(2));
+  if (done && !options_.screenshot.empty()) raster_->waitFor(canvasImage, std::chrono::seconds(2));
   canvas_->updateImage(raster_->latest());
 
   glViewport(0, 0, window_->framebufferWidth(), window_->framebufferHeight());
   glClearColor(0.105f, 0.11f, 0.13f, 1.0f);
   glClear(GL_COLOR_BUFFER_BIT);
-  canvas_->draw(ui_.camera, ui_.view, window_->framebufferScaleX(), window_->framebufferScaleY(),
+  canvas_->draw(ui_.camera, window_->framebufferScaleX(), window_->framebufferScaleY(),
                 window_->framebufferHeight());
   window_->renderImGui();
 

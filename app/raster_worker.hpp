@@ -1,8 +1,8 @@
-// A thread that paints the canvas's point layers (CanvasPainter) for the UI: the UI posts
-// a request each frame and uploads the newest finished image; it never waits for one.
+// A thread that paints the canvas (CanvasPainter: every layer) for the UI: the UI posts a
+// request each frame and uploads the newest finished image; it never waits for one.
 //
 // Why its own thread rather than the view worker's: the image follows the animation every frame
-// (about 1 ms of work), while the view worker does 30 ms pieces of model evaluation at a low
+// (a few ms of work), while the view worker does 30 ms pieces of model evaluation at a low
 // priority; queued behind them the particles would stutter. GL-free.
 //
 // Threads. request() and latest() may be called from any thread and return at once; painting
@@ -23,8 +23,8 @@
 namespace flowlab::app {
 
 struct CanvasImage {
-  RasterImage image;           // premultiplied RGBA8 over image.box, row 0 at the bottom
-  bool empty = true;           // nothing painted: the quad can be skipped
+  RasterImage image;           // opaque RGBA8 over image.box, row 0 at the bottom
+  bool empty = true;           // no pixels (a zero-size canvas): nothing to draw
   std::uint64_t sequence = 0;  // of the request it answers (increasing)
   double t = 0.0;              // the flow time painted
 };
