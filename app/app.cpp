@@ -357,6 +357,7 @@ int App::finish() {
       const ThreadCpu t = threadCpuTimes();
       r.uiCpuCores = (t.ui - threadsAtMeasure_.ui) / r.seconds;
       r.viewCpuCores = (t.view - threadsAtMeasure_.view) / r.seconds;
+      r.rasterCpuCores = (t.raster - threadsAtMeasure_.raster) / r.seconds;
       r.glCpuCores = (t.gl - threadsAtMeasure_.gl) / r.seconds;
       r.trainerCpuCores = (t.other - threadsAtMeasure_.other) / r.seconds;
     }
