@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "app/render/canvas.hpp"
+#include "app/render/panel_cache.hpp"
 #include "app/screenshot.hpp"
 #include "app/thread_cpu.hpp"
 #include "app/window.hpp"
@@ -115,6 +116,8 @@ int App::run() {
   }
   try {
     canvas_ = std::make_unique<render::Canvas>();
+    panels_ = std::make_unique<render::PanelCache>(
+        std::vector<std::string>{"controls", "charts", "timeline", "status"});
   } catch (const std::exception& e) {
     std::cerr << "flowlab: " << e.what() << "\n";
     return 1;
@@ -235,12 +238,17 @@ void App::frame() {
   if (done && !options_.screenshot.empty()) raster_->waitFor(canvasImage, std::chrono::seconds(2));
   canvas_->updateImage(raster_->latest());
 
-  glViewport(0, 0, window_->framebufferWidth(), window_->framebufferHeight());
-  glClearColor(0.105f, 0.11f, 0.13f, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  canvas_->draw(ui_.camera, window_->framebufferScaleX(), window_->framebufferScaleY(),
-                window_->framebufferHeight());
-  window_->renderImGui();
+  // The fixed panels from their offscreen copy, the canvas, then the rest of ImGui over them.
+  // No clear: between them the panels' copy and the canvas cover every pixel.
+  ImDrawData* imgui = window_->endImGuiFrame();
+  const int fbWidth = window_->framebufferWidth(), fbHeight = window_->framebufferHeight();
+  const float sx = window_->framebufferScaleX(), sy = window_->framebufferScaleY();
+  static constexpr float kPanelBackground[3] = {0.105f, 0.11f, 0.13f};  // ImGuiCol_WindowBg
+  panels_->drawPanels(*imgui, fbWidth, fbHeight,
+                      render::Canvas::viewport(ui_.camera, sx, sy, fbHeight), kPanelBackground);
+  canvas_->draw(ui_.camera, sx, sy, fbHeight);
+  glViewport(0, 0, fbWidth, fbHeight);
+  panels_->drawRest(*imgui);
 
   if (!ui_.screenshotPath.empty()) {
     takeScreenshot(ui_.screenshotPath, ui_.screenshotCanvasOnly, layout_);

@@ -20,7 +20,8 @@ namespace flowlab::app {
 class Window;
 namespace render {
 class Canvas;
-}
+class PanelCache;
+}  // namespace render
 
 class App {
  public:
@@ -49,6 +50,7 @@ class App {
   std::unique_ptr<RasterWorker> raster_;
   std::unique_ptr<TargetEditor> targets_;
   std::unique_ptr<render::Canvas> canvas_;
+  std::unique_ptr<render::PanelCache> panels_;
   UiState ui_;
   Inspector inspector_;
   FrameStats frames_, workTimes_, paintFrames_;

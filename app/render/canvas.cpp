@@ -29,12 +29,19 @@ void Canvas::updateImage(const std::shared_ptr<const CanvasImage>& image) {
     image_.set(image->image);
 }
 
-void Canvas::draw(const Camera2d& camera, float fbScaleX, float fbScaleY, int framebufferHeight) {
+PixelRect Canvas::viewport(const Camera2d& camera, float fbScaleX, float fbScaleY,
+                           int framebufferHeight) {
   const int x = static_cast<int>(std::lround(camera.viewportLeft() * fbScaleX));
   const int w = static_cast<int>(std::lround(camera.viewportWidth() * fbScaleX));
   const int h = static_cast<int>(std::lround(camera.viewportHeight() * fbScaleY));
   const int y =
       framebufferHeight - static_cast<int>(std::lround(camera.viewportTop() * fbScaleY)) - h;
+  return {x, y, x + w, y + h};
+}
+
+void Canvas::draw(const Camera2d& camera, float fbScaleX, float fbScaleY, int framebufferHeight) {
+  const PixelRect rect = viewport(camera, fbScaleX, fbScaleY, framebufferHeight);
+  const int x = rect.x0, y = rect.y0, w = rect.x1 - rect.x0, h = rect.y1 - rect.y0;
   glViewport(x, y, w, h);
   glScissor(x, y, w, h);
   glEnable(GL_SCISSOR_TEST);

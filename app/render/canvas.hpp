@@ -8,6 +8,7 @@
 #include "app/camera2d.hpp"
 #include "app/raster_worker.hpp"
 #include "app/render/image_layer.hpp"
+#include "app/render/panel_cache.hpp"
 #include "app/view_settings.hpp"
 #include "core/view_worker.hpp"
 
@@ -23,6 +24,9 @@ class Canvas {
   void updateImage(const std::shared_ptr<const CanvasImage>& image);
   // Draws into the camera's viewport. fbScale: framebuffer pixels per screen pixel.
   void draw(const Camera2d& camera, float fbScaleX, float fbScaleY, int framebufferHeight);
+  // The camera's viewport in framebuffer pixels (origin at the bottom left).
+  static PixelRect viewport(const Camera2d& camera, float fbScaleX, float fbScaleY,
+                            int framebufferHeight);
 
   // The log-density range the density heatmap shows (for its legend).
   float densityLo() const { return densityLo_; }
