@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "app/render/canvas.hpp"
+#include "app/render/panel_cache.hpp"
 #include "app/screenshot.hpp"
 #include "app/thread_cpu.hpp"
 #include "app/window.hpp"
@@ -115,6 +116,8 @@ int App::run() {
   }
   try {
     canvas_ = std::make_unique<render::Canvas>();
+    panels_ = std::make_unique<render::PanelCache>(
+        std::vector<std::string>{"controls", "charts", "timeline", "status"});
   } catch (const std::exception& e) {
     std::cerr << "flowlab: " << e.what() << "\n";
     return 1;
@@ -172,8 +175,8 @@ core::ViewRequest App::makeRequest(bool continuous) const {
   return r;
 }
 
-std::uint64_t App::requestPointLayers(bool continuous, double t) {
-  PointLayersRequest r;
+std::uint64_t App::requestCanvasImage(bool continuous, double t) {
+  CanvasRequest r;
   r.frame = view_;
   r.t = t;
   r.direction = ui_.timeline.direction;
@@ -208,7 +211,7 @@ void App::frame() {
   if (continuous) ui_.timeline.advance(dt);
   const double tShown = continuous ? ui_.timeline.t : 1.0;
   // Painted on the raster thread while this thread builds the panels.
-  const std::uint64_t pointLayers = requestPointLayers(continuous, tShown);
+  const std::uint64_t canvasImage = requestCanvasImage(continuous, tShown);
   runScriptedPaint();
   targets_->poll(now());
 
@@ -229,18 +232,23 @@ void App::frame() {
   panels::canvasOverlay(layout_, ctx, ui_);
 
   worker_->setRequest(makeRequest(continuous));
-  canvas_->update(view_, ui_.view, tShown);
+  canvas_->update(view_, ui_.view);
   const bool done = headlessDone();
   // The screenshot shows this frame's particles; otherwise the newest image painted so far.
-  if (done && !options_.screenshot.empty()) raster_->waitFor(pointLayers, std::chrono::seconds(2));
-  canvas_->updatePointLayers(raster_->latest());
+  if (done && !options_.screenshot.empty()) raster_->waitFor(canvasImage, std::chrono::seconds(2));
+  canvas_->updateImage(raster_->latest());
 
-  glViewport(0, 0, window_->framebufferWidth(), window_->framebufferHeight());
-  glClearColor(0.105f, 0.11f, 0.13f, 1.0f);
-  glClear(GL_COLOR_BUFFER_BIT);
-  canvas_->draw(ui_.camera, ui_.view, window_->framebufferScaleX(), window_->framebufferScaleY(),
-                window_->framebufferHeight());
-  window_->renderImGui();
+  // The fixed panels from their offscreen copy, the canvas, then the rest of ImGui over them.
+  // No clear: between them the panels' copy and the canvas cover every pixel.
+  ImDrawData* imgui = window_->endImGuiFrame();
+  const int fbWidth = window_->framebufferWidth(), fbHeight = window_->framebufferHeight();
+  const float sx = window_->framebufferScaleX(), sy = window_->framebufferScaleY();
+  static constexpr float kPanelBackground[3] = {0.105f, 0.11f, 0.13f};  // ImGuiCol_WindowBg
+  panels_->drawPanels(*imgui, fbWidth, fbHeight,
+                      render::Canvas::viewport(ui_.camera, sx, sy, fbHeight), kPanelBackground);
+  canvas_->draw(ui_.camera, sx, sy, fbHeight);
+  glViewport(0, 0, fbWidth, fbHeight);
+  panels_->drawRest(*imgui);
 
   if (!ui_.screenshotPath.empty()) {
     takeScreenshot(ui_.screenshotPath, ui_.screenshotCanvasOnly, layout_);
@@ -357,6 +365,7 @@ int App::finish() {
       const ThreadCpu t = threadCpuTimes();
       r.uiCpuCores = (t.ui - threadsAtMeasure_.ui) / r.seconds;
       r.viewCpuCores = (t.view - threadsAtMeasure_.view) / r.seconds;
+      r.rasterCpuCores = (t.raster - threadsAtMeasure_.raster) / r.seconds;
       r.glCpuCores = (t.gl - threadsAtMeasure_.gl) / r.seconds;
       r.trainerCpuCores = (t.other - threadsAtMeasure_.other) / r.seconds;
     }

@@ -20,7 +20,8 @@ namespace flowlab::app {
 class Window;
 namespace render {
 class Canvas;
-}
+class PanelCache;
+}  // namespace render
 
 class App {
  public:
@@ -35,7 +36,7 @@ class App {
   void handleCanvasInput(const panels::Layout& layout);
   void runScriptedPaint();
   core::ViewRequest makeRequest(bool continuous) const;
-  std::uint64_t requestPointLayers(bool continuous, double t);
+  std::uint64_t requestCanvasImage(bool continuous, double t);
   void takeScreenshot(const std::string& path, bool canvasOnly, const panels::Layout& layout);
   void updateTitle();
   double now() const;
@@ -49,6 +50,7 @@ class App {
   std::unique_ptr<RasterWorker> raster_;
   std::unique_ptr<TargetEditor> targets_;
   std::unique_ptr<render::Canvas> canvas_;
+  std::unique_ptr<render::PanelCache> panels_;
   UiState ui_;
   Inspector inspector_;
   FrameStats frames_, workTimes_, paintFrames_;

@@ -42,7 +42,8 @@ const std::vector<std::string>& appOptionNames() {
 const std::vector<std::string>& layerNames() {
   static const std::vector<std::string> names{"particles", "paths",          "field",
                                               "density",   "divergence",     "grid",
-                                              "target",    "target-density", "streamlines"};
+                                              "target",    "target-density", "streamlines",
+                                              "none"};
   return names;
 }
 

@@ -1,7 +1,9 @@
-// CPU rasterisation of the canvas's many small primitives (particles, target samples,
-// pathlines) into one premultiplied RGBA8 image that the GPU draws as a single quad.
+// CPU rasterisation of the canvas into one RGBA8 image that the GPU draws as a single quad:
+// heatmaps, grid lines, arrows, lines and discs.
 // Why: software GL (llvmpipe) pays about 1 µs of set-up per point or line primitive whatever its
 // size, so 20,000 particles cost ~15 ms a frame as GL points; splatting them here costs ~1 ms.
+// Blended full-canvas quads (heatmaps) cost it a few ms each; one opaque quad is the cheapest
+// picture it can draw.
 // GL-free; any thread, but one image is written by one thread at a time.
 #pragma once
 
@@ -48,5 +50,30 @@ void drawDiscs(RasterImage& image, const float* xy, int n, const PackedRgb* colo
 // before the start only to the first segment (`first`), so joints are not blended twice.
 void drawSegment(RasterImage& image, float ax, float ay, float bx, float by, PackedRgb colour,
                  float alphaA, float alphaB, bool first, bool last);
+
+// Every pixel set to an opaque colour.
+void fillOpaque(RasterImage& image, PackedRgb colour);
+
+// A colour-mapped grid: gridWidth × gridHeight premultiplied RGBA8 texels (0xAABBGGRR, row 0 at
+// the bottom) over the world box gridBox, sampled at each pixel centre inside gridBox as a
+// GL_LINEAR, clamp-to-edge texture is (bilinear between cell centres), scaled by `opacity` and
+// composited over the image (premultiplied "over").
+void drawHeatmap(RasterImage& image, const std::uint32_t* texels, int gridWidth, int gridHeight,
+                 const core::Box& gridBox, float opacity);
+
+// A one-pixel line across the whole image: the column holding world x (vertical) or the row
+// holding world y (horizontal). Nothing when the coordinate is outside the box.
+void drawVerticalLine(RasterImage& image, double x, PackedRgb colour, float alpha);
+void drawHorizontalLine(RasterImage& image, double y, PackedRgb colour, float alpha);
+
+// An arrow centred on the continuous pixel position (cx, cy), pointing along the unit vector
+// (dirX, dirY), `length` pixels from tail to tip: a shaft `shaftHalfWidth` pixels either side of
+// its axis and a triangular head `headLength` long and `headHalfWidth` either side at its base.
+// Anti-aliased (coverage from the distance to the outline). Shorter than half a pixel: nothing.
+struct ArrowShape {
+  float length = 0.0f, shaftHalfWidth = 0.75f, headLength = 0.0f, headHalfWidth = 0.0f;
+};
+void drawArrow(RasterImage& image, float cx, float cy, float dirX, float dirY,
+               const ArrowShape& shape, PackedRgb colour, float alpha);
 
 }  // namespace flowlab::app

@@ -1,4 +1,4 @@
-// Data colours (GL-free). The formulas here and in shaders/colormap.glsl must agree.
+// Data colours (GL-free).
 #include "app/colors.hpp"
 
 #include <algorithm>

@@ -18,7 +18,7 @@ constexpr const char* kAppUsage =
   --width W --height H   window size (default 1280 x 800)
   --particles N          particles drawn (default 20000)
   --show a,b,...         layers on: particles, paths, field (arrows), streamlines, density,
-                         divergence, grid, target, target-density
+                         divergence, grid, target, target-density; none: no layer (profiling)
                          (default: particles, paths, field, density, target)
   --t T  --still         start the animation at time T / paused
 

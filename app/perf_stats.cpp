@@ -67,16 +67,16 @@ std::string toJson(const PerfReport& r) {
                 "  \"view_worker_busy\": %.3f,\n"
                 "  \"ui_cpu_ms_per_frame\": %.3f,\n"
                 "  \"process_cpu_cores\": %.3f,\n"
-                "  \"cpu_cores\": {\"ui\": %.3f, \"view_worker\": %.3f, \"gl_threads\": %.3f, "
-                "\"trainer\": %.3f},\n"
+                "  \"cpu_cores\": {\"ui\": %.3f, \"view_worker\": %.3f, \"raster\": %.3f, "
+                "\"gl_threads\": %.3f, \"trainer\": %.3f},\n"
                 "  \"view_frames\": %ld\n"
                 "}\n",
                 r.width, r.height, r.method.c_str(), r.target.c_str(), r.particles, r.heatmapWidth,
                 r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds, r.fps,
                 r.medianFrameMs, r.p95FrameMs, r.worstFrameMs, r.paintFrames, r.worstPaintFrameMs,
                 r.baselineStepsPerSecond, r.appStepsPerSecond, ratio, r.viewWorkerBusy,
-                r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores, r.viewCpuCores, r.glCpuCores,
-                r.trainerCpuCores, r.viewFrames);
+                r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores, r.viewCpuCores,
+                r.rasterCpuCores, r.glCpuCores, r.trainerCpuCores, r.viewFrames);
   return buf;
 }
 

@@ -42,9 +42,10 @@ struct PerfReport {
   double viewWorkerBusy = 0.0;
   double uiCpuMsPerFrame = 0.0;  // CPU time of the UI thread per frame (GL driver calls included)
   double processCpuCores = 0.0;  // CPU seconds of the whole process per wall second
-  // Of which (CPU seconds per wall second): the UI thread, the view worker, the GL driver's
-  // rasteriser threads, and the rest (the trainer).
-  double uiCpuCores = 0.0, viewCpuCores = 0.0, glCpuCores = 0.0, trainerCpuCores = 0.0;
+  // Of which (CPU seconds per wall second): the UI thread, the view worker, the canvas raster
+  // thread, the GL driver's rasteriser threads, and the rest (the trainer).
+  double uiCpuCores = 0.0, viewCpuCores = 0.0, rasterCpuCores = 0.0, glCpuCores = 0.0,
+         trainerCpuCores = 0.0;
   long viewFrames = 0;  // view frames published by the worker during the run
 };
 

@@ -20,7 +20,7 @@ RasterWorker::~RasterWorker() {
   wake_.notify_all();
 }
 
-std::uint64_t RasterWorker::request(PointLayersRequest request) {
+std::uint64_t RasterWorker::request(CanvasRequest request) {
   std::uint64_t sequence;
   {
     std::lock_guard lock(mutex_);
@@ -33,7 +33,7 @@ std::uint64_t RasterWorker::request(PointLayersRequest request) {
   return sequence;
 }
 
-std::shared_ptr<const PointLayersImage> RasterWorker::latest() const {
+std::shared_ptr<const CanvasImage> RasterWorker::latest() const {
   std::lock_guard lock(mutex_);
   return latest_;
 }
@@ -43,7 +43,7 @@ bool RasterWorker::waitFor(std::uint64_t sequence, std::chrono::milliseconds tim
   return done_.wait_for(lock, timeout, [&] { return latest_ && latest_->sequence >= sequence; });
 }
 
-std::shared_ptr<PointLayersImage> RasterWorker::freeImage() {
+std::shared_ptr<CanvasImage> RasterWorker::freeImage() {
   // use_count() == 1: only the pool holds it (neither published nor held by a reader). The
   // reader's release is a release-decrement; the fence makes its last reads happen before our
   // writes.
@@ -52,7 +52,7 @@ std::shared_ptr<PointLayersImage> RasterWorker::freeImage() {
       std::atomic_thread_fence(std::memory_order_acquire);
       return image;
     }
-  auto image = std::make_shared<PointLayersImage>();
+  auto image = std::make_shared<CanvasImage>();
   if (pool_.size() < kPoolSize)
     pool_.push_back(image);
   else
@@ -64,9 +64,9 @@ void RasterWorker::run(std::stop_token stop) {
 #ifdef __linux__
   pthread_setname_np(pthread_self(), "flowlab-raster");
 #endif
-  PointLayersRequest request;
+  CanvasRequest request;
   while (!stop.stop_requested()) {
-    std::shared_ptr<PointLayersImage> image;
+    std::shared_ptr<CanvasImage> image;
     {
       std::unique_lock lock(mutex_);
       if (!wake_.wait(lock, stop, [&] { return hasPending_; })) break;

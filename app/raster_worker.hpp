@@ -1,8 +1,8 @@
-// A thread that paints the canvas's point layers (PointLayersPainter) for the UI: the UI posts
-// a request each frame and uploads the newest finished image; it never waits for one.
+// A thread that paints the canvas (CanvasPainter: every layer) for the UI: the UI posts a
+// request each frame and uploads the newest finished image; it never waits for one.
 //
 // Why its own thread rather than the view worker's: the image follows the animation every frame
-// (about 1 ms of work), while the view worker does 30 ms pieces of model evaluation at a low
+// (a few ms of work), while the view worker does 30 ms pieces of model evaluation at a low
 // priority; queued behind them the particles would stutter. GL-free.
 //
 // Threads. request() and latest() may be called from any thread and return at once; painting
@@ -18,13 +18,13 @@
 #include <thread>
 #include <vector>
 
-#include "app/point_layers_painter.hpp"
+#include "app/canvas_painter.hpp"
 
 namespace flowlab::app {
 
-struct PointLayersImage {
-  RasterImage image;           // premultiplied RGBA8 over image.box, row 0 at the bottom
-  bool empty = true;           // nothing painted: the quad can be skipped
+struct CanvasImage {
+  RasterImage image;           // opaque RGBA8 over image.box, row 0 at the bottom
+  bool empty = true;           // no pixels (a zero-size canvas): nothing to draw
   std::uint64_t sequence = 0;  // of the request it answers (increasing)
   double t = 0.0;              // the flow time painted
 };
@@ -37,27 +37,27 @@ class RasterWorker {
   RasterWorker& operator=(const RasterWorker&) = delete;
 
   // Replaces any request not yet started. Returns the sequence number given to it.
-  std::uint64_t request(PointLayersRequest request);
+  std::uint64_t request(CanvasRequest request);
   // The newest finished image (null before the first). Hold it only as long as needed: an image
   // held is an image the worker cannot reuse.
-  std::shared_ptr<const PointLayersImage> latest() const;
+  std::shared_ptr<const CanvasImage> latest() const;
   // Blocks until the image for request `sequence` (or a later one) is done, or the timeout.
   // For tests and screenshots only.
   bool waitFor(std::uint64_t sequence, std::chrono::milliseconds timeout) const;
 
  private:
   void run(std::stop_token stop);
-  std::shared_ptr<PointLayersImage> freeImage();  // worker thread, mutex held
+  std::shared_ptr<CanvasImage> freeImage();  // worker thread, mutex held
 
   mutable std::mutex mutex_;  // guards pending_, hasPending_, sequence_, latest_, pool_
   mutable std::condition_variable_any wake_;
   mutable std::condition_variable_any done_;
-  PointLayersRequest pending_;
+  CanvasRequest pending_;
   bool hasPending_ = false;
   std::uint64_t sequence_ = 0;
-  std::shared_ptr<PointLayersImage> latest_;
-  std::vector<std::shared_ptr<PointLayersImage>> pool_;
-  PointLayersPainter painter_;  // worker thread only
+  std::shared_ptr<CanvasImage> latest_;
+  std::vector<std::shared_ptr<CanvasImage>> pool_;
+  CanvasPainter painter_;  // worker thread only
   std::jthread thread_;         // last
 };
 

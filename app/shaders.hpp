@@ -6,7 +6,7 @@
 
 namespace flowlab::app {
 
-// The text of shaders/<name> (e.g. "field.vert"), or an empty view when there is no such file.
+// The text of shaders/<name> (e.g. "image.vert"), or an empty view when there is no such file.
 std::string_view shaderSource(std::string_view name);
 
 }  // namespace flowlab::app

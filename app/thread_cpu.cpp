@@ -32,8 +32,10 @@ ThreadCpu threadCpuTimes() {
     const double cpu = (utime + stime) * tick;
     if (tid == self)
       out.ui += cpu;
-    else if (comm.rfind("flowlab-view", 0) == 0 || comm.rfind("flowlab-raster", 0) == 0)
+    else if (comm.rfind("flowlab-view", 0) == 0)
       out.view += cpu;
+    else if (comm.rfind("flowlab-raster", 0) == 0)
+      out.raster += cpu;
     else if (comm.rfind("llvmpipe", 0) == 0)
       out.gl += cpu;
     else

@@ -87,10 +87,9 @@ void Window::beginFrame() {
   ImGui::NewFrame();
 }
 
-void Window::renderImGui() {
+ImDrawData* Window::endImGuiFrame() {
   ImGui::Render();
-  glViewport(0, 0, framebufferWidth(), framebufferHeight());
-  ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+  return ImGui::GetDrawData();
 }
 
 void Window::present() { glfwSwapBuffers(window_); }

@@ -6,6 +6,7 @@
 #include <string>
 
 struct GLFWwindow;
+struct ImDrawData;
 
 namespace flowlab::app {
 
@@ -25,8 +26,9 @@ class Window {
 
   // Polls events and starts an ImGui frame.
   void beginFrame();
-  // Renders ImGui over whatever was drawn (read the back buffer after this for screenshots).
-  void renderImGui();
+  // Ends the ImGui frame and returns its draw data (valid until the next beginFrame), for the
+  // caller to render (render::PanelCache).
+  ImDrawData* endImGuiFrame();
   // Presents the frame.
   void present();
 

@@ -1,13 +1,16 @@
-// The CPU rasteriser of the canvas's point layers: disc and line coverage, clipping, joints,
-// the painter's layers and the raster worker's hand-off.
+// The CPU rasteriser of the canvas: disc, line and arrow coverage, clipping, joints, bilinear
+// heatmaps, the painter's layers (colours, order, the cached background) and the raster
+// worker's hand-off.
 #include <doctest/doctest.h>
 
 #include <chrono>
 #include <cmath>
 #include <memory>
 
+#include "app/canvas_painter.hpp"
 #include "app/canvas_raster.hpp"
-#include "app/point_layers_painter.hpp"
+#include "app/colors.hpp"
+#include "app/heatmap_colors.hpp"
 #include "app/raster_worker.hpp"
 
 using namespace flowlab;
@@ -17,6 +20,44 @@ namespace {
 
 int alphaAt(const RasterImage& image, int i, int j) { return image.at(i, j) >> 24; }
 int redAt(const RasterImage& image, int i, int j) { return image.at(i, j) & 0xff; }
+int channel(std::uint32_t pixel, int c) { return static_cast<int>((pixel >> (8 * c)) & 0xffu); }
+
+// Premultiplied "over" of src (scaled by opacity) on an opaque dst, per channel, as the GL
+// blend ONE, ONE_MINUS_SRC_ALPHA did.
+std::uint32_t over(std::uint32_t dst, std::uint32_t src, float opacity) {
+  const float keep = 1.0f - opacity * channel(src, 3) / 255.0f;
+  std::uint32_t out = 0;
+  for (int c = 0; c < 4; ++c)
+    out |=
+        static_cast<std::uint32_t>(std::lround(opacity * channel(src, c) + keep * channel(dst, c)))
+        << (8 * c);
+  return out;
+}
+
+// Every channel within `tolerance` of the expected pixel's.
+bool near(std::uint32_t pixel, std::uint32_t expected, int tolerance = 1) {
+  for (int c = 0; c < 4; ++c)
+    if (std::abs(channel(pixel, c) - channel(expected, c)) > tolerance) return false;
+  return true;
+}
+
+// How far a pixel is from the canvas background (sum over R, G, B): 0 where nothing painted.
+int ink(const RasterImage& image, int i, int j) {
+  int sum = 0;
+  for (int c = 0; c < 3; ++c)
+    sum += std::abs(channel(image.at(i, j), c) - channel(kCanvasBackground, c));
+  return sum;
+}
+
+// Sum of alpha over the pixels whose centres lie within the disc of `radius` around (x, y),
+// pixel coordinates.
+long alphaNear(const RasterImage& image, float x, float y, float radius) {
+  long sum = 0;
+  for (int j = 0; j < image.height; ++j)
+    for (int i = 0; i < image.width; ++i)
+      if ((i - x) * (i - x) + (j - y) * (j - y) <= radius * radius) sum += alphaAt(image, i, j);
+  return sum;
+}
 
 long totalAlpha(const RasterImage& image) {
   long sum = 0;
@@ -83,7 +124,7 @@ TEST_CASE("canvas raster: a segment covers the pixels on it once, and polyline j
   CHECK(alphaAt(joint, 6, 5) == doctest::Approx(128).epsilon(0.02));
 }
 
-TEST_CASE("point layers painter: particles at t, paths behind t, switches respected") {
+TEST_CASE("canvas painter: particles at t, paths behind t, switches respected") {
   auto table = std::make_shared<core::ParticleTable>();
   table->times = {0.0, 0.5, 1.0};
   table->start = core::Points(2, 1);
@@ -98,7 +139,7 @@ TEST_CASE("point layers painter: particles at t, paths behind t, switches respec
   auto frame = std::make_shared<core::ViewFrame>();
   frame->particles = table;
 
-  PointLayersRequest request;
+  CanvasRequest request;
   request.frame = frame;
   request.t = 0.5;  // the particle is at x = 10
   request.box = {0.0, 0.0, 20.0, 10.0};
@@ -109,11 +150,11 @@ TEST_CASE("point layers painter: particles at t, paths behind t, switches respec
   request.view.targetSamples = false;
   request.view.particleAlpha = 1.0f;
 
-  PointLayersPainter painter;
+  CanvasPainter painter;
   RasterImage image;
   CHECK(painter.paint(request, image));
-  CHECK(alphaAt(image, 10, 4) > 0);  // pixel (10, 4) spans x ∈ [10, 11], y ∈ [4, 5]
-  CHECK(alphaAt(image, 3, 4) == 0);
+  CHECK(ink(image, 10, 4) > 0);  // pixel (10, 4) spans x ∈ [10, 11], y ∈ [4, 5]
+  CHECK(ink(image, 3, 4) == 0);
 
   // Pathlines only: drawn behind the particle (x from 10 − 16·trail to 10), none ahead.
   request.view.particles = false;
@@ -121,22 +162,24 @@ TEST_CASE("point layers painter: particles at t, paths behind t, switches respec
   request.view.trail = 0.25f;  // back to x = 6
   request.view.pathAlpha = 1.0f;
   CHECK(painter.paint(request, image));
-  CHECK(alphaAt(image, 8, 4) + alphaAt(image, 8, 5) > 0);
-  CHECK(alphaAt(image, 14, 4) + alphaAt(image, 14, 5) == 0);
-  CHECK(alphaAt(image, 3, 4) + alphaAt(image, 3, 5) == 0);
+  CHECK(ink(image, 8, 4) + ink(image, 8, 5) > 0);
+  CHECK(ink(image, 14, 4) + ink(image, 14, 5) == 0);
+  CHECK(ink(image, 3, 4) + ink(image, 3, 5) == 0);
   // Older parts are fainter.
-  CHECK(alphaAt(image, 7, 4) + alphaAt(image, 7, 5) < alphaAt(image, 9, 4) + alphaAt(image, 9, 5));
+  CHECK(ink(image, 7, 4) + ink(image, 7, 5) < ink(image, 9, 4) + ink(image, 9, 5));
 
-  // Everything off: a transparent image, reported as empty.
+  // Everything off: the background colour everywhere but for the axes' rows and columns.
   request.view.paths = false;
-  CHECK_FALSE(painter.paint(request, image));
-  CHECK(totalAlpha(image) == 0);
+  CHECK(painter.paint(request, image));
+  for (std::uint32_t p : image.pixels) CHECK((p >> 24) == 255);
+  CHECK(image.at(10, 4) == (kCanvasBackground | 0xff000000u));
+  CHECK(image.at(3, 4) == (kCanvasBackground | 0xff000000u));
 }
 
 TEST_CASE("raster worker: answers the newest request without the caller waiting") {
   RasterWorker worker;
   CHECK(worker.latest() == nullptr);
-  PointLayersRequest request;
+  CanvasRequest request;
   request.box = {0.0, 0.0, 1.0, 1.0};
   request.width = 64;
   request.height = 32;
@@ -148,5 +191,252 @@ TEST_CASE("raster worker: answers the newest request without the caller waiting"
   CHECK(image->sequence == last);
   CHECK(image->image.width == 64);
   CHECK(image->image.height == 32);
-  CHECK(image->empty);
+  CHECK_FALSE(image->empty);  // the background is always painted
+}
+
+TEST_CASE("canvas raster: a heatmap is the texel colour at cell centres and bilinear between") {
+  // A 4×2 grid over [0, 4] × [0, 2] and a 12×6 image over the same box: pixel 3k + 1 has its
+  // centre at the centre of cell k.
+  const std::uint32_t red = 0xff0000ffu, blue = 0xffff0000u, clear = 0u;
+  const std::uint32_t halfGreen = 0x80008000u;  // premultiplied: green 128 at alpha 128
+  const std::uint32_t texels[] = {red, blue, clear, halfGreen,  // bottom row
+                                  red, red,  blue,  blue};      // top row
+  RasterImage image;
+  image.reset(12, 6, {0.0, 0.0, 4.0, 2.0});
+  fillOpaque(image, packRgb(0.2f, 0.2f, 0.2f));
+  const std::uint32_t bg = image.at(0, 0);
+  drawHeatmap(image, texels, 4, 2, {0.0, 0.0, 4.0, 2.0}, 1.0f);
+  for (int k = 0; k < 4; ++k)
+    for (int m = 0; m < 2; ++m) {
+      CAPTURE(k);
+      CAPTURE(m);
+      CHECK(near(image.at(3 * k + 1, 3 * m + 1), over(bg, texels[4 * m + k], 1.0f)));
+    }
+  // Between cell centres the colours mix linearly: in the top row pixel
+  // (5, 4) is a third of the way from cell 1 (red) to cell 2 (blue): (2·red + blue) / 3.
+  const std::uint32_t third = image.at(5, 4);
+  CHECK(channel(third, 0) == doctest::Approx(170).epsilon(0.02));
+  CHECK(channel(third, 2) == doctest::Approx(85).epsilon(0.03));
+  // Past the outermost centres the edge texels are held (clamp to edge).
+  CHECK(near(image.at(0, 5), over(bg, red, 1.0f)));
+  CHECK(near(image.at(11, 5), over(bg, blue, 1.0f)));
+  // Opacity scales the colour; a transparent texel leaves the background.
+  RasterImage faint;
+  faint.reset(12, 6, {0.0, 0.0, 4.0, 2.0});
+  fillOpaque(faint, packRgb(0.2f, 0.2f, 0.2f));
+  drawHeatmap(faint, texels, 4, 2, {0.0, 0.0, 4.0, 2.0}, 0.5f);
+  CHECK(near(faint.at(1, 1), over(bg, red, 0.5f)));
+  CHECK(near(faint.at(7, 1), bg));
+  CHECK(near(faint.at(10, 1), over(bg, halfGreen, 0.5f)));
+}
+
+TEST_CASE("canvas raster: a heatmap covers only the pixels whose centres lie in its box") {
+  const std::uint32_t white = 0xffffffffu;
+  const std::uint32_t texels[] = {white};
+  RasterImage image = unitImage();  // 20×10 over [0, 20] × [0, 10]
+  fillOpaque(image, 0);
+  drawHeatmap(image, texels, 1, 1, {4.2, 2.0, 8.6, 30.0}, 1.0f);
+  // Columns with centres 4.5 … 8.5, rows from 2.5 up to the top.
+  for (int i = 0; i < 20; ++i)
+    for (int j = 0; j < 10; ++j) {
+      const bool inside = i >= 4 && i <= 8 && j >= 2;
+      CHECK((redAt(image, i, j) == 255) == inside);
+    }
+}
+
+TEST_CASE("canvas raster: an arrow lies along its direction, head at the front, nothing past it") {
+  for (const double angle : {0.0, 0.5, 1.9, 3.6, 5.0}) {
+    CAPTURE(angle);
+    RasterImage image;
+    image.reset(61, 61, {0.0, 0.0, 61.0, 61.0});
+    const float dx = static_cast<float>(std::cos(angle)), dy = static_cast<float>(std::sin(angle));
+    ArrowShape shape;
+    shape.length = 40.0f;
+    shape.shaftHalfWidth = 0.75f;
+    shape.headLength = 9.0f;
+    shape.headHalfWidth = 5.0f;
+    drawArrow(image, 30.0f, 30.0f, dx, dy, shape, packRgb(1, 1, 1), 1.0f);
+    long total = 0, front = 0;
+    for (int j = 0; j < 61; ++j)
+      for (int i = 0; i < 61; ++i) {
+        const int a = alphaAt(image, i, j);
+        if (a == 0) continue;
+        total += a;
+        const float along = (i - 30.0f) * dx + (j - 30.0f) * dy;
+        const float across = std::abs((j - 30.0f) * dx - (i - 30.0f) * dy);
+        // Every painted pixel within the outline plus the anti-aliased fringe.
+        CHECK(std::abs(along) <= 20.0f + 1.1f);
+        CHECK(across <= 5.0f + 1.0f);
+        // Away from the head the arrow is only the shaft: no wider than it plus the fringe.
+        if (along < 20.0f - 9.0f - 1.0f) CHECK(across <= 0.75f + 1.0f);
+        if (along > 0.0f) front += a;
+      }
+    // The shaft is solid along the axis, from the tail to the head.
+    for (float u = -18.0f; u <= 18.0f; u += 3.0f)
+      CHECK(alphaNear(image, 30.0f + u * dx, 30.0f + u * dy, 0.8f) > 0);
+    // The head makes the front half heavier than the back half.
+    CHECK(front > 3 * (total - front) / 2);
+    // Nothing beyond the tip or behind the tail.
+    CHECK(alphaNear(image, 30.0f + 23.0f * dx, 30.0f + 23.0f * dy, 1.5f) == 0);
+    CHECK(alphaNear(image, 30.0f - 23.0f * dx, 30.0f - 23.0f * dy, 1.5f) == 0);
+  }
+  // Shorter than half a pixel (a still point of the field): no arrow.
+  RasterImage image = unitImage();
+  ArrowShape still;
+  still.length = 0.3f;
+  still.headLength = 3.0f;
+  still.headHalfWidth = 2.0f;
+  drawArrow(image, 10.0f, 5.0f, 1.0f, 0.0f, still, packRgb(1, 1, 1), 1.0f);
+  CHECK(totalAlpha(image) == 0);
+}
+
+namespace {
+
+// A frame with one layer kind filled in by the caller, over the box [0, 20] × [0, 10].
+CanvasRequest emptyRequest(int width = 20, int height = 10) {
+  CanvasRequest request;
+  request.frame = std::make_shared<core::ViewFrame>();
+  request.box = {0.0, 0.0, 20.0, 10.0};
+  request.width = width;
+  request.height = height;
+  request.view = ViewSettings{};
+  return request;
+}
+
+std::shared_ptr<core::GridLayer> gridLayer(int w, int h, const core::Box& box, float hi) {
+  auto layer = std::make_shared<core::GridLayer>();
+  layer->grid.width = w;
+  layer->grid.height = h;
+  layer->grid.box = box;
+  layer->grid.values.resize(static_cast<std::size_t>(w) * h);
+  for (int j = 0; j < h; ++j)
+    for (int i = 0; i < w; ++i)
+      layer->grid.values[static_cast<std::size_t>(j) * w + i] = hi - 0.5f * (i + 2 * j);
+  layer->lo = hi - 20.0f;
+  layer->hi = hi;
+  return layer;
+}
+
+std::uint32_t packed(const std::array<std::uint8_t, 4>& c) {
+  return c[0] | (c[1] << 8) | (c[2] << 16) | (static_cast<std::uint32_t>(c[3]) << 24);
+}
+
+}  // namespace
+
+TEST_CASE("canvas painter: the density heatmap shows each cell's colour-mapped value") {
+  // A 5×5 grid over the canvas box [0, 10]², painted as 15×15 pixels: 3 pixels per cell, so
+  // pixel 3k + 1 sits on the centre of cell k.
+  CanvasRequest request = emptyRequest(15, 15);
+  request.box = {0.0, 0.0, 10.0, 10.0};
+  auto frame = std::make_shared<core::ViewFrame>();
+  const auto density = gridLayer(5, 5, {0.0, 0.0, 10.0, 10.0}, -1.0f);
+  frame->density = density;
+  request.frame = frame;
+  request.view.density = true;
+  request.view.densityOpacity = 0.8f;
+  request.view.densityRange = 4.0f;
+  request.view.particles = request.view.paths = request.view.field = false;
+  request.view.targetSamples = false;
+  CanvasPainter painter;
+  RasterImage image;
+  REQUIRE(painter.paint(request, image));
+  const HeatmapRange range = densityRange(*density, 4.0f);
+  const std::uint32_t background = kCanvasBackground | 0xff000000u;
+  int differentColours = 0;
+  std::uint32_t previous = 0;
+  for (int k = 0; k < 5; ++k)
+    for (int m = 0; m < 5; ++m) {
+      CAPTURE(k);
+      CAPTURE(m);
+      const float value = density->grid.values[static_cast<std::size_t>(m) * 5 + k];
+      const std::uint32_t cell =
+          packed(heatmapColor(value, HeatmapRamp::Sequential, range.lo, range.hi));
+      const std::uint32_t pixel = image.at(3 * k + 1, 3 * m + 1);
+      // The axes cross at the world origin, pixel (0, 0): not a cell centre.
+      CAPTURE(pixel);
+      CAPTURE(over(background, cell, 0.8f));
+      CHECK(near(pixel, over(background, cell, 0.8f)));
+      differentColours += pixel != previous;
+      previous = pixel;
+    }
+  CHECK(differentColours > 10);  // a real ramp, not one colour
+}
+
+TEST_CASE("canvas painter: arrows by speed, layers in order, background kept between frames") {
+  CanvasRequest request = emptyRequest(80, 40);
+  auto frame = std::make_shared<core::ViewFrame>();
+  // Two arrows along +x on a 4×2 grid of 5-unit cells (20 pixels): a slow one at (2.5, 2.5)
+  // and the fastest at (12.5, 7.5). The other samples are still.
+  auto field = std::make_shared<core::FieldSamples>();
+  field->cols = 4;
+  field->rows = 2;
+  field->box = {0.0, 0.0, 20.0, 10.0};
+  field->positions = core::Points(2, 8);
+  field->velocities = core::Points::Zero(2, 8);
+  for (int r = 0; r < 2; ++r)
+    for (int c = 0; c < 4; ++c) {
+      field->positions(0, 4 * r + c) = 2.5f + 5.0f * c;
+      field->positions(1, 4 * r + c) = 2.5f + 5.0f * r;
+    }
+  field->velocities(0, 0) = 0.3f;
+  field->velocities(0, 6) = 1.0f;
+  field->maxSpeed = 1.0f;
+  frame->field = field;
+  request.frame = frame;
+  request.view.particles = request.view.paths = request.view.density = false;
+  request.view.targetSamples = false;
+  request.view.field = request.view.arrows = true;
+  request.view.arrowAlpha = 1.0f;
+  CanvasPainter painter;
+  RasterImage image;
+  REQUIRE(painter.paint(request, image));
+  const std::uint32_t background = kCanvasBackground | 0xff000000u;
+  // Pixel of world point (x, y): 4 pixels per unit.
+  auto at = [&](double x, double y) {
+    return image.at(static_cast<int>(4 * x), static_cast<int>(4 * y));
+  };
+  // Lengths: 0.95 · 20 · speed pixels, centred on the sample.
+  CHECK(at(12.5 + 1.8, 7.5) != background);  // 7 px right of the fast arrow's centre
+  CHECK(at(12.5 - 1.8, 7.5) != background);
+  CHECK(at(2.5 + 1.8, 2.5) == background);  // the slow arrow is 5.7 px long
+  CHECK(at(2.5 + 0.4, 2.5) != background);
+  CHECK(at(12.5, 7.5 + 1.5) == background);  // nothing across the shaft, away from the head
+  CHECK(at(7.5, 2.5) == background);         // still samples: no arrow
+  // Coloured by speed: the fast arrow is brighter (further up the ramp) than the slow one.
+  const std::uint32_t fast = at(12.5 - 1.0, 7.5), slow = at(2.5 - 0.3, 2.5);
+  CHECK(channel(fast, 0) + channel(fast, 1) > channel(slow, 0) + channel(slow, 1) + 40);
+
+  // A particle over the fast arrow: particles stack on top of arrows.
+  auto table = std::make_shared<core::ParticleTable>();
+  table->times = {0.0, 1.0};
+  table->start = core::Points(2, 1);
+  table->start << 3.0f, 0.0f;  // start colour: a saturated hue
+  core::Points p(2, 1);
+  p << 11.5f, 7.5f;
+  table->positions = {p, p};
+  table->valid = 1;
+  frame->particles = table;
+  request.view.particles = true;
+  request.view.particleAlpha = 1.0f;
+  request.view.pointSize = 4.0f;
+  RasterImage withParticle;
+  REQUIRE(painter.paint(request, withParticle));
+  const std::uint32_t dot = withParticle.at(46, 30);  // world (11.5, 7.5) + ½ pixel
+  CHECK(dot != fast);
+  CHECK(near(
+      dot,
+      packRgb(startColor(3.0f, 0.0f)[0], startColor(3.0f, 0.0f)[1], startColor(3.0f, 0.0f)[2]) |
+          0xff000000u,
+      2));
+  // Away from the particle the two pictures agree.
+  CHECK(withParticle.at(4 * 2 + 1, 4 * 2 + 2) == image.at(4 * 2 + 1, 4 * 2 + 2));
+
+  // A new field (a new layer object) repaints the background: the slow arrow is gone.
+  auto still = std::make_shared<core::FieldSamples>(*field);
+  still->velocities(0, 0) = 0.0f;
+  frame->field = still;
+  RasterImage repainted;
+  REQUIRE(painter.paint(request, repainted));
+  CHECK(repainted.at(static_cast<int>(4 * 2.7), 10) == background);
+  CHECK(repainted.at(static_cast<int>(4 * 13.5), 30) != background);
 }

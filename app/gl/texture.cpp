@@ -1,4 +1,4 @@
-// Colour textures for the heatmaps.
+// The canvas texture: allocated when the size changes, otherwise overwritten in place.
 #include "app/gl/texture.hpp"
 
 namespace flowlab::app::gl {
@@ -8,8 +8,8 @@ void Texture::uploadRgba8(int width, int height, const unsigned char* texels) {
   glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
   if (width != width_ || height != height_) {
     glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, width, height, 0, GL_RGBA, GL_UNSIGNED_BYTE, texels);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
-    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
     width_ = width;

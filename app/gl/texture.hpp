@@ -1,4 +1,4 @@
-// RAII wrapper for a 2-D RGBA8 texture (colour-mapped heatmaps). UI thread only.
+// RAII wrapper for a 2-D RGBA8 texture (the CPU-painted canvas). UI thread only.
 #pragma once
 
 #include <epoxy/gl.h>
@@ -12,8 +12,8 @@ class Texture {
   Texture(const Texture&) = delete;
   Texture& operator=(const Texture&) = delete;
 
-  // width·height RGBA texels (premultiplied alpha), row 0 at the bottom; linear filtering,
-  // clamped edges.
+  // width·height RGBA texels, row 0 at the bottom; nearest filtering (the canvas image maps
+  // texels to pixels one to one), clamped edges.
   void uploadRgba8(int width, int height, const unsigned char* texels);
   void bind(int unit) const;
   int width() const { return width_; }

@@ -1,15 +1,14 @@
-// The canvas renderer: owns every layer, uploads what changed in the newest ViewFrame, and
-// draws the layers in the camera's viewport. UI thread only.
+// The canvas renderer: uploads the newest CPU-painted canvas image (every layer, painted by the
+// raster worker) and draws it in the camera's viewport; keeps the legends' value ranges of the
+// newest ViewFrame. UI thread only.
 #pragma once
 
 #include <memory>
 
 #include "app/camera2d.hpp"
 #include "app/raster_worker.hpp"
-#include "app/render/field_layer.hpp"
-#include "app/render/heatmap_layer.hpp"
 #include "app/render/image_layer.hpp"
-#include "app/render/lines_layer.hpp"
+#include "app/render/panel_cache.hpp"
 #include "app/view_settings.hpp"
 #include "core/view_worker.hpp"
 
@@ -19,15 +18,15 @@ class Canvas {
  public:
   Canvas();  // compiles the shaders; throws std::runtime_error naming a failing shader
 
-  // Takes the newest frame: uploads changed layers and the warped grid at time t.
-  void update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view,
-              double t);
-  // Takes the newest CPU-painted point layers (target samples, pathlines, particles); uploads
-  // them when they are new. Null keeps what was shown.
-  void updatePointLayers(const std::shared_ptr<const PointLayersImage>& image);
+  // Takes the newest frame's value ranges for the legends.
+  void update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view);
+  // Takes the newest canvas image; uploads it when it is new. Null keeps what was shown.
+  void updateImage(const std::shared_ptr<const CanvasImage>& image);
   // Draws into the camera's viewport. fbScale: framebuffer pixels per screen pixel.
-  void draw(const Camera2d& camera, const ViewSettings& view, float fbScaleX, float fbScaleY,
-            int framebufferHeight);
+  void draw(const Camera2d& camera, float fbScaleX, float fbScaleY, int framebufferHeight);
+  // The camera's viewport in framebuffer pixels (origin at the bottom left).
+  static PixelRect viewport(const Camera2d& camera, float fbScaleX, float fbScaleY,
+                            int framebufferHeight);
 
   // The log-density range the density heatmap shows (for its legend).
   float densityLo() const { return densityLo_; }
@@ -35,27 +34,9 @@ class Canvas {
   float divergenceScale() const { return divergenceScale_; }
 
  private:
-  void buildAxes(const Camera2d& camera);
-
-  ImageLayer pointLayers_;
-  FieldLayer field_;
-  HeatmapLayer density_, divergence_, targetDensity_;
-  LinesLayer grid_, axes_;
-
-  std::shared_ptr<const core::ViewFrame> frame_;
-  std::uint64_t pointLayersSeen_ = 0;
-  bool pointLayersEmpty_ = true;
-  const void* fieldSeen_ = nullptr;
-  const void* densitySeen_ = nullptr;
-  const void* divergenceSeen_ = nullptr;
-  const void* targetDensitySeen_ = nullptr;
-  const void* gridSeen_ = nullptr;
-  double gridT_ = -1.0;
-  float densityRangeSeen_ = 0.0f;
+  ImageLayer image_;
+  std::uint64_t imageSeen_ = 0;
   float densityLo_ = 0.0f, densityHi_ = 0.0f, divergenceScale_ = 1.0f;
-  core::Points positions_;
-  std::vector<float> scratch_;
-  int gridLineSegments_ = 0;
 };
 
 }  // namespace flowlab::app::render

@@ -1,9 +1,10 @@
-// The image quad reuses the heatmap shaders (a textured world-box quad with an opacity).
+// The canvas quad: the image's pixels map one to one onto the viewport's when the camera has not
+// moved since it was painted, so nearest sampling reproduces them exactly.
 #include "app/render/image_layer.hpp"
 
 namespace flowlab::app::render {
 
-ImageLayer::ImageLayer() { program_.build("heatmap.vert", "heatmap.frag"); }
+ImageLayer::ImageLayer() { program_.build("image.vert", "image.frag"); }
 
 void ImageLayer::set(const RasterImage& image) {
   if (image.width <= 0 || image.height <= 0) {
@@ -23,14 +24,12 @@ void ImageLayer::draw(const std::array<float, 4>& view) {
   program_.set("u_box",
                std::array<float, 4>{static_cast<float>(box_.x0), static_cast<float>(box_.y0),
                                     static_cast<float>(box_.x1), static_cast<float>(box_.y1)});
-  program_.set("u_opacity", 1.0f);
   program_.set("u_image", 0);
   texture_.bind(0);
-  glBlendFunc(GL_ONE, GL_ONE_MINUS_SRC_ALPHA);  // premultiplied
+  glDisable(GL_BLEND);
   vao_.bind();
   glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
   glBindVertexArray(0);
-  glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
 }
 
 }  // namespace flowlab::app::render

@@ -1,6 +1,6 @@
-// A premultiplied RGBA8 image drawn over its world box as one textured quad (the CPU-painted
-// point layers). One texture fetch per fragment and no per-primitive set-up, which is what
-// software GL does fastest. UI thread only.
+// The CPU-painted canvas image drawn over its world box as one opaque textured quad. One
+// nearest texture fetch per fragment, no blending and no per-primitive set-up: what software GL
+// does fastest. UI thread only.
 #pragma once
 
 #include <array>
@@ -16,9 +16,14 @@ namespace flowlab::app::render {
 class ImageLayer {
  public:
   ImageLayer();
-  // Uploads the image's pixels (row 0 at the bottom) and remembers its world box.
+  // Uploads the image's pixels (row 0 at the bottom) and remembers its world box and size.
   void set(const RasterImage& image);
   void clear() { has_ = false; }
+  bool empty() const { return !has_; }
+  const core::Box& box() const { return box_; }
+  int width() const { return texture_.width(); }
+  int height() const { return texture_.height(); }
+  // Draws the quad opaque (blending off); `view` maps world to clip coordinates.
   void draw(const std::array<float, 4>& view);
 
  private:

@@ -1,12 +1,12 @@
-// Heatmap colours on the CPU (the ramps of core/colormap.hpp) and a textured quad.
-#include "app/render/heatmap_layer.hpp"
+// Heatmap colours from the ramps of core/colormap.hpp, with a soft fade-out at the low end.
+#include "app/heatmap_colors.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/colormap.hpp"
 
-namespace flowlab::app::render {
+namespace flowlab::app {
 
 namespace {
 
@@ -39,38 +39,27 @@ std::array<std::uint8_t, 4> heatmapColor(float v, HeatmapRamp ramp, float lo, fl
   return premultiplied(core::sequentialColor(s), alpha);
 }
 
-HeatmapLayer::HeatmapLayer() { program_.build("heatmap.vert", "heatmap.frag"); }
-
-void HeatmapLayer::set(const core::DensityGrid& grid, HeatmapRamp ramp, float lo, float hi) {
-  if (grid.width <= 0 || grid.height <= 0 || grid.values.empty()) {
-    has_ = false;
-    return;
-  }
-  texels_.resize(grid.values.size() * 4);
+void heatmapTexels(const core::DensityGrid& grid, HeatmapRamp ramp, float lo, float hi,
+                   std::vector<std::uint32_t>& out) {
+  out.resize(grid.values.size());
   for (std::size_t i = 0; i < grid.values.size(); ++i) {
     const auto c = heatmapColor(grid.values[i], ramp, lo, hi);
-    std::copy(c.begin(), c.end(), texels_.begin() + static_cast<std::ptrdiff_t>(4 * i));
+    out[i] = static_cast<std::uint32_t>(c[0]) | (static_cast<std::uint32_t>(c[1]) << 8) |
+             (static_cast<std::uint32_t>(c[2]) << 16) | (static_cast<std::uint32_t>(c[3]) << 24);
   }
-  texture_.uploadRgba8(grid.width, grid.height, texels_.data());
-  box_ = grid.box;
-  has_ = true;
 }
 
-void HeatmapLayer::draw(const std::array<float, 4>& view, float opacity) {
-  if (!has_) return;
-  program_.use();
-  program_.set("u_view", view);
-  program_.set("u_box",
-               std::array<float, 4>{static_cast<float>(box_.x0), static_cast<float>(box_.y0),
-                                    static_cast<float>(box_.x1), static_cast<float>(box_.y1)});
-  program_.set("u_opacity", opacity);
-  program_.set("u_image", 0);
-  texture_.bind(0);
-  glBlendFunc(GL_ONE, GL_ONE_MINUS_SRC_ALPHA);  // premultiplied
-  vao_.bind();
-  glDrawArrays(GL_TRIANGLE_STRIP, 0, 4);
-  glBindVertexArray(0);
-  glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+HeatmapRange densityRange(const core::GridLayer& density, float range) {
+  return {density.hi - range, density.hi};
 }
 
-}  // namespace flowlab::app::render
+HeatmapRange divergenceRange(const core::GridLayer& divergence) {
+  const float scale = std::max({std::abs(divergence.lo), std::abs(divergence.hi), 1e-3f});
+  return {-scale, scale};
+}
+
+HeatmapRange targetDensityRange(const core::GridLayer& target) {
+  return {target.hi - 6.0f, target.hi};
+}
+
+}  // namespace flowlab::app

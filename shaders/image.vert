@@ -1,5 +1,5 @@
 #version 330 core
-// A textured quad over the grid's world box (no vertex buffer: corners from gl_VertexID).
+// A textured quad over the image's world box (no vertex buffer: corners from gl_VertexID).
 
 uniform vec4 u_view;
 uniform vec4 u_box;  // x0, y0, x1, y1 in world units

@@ -1,0 +1,316 @@
+// Which layers go into the canvas image, with which colours and opacities, and what of it is
+// kept between frames.
+#include "app/canvas_painter.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "app/colors.hpp"
+
+namespace flowlab::app {
+
+namespace {
+
+// Pathlines are sampled this many times per knot interval of the particle table.
+constexpr int kPathSubdivisions = 6;
+
+const PackedRgb kTargetSampleColour = packRgb(0.85f, 0.85f, 0.9f);
+const PackedRgb kWhite = packRgb(1.0f, 1.0f, 1.0f);
+const PackedRgb kGridAlongX = packRgb(0.95f, 0.75f, 0.35f);
+const PackedRgb kGridAlongY = packRgb(0.45f, 0.8f, 0.95f);
+
+// Slow arrows and streamlines are grey-blue; faster ones climb the sequential ramp.
+PackedRgb speedColour(float s) {
+  const Rgb ramp = sequentialRamp(0.35f + 0.65f * s);
+  return packRgb(0.15f * 0.55f + 0.85f * ramp[0], 0.15f * 0.6f + 0.85f * ramp[1],
+                 0.15f * 0.7f + 0.85f * ramp[2]);
+}
+
+}  // namespace
+
+bool CanvasPainter::BackgroundKey::sameHeatmaps(const BackgroundKey& o) const {
+  return width == o.width && height == o.height && core::sameBox(box, o.box) &&
+         pixelScale == o.pixelScale && targetDensity == o.targetDensity && density == o.density &&
+         divergence == o.divergence && targetDensityOpacity == o.targetDensityOpacity &&
+         densityOpacity == o.densityOpacity && densityRange == o.densityRange &&
+         divergenceOpacity == o.divergenceOpacity;
+}
+
+bool CanvasPainter::BackgroundKey::operator==(const BackgroundKey& o) const {
+  return sameHeatmaps(o) && field == o.field && arrowAlpha == o.arrowAlpha;
+}
+
+CanvasPainter::CanvasPainter() {
+  for (int i = 0; i < 256; ++i) {
+    const Rgb c = sequentialRamp(static_cast<float>(i) / 255.0f);
+    densityRamp_[i] = packRgb(c[0], c[1], c[2]);
+  }
+}
+
+bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
+  if (request.width <= 0 || request.height <= 0) {
+    image.reset(0, 0, request.box);
+    return false;
+  }
+  const BackgroundKey key = backgroundKey(request);
+  if (!backgroundValid_ || !(key == backgroundKey_)) {
+    if (!backgroundValid_ || !key.sameHeatmaps(backgroundKey_)) paintHeatmaps(key, heatmaps_);
+    if (key.field) {
+      background_ = heatmaps_;
+      paintArrows(*key.field, key.arrowAlpha, key.pixelScale, background_);
+    }
+    backgroundKey_ = key;
+    backgroundValid_ = true;
+  }
+  // Start from the cached bottom of the stack (a copy: the pixel storage is reused).
+  const RasterImage& base = key.field ? background_ : heatmaps_;
+  image.width = base.width;
+  image.height = base.height;
+  image.box = base.box;
+  image.pixels = base.pixels;
+  if (!request.frame) return true;
+  const core::ViewFrame& f = *request.frame;
+  const ViewSettings& v = request.view;
+
+  if (f.grid && f.grid->valid == f.grid->count() && f.grid->count() > 0) {
+    warpedGrid_ = f.grid;
+    warpedGridPerLine_ = f.gridPointsPerLine;
+  }
+  const bool grid = v.warpedGrid && f.grid && warpedGrid_;
+  if (grid) paintWarpedGrid(request, *warpedGrid_, warpedGridPerLine_, image);
+  if (v.field && v.arrows && request.continuous && f.field && !key.field)
+    paintArrows(*f.field, v.arrowAlpha, request.pixelScale, image);
+  if (v.field && v.streamlines && request.continuous && f.streamlines && f.streamlines->lines() > 0)
+    paintStreamlines(request, *f.streamlines, image);
+  if (v.targetSamples && f.targetSamples && f.targetSamples->cols() > 0)
+    drawDiscs(image, f.targetSamples->data(), static_cast<int>(f.targetSamples->cols()), nullptr,
+              kTargetSampleColour, 1.0f * request.pixelScale, v.targetAlpha);
+  const core::ParticleTable* table = f.particles.get();
+  if (table && table->valid > 0) {
+    if (v.paths && request.continuous && table->times.size() > 1)
+      paintPaths(request, *table, image);
+    if (v.particles) paintParticles(request, *table, image);
+  }
+  return true;
+}
+
+CanvasPainter::BackgroundKey CanvasPainter::backgroundKey(const CanvasRequest& request) const {
+  BackgroundKey k;
+  k.width = request.width;
+  k.height = request.height;
+  k.box = request.box;
+  k.pixelScale = request.pixelScale;
+  if (!request.frame) return k;
+  const core::ViewFrame& f = *request.frame;
+  const ViewSettings& v = request.view;
+  if (v.targetDensity && f.targetDensity) {
+    k.targetDensity = f.targetDensity;
+    k.targetDensityOpacity = v.targetDensityOpacity;
+  }
+  if (v.density && f.density) {
+    k.density = f.density;
+    k.densityOpacity = v.densityOpacity;
+    k.densityRange = v.densityRange;
+  }
+  if (v.divergence && request.continuous && f.divergence) {
+    k.divergence = f.divergence;
+    k.divergenceOpacity = v.divergenceOpacity;
+  }
+  // The arrows belong to the background unless the warped grid (which moves with t) lies
+  // between it and them.
+  if (v.field && v.arrows && request.continuous && f.field && !(v.warpedGrid && f.grid)) {
+    k.field = f.field;
+    k.arrowAlpha = v.arrowAlpha;
+  }
+  return k;
+}
+
+void CanvasPainter::paintHeatmaps(const BackgroundKey& key, RasterImage& image) {
+  image.reset(key.width, key.height, key.box);
+  fillOpaque(image, kCanvasBackground);
+  if (key.targetDensity)
+    paintHeatmap(*key.targetDensity, HeatmapRamp::Grey, targetDensityRange(*key.targetDensity),
+                 key.targetDensityOpacity, image);
+  if (key.density)
+    paintHeatmap(*key.density, HeatmapRamp::Sequential,
+                 densityRange(*key.density, key.densityRange), key.densityOpacity, image);
+  if (key.divergence)
+    paintHeatmap(*key.divergence, HeatmapRamp::Diverging, divergenceRange(*key.divergence),
+                 key.divergenceOpacity, image);
+  paintAxes(key.pixelScale, image);
+}
+
+void CanvasPainter::paintHeatmap(const core::GridLayer& layer, HeatmapRamp ramp, HeatmapRange range,
+                                 float opacity, RasterImage& image) {
+  const core::DensityGrid& g = layer.grid;
+  if (g.width <= 0 || g.height <= 0 ||
+      g.values.size() != static_cast<std::size_t>(g.width) * static_cast<std::size_t>(g.height))
+    return;
+  heatmapTexels(g, ramp, range.lo, range.hi, texels_);
+  drawHeatmap(image, texels_.data(), g.width, g.height, g.box, opacity);
+}
+
+void CanvasPainter::paintAxes(float pixelScale, RasterImage& image) {
+  const core::Box& b = image.box;
+  const double pixelsPerUnit = image.width / b.width() / std::max(pixelScale, 1e-3f);
+  if (!(pixelsPerUnit > 0.0) || !std::isfinite(pixelsPerUnit)) return;
+  // A line every 10^k world units, with k chosen so that lines are ≥ 40 screen pixels apart.
+  const double step = std::pow(10.0, std::ceil(std::log10(40.0 / pixelsPerUnit)));
+  for (double x = std::ceil(b.x0 / step) * step; x <= b.x1; x += step)
+    drawVerticalLine(image, x, kWhite, 0.06f);
+  for (double y = std::ceil(b.y0 / step) * step; y <= b.y1; y += step)
+    drawHorizontalLine(image, y, kWhite, 0.06f);
+  // The axes themselves over them, brighter.
+  drawVerticalLine(image, 0.0, kWhite, 0.16f);
+  drawHorizontalLine(image, 0.0, kWhite, 0.16f);
+}
+
+void CanvasPainter::paintWarpedGrid(const CanvasRequest& request, const core::ParticleTable& grid,
+                                    int perLine, RasterImage& image) {
+  const int lines = perLine > 1 ? grid.count() / perLine : 0;
+  if (lines == 0) return;
+  grid.positionsAt(request.t, positions_);
+  const float alpha = request.view.gridAlpha;
+  // Lines along x first, then along y (the view worker's order).
+  for (int l = 0; l < lines; ++l) {
+    const PackedRgb colour = l < lines / 2 ? kGridAlongX : kGridAlongY;
+    for (int k = 0; k + 1 < perLine; ++k) {
+      const int a = l * perLine + k;
+      drawSegment(image, image.pixelX(positions_(0, a)), image.pixelY(positions_(1, a)),
+                  image.pixelX(positions_(0, a + 1)), image.pixelY(positions_(1, a + 1)), colour,
+                  alpha, alpha, k == 0, k + 2 == perLine);
+    }
+  }
+}
+
+void CanvasPainter::paintArrows(const core::FieldSamples& field, float alpha, float pixelScale,
+                                RasterImage& image) {
+  const auto n = field.positions.cols();
+  if (n == 0 || field.velocities.cols() != n) return;
+  // Sizes in pixels from the spacing of the samples on screen, as the GL arrows had them.
+  const float cell = static_cast<float>(field.box.width() / std::max(field.cols, 1) * image.width /
+                                        image.box.width());
+  const float maxSpeed = std::max(field.maxSpeed, 1e-6f);
+  ArrowShape shape;
+  shape.shaftHalfWidth = 0.75f * pixelScale;
+  shape.headHalfWidth = std::clamp(0.14f * cell, 2.0f, 5.0f);
+  shape.headLength = std::clamp(0.3f * cell, 3.0f, 9.0f);
+  for (Eigen::Index k = 0; k < n; ++k) {
+    const float vx = field.velocities(0, k), vy = field.velocities(1, k);
+    const float speed = std::sqrt(vx * vx + vy * vy);
+    if (!std::isfinite(speed)) continue;
+    const float s = std::clamp(speed / maxSpeed, 0.0f, 1.0f);
+    shape.length = s * 0.95f * cell;
+    const float dx = speed > 1e-12f ? vx / speed : 1.0f, dy = speed > 1e-12f ? vy / speed : 0.0f;
+    drawArrow(image, image.pixelX(field.positions(0, k)), image.pixelY(field.positions(1, k)), dx,
+              dy, shape, speedColour(s), alpha);
+  }
+}
+
+const std::vector<PackedRgb>& CanvasPainter::startColours(const core::ParticleTable& table) {
+  const core::Points& s = table.start;
+  const bool same = s.cols() == startsSeen_.cols() &&
+                    std::memcmp(s.data(), startsSeen_.data(), sizeof(float) * s.size()) == 0;
+  if (!same) {
+    startsSeen_ = s;
+    startColours_.resize(s.cols());
+    for (Eigen::Index i = 0; i < s.cols(); ++i) {
+      const Rgb c = startColor(s(0, i), s(1, i));
+      startColours_[i] = packRgb(c[0], c[1], c[2]);
+    }
+  }
+  return startColours_;
+}
+
+void CanvasPainter::paintStreamlines(const CanvasRequest& request, const core::Streamlines& lines,
+                                     RasterImage& image) {
+  // Colour and opacity by speed, as the arrows: grey-blue when slow, up the ramp when fast.
+  const float top = std::max(lines.maxSpeed, 1e-6f);
+  const float alpha = request.view.streamlineAlpha;
+  auto styleAt = [&](int i, PackedRgb& colour, float& a) {
+    const float s = std::clamp(lines.speeds[i] / top, 0.0f, 1.0f);
+    colour = speedColour(s);
+    a = alpha * (0.35f + 0.65f * s);
+  };
+  for (int k = 0; k < lines.lines(); ++k) {
+    const int a = lines.offsets[k], b = lines.offsets[k + 1];
+    for (int i = a; i + 1 < b; ++i) {
+      PackedRgb colour;
+      float alphaA, alphaB;
+      styleAt(i, colour, alphaA);
+      PackedRgb unused;
+      styleAt(i + 1, unused, alphaB);
+      drawSegment(image, image.pixelX(lines.vertices(0, i)), image.pixelY(lines.vertices(1, i)),
+                  image.pixelX(lines.vertices(0, i + 1)), image.pixelY(lines.vertices(1, i + 1)),
+                  colour, alphaA, alphaB, i == a, i + 2 == b);
+    }
+  }
+}
+
+void CanvasPainter::paintPaths(const CanvasRequest& request, const core::ParticleTable& table,
+                               RasterImage& image) {
+  const ViewSettings& v = request.view;
+  const int count = std::min(v.pathCount, table.valid);
+  const float trail = std::max(v.trail, 1e-3f);
+  const double t = request.t;
+  const bool forward = request.direction == core::FlowDirection::Generate;
+  // The visible part of every path: the flow times within `trail` behind t.
+  const double front = table.times.front(), back = table.times.back();
+  const double lo = std::max(front, forward ? t - trail : t);
+  const double hi = std::min(back, forward ? t : t + trail);
+  if (count <= 0 || !(hi > lo)) return;
+  const double h = (back - front) / ((table.times.size() - 1) * kPathSubdivisions);
+  pathTimes_.clear();
+  pathTimes_.push_back(lo);
+  for (double s = (std::floor((lo - front) / h) + 1) * h + front; s < hi - 1e-9; s += h)
+    pathTimes_.push_back(s);
+  pathTimes_.push_back(hi);
+  const int n = static_cast<int>(pathTimes_.size());
+  pathAlpha_.resize(n);
+  for (int k = 0; k < n; ++k) {
+    const double age = forward ? t - pathTimes_[k] : pathTimes_[k] - t;
+    pathAlpha_[k] = v.pathAlpha * static_cast<float>(std::clamp(1.0 - age / trail, 0.0, 1.0));
+  }
+  pathXy_.resize(2 * static_cast<std::size_t>(n));
+  const std::vector<PackedRgb>& colours = startColours(table);
+  for (int p = 0; p < count; ++p) {
+    for (int k = 0; k < n; ++k) {
+      const Eigen::Vector2f x = table.positionAt(p, pathTimes_[k]);
+      pathXy_[2 * k] = image.pixelX(x.x());
+      pathXy_[2 * k + 1] = image.pixelY(x.y());
+    }
+    for (int k = 0; k + 1 < n; ++k)
+      drawSegment(image, pathXy_[2 * k], pathXy_[2 * k + 1], pathXy_[2 * k + 2], pathXy_[2 * k + 3],
+                  colours[p], pathAlpha_[k], pathAlpha_[k + 1], k == 0, k + 2 == n);
+  }
+}
+
+void CanvasPainter::paintParticles(const CanvasRequest& request, const core::ParticleTable& table,
+                                   RasterImage& image) {
+  const ViewSettings& v = request.view;
+  const int shown = std::min(table.valid, v.particleCount);
+  table.positionsAt(request.t, positions_);
+  const PackedRgb* colours = nullptr;
+  if (v.coloring == ParticleColoring::ByLogDensity && table.hasLogDensity()) {
+    // The same span as the density heatmap, from the particles' own values.
+    table.logDensityAt(request.t, values_);
+    const auto shownValues = values_.leftCols(shown);
+    const float hiValue = shown > 0 ? shownValues.maxCoeff() : 0.0f;
+    const float loValue = hiValue - std::max(v.densityRange, 1e-3f);
+    valueColours_.resize(shown);
+    for (int i = 0; i < shown; ++i) {
+      const float s = (shownValues(i) - loValue) / (hiValue - loValue);
+      const int k =
+          std::isfinite(s) ? static_cast<int>(std::clamp(s, 0.0f, 1.0f) * 255.0f + 0.5f) : 0;
+      valueColours_[i] = densityRamp_[k];
+    }
+    colours = valueColours_.data();
+  } else {
+    colours = startColours(table).data();
+  }
+  drawDiscs(image, positions_.data(), shown, colours, 0, 0.5f * v.pointSize * request.pixelScale,
+            v.particleAlpha);
+}
+
+}  // namespace flowlab::app

@@ -1,0 +1,98 @@
+// Paints every layer of the canvas of one ViewFrame at time t into one opaque RasterImage, in
+// the order they stack: background, target density, model density, divergence, grid lines and
+// axes, warped grid, field arrows, streamlines, target samples, pathlines, particles. The styles
+// match what the GL layers drew before (colour-mapped heatmaps with bilinear filtering, arrows
+// by speed, round points, pathlines fading with age). GL-free. Not thread-safe: one painter
+// belongs to one thread (the raster worker's).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "app/canvas_raster.hpp"
+#include "app/heatmap_colors.hpp"
+#include "app/view_settings.hpp"
+#include "core/view_worker.hpp"
+
+namespace flowlab::app {
+
+// The canvas's background (what shows where no layer paints).
+constexpr PackedRgb kCanvasBackground = packRgb(0.07f, 0.075f, 0.09f);
+
+// What to paint: the data, the time, the canvas (world box and pixels) and the layer styles.
+struct CanvasRequest {
+  std::shared_ptr<const core::ViewFrame> frame;                   // null: background and axes
+  double t = 1.0;                                                 // flow time shown, in [0, 1]
+  core::FlowDirection direction = core::FlowDirection::Generate;  // pathlines trail behind t
+  bool continuous = true;      // false: no pathlines, arrows, streamlines or divergence
+  core::Box box{};             // world rectangle of the canvas
+  int width = 0, height = 0;   // canvas size in framebuffer pixels
+  float pixelScale = 1.0f;     // framebuffer pixels per screen pixel (styles are in screen px)
+  ViewSettings view;           // switches and styles of the layers
+  std::uint64_t sequence = 0;  // set by the raster worker
+};
+
+class CanvasPainter {
+ public:
+  CanvasPainter();
+  // Resets `image` to the request's box and size and paints it: the background everywhere,
+  // then the layers that are on and have data. Every pixel ends opaque. Returns false when the
+  // image has no pixels (zero size).
+  bool paint(const CanvasRequest& request, RasterImage& image);
+
+ private:
+  // The bottom of the stack that does not move with t: background colour, heatmaps, grid lines
+  // and axes (kept in heatmaps_) and, when no warped grid lies between them and the rest, the
+  // arrows (kept over a copy of it in background_). Each is repainted only when its inputs
+  // change: the arrows follow the animation's t, the heatmaps change less often.
+  struct BackgroundKey {
+    int width = 0, height = 0;
+    core::Box box{};
+    float pixelScale = 1.0f;
+    std::shared_ptr<const core::GridLayer> targetDensity, density, divergence;  // null: off
+    float targetDensityOpacity = 0, densityOpacity = 0, densityRange = 0, divergenceOpacity = 0;
+    std::shared_ptr<const core::FieldSamples> field;  // null: the arrows are painted per frame
+    float arrowAlpha = 0;
+    bool sameHeatmaps(const BackgroundKey& o) const;  // every input of heatmaps_ equal
+    bool operator==(const BackgroundKey& o) const;    // ... and of the arrows too
+  };
+  BackgroundKey backgroundKey(const CanvasRequest& request) const;
+  // The background colour, heatmaps, grid lines and axes.
+  void paintHeatmaps(const BackgroundKey& key, RasterImage& image);
+  void paintHeatmap(const core::GridLayer& layer, HeatmapRamp ramp, HeatmapRange range,
+                    float opacity, RasterImage& image);
+  void paintAxes(float pixelScale, RasterImage& image);
+  void paintWarpedGrid(const CanvasRequest& request, const core::ParticleTable& grid,
+                       int pointsPerLine, RasterImage& image);
+  void paintArrows(const core::FieldSamples& field, float alpha, float pixelScale,
+                   RasterImage& image);
+  void paintStreamlines(const CanvasRequest& request, const core::Streamlines& lines,
+                        RasterImage& image);
+  void paintPaths(const CanvasRequest& request, const core::ParticleTable& table,
+                  RasterImage& image);
+  void paintParticles(const CanvasRequest& request, const core::ParticleTable& table,
+                      RasterImage& image);
+  // Colours by start point of the table's columns, recomputed only when the starts change.
+  const std::vector<PackedRgb>& startColours(const core::ParticleTable& table);
+
+  BackgroundKey backgroundKey_;
+  bool backgroundValid_ = false;
+  RasterImage heatmaps_, background_;
+  std::vector<std::uint32_t> texels_;  // one heatmap's cell colours
+
+  // The newest complete warped grid (a new one is shown once all its lines are computed).
+  std::shared_ptr<const core::ParticleTable> warpedGrid_;
+  int warpedGridPerLine_ = 0;
+
+  std::array<PackedRgb, 256> densityRamp_{};  // sequential ramp, s = index / 255
+  core::Points startsSeen_;                   // the starts startColours_ belong to
+  std::vector<PackedRgb> startColours_, valueColours_;
+  core::Points positions_;  // 2×N particle (or grid vertex) positions at t, reused
+  core::PointRow values_;   // 1×N log p_t at the particles
+  std::vector<double> pathTimes_;
+  std::vector<float> pathXy_, pathAlpha_;
+};
+
+}  // namespace flowlab::app
