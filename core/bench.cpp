@@ -168,7 +168,7 @@ int runBench(int argc, char** argv) {
     cnf.method = Method::Cnf;
     cnf.mlp.activation = Activation::Tanh;
     cnf.threads = 1;
-    out["cnf_train_steps_per_s"] = trainingRate(cnf, quick ? 1 : 3, quick ? 0.3 : 1.0);
+    out["cnf_train_steps_per_s"] = trainingRate(cnf, quick ? 1 : 5, quick ? 0.3 : 1.0);
   } catch (const std::exception& e) {
     out["cnf_train_steps_per_s"] = nullptr;
     out["cnf_error"] = e.what();

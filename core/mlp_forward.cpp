@@ -190,7 +190,9 @@ void runHiddenColumnsFused(const MlpConfig& c, const float* theta, Tangents mode
   const Index h = c.hidden, inW = c.inputWidth();
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
   const Index here = lay.at(0, j0) * h;  // this chunk's primal, σ' and σ'' columns
-  float* second = T > 0 ? w.second.data() + here : nullptr;
+  // σ''⊙ż (curve) only feeds a reverse sweep: inference (local) skips σ'' and the curves.
+  const bool curves = T > 0 && !lay.local;
+  float* second = curves ? w.second.data() + here : nullptr;
   for (int l = 0; l < c.layers; ++l) {
     const LayerShape s = layerShape(c, l);
     const DenseLayer layer{theta + s.offset, theta + s.biasOffset(), s.out, s.in, s.out};
@@ -204,17 +206,16 @@ void runHiddenColumnsFused(const MlpConfig& c, const float* theta, Tangents mode
     float* curveOut[kMaxTangents];
     for (int k = 0; k < T; ++k) {
       tangentOut[k] = act + lay.at(1 + k, j0) * h;
-      curveOut[k] = w.curve[l].data() + lay.at(k, j0) * h;
+      curveOut[k] = curves ? w.curve[l].data() + lay.at(k, j0) * h : nullptr;
     }
     if (l == 0 && mode == Tangents::Basis) {
       // ż¹ = W₁ e_k is column k of W₁ for every point: no product, just a broadcast.
       const ConstMatMap W = weights(theta, s);
       const auto slopeArr = ConstMatMap(slope, h, n).array();
-      const auto secondArr = ConstMatMap(second, h, n).array();
       for (int k = 0; k < T; ++k) {
         const auto wk = W.col(k).array();
         MatMap(tangentOut[k], h, n).array() = slopeArr.colwise() * wk;
-        MatMap(curveOut[k], h, n).array() = secondArr.colwise() * wk;
+        if (curves) MatMap(curveOut[k], h, n).array() = ConstMatMap(second, h, n).array().colwise() * wk;
       }
     } else if (l == 0) {
       // The input tangent u meets only the spatial columns of W₁.
