@@ -36,6 +36,7 @@ void helpWindow(UiState& ui) {
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Layers (keys 1-8)");
   ImGui::BulletText("1 particles  2 trajectories  3 velocity field  4 density p_t (exact)");
   ImGui::BulletText("5 divergence  6 warped grid  7 target samples  8 target density");
+  ImGui::BulletText("The velocity field shows arrows, streamlines or both (Layers > field style).");
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Export");
   ImGui::BulletText("F12 or P: screenshot of the canvas; Shift+F12: the whole window (PNG).");
   ImGui::BulletText("F1: this help.  Esc: close help.  Ctrl+Q: quit.");
