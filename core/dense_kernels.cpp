@@ -4,7 +4,8 @@
 // registers). For each k of the inner dimension it loads R packets of W's column k and
 // broadcasts C entries of the input, then issues R·C FMAs: 8 loads per 12 FMAs, so the FMA units
 // — not the loads — set the pace. Columns are the outer loop, so one block of 6 input columns
-// stays in L1 while every row tile of W passes over it.
+// stays in L1 while every row tile of W passes over it. Epilogues (bias, activation, the
+// tangent's σ' scaling) run on the tile right after its products, while it is still in L1.
 #include "core/dense_kernels.hpp"
 
 #include <algorithm>
@@ -112,25 +113,6 @@ EIGEN_ALWAYS_INLINE void overRows(Index rows, Tile&& tile) {
   if (r0 < rows) tile.template operator()<1, C>(r0);
 }
 
-// One block of C columns through every row tile.
-template <typename Kernel, int C, bool kSlope, bool kSecond>
-void activateBlock(const DenseLayer& L, const float* in, Index ldIn, float* out, float* slope,
-                   float* second) {
-  Index r0 = 0;
-  for (; r0 + 2 * kLanes <= L.rows; r0 += 2 * kLanes)
-    activateTile<Kernel, 2, C, kSlope, kSecond>(L, r0, in, ldIn, out, slope, second);
-  if (r0 < L.rows) activateTile<Kernel, 1, C, kSlope, kSecond>(L, r0, in, ldIn, out, slope, second);
-}
-
-template <int C>
-void tangentBlock(const DenseLayer& L, const float* in, Index ldIn, const float* slope,
-                  const float* second, float* out, float* curve) {
-  Index r0 = 0;
-  for (; r0 + 2 * kLanes <= L.rows; r0 += 2 * kLanes)
-    tangentTile<2, C>(L, r0, in, ldIn, slope, second, out, curve);
-  if (r0 < L.rows) tangentTile<1, C>(L, r0, in, ldIn, slope, second, out, curve);
-}
-
 // Calls block.template operator()<C>(j) for full blocks of kColumns columns, then once for the
 // remaining 1..5 columns.
 template <typename Block>
@@ -184,9 +166,11 @@ void denseActivate(Activation activation, const DenseLayer& L, const float* in, 
       using Kernel = decltype(kernel);
       overColumns(n, [&]<int C>(Index j) {
         const Index at = j * L.rows;
-        activateBlock<Kernel, C, kSlope, kSecond>(L, in + j * ldIn, ldIn, out + at,
-                                                  kSlope ? slope + at : nullptr,
-                                                  kSecond ? second + at : nullptr);
+        overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
+          activateTile<Kernel, R, CC, kSlope, kSecond>(L, r0, in + j * ldIn, ldIn, out + at,
+                                                       kSlope ? slope + at : nullptr,
+                                                       kSecond ? second + at : nullptr);
+        });
       });
     });
   };
@@ -204,8 +188,10 @@ void denseTangent(const DenseLayer& L, const float* in, Index ldIn, Index n, con
                   const float* second, float* out, float* curve) {
   overColumns(n, [&]<int C>(Index j) {
     const Index at = j * L.rows;
-    tangentBlock<C>(L, in + j * ldIn, ldIn, slope + at, second ? second + at : nullptr, out + at,
-                    curve ? curve + at : nullptr);
+    overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
+      tangentTile<R, CC>(L, r0, in + j * ldIn, ldIn, slope + at, second ? second + at : nullptr,
+                         out + at, curve ? curve + at : nullptr);
+    });
   });
 }
 

@@ -1,6 +1,7 @@
-// Fused dense layers: the MLP's hidden-layer products as register-blocked SIMD kernels whose
-// epilogue adds the bias and applies the activation (and its derivatives) while the result is
-// still in registers — one pass over memory per layer instead of a GEMM plus an activation pass.
+// Fused dense layers: the MLP's products as register-blocked SIMD kernels whose epilogue adds the
+// bias and applies the activation (and its derivatives) to each register tile right after its
+// products, while it is still in L1 — one pass over memory per layer instead of a GEMM plus an
+// activation pass. Also the reverse sweep's two products (Wᵀ·adjoint and dW += adj·prevᵀ).
 //
 // Layout (all column-major, one point per column, as in Mlp): W is rows×cols with leading
 // dimension `ldW` (≥ rows), `in` is cols×n with leading dimension ldIn, every output is rows×n

@@ -10,6 +10,7 @@
 #include "core/dense_kernels.hpp"
 #include "core/mlp.hpp"
 #include "core/rng.hpp"
+#include "tests/activation_closed_form.hpp"
 
 namespace {
 
@@ -29,38 +30,6 @@ MatrixF randomMatrix(Index rows, Index cols, Rng& rng, double scale) {
   for (Index j = 0; j < cols; ++j)
     for (Index i = 0; i < rows; ++i) m(i, j) = static_cast<float>(scale * rng.normal());
   return m;
-}
-
-// σ, σ', σ'' in double from their closed forms.
-void closedForm(Activation a, double z, double& h, double& d, double& dd) {
-  switch (a) {
-    case Activation::Tanh: {
-      h = std::tanh(z);
-      d = 1.0 - h * h;
-      dd = -2.0 * h * d;
-      return;
-    }
-    case Activation::SiLU: {
-      const double s = 1.0 / (1.0 + std::exp(-z));
-      h = z * s;
-      d = s + z * s * (1.0 - s);
-      dd = s * (1.0 - s) * (2.0 + z * (1.0 - 2.0 * s));
-      return;
-    }
-    case Activation::SELU: {
-      const double lambda = 1.0507009873554805, alpha = 1.6732632423543772;
-      h = z > 0 ? lambda * z : lambda * alpha * (std::exp(z) - 1.0);
-      d = z > 0 ? lambda : lambda * alpha * std::exp(z);
-      dd = z > 0 ? 0.0 : lambda * alpha * std::exp(z);
-      return;
-    }
-    case Activation::Softplus: {
-      h = std::log1p(std::exp(-std::abs(z))) + std::max(z, 0.0);
-      d = 1.0 / (1.0 + std::exp(-z));
-      dd = d * (1.0 - d);
-      return;
-    }
-  }
 }
 
 }  // namespace
@@ -110,8 +79,7 @@ TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'�
                 z += double(W(i, k)) * x(k, j);
                 zDot += double(W(i, k)) * u(k, j);
               }
-              double h = 0.0, d = 0.0, dd = 0.0;
-              closedForm(a, z, h, d, dd);
+              const auto [h, d, dd] = flowlab::test::activationClosedForm(a, z);
               const double tol = 1e-5 * (1.0 + std::abs(z));
               worst = std::max({worst, std::abs(out(i, j) - h) / tol,
                                 std::abs(slope(i, j) - d) / tol, std::abs(second(i, j) - dd) / tol,

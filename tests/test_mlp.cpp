@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/mlp.hpp"
+#include "tests/activation_closed_form.hpp"
 
 namespace {
 
@@ -148,8 +149,6 @@ bool near(double a, double ref, double rel, double abs) {
   return std::abs(a - ref) <= rel * std::abs(ref) + abs;
 }
 
-constexpr double kSeluLambda = 1.0507009873554805;
-constexpr double kSeluAlpha = 1.6732632423543772;
 constexpr float kStep = 3e-3f;   // finite-difference step in float
 constexpr double kTol = 1e-3;    // relative to the largest entry; observed errors are ≤ 1e-4
 
@@ -266,29 +265,10 @@ TEST_CASE("parameter layout and time features follow the header contract") {
 
 TEST_CASE("activations and their slopes match closed forms, stable at large |z|") {
   // One unit, W = 1, b = 0 both layers: y = σ(x) and, through jvp with u = 1, ẏ = σ'(x).
-  struct Ref {
-    Activation a;
-    double (*f)(double);
-    double (*df)(double);
-  };
-  const Ref refs[] = {
-      {Activation::Tanh, [](double z) { return std::tanh(z); },
-       [](double z) { return 1.0 - std::tanh(z) * std::tanh(z); }},
-      {Activation::SiLU, [](double z) { return z / (1.0 + std::exp(-z)); },
-       [](double z) {
-         const double s = 1.0 / (1.0 + std::exp(-z));
-         return s * (1.0 + z * (1.0 - s));
-       }},
-      {Activation::SELU,
-       [](double z) { return z > 0 ? kSeluLambda * z : kSeluLambda * kSeluAlpha * std::expm1(z); },
-       [](double z) { return z > 0 ? kSeluLambda : kSeluLambda * kSeluAlpha * std::exp(z); }},
-      {Activation::Softplus, [](double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); },
-       [](double z) { return 1.0 / (1.0 + std::exp(-z)); }},
-  };
   const std::vector<float> zs = {-100.f, -20.f, -3.f, -0.5f, -1e-3f, 0.f, 0.3f, 2.f, 20.f, 100.f};
-  for (const Ref& r : refs) {
-    CAPTURE(flowlab::core::activationName(r.a));
-    const Mlp mlp(makeConfig(r.a, 1, 1, 0, false, 1, 1));
+  for (Activation a : {Activation::Tanh, Activation::SiLU, Activation::SELU, Activation::Softplus}) {
+    CAPTURE(flowlab::core::activationName(a));
+    const Mlp mlp(makeConfig(a, 1, 1, 0, false, 1, 1));
     const ParamVec theta = (ParamVec(4) << 1.f, 0.f, 1.f, 0.f).finished();
     MatrixF x(1, static_cast<Index>(zs.size()));
     for (std::size_t i = 0; i < zs.size(); ++i) x(0, static_cast<Index>(i)) = zs[i];
@@ -301,8 +281,9 @@ TEST_CASE("activations and their slopes match closed forms, stable at large |z|"
       CAPTURE(x(0, i));
       REQUIRE(std::isfinite(y(0, i)));
       REQUIRE(std::isfinite(yDot(0, i)));
-      CHECK(near(y(0, i), r.f(x(0, i)), 2e-6, 3e-7));
-      CHECK(near(yDot(0, i), r.df(x(0, i)), 2e-6, 3e-7));
+      const auto want = flowlab::test::activationClosedForm(a, x(0, i));
+      CHECK(near(y(0, i), want.h, 2e-6, 3e-7));
+      CHECK(near(yDot(0, i), want.d, 2e-6, 3e-7));
     }
   }
 }
