@@ -58,12 +58,23 @@ EIGEN_ALWAYS_INLINE Packet fastExp(const Packet& in) {
 
 // Each kernel maps a packet of pre-activations z to h = σ(z), d = σ'(z), dd = σ''(z). NaN in z
 // stays NaN in h so a diverging run is noticed, not hidden.
+//
+// kFromOutput: σ' and the ratio σ''/σ' are functions of the output h alone, given by
+// slopeFromOutput(h) and ratioFromOutput(h). Then a pass that keeps h needs to keep nothing
+// else: a tangent through the layer is σ'(h)⊙ż, and the reverse sweep's σ''⊙ż is
+// ratio(h)⊙ȧ with ȧ = σ'⊙ż, which the layer keeps anyway (half the memory per cached layer).
 struct TanhKernel {
+  static constexpr bool kFromOutput = true;
   static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
-    const Packet one = pk::pset1<Packet>(1.0f);
     h = pk::ptanh(z);
-    d = pk::psub(one, pk::pmul(h, h));                        // 1 − tanh²
-    dd = pk::pmul(pk::pset1<Packet>(-2.0f), pk::pmul(h, d));  // −2·tanh·(1 − tanh²)
+    d = slopeFromOutput(h);                    // 1 − tanh²
+    dd = pk::pmul(ratioFromOutput(h), d);      // −2·tanh·(1 − tanh²)
+  }
+  static EIGEN_ALWAYS_INLINE Packet slopeFromOutput(const Packet& h) {
+    return pk::pmadd(pk::pnegate(h), h, pk::pset1<Packet>(1.0f));
+  }
+  static EIGEN_ALWAYS_INLINE Packet ratioFromOutput(const Packet& h) {
+    return pk::pmul(pk::pset1<Packet>(-2.0f), h);
   }
 };
 
@@ -80,6 +91,7 @@ EIGEN_ALWAYS_INLINE Packet reciprocalAtLeastOne(const Packet& d) {
 }
 
 struct SiluKernel {
+  static constexpr bool kFromOutput = false;  // not monotone: σ' is not a function of h
   static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     const Packet one = pk::pset1<Packet>(1.0f);
     const Packet e = fastExp(pk::pnegate(z));
@@ -95,6 +107,7 @@ struct SiluKernel {
 };
 
 struct SeluKernel {
+  static constexpr bool kFromOutput = true;
   static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     const Packet zero = pk::pzero(z);
     const Packet lambda = pk::pset1<Packet>(kSeluLambda);
@@ -107,9 +120,19 @@ struct SeluKernel {
     d = pk::pselect(nonPositive, le, lambda);
     dd = pk::pselect(nonPositive, le, zero);
   }
+  // h > 0 exactly when z > 0; for z ≤ 0, σ' = σ'' = λα·eᶻ = h + λα. NaN takes the h + λα side
+  // and stays NaN.
+  static EIGEN_ALWAYS_INLINE Packet slopeFromOutput(const Packet& h) {
+    return pk::pselect(pk::pcmp_lt(pk::pzero(h), h), pk::pset1<Packet>(kSeluLambda),
+                       pk::padd(h, pk::pset1<Packet>(kSeluLambda * kSeluAlpha)));
+  }
+  static EIGEN_ALWAYS_INLINE Packet ratioFromOutput(const Packet& h) {
+    return pk::pselect(pk::pcmp_lt(pk::pzero(h), h), pk::pzero(h), pk::pset1<Packet>(1.0f));
+  }
 };
 
 struct SoftplusKernel {
+  static constexpr bool kFromOutput = false;  // σ' = 1 − e^{−h} would cost an exp per use
   static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     const Packet one = pk::pset1<Packet>(1.0f);
     const Packet zero = pk::pzero(z);
@@ -121,6 +144,11 @@ struct SoftplusKernel {
     dd = pk::pmul(d, pk::psub(one, d));
   }
 };
+
+// Whether activation a's kernel recovers σ' and σ''/σ' from its output (kFromOutput above).
+inline bool derivativesFromOutput(Activation a) {
+  return a == Activation::Tanh || a == Activation::SELU;
+}
 
 // Calls f(Kernel{}) with the kernel of activation a.
 template <typename F>

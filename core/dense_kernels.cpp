@@ -77,6 +77,23 @@ EIGEN_ALWAYS_INLINE void tangentTile(const DenseLayer& L, Index r0, const float*
   }
 }
 
+// The same tangent for an activation that recovers σ' from its output (Kernel::kFromOutput):
+// out = σ'(h) ⊙ ż with h the primal's output (rows×n) — nothing but h is read.
+template <typename Kernel, int R, int C>
+EIGEN_ALWAYS_INLINE void tangentFromOutputTile(const DenseLayer& L, Index r0, const float* in,
+                                               Index ldIn, const float* h, float* out) {
+  Packet acc[R][C];
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
+  accumulate<R, C>(acc, L, r0, in, ldIn, 1);
+  for (int c = 0; c < C; ++c) {
+    for (int r = 0; r < R; ++r) {
+      const Index at = c * L.rows + r0 + r * kLanes;
+      pk::pstoreu(out + at, pk::pmul(Kernel::slopeFromOutput(pk::ploadu<Packet>(h + at)), acc[r][c]));
+    }
+  }
+}
+
 template <int R, int C>
 EIGEN_ALWAYS_INLINE void productTile(const DenseLayer& L, Index r0, const float* in, Index ldIn,
                                      float* out) {
@@ -192,6 +209,23 @@ void denseTangent(const DenseLayer& L, const float* in, Index ldIn, Index n, con
       tangentTile<R, CC>(L, r0, in + j * ldIn, ldIn, slope + at, second ? second + at : nullptr,
                          out + at, curve ? curve + at : nullptr);
     });
+  });
+}
+
+void denseTangentFromOutput(Activation activation, const DenseLayer& L, const float* in,
+                             Index ldIn, Index n, const float* h, float* out) {
+  withActivationKernel(activation, [&](auto kernel) {
+    using Kernel = decltype(kernel);
+    if constexpr (Kernel::kFromOutput) {
+      overColumns(n, [&]<int C>(Index j) {
+        const Index at = j * L.rows;
+        overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
+          tangentFromOutputTile<Kernel, R, CC>(L, r0, in + j * ldIn, ldIn, h + at, out + at);
+        });
+      });
+    } else {
+      throw std::invalid_argument("denseTangentFromOutput: this activation's σ' needs z, not σ(z)");
+    }
   });
 }
 

@@ -38,6 +38,13 @@ void denseActivate(Activation activation, const DenseLayer& layer, const float* 
 void denseTangent(const DenseLayer& layer, const float* in, Eigen::Index ldIn, Eigen::Index n,
                   const float* slope, const float* second, float* out, float* curve);
 
+// The same tangent when the activation recovers σ' from its output (derivativesFromOutput in
+// activation_kernels.hpp; throws std::invalid_argument otherwise): out = σ'(h) ⊙ W·in, with h
+// the primal's σ(z) (rows×n). A layer of one column and ldIn = 0 broadcasts one input value
+// to every column: the first layer's basis tangent W·e_k.
+void denseTangentFromOutput(Activation activation, const DenseLayer& layer, const float* in,
+                            Eigen::Index ldIn, Eigen::Index n, const float* h, float* out);
+
 // out = W·in on n columns (no bias, no activation): e.g. the reverse sweep's Wᵀ·adjoint with a
 // transposed copy of W as `layer`.
 void denseProduct(const DenseLayer& layer, const float* in, Eigen::Index ldIn, Eigen::Index n,

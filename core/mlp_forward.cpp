@@ -184,49 +184,49 @@ struct ColumnLayout {
 // Hidden layers for the primal and T tangents on columns [j0, j0 + n) of the batch, through the
 // fused dense kernels (hidden width a multiple of the SIMD width). Same results as
 // runHiddenColumnsGeneral up to the order of the sums. keepSlope = false (T = 0 only) skips σ'.
+// An activation that recovers its derivatives from its output (derivativesFromOutput) keeps
+// only w.act: no σ', σ'' or curves, and the tangents read σ' off the primal's output.
 void runHiddenColumnsFused(const MlpConfig& c, const float* theta, Tangents mode, Index j0,
                            Index n, bool keepSlope, const ColumnLayout& lay,
                            MlpWorkspace::Impl& w) {
   const Index h = c.hidden, inW = c.inputWidth();
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
+  const bool fromOutput = derivativesFromOutput(c.activation);
   const Index here = lay.at(0, j0) * h;  // this chunk's primal, σ' and σ'' columns
   // σ''⊙ż (curve) only feeds a reverse sweep: inference (local) skips σ'' and the curves.
-  const bool curves = T > 0 && !lay.local;
+  const bool curves = T > 0 && !lay.local && !fromOutput;
   float* second = curves ? w.second.data() + here : nullptr;
+  const float one = 1.0f;  // the basis tangent's input, broadcast to every column (ldIn = 0)
   for (int l = 0; l < c.layers; ++l) {
     const LayerShape s = layerShape(c, l);
     const DenseLayer layer{theta + s.offset, theta + s.biasOffset(), s.out, s.in, s.out};
     float* act = w.act[l].data();
-    float* slope = keepSlope ? w.slope[l].data() + here : nullptr;
+    float* slope = keepSlope && !fromOutput ? w.slope[l].data() + here : nullptr;
     const float* in = l == 0 ? w.input.data() + j0 * inW : w.act[l - 1].data() + here;
     denseActivate(c.activation, layer, in, l == 0 ? inW : h, n, act + here, slope, second);
     if (T == 0) continue;
 
-    float* tangentOut[kMaxTangents];
-    float* curveOut[kMaxTangents];
-    for (int k = 0; k < T; ++k) {
-      tangentOut[k] = act + lay.at(1 + k, j0) * h;
-      curveOut[k] = curves ? w.curve[l].data() + lay.at(k, j0) * h : nullptr;
-    }
-    if (l == 0 && mode == Tangents::Basis) {
-      // ż¹ = W₁ e_k is column k of W₁ for every point: no product, just a broadcast.
-      const ConstMatMap W = weights(theta, s);
-      const auto slopeArr = ConstMatMap(slope, h, n).array();
-      for (int k = 0; k < T; ++k) {
-        const auto wk = W.col(k).array();
-        MatMap(tangentOut[k], h, n).array() = slopeArr.colwise() * wk;
-        if (curves) MatMap(curveOut[k], h, n).array() = ConstMatMap(second, h, n).array().colwise() * wk;
+    // Tangent k through this layer: ż = W·in, then σ'⊙ż (and σ''⊙ż when kept).
+    auto tangent = [&](int k, const DenseLayer& linear, const float* tin, Index ldIn) {
+      float* out = act + lay.at(1 + k, j0) * h;
+      if (fromOutput) {
+        denseTangentFromOutput(c.activation, linear, tin, ldIn, n, act + here, out);
+      } else {
+        float* curve = curves ? w.curve[l].data() + lay.at(k, j0) * h : nullptr;
+        denseTangent(linear, tin, ldIn, n, slope, second, out, curve);
       }
+    };
+    if (l == 0 && mode == Tangents::Basis) {
+      // ż¹ = W₁ e_k is column k of W₁ for every point: a one-column layer on a broadcast 1.
+      for (int k = 0; k < T; ++k) tangent(k, DenseLayer{layer.W + k * h, nullptr, h, 1, h}, &one, 0);
     } else if (l == 0) {
       // The input tangent u meets only the spatial columns of W₁.
-      const DenseLayer spatial{layer.W, nullptr, h, c.inDim, h};
-      denseTangent(spatial, w.tangentIn.data() + j0 * c.inDim, c.inDim, n, slope, second,
-                   tangentOut[0], curveOut[0]);
+      tangent(0, DenseLayer{layer.W, nullptr, h, c.inDim, h}, w.tangentIn.data() + j0 * c.inDim,
+              c.inDim);
     } else {
-      const DenseLayer linear{layer.W, nullptr, h, h, h};
       for (int k = 0; k < T; ++k)
-        denseTangent(linear, w.act[l - 1].data() + lay.at(1 + k, j0) * h, h, n, slope, second,
-                     tangentOut[k], curveOut[k]);
+        tangent(k, DenseLayer{layer.W, nullptr, h, h, h},
+                w.act[l - 1].data() + lay.at(1 + k, j0) * h, h);
     }
   }
 }

@@ -4,7 +4,9 @@
 // Notation (per linear layer l, batch of B columns): z_l = W_l a_{l−1} + b_l, a_l = σ(z_l) for
 // hidden layers, y = z_L. Tangents ż, ȧ follow the same layers without the bias. A workspace
 // stores, per hidden layer, one matrix [a | ȧ¹ … ȧᵀ] (T tangents side by side, B columns each),
-// σ'(z), and σ''(z)⊙żᵏ for the reverse sweeps.
+// and, for the reverse sweeps, σ'(z) and σ''(z)⊙żᵏ — except for activations whose derivatives
+// are functions of a = σ(z) (tanh, SELU: derivativesFromOutput), which the reverse sweeps
+// recompute from a and ȧᵏ instead (the fused path does not even write them).
 #pragma once
 
 #include <stdexcept>

@@ -3,6 +3,7 @@
 // (divergenceBackward). Per hidden layer: through σ (and σ''⊙ż for the tangents) column by
 // column with the bias gradient, then dW += ḡ·aᵀ and the adjoint Wᵀ·ḡ over all (1+T)·B columns
 // — fused kernels when the width allows, Eigen's GEMMs otherwise.
+#include "core/activation_kernels.hpp"
 #include "core/dense_kernels.hpp"
 #include "core/mlp.hpp"
 #include "core/mlp_internal.hpp"
@@ -21,13 +22,103 @@ namespace {
 using namespace mlp_internal;
 using namespace detail;  // the dense kernels
 
-// g ← g ⊙ s column by column and sum += Σ_j g_j (the bias adjoint) in the same pass.
-void scaleColumnsAndSum(float* g, const float* s, Index rows, Index cols, VecMap sum) {
-  for (Index j = 0; j < cols; ++j) {
-    VecMap gj(g + j * rows, rows);
-    gj.array() *= ConstArrMap(s + j * rows, rows);
-    sum += gj;
+// Where one packet of rows of one batch column lives for the σ pass below: the layer's output
+// h and tangents ȧᵏ, the cached σ' and σ''⊙żᵏ (when the kernel cannot recover them from h),
+// the adjoints ḡ (primal) and ġᵏ (tangents), and the bias gradient.
+struct SigmaRows {
+  const float* h;
+  const float* slope;
+  const float* act[kMaxTangents];
+  const float* curve[kMaxTangents];
+  float* g0;
+  float* g[kMaxTangents];
+  float* db;
+};
+
+template <typename Kernel, int T>
+EIGEN_ALWAYS_INLINE void sigmaPacket(const SigmaRows& p) {
+  Packet s, ratio;
+  if constexpr (Kernel::kFromOutput) {
+    const Packet h = pk::ploadu<Packet>(p.h);
+    s = Kernel::slopeFromOutput(h);
+    ratio = Kernel::ratioFromOutput(h);
+  } else {
+    s = pk::ploadu<Packet>(p.slope);
   }
+  Packet g0 = pk::pmul(s, pk::ploadu<Packet>(p.g0));
+  for (int k = 0; k < T; ++k) {
+    const Packet gk = pk::ploadu<Packet>(p.g[k]);
+    Packet curve;  // σ''⊙żᵏ = (σ''/σ')⊙ȧᵏ
+    if constexpr (Kernel::kFromOutput)
+      curve = pk::pmul(ratio, pk::ploadu<Packet>(p.act[k]));
+    else
+      curve = pk::ploadu<Packet>(p.curve[k]);
+    g0 = pk::pmadd(curve, gk, g0);
+    pk::pstoreu(p.g[k], pk::pmul(s, gk));
+  }
+  pk::pstoreu(p.g0, g0);
+  pk::pstoreu(p.db, pk::padd(pk::ploadu<Packet>(p.db), g0));
+}
+
+// Through σ of hidden layer l, in place on adj = ∂L/∂[a | ȧ¹ … ȧᵀ] (h × (1+T)B), with the bias
+// adjoint db += Σ_j ḡ_j in the same pass: ḡ = σ'⊙ḡ_a + Σ_k σ''⊙żᵏ⊙ḡ_ȧᵏ for the primal and
+// ġᵏ = σ'⊙ḡ_ȧᵏ for tangent k. σ' and σ''⊙żᵏ come from the layer's cached output
+// (Kernel::kFromOutput) or from the cached w.slope and w.curve.
+template <typename Kernel, int T>
+void throughSigmaWith(const MlpWorkspace::Impl& w, int l, float* adj, float* db) {
+  const Index h = w.config.hidden, B = w.batch;
+  const float* act = w.act[l].data();
+  const float* slope = w.slope[l].data();
+  const float* curve = T > 0 && !Kernel::kFromOutput ? w.curve[l].data() : nullptr;
+  for (Index j = 0; j < B; ++j) {
+    auto rowsAt = [&](Index i) {
+      SigmaRows p{act + j * h + i, slope + j * h + i, {}, {}, adj + j * h + i, {}, db + i};
+      for (int k = 0; k < T; ++k) {
+        p.act[k] = act + ((1 + k) * B + j) * h + i;
+        p.curve[k] = curve ? curve + (k * B + j) * h + i : nullptr;
+        p.g[k] = adj + ((1 + k) * B + j) * h + i;
+      }
+      return p;
+    };
+    Index i = 0;
+    for (; i + kLanes <= h; i += kLanes) sigmaPacket<Kernel, T>(rowsAt(i));
+    if (i == h) continue;
+    // Rows past the last full packet (widths that are no multiple of it): the same code on a
+    // padded copy, and back with what it wrote.
+    const Index m = h - i;
+    const SigmaRows p = rowsAt(i);
+    alignas(64) float buf[4 + 3 * kMaxTangents][kLanes] = {};
+    SigmaRows q{buf[0], buf[1], {}, {}, buf[2], {}, buf[3]};
+    auto copy = [m](const float* from, float* to) { if (from) std::copy(from, from + m, to); };
+    copy(p.h, buf[0]);
+    if (!Kernel::kFromOutput) copy(p.slope, buf[1]);
+    copy(p.g0, buf[2]);
+    copy(p.db, buf[3]);
+    for (int k = 0; k < T; ++k) {
+      q.act[k] = buf[4 + 3 * k];
+      q.curve[k] = buf[5 + 3 * k];
+      q.g[k] = buf[6 + 3 * k];
+      copy(p.act[k], buf[4 + 3 * k]);
+      copy(p.curve[k], buf[5 + 3 * k]);
+      copy(p.g[k], buf[6 + 3 * k]);
+    }
+    sigmaPacket<Kernel, T>(q);
+    copy(q.g0, p.g0);
+    copy(q.db, p.db);
+    for (int k = 0; k < T; ++k) copy(q.g[k], p.g[k]);
+  }
+}
+
+void throughSigma(const MlpConfig& c, int T, const MlpWorkspace::Impl& w, int l, float* adj,
+                  float* db) {
+  withActivationKernel(c.activation, [&](auto kernel) {
+    using Kernel = decltype(kernel);
+    switch (T) {
+      case 0: return throughSigmaWith<Kernel, 0>(w, l, adj, db);
+      case 1: return throughSigmaWith<Kernel, 1>(w, l, adj, db);
+      default: return throughSigmaWith<Kernel, 2>(w, l, adj, db);
+    }
+  });
 }
 
 template <typename Derived>
@@ -36,11 +127,10 @@ void addColumnSums(const Eigen::MatrixBase<Derived>& m, VecMap sum) {
 }
 
 // Reverse sweep through the hidden layers for T tangents (T = 0: plain backprop). On entry
-// w.adjA holds ∂L/∂[a | ȧ¹ … ȧᵀ] of the last hidden layer (or, with topThroughSigma, already
-// ∂L/∂z of that layer, its bias gradient accumulated). Accumulates ∂L/∂θ of every hidden
+// w.adjA holds ∂L/∂[a | ȧ¹ … ȧᵀ] of the last hidden layer. Accumulates ∂L/∂θ of every hidden
 // layer's W and b, and writes ∂L/∂x when dx is non-null.
 void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::Ref<ParamVec>& grad,
-                 MatrixF* dx, MlpWorkspace::Impl& w, bool topThroughSigma = false) {
+                 MatrixF* dx, MlpWorkspace::Impl& w) {
   const Index B = w.batch, h = c.hidden;
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
   const Index cols = (1 + T) * B;
@@ -51,25 +141,7 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
     MatMap dW = weightGrad(grad, s);
     VecMap db = biasGrad(grad, s);
 
-    // Through σ, one column at a time, with the bias adjoint db += Σ_j ḡ_j in the same pass:
-    // ḡ = σ'⊙ḡ_a + Σ_k σ''⊙żᵏ⊙ḡ_ȧᵏ for the primal, ġᵏ = σ'⊙ḡ_ȧᵏ for tangent k.
-    if (topThroughSigma && l == c.layers - 1) {
-      // The caller already took the top layer's adjoint through σ and into db.
-    } else if (T == 0) {
-      scaleColumnsAndSum(adj->data(), w.slope[l].data(), h, B, db);
-    } else {
-      for (Index j = 0; j < B; ++j) {
-        const auto slope = w.slope[l].col(j).array();
-        auto g0 = adj->col(j).array();
-        g0 *= slope;
-        for (int k = 0; k < T; ++k) {
-          auto gk = adj->col((1 + k) * B + j).array();
-          g0 += w.curve[l].col(k * B + j).array() * gk;
-          gk *= slope;
-        }
-        db += adj->col(j);
-      }
-    }
+    throughSigma(c, T, w, l, adj->data(), db.data());
 
     const ConstMatMap W = weights(theta, s);
     if (l > 0) {
@@ -125,18 +197,14 @@ void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
     dbOut(o) += w.row.sum();
     w.outT.col(o) = W.row(o).transpose();
   }
-  // Top hidden layer: ḡ = σ'(z) ⊙ Wᵀdy column by column, its bias gradient in the same pass
-  // (cheaper than a GEMM with inner dimension outDim followed by a separate sweep).
-  VecMap dbTop = biasGrad(grad, layerShape(config_, config_.layers - 1));
-  const MatrixF& slope = w.slope[config_.layers - 1];
+  // ∂L/∂a of the top hidden layer, Wᵀdy, column by column (a GEMM with inner dimension outDim
+  // is slower).
   for (Index j = 0; j < B; ++j) {
     auto g = w.adjA.col(j);
     g = w.outT.col(0) * dy(0, j);
     for (Index o = 1; o < outDim; ++o) g += w.outT.col(o) * dy(o, j);
-    g.array() *= slope.col(j).array();
-    dbTop += g;
   }
-  sweepHidden(config_, theta, Tangents::None, grad, dx, w, true);
+  sweepHidden(config_, theta, Tangents::None, grad, dx, w);
 }
 
 void Mlp::jvpBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/activation_kernels.hpp"
 #include "core/dense_kernels.hpp"
 #include "core/mlp.hpp"
 #include "core/rng.hpp"
@@ -23,6 +24,8 @@ using flowlab::core::detail::denseOuterAccumulate;
 using flowlab::core::detail::denseProduct;
 using flowlab::core::detail::denseKernelTakes;
 using flowlab::core::detail::denseTangent;
+using flowlab::core::detail::denseTangentFromOutput;
+using flowlab::core::detail::derivativesFromOutput;
 using Eigen::Index;
 
 MatrixF randomMatrix(Index rows, Index cols, Rng& rng, double scale) {
@@ -71,6 +74,20 @@ TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'�
           MatrixF tangent(rows, n), curve(rows, n);
           denseTangent(linear, u.data(), inner, n, slope.data(), second.data(), tangent.data(),
                        curve.data());
+          // Activations whose σ' is a function of σ(z): the same tangent from the output alone,
+          // and the first layer's basis tangent (one column of W broadcast, ldIn = 0).
+          const bool fromOutput = derivativesFromOutput(a);
+          MatrixF tangentFromH(rows, n), basisFromH(rows, n);
+          const float one = 1.0f;
+          if (fromOutput) {
+            denseTangentFromOutput(a, linear, u.data(), inner, n, out.data(), tangentFromH.data());
+            denseTangentFromOutput(a, DenseLayer{W.data(), nullptr, rows, 1, rows}, &one, 0, n,
+                                   out.data(), basisFromH.data());
+          } else {
+            CHECK_THROWS_AS(denseTangentFromOutput(a, linear, u.data(), inner, n, out.data(),
+                                                   tangentFromH.data()),
+                            std::invalid_argument);
+          }
           double worst = 0.0;
           for (Index j = 0; j < n; ++j) {
             for (Index i = 0; i < rows; ++i) {
@@ -87,6 +104,12 @@ TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'�
                                 std::abs(curve(i, j) - dd * zDot) / (tol * (1 + std::abs(zDot)))});
               // The inference pass computes the same σ(z) (up to how FMAs were contracted).
               worst = std::max(worst, std::abs(inference(i, j) - out(i, j)) / tol);
+              if (fromOutput) {
+                worst = std::max({worst,
+                                  std::abs(tangentFromH(i, j) - d * zDot) /
+                                      (tol * (1 + std::abs(zDot))),
+                                  std::abs(basisFromH(i, j) - d * W(i, 0)) / tol});
+              }
             }
           }
           CHECK(worst <= 1.0);
@@ -94,6 +117,32 @@ TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'�
       }
     }
   }
+}
+
+TEST_CASE("tanh and SELU recover σ' and σ''/σ' from their output σ(z)") {
+  namespace pk = Eigen::internal;
+  using flowlab::core::detail::Packet;
+  using flowlab::core::detail::SeluKernel;
+  using flowlab::core::detail::TanhKernel;
+  auto check = [](auto kernel, Activation a) {
+    using Kernel = decltype(kernel);
+    CHECK(Kernel::kFromOutput);
+    CHECK(derivativesFromOutput(a));
+    for (double z = -12.0; z <= 12.0; z += 0.0625) {
+      CAPTURE(z);
+      const auto [h, d, dd] = flowlab::test::activationClosedForm(a, z);
+      const Packet hp = pk::pset1<Packet>(static_cast<float>(h));
+      const double slope = pk::pfirst(Kernel::slopeFromOutput(hp));
+      const double ratio = pk::pfirst(Kernel::ratioFromOutput(hp));
+      // h is rounded to float: σ' from it is within a few float ulps of σ' (absolute).
+      CHECK(std::abs(slope - d) <= 4e-7 * (1.0 + std::abs(d)));
+      CHECK(std::abs(ratio * d - dd) <= 4e-7 * (1.0 + std::abs(dd)));
+    }
+  };
+  check(TanhKernel{}, Activation::Tanh);
+  check(SeluKernel{}, Activation::SELU);
+  CHECK_FALSE(derivativesFromOutput(Activation::SiLU));
+  CHECK_FALSE(derivativesFromOutput(Activation::Softplus));
 }
 
 TEST_CASE("a non-contiguous input (leading dimension > inner) and a strided W column block") {
