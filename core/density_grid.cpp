@@ -79,16 +79,13 @@ long forEachBlock(const TrainerConfig& config, const ParamVec& params, const Den
   const int threads = std::max(1, std::min(spec.threads > 0 ? spec.threads : hardwareThreads(), blocks));
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
   std::vector<long> nfe(static_cast<std::size_t>(threads), 0);
-  // parallelColumns hands out ranges of [0, blocks·256); block k belongs to the worker whose
-  // range holds k·256, so each block goes to exactly one worker.
-  constexpr Eigen::Index kSlot = 256;
-  parallelColumns(static_cast<Eigen::Index>(blocks) * kSlot, threads,
-                  [&](Eigen::Index b, Eigen::Index e, int worker) {
+  // Blocks are claimed one at a time, so a thread the machine slows down takes fewer of them.
+  parallelClaim(blocks, threads, [&](int worker, auto& claim) {
     try {
       Worker w(config, params);
       Points x;
       PointRow out;
-      for (Eigen::Index k = (b + kSlot - 1) / kSlot; k * kSlot < e; ++k) {
+      for (Eigen::Index k; (k = claim()) >= 0;) {
         const int j0 = static_cast<int>(k) * rowsPerBlock;
         const int j1 = std::min(spec.height, j0 + rowsPerBlock);
         cellCentres(spec, j0, j1, x);
