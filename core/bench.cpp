@@ -5,9 +5,8 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "core/cli_common.hpp"
 #include "core/density_grid.hpp"
@@ -101,17 +100,65 @@ double fmStepFlops(const MlpConfig& m, int batch) {
   return 2.0 * batch * (2.0 * all + rest);
 }
 
+// The parts of `flowlab bench`, in the order they run.
+const std::vector<std::string> kBenchParts{"fm", "sampling", "cnf", "grid", "ot", "peak"};
+
+// The parts named by --only (comma-separated), or all of them.
+std::vector<std::string> benchParts(const Args& args) {
+  if (!args.has("--only")) return kBenchParts;
+  std::vector<std::string> parts;
+  const std::string list = args.requiredText("--only");
+  std::size_t begin = 0;
+  while (begin <= list.size()) {
+    const std::size_t end = std::min(list.find(',', begin), list.size());
+    const std::string part = list.substr(begin, end - begin);
+    if (std::find(kBenchParts.begin(), kBenchParts.end(), part) == kBenchParts.end())
+      throw UsageError("--only: unknown part '" + part +
+                       "' (expected a comma-separated list of fm, sampling, cnf, grid, ot, peak)");
+    parts.push_back(part);
+    begin = end + 1;
+  }
+  return parts;
+}
+
+// Median seconds of `reps` log-density grids 128×128 (RK4 8 steps, exact divergence, every
+// core) of a freshly initialised model of this configuration, after one warm-up grid.
+double densityGridSeconds(const TrainerConfig& config, int reps) {
+  ParamVec params(parameterCount(config));
+  Rng rng(2);
+  initialParameters(config, params, rng);
+  DensityGridSpec spec;
+  spec.solver = SolverConfig{Solver::RK4, 8, 1e-5, 1e-5, 100000};
+  spec.threads = hardwareThreads();
+  computeLogDensityGrid(config, params, spec);
+  std::vector<double> times;
+  for (int r = 0; r < reps; ++r) {
+    const auto start = Clock::now();
+    computeLogDensityGrid(config, params, spec);
+    times.push_back(seconds(start, Clock::now()));
+  }
+  return median(times);
+}
+
 }  // namespace
 
 int runBench(int argc, char** argv) {
-  const Args args(argc, argv, 2, {{"--help", 0}, {"--json", 0}, {"--quick", 0}});
+  const Args args(argc, argv, 2, {{"--help", 0}, {"--json", 0}, {"--quick", 0}, {"--only", 1}});
   if (args.has("--help")) {
-    std::cout << "usage: flowlab bench [--json] [--quick]\n"
+    std::cout << "usage: flowlab bench [--json] [--quick] [--only PARTS]\n"
                  "  Training and sampling throughput on this machine (medians of timed blocks).\n"
-                 "  --quick uses short blocks (a smoke run; figures are noisier).\n";
+                 "  --quick uses short blocks (a smoke run; figures are noisier).\n"
+                 "  --only runs some parts, comma-separated: fm (flow-matching training steps),\n"
+                 "    sampling (RK4/Euler point-steps), cnf (CNF training steps), grid (128x128\n"
+                 "    density grids), ot (exact assignment, W2), peak (one core's FMA peak and\n"
+                 "    the fractions of it reached). Default: all.\n";
     return 0;
   }
   expectPositional(args, 0, "");
+  const std::vector<std::string> parts = benchParts(args);
+  auto wants = [&](const char* part) {
+    return std::find(parts.begin(), parts.end(), part) != parts.end();
+  };
   const bool quick = args.has("--quick");
   const int reps = quick ? 3 : 5;
   const double block = quick ? 0.2 : 1.0;
@@ -120,16 +167,22 @@ int runBench(int argc, char** argv) {
     if (!args.has("--json")) std::fprintf(stderr, "measuring %s …\n", what);
   };
 
-  TrainerConfig fm;
+  TrainerConfig fm;  // the peer's flow-matching model: 3×64 SiLU, batch 256
   fm.method = Method::FlowMatching;
   fm.threads = 1;
-  note("flow-matching training steps");
-  const double fmRate = trainingRate(fm, reps, block);
-  out["fm_train_steps_per_s"] = fmRate;
-  out["fm_step_flops"] = fmStepFlops(fm.mlp, fm.batch);
+  TrainerConfig cnf;  // the peer's CNF: 3×64 tanh, RK4 8 steps, exact trace, batch 256
+  cnf.method = Method::Cnf;
+  cnf.mlp.activation = Activation::Tanh;
+  cnf.threads = 1;
 
-  note("sampling throughput");
-  {
+  if (wants("fm")) {
+    note("flow-matching training steps");
+    out["fm_train_steps_per_s"] = trainingRate(fm, reps, block);
+    out["fm_step_flops"] = fmStepFlops(fm.mlp, fm.batch);
+  }
+
+  if (wants("sampling")) {
+    note("sampling throughput");
     ParamVec params(parameterCount(fm));
     Rng rng(1);
     initialParameters(fm, params, rng);
@@ -162,41 +215,30 @@ int runBench(int argc, char** argv) {
     out["rk4_point_step_flops"] = 4.0 * Mlp(fm.mlp).forwardFlopsPerPoint();
   }
 
-  note("CNF training steps");
-  try {
-    TrainerConfig cnf;  // the peer's CNF: 3×64 tanh, RK4 8 steps, exact trace, batch 256
-    cnf.method = Method::Cnf;
-    cnf.mlp.activation = Activation::Tanh;
-    cnf.threads = 1;
-    out["cnf_train_steps_per_s"] = trainingRate(cnf, quick ? 1 : 5, quick ? 0.3 : 1.0);
-  } catch (const std::exception& e) {
-    out["cnf_train_steps_per_s"] = nullptr;
-    out["cnf_error"] = e.what();
-  }
-
-  note("density grid");
-  try {
-    ParamVec params(parameterCount(fm));
-    Rng rng(2);
-    initialParameters(fm, params, rng);
-    DensityGridSpec spec;
-    spec.solver = SolverConfig{Solver::RK4, 8, 1e-5, 1e-5, 100000};
-    spec.threads = hardwareThreads();
-    std::vector<double> times;
-    for (int r = 0; r < 3; ++r) {
-      const auto start = Clock::now();
-      computeLogDensityGrid(fm, params, spec);
-      times.push_back(seconds(start, Clock::now()));
+  if (wants("cnf")) {
+    note("CNF training steps");
+    try {
+      out["cnf_train_steps_per_s"] = trainingRate(cnf, reps, block);
+    } catch (const std::exception& e) {
+      out["cnf_train_steps_per_s"] = nullptr;
+      out["cnf_error"] = e.what();
     }
-    out["density_grid_128_rk4_8_seconds"] = median(times);
-    out["density_grid_threads"] = spec.threads;
-  } catch (const std::exception& e) {
-    out["density_grid_128_rk4_8_seconds"] = nullptr;
-    out["density_grid_error"] = e.what();
   }
 
-  note("optimal transport");
-  {
+  if (wants("grid")) {
+    // Both 3×64 models: the CNF's (tanh) and flow matching's (SiLU, a costlier activation).
+    note("density grids");
+    try {
+      out["density_grid_128_rk4_8_seconds_cnf_tanh"] = densityGridSeconds(cnf, reps);
+      out["density_grid_128_rk4_8_seconds_fm_silu"] = densityGridSeconds(fm, reps);
+      out["density_grid_threads"] = hardwareThreads();
+    } catch (const std::exception& e) {
+      out["density_grid_error"] = e.what();
+    }
+  }
+
+  if (wants("ot")) {
+    note("optimal transport");
     auto target = makeBuiltinTarget("8gaussians");
     Rng rng(3);
     Points a(2, 256), b(2, 256);
@@ -221,15 +263,23 @@ int runBench(int argc, char** argv) {
     out["w2_exact_2000_seconds"] = seconds(start, Clock::now());
   }
 
-  note("FMA peak");
-  const double peak = fmaPeakGflops();
-  out["fma_peak_gflops_one_core"] = peak;
-  out["fm_train_gflops"] = fmRate * fmStepFlops(fm.mlp, fm.batch) / 1e9;
-  out["fm_peak_fraction"] = fmRate * fmStepFlops(fm.mlp, fm.batch) / 1e9 / peak;
-  const double rk4Gflops =
-      out["rk4_point_steps_per_s"].get<double>() * out["rk4_point_step_flops"].get<double>() / 1e9;
-  out["rk4_gflops"] = rk4Gflops;
-  out["rk4_peak_fraction"] = rk4Gflops / peak;
+  if (wants("peak")) {
+    note("FMA peak");
+    const double peak = fmaPeakGflops();
+    out["fma_peak_gflops_one_core"] = peak;
+    if (out.contains("fm_train_steps_per_s")) {
+      const double gflops =
+          out["fm_train_steps_per_s"].get<double>() * fmStepFlops(fm.mlp, fm.batch) / 1e9;
+      out["fm_train_gflops"] = gflops;
+      out["fm_peak_fraction"] = gflops / peak;
+    }
+    if (out.contains("rk4_point_steps_per_s")) {
+      const double gflops = out["rk4_point_steps_per_s"].get<double>() *
+                            out["rk4_point_step_flops"].get<double>() / 1e9;
+      out["rk4_gflops"] = gflops;
+      out["rk4_peak_fraction"] = gflops / peak;
+    }
+  }
   out["threads"] = 1;
 
   if (args.has("--json")) {
@@ -238,19 +288,24 @@ int runBench(int argc, char** argv) {
     auto show = [&](const char* key, const char* label, const char* unit) {
       if (out.contains(key) && out[key].is_number())
         std::printf("%-44s %12.4g %s\n", label, out[key].get<double>(), unit);
-      else
+      else if (out.contains(key))
         std::printf("%-44s %12s\n", label, "n/a");
     };
     show("fm_train_steps_per_s", "FM training, 3x64, batch 256, 1 thread", "steps/s");
     show("fm_train_gflops", "  arithmetic rate", "GFLOP/s");
     show("fm_peak_fraction", "  fraction of one core's FMA peak", "");
-    show("rk4_point_steps_per_s", "sampling RK4, 10k points x 100 steps, 1 thread", "point-steps/s");
+    show("rk4_point_steps_per_s", "sampling RK4, 10k points x 100 steps, 1 thread",
+         "point-steps/s");
     show("rk4_gflops", "  arithmetic rate", "GFLOP/s");
     show("rk4_peak_fraction", "  fraction of one core's FMA peak", "");
-    show("rk4_point_steps_per_s_all_threads", "sampling RK4, 10k x 100, all cores", "point-steps/s");
+    show("rk4_point_steps_per_s_all_threads", "sampling RK4, 10k x 100, all cores",
+         "point-steps/s");
     show("euler_point_steps_per_s", "sampling Euler, 10k x 100, 1 thread", "point-steps/s");
     show("cnf_train_steps_per_s", "CNF training, RK4 8 steps, exact trace, 1 thread", "steps/s");
-    show("density_grid_128_rk4_8_seconds", "density grid 128x128, RK4 8 steps, all cores", "s");
+    show("density_grid_128_rk4_8_seconds_cnf_tanh", "density grid 128x128, RK4 8, CNF 3x64 tanh",
+         "s");
+    show("density_grid_128_rk4_8_seconds_fm_silu", "density grid 128x128, RK4 8, FM 3x64 SiLU",
+         "s");
     show("ot_assignment_256_ms", "exact assignment 256x256", "ms");
     show("w2_exact_2000_seconds", "exact W2, n = 2000", "s");
     show("fma_peak_gflops_one_core", "float FMA peak, one core", "GFLOP/s");

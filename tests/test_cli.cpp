@@ -83,6 +83,9 @@ TEST_CASE("bad input gets one clear line and a non-zero exit") {
   checkFails({"logp", temp("nope.json"), "--in", csv, "--out", csv}, "nope.json");
   checkFails({"density", temp("nope.json"), "--out", temp("d.txt")}, "");
   checkFails({"targets", "extra"}, "unexpected argument");
+  checkFails({"bench", "--only", "cnf,gird"}, "unknown part 'gird'");
+  checkFails({"bench", "--only", ""}, "--only");
+  checkFails({"bench", "--only", "cnf,,grid"}, "unknown part ''");
   std::remove(garbage.c_str());
 }
 
