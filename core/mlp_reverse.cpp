@@ -159,15 +159,21 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
       continue;
     }
     // First layer: its input is [x; t; …] for the primal and the input tangent for the rest.
-    dW.noalias() += adj->leftCols(B) * w.input.transpose();
+    if (denseKernelTakes(h))
+      denseOuterAccumulate(adj->data(), h, h, w.input.data(), c.inputWidth(), c.inputWidth(), B,
+                           dW.data(), h);
+    else
+      dW.noalias() += adj->leftCols(B) * w.input.transpose();
     if (mode == Tangents::Given) {
       dW.leftCols(c.inDim).noalias() += adj->middleCols(B, B) * w.tangentIn.transpose();
     } else if (mode == Tangents::Basis) {
       for (int k = 0; k < T; ++k) addColumnSums(adj->middleCols((1 + k) * B, B), VecMap(&dW(0, k), h));
     }
     if (dx != nullptr) {
+      // One row per input coordinate (a GEMV each): faster than a GEMM with inDim rows.
       dx->resize(c.inDim, B);
-      dx->noalias() = W.leftCols(c.inDim).transpose() * adj->leftCols(B);
+      for (int k = 0; k < c.inDim; ++k)
+        dx->row(k).noalias() = W.col(k).transpose() * adj->leftCols(B);
     }
   }
 }
@@ -248,9 +254,21 @@ void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>
   const ConstMatMap W = weights(theta, s);
   const MatrixF& last = w.act[config_.layers - 1];
   MatMap dW = weightGrad(grad, s);
-  dW.noalias() += dy * last.leftCols(B).transpose();
+  const Index h = config_.hidden;
+  // ∂L/∂W += dy·aᵀ and ∂L/∂a = Wᵀdy with outDim = 2 rows: a GEMV per row, and Wᵀ's product
+  // through the dense kernel (Eigen's GEMMs pack more than they multiply at this shape).
+  for (Index o = 0; o < config_.outDim; ++o) {
+    w.row = dy.row(o);
+    w.column.noalias() = last.leftCols(B) * w.row.transpose();
+    dW.row(o) += w.column.transpose();
+    w.outT.col(o) = W.row(o).transpose();
+  }
   addColumnSums(dy, biasGrad(grad, s));
-  w.adjA.leftCols(B).noalias() = W.transpose() * dy;
+  if (denseKernelTakes(h) && dy.outerStride() == config_.outDim)
+    denseProduct(DenseLayer{w.outT.data(), nullptr, h, config_.outDim, h}, dy.data(),
+                 config_.outDim, B, w.adjA.data());
+  else
+    w.adjA.leftCols(B).noalias() = W.transpose() * dy;
   for (int k = 0; k < config_.inDim; ++k) {
     const auto tangent = last.middleCols((1 + k) * B, B);
     w.column.noalias() = tangent * ddiv.transpose();
