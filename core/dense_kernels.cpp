@@ -89,7 +89,8 @@ EIGEN_ALWAYS_INLINE void tangentFromOutputTile(const DenseLayer& L, Index r0, co
   for (int c = 0; c < C; ++c) {
     for (int r = 0; r < R; ++r) {
       const Index at = c * L.rows + r0 + r * kLanes;
-      pk::pstoreu(out + at, pk::pmul(Kernel::slopeFromOutput(pk::ploadu<Packet>(h + at)), acc[r][c]));
+      pk::pstoreu(out + at,
+                  pk::pmul(Kernel::slopeFromOutput(pk::ploadu<Packet>(h + at)), acc[r][c]));
     }
   }
 }
@@ -108,8 +109,8 @@ EIGEN_ALWAYS_INLINE void productTile(const DenseLayer& L, Index r0, const float*
 // dW[:, c0 + c] += Σ_j adj[:, j] · prev(c0 + c, j): the layer's A is the adjoint (rows × n,
 // "cols" = n), the input is prevᵀ read with strides (1, ldPrev).
 template <int R, int C>
-EIGEN_ALWAYS_INLINE void outerTile(const DenseLayer& adj, Index r0, const float* prev,
-                                   Index ldPrev, float* dW, Index ldDW) {
+EIGEN_ALWAYS_INLINE void outerTile(const DenseLayer& adj, Index r0, const float* prev, Index ldPrev,
+                                   float* dW, Index ldDW) {
   Packet acc[R][C];
   for (int r = 0; r < R; ++r)
     for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
@@ -137,20 +138,57 @@ void overColumns(Index n, Block&& block) {
   Index j = 0;
   for (; j + kColumns <= n; j += kColumns) block.template operator()<kColumns>(j);
   switch (n - j) {
-    case 1: return block.template operator()<1>(j);
-    case 2: return block.template operator()<2>(j);
-    case 3: return block.template operator()<3>(j);
-    case 4: return block.template operator()<4>(j);
-    case 5: return block.template operator()<5>(j);
-    default: return;
+    case 1:
+      return block.template operator()<1>(j);
+    case 2:
+      return block.template operator()<2>(j);
+    case 3:
+      return block.template operator()<3>(j);
+    case 4:
+      return block.template operator()<4>(j);
+    case 5:
+      return block.template operator()<5>(j);
+    default:
+      return;
   }
 }
+
+// Software prefetch of [begin, end) into L1, a few cache lines per call, so that the next block
+// of a product's input arrives from L3 while the current block is still being multiplied (an
+// input cached many stages ago, as the reverse sweep reads, is long gone from L2).
+class Prefetcher {
+ public:
+  void aim(const float* begin, const float* end) {
+    at_ = reinterpret_cast<const char*>(begin);
+    end_ = reinterpret_cast<const char*>(end);
+  }
+  void some(int lines) {
+    for (int i = 0; i < lines && at_ < end_; ++i, at_ += 64) __builtin_prefetch(at_, 0, 3);
+  }
+  // Lines per call that cover `floats` floats in `calls` calls.
+  static int spread(Index floats, Index calls) {
+    return static_cast<int>((floats * 4 / 64 + calls) / std::max<Index>(1, calls));
+  }
+
+ private:
+  const char* at_ = nullptr;
+  const char* end_ = nullptr;
+};
 
 }  // namespace
 
 void denseProduct(const DenseLayer& L, const float* in, Index ldIn, Index n, float* out) {
+  // Each block of kColumns input columns is prefetched while the block kAhead blocks earlier is
+  // multiplied (a block's lines spread over its row tiles).
+  constexpr Index kAhead = 4;
+  Prefetcher prefetch;
+  const int linesPerTile =
+      Prefetcher::spread(kColumns * ldIn, (L.rows + 2 * kLanes - 1) / (2 * kLanes));
   overColumns(n, [&]<int C>(Index j) {
+    const Index ahead = j + kAhead * kColumns;
+    if (ahead < n) prefetch.aim(in + ahead * ldIn, in + std::min(n, ahead + kColumns) * ldIn);
     overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
+      prefetch.some(linesPerTile);
       productTile<R, CC>(L, r0, in + j * ldIn, ldIn, out + j * L.rows);
     });
   });
@@ -161,11 +199,21 @@ void denseOuterAccumulate(const float* adj, Index ldAdj, Index rows, const float
   // Blocks of kOuterBlock batch columns: adj and prev of one block (2 × 64 × 64 floats for a
   // 64-wide layer) stay in L1 while every tile of dW passes over them.
   constexpr Index kOuterBlock = 64;
+  // The next block's prev and adj are prefetched while this block runs, spread over its tiles.
+  const Index tiles = ((cols + kColumns - 1) / kColumns) * ((rows + 2 * kLanes - 1) / (2 * kLanes));
+  Prefetcher nextPrev, nextAdj;
   for (Index j0 = 0; j0 < n; j0 += kOuterBlock) {
-    const DenseLayer a{adj + j0 * ldAdj, nullptr, rows, std::min(kOuterBlock, n - j0), ldAdj};
+    const Index j1 = std::min(n, j0 + kOuterBlock), j2 = std::min(n, j1 + kOuterBlock);
+    nextPrev.aim(prev + j1 * ldPrev, prev + j2 * ldPrev);
+    nextAdj.aim(adj + j1 * ldAdj, adj + j2 * ldAdj);
+    const int linesPrev = Prefetcher::spread((j2 - j1) * ldPrev, tiles);
+    const int linesAdj = Prefetcher::spread((j2 - j1) * ldAdj, tiles);
+    const DenseLayer a{adj + j0 * ldAdj, nullptr, rows, j1 - j0, ldAdj};
     const float* p = prev + j0 * ldPrev;
     overColumns(cols, [&]<int C>(Index c0) {
       overRows<C>(rows, [&]<int R, int CC>(Index r0) {
+        nextPrev.some(linesPrev);
+        nextAdj.some(linesAdj);
         outerTile<R, CC>(a, r0, p + c0, ldPrev, dW + c0 * ldDW, ldDW);
       });
     });
@@ -174,8 +222,8 @@ void denseOuterAccumulate(const float* adj, Index ldAdj, Index rows, const float
 
 bool denseKernelTakes(Index rows) { return rows > 0 && rows % kLanes == 0; }
 
-void denseActivate(Activation activation, const DenseLayer& L, const float* in, Index ldIn,
-                   Index n, float* out, float* slope, float* second) {
+void denseActivate(Activation activation, const DenseLayer& L, const float* in, Index ldIn, Index n,
+                   float* out, float* slope, float* second) {
   // What the epilogue stores is a compile-time choice, so an inference pass (no slope) does not
   // even compute σ'.
   auto run = [&]<bool kSlope, bool kSecond>() {
@@ -212,8 +260,8 @@ void denseTangent(const DenseLayer& L, const float* in, Index ldIn, Index n, con
   });
 }
 
-void denseTangentFromOutput(Activation activation, const DenseLayer& L, const float* in,
-                             Index ldIn, Index n, const float* h, float* out) {
+void denseTangentFromOutput(Activation activation, const DenseLayer& L, const float* in, Index ldIn,
+                            Index n, const float* h, float* out) {
   withActivationKernel(activation, [&](auto kernel) {
     using Kernel = decltype(kernel);
     if constexpr (Kernel::kFromOutput) {
