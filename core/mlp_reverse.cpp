@@ -33,6 +33,7 @@ struct SigmaRows {
   float* g0;
   float* g[kMaxTangents];
   float* db;
+  float* sum[kMaxTangents];  // Σ_j ġᵏ_j accumulators (the first layer's basis tangents), or null
 };
 
 template <typename Kernel, int T>
@@ -54,7 +55,9 @@ EIGEN_ALWAYS_INLINE void sigmaPacket(const SigmaRows& p) {
     else
       curve = pk::ploadu<Packet>(p.curve[k]);
     g0 = pk::pmadd(curve, gk, g0);
-    pk::pstoreu(p.g[k], pk::pmul(s, gk));
+    const Packet out = pk::pmul(s, gk);
+    pk::pstoreu(p.g[k], out);
+    if (p.sum[k]) pk::pstoreu(p.sum[k], pk::padd(pk::ploadu<Packet>(p.sum[k]), out));
   }
   pk::pstoreu(p.g0, g0);
   pk::pstoreu(p.db, pk::padd(pk::ploadu<Packet>(p.db), g0));
@@ -63,17 +66,20 @@ EIGEN_ALWAYS_INLINE void sigmaPacket(const SigmaRows& p) {
 // Through σ of hidden layer l, in place on adj = ∂L/∂[a | ȧ¹ … ȧᵀ] (h × (1+T)B), with the bias
 // adjoint db += Σ_j ḡ_j in the same pass: ḡ = σ'⊙ḡ_a + Σ_k σ''⊙żᵏ⊙ḡ_ȧᵏ for the primal and
 // ġᵏ = σ'⊙ḡ_ȧᵏ for tangent k. σ' and σ''⊙żᵏ come from the layer's cached output
-// (Kernel::kFromOutput) or from the cached w.slope and w.curve.
+// (Kernel::kFromOutput) or from the cached w.slope and w.curve. With non-null tangentSums[k],
+// also tangentSums[k] += Σ_j ġᵏ_j (the first layer's weight gradient for basis tangents).
 template <typename Kernel, int T>
-void throughSigmaWith(const MlpWorkspace::Impl& w, int l, float* adj, float* db) {
+void throughSigmaWith(const MlpWorkspace::Impl& w, int l, float* adj, float* db,
+                      float* const* tangentSums) {
   const Index h = w.config.hidden, B = w.batch;
   const float* act = w.act[l].data();
   const float* slope = w.slope[l].data();
   const float* curve = T > 0 && !Kernel::kFromOutput ? w.curve[l].data() : nullptr;
   for (Index j = 0; j < B; ++j) {
     auto rowsAt = [&](Index i) {
-      SigmaRows p{act + j * h + i, slope + j * h + i, {}, {}, adj + j * h + i, {}, db + i};
+      SigmaRows p{act + j * h + i, slope + j * h + i, {}, {}, adj + j * h + i, {}, db + i, {}};
       for (int k = 0; k < T; ++k) {
+        p.sum[k] = tangentSums ? tangentSums[k] + i : nullptr;
         p.act[k] = act + ((1 + k) * B + j) * h + i;
         p.curve[k] = curve ? curve + (k * B + j) * h + i : nullptr;
         p.g[k] = adj + ((1 + k) * B + j) * h + i;
@@ -87,8 +93,8 @@ void throughSigmaWith(const MlpWorkspace::Impl& w, int l, float* adj, float* db)
     // padded copy, and back with what it wrote.
     const Index m = h - i;
     const SigmaRows p = rowsAt(i);
-    alignas(64) float buf[4 + 3 * kMaxTangents][kLanes] = {};
-    SigmaRows q{buf[0], buf[1], {}, {}, buf[2], {}, buf[3]};
+    alignas(64) float buf[4 + 4 * kMaxTangents][kLanes] = {};
+    SigmaRows q{buf[0], buf[1], {}, {}, buf[2], {}, buf[3], {}};
     auto copy = [m](const float* from, float* to) { if (from) std::copy(from, from + m, to); };
     copy(p.h, buf[0]);
     if (!Kernel::kFromOutput) copy(p.slope, buf[1]);
@@ -98,25 +104,30 @@ void throughSigmaWith(const MlpWorkspace::Impl& w, int l, float* adj, float* db)
       q.act[k] = buf[4 + 3 * k];
       q.curve[k] = buf[5 + 3 * k];
       q.g[k] = buf[6 + 3 * k];
+      q.sum[k] = p.sum[k] ? buf[4 + 3 * kMaxTangents + k] : nullptr;
       copy(p.act[k], buf[4 + 3 * k]);
       copy(p.curve[k], buf[5 + 3 * k]);
       copy(p.g[k], buf[6 + 3 * k]);
+      copy(p.sum[k], buf[4 + 3 * kMaxTangents + k]);
     }
     sigmaPacket<Kernel, T>(q);
     copy(q.g0, p.g0);
     copy(q.db, p.db);
-    for (int k = 0; k < T; ++k) copy(q.g[k], p.g[k]);
+    for (int k = 0; k < T; ++k) {
+      copy(q.g[k], p.g[k]);
+      copy(q.sum[k], p.sum[k]);
+    }
   }
 }
 
 void throughSigma(const MlpConfig& c, int T, const MlpWorkspace::Impl& w, int l, float* adj,
-                  float* db) {
+                  float* db, float* const* tangentSums = nullptr) {
   withActivationKernel(c.activation, [&](auto kernel) {
     using Kernel = decltype(kernel);
     switch (T) {
-      case 0: return throughSigmaWith<Kernel, 0>(w, l, adj, db);
-      case 1: return throughSigmaWith<Kernel, 1>(w, l, adj, db);
-      default: return throughSigmaWith<Kernel, 2>(w, l, adj, db);
+      case 0: return throughSigmaWith<Kernel, 0>(w, l, adj, db, nullptr);
+      case 1: return throughSigmaWith<Kernel, 1>(w, l, adj, db, tangentSums);
+      default: return throughSigmaWith<Kernel, 2>(w, l, adj, db, tangentSums);
     }
   });
 }
@@ -141,7 +152,13 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
     MatMap dW = weightGrad(grad, s);
     VecMap db = biasGrad(grad, s);
 
-    throughSigma(c, T, w, l, adj->data(), db.data());
+    // The first layer's basis tangents have input e_k, so the weight gradient of column k is
+    // Σ_j ġᵏ_j: summed in the σ pass instead of another pass over ġ.
+    float* basisSums[kMaxTangents] = {};
+    const bool sumBasis = l == 0 && mode == Tangents::Basis;
+    if (sumBasis)
+      for (int k = 0; k < T; ++k) basisSums[k] = dW.data() + k * h;
+    throughSigma(c, T, w, l, adj->data(), db.data(), sumBasis ? basisSums : nullptr);
 
     const ConstMatMap W = weights(theta, s);
     if (l > 0) {
@@ -166,9 +183,7 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
       dW.noalias() += adj->leftCols(B) * w.input.transpose();
     if (mode == Tangents::Given) {
       dW.leftCols(c.inDim).noalias() += adj->middleCols(B, B) * w.tangentIn.transpose();
-    } else if (mode == Tangents::Basis) {
-      for (int k = 0; k < T; ++k) addColumnSums(adj->middleCols((1 + k) * B, B), VecMap(&dW(0, k), h));
-    }
+    }  // Basis: summed into dW's first columns by the σ pass above.
     if (dx != nullptr) {
       // One row per input coordinate (a GEMV each): faster than a GEMM with inDim rows.
       dx->resize(c.inDim, B);
