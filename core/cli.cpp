@@ -29,7 +29,7 @@ commands:
   logp     MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]
   eval     MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--json] [solver options]
   density  MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1 --out FILE.csv|FILE.png
-  bench    [--json]
+  bench    [--json] [--quick] [--only fm,sampling,cnf,grid,ot,peak]
 
 Solver options mean the same everywhere: --solver euler|midpoint|heun|rk4|dopri5,
 --solver-steps K (fixed-step solvers), --rtol R --atol A (dopri5).
