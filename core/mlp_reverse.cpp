@@ -1,8 +1,9 @@
 // The MLP's reverse sweeps after a forward sweep on the same workspace: plain backprop
 // (backward), reverse over forward for one tangent (jvpBackward) and for the exact divergence
-// (divergenceBackward). Per hidden layer: through σ (and σ''⊙ż for the tangents) column by
-// column with the bias gradient, then dW += ḡ·aᵀ and the adjoint Wᵀ·ḡ over all (1+T)·B columns
-// — fused kernels when the width allows, Eigen's GEMMs otherwise.
+// (divergenceBackward). Per hidden layer: one SIMD pass through σ (and σ''⊙ż for the tangents,
+// recomputed from the cached output for tanh and SELU) that also sums the bias gradient, then
+// dW += ḡ·aᵀ and the adjoint Wᵀ·ḡ over all (1+T)·B columns — the dense kernels when the width
+// allows, Eigen's GEMMs otherwise.
 #include "core/activation_kernels.hpp"
 #include "core/dense_kernels.hpp"
 #include "core/mlp.hpp"
