@@ -111,6 +111,7 @@ struct MlpWorkspace::Impl {
   MatrixF adjA, adjB;            // hidden × (1+T)B: adjoints of the sweep (ping-pong)
   Eigen::VectorXf column;        // hidden: scratch for one weight row or a GEMV result
   MatrixF outT;                  // hidden × outDim: the output layer's Wᵀ
+  MatrixF outGrad;               // hidden × outDim: the output layer's weight gradient, transposed
   MatrixF transposed;            // hidden × hidden: a hidden layer's Wᵀ for the reverse sweep
 
   // Sizes the buffers for batch B and T tangents; allocates only when B, the shape or a larger
@@ -129,6 +130,7 @@ struct MlpWorkspace::Impl {
       for (MatrixF& s : slope) s.resize(h, b);
       column.resize(h);
       outT.resize(h, c.outDim);
+      outGrad.resize(h, c.outDim);
       transposed.resize(h, h);
     }
     if (tangents > tangentCapacity) {

@@ -138,11 +138,63 @@ void addColumnSums(const Eigen::MatrixBase<Derived>& m, VecMap sum) {
   for (Index j = 0; j < m.cols(); ++j) sum += m.col(j);
 }
 
+// The output layer's reverse for the exact divergence and the top hidden layer's σ pass, in
+// one pass over the top layer's cached [a | ȧ¹ | ȧ²] (2-D, width a multiple of the packet,
+// an activation whose derivatives come from its output). With y = W a + b and
+// div = Σ_k W[k, :]·ȧᵏ: ∂L/∂W[k, :] += dy_k·aᵀ + ddiv·ȧᵏᵀ, ∂L/∂a = Wᵀdy and ∂L/∂ȧᵏ = W[k, :]ᵀ ddiv,
+// then through σ as throughSigmaWith does. Writes w.adjA (post-σ), adds to the output layer's
+// dW and the top layer's db.
+template <typename Kernel>
+void divergenceTopReverse(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                          const Eigen::Ref<const PointRow>& ddiv, Eigen::Ref<ParamVec>& grad,
+                          MlpWorkspace::Impl& w) {
+  const Index h = c.hidden, B = w.batch;
+  const LayerShape out = layerShape(c, c.layers);
+  const ConstMatMap W = weights(theta, out);
+  for (int k = 0; k < 2; ++k) w.outT.col(k) = W.row(k).transpose();  // W[k, :] contiguous
+  // ∂L/∂W[k, :] accumulates in outGrad's column k (contiguous), added to dW's row k at the end.
+  w.outGrad.setZero();
+  const float* act = w.act[c.layers - 1].data();
+  float* adj = w.adjA.data();
+  float* db = biasGrad(grad, layerShape(c, c.layers - 1)).data();
+  const float *w0 = w.outT.data(), *w1 = w.outT.data() + h;
+  float *acc0 = w.outGrad.data(), *acc1 = w.outGrad.data() + h;
+  for (Index j = 0; j < B; ++j) {
+    const Packet dy0 = pk::pset1<Packet>(dy(0, j)), dy1 = pk::pset1<Packet>(dy(1, j));
+    const Packet dd = pk::pset1<Packet>(ddiv(j));
+    const float* a = act + j * h;
+    const float* a1 = act + (B + j) * h;
+    const float* a2 = act + (2 * B + j) * h;
+    float* g = adj + j * h;
+    float* g1 = adj + (B + j) * h;
+    float* g2 = adj + (2 * B + j) * h;
+    for (Index i = 0; i < h; i += kLanes) {
+      const Packet hv = pk::ploadu<Packet>(a + i);
+      const Packet t1 = pk::ploadu<Packet>(a1 + i), t2 = pk::ploadu<Packet>(a2 + i);
+      pk::pstoreu(acc0 + i, pk::pmadd(dd, t1, pk::pmadd(dy0, hv, pk::ploadu<Packet>(acc0 + i))));
+      pk::pstoreu(acc1 + i, pk::pmadd(dd, t2, pk::pmadd(dy1, hv, pk::ploadu<Packet>(acc1 + i))));
+      const Packet wk0 = pk::ploadu<Packet>(w0 + i), wk1 = pk::ploadu<Packet>(w1 + i);
+      const Packet gA = pk::pmadd(wk1, dy1, pk::pmul(wk0, dy0));  // ∂L/∂a
+      const Packet gT1 = pk::pmul(wk0, dd), gT2 = pk::pmul(wk1, dd);  // ∂L/∂ȧ¹, ∂L/∂ȧ²
+      const Packet sl = Kernel::slopeFromOutput(hv), ratio = Kernel::ratioFromOutput(hv);
+      const Packet curves = pk::pmadd(t1, gT1, pk::pmul(t2, gT2));
+      const Packet g0 = pk::pmadd(ratio, curves, pk::pmul(sl, gA));
+      pk::pstoreu(g + i, g0);
+      pk::pstoreu(g1 + i, pk::pmul(sl, gT1));
+      pk::pstoreu(g2 + i, pk::pmul(sl, gT2));
+      pk::pstoreu(db + i, pk::padd(pk::ploadu<Packet>(db + i), g0));
+    }
+  }
+  MatMap dW = weightGrad(grad, out);
+  for (int k = 0; k < 2; ++k) dW.row(k) += w.outGrad.col(k).transpose();
+}
+
 // Reverse sweep through the hidden layers for T tangents (T = 0: plain backprop). On entry
-// w.adjA holds ∂L/∂[a | ȧ¹ … ȧᵀ] of the last hidden layer. Accumulates ∂L/∂θ of every hidden
+// w.adjA holds ∂L/∂[a | ȧ¹ … ȧᵀ] of the last hidden layer (with topThroughSigma: already taken
+// through that layer's σ, its bias gradient summed). Accumulates ∂L/∂θ of every hidden
 // layer's W and b, and writes ∂L/∂x when dx is non-null.
 void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::Ref<ParamVec>& grad,
-                 MatrixF* dx, MlpWorkspace::Impl& w) {
+                 MatrixF* dx, MlpWorkspace::Impl& w, bool topThroughSigma = false) {
   const Index B = w.batch, h = c.hidden;
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
   const Index cols = (1 + T) * B;
@@ -159,7 +211,8 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
     const bool sumBasis = l == 0 && mode == Tangents::Basis;
     if (sumBasis)
       for (int k = 0; k < T; ++k) basisSums[k] = dW.data() + k * h;
-    throughSigma(c, T, w, l, adj->data(), db.data(), sumBasis ? basisSums : nullptr);
+    if (!(topThroughSigma && l == c.layers - 1))
+      throughSigma(c, T, w, l, adj->data(), db.data(), sumBasis ? basisSums : nullptr);
 
     const ConstMatMap W = weights(theta, s);
     if (l > 0) {
@@ -264,13 +317,23 @@ void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>
   checkAdjoint(ddiv.rows(), ddiv.cols(), 1, B, "Mlp::divergenceBackward (ddiv)");
   checkGrad(grad.size(), paramCount_, "Mlp::divergenceBackward");
 
+  const Index h = config_.hidden;
+  if (denseKernelTakes(h) && derivativesFromOutput(config_.activation)) {
+    addColumnSums(dy, biasGrad(grad, layerShape(config_, config_.layers)));
+    withActivationKernel(config_.activation, [&](auto kernel) {
+      using Kernel = decltype(kernel);
+      if constexpr (Kernel::kFromOutput) divergenceTopReverse<Kernel>(config_, theta, dy, ddiv, grad, w);
+    });
+    sweepHidden(config_, theta, Tangents::Basis, grad, dx, w, true);
+    return;
+  }
+
   // Output layer: y = W a + b and div = Σ_k W[k, :] ȧᵏ, so ∂L/∂ȧᵏ = W[k, :]ᵀ ddiv and
   // ∂L/∂W[k, :] += ddiv · ȧᵏᵀ.
   const LayerShape s = layerShape(config_, config_.layers);
   const ConstMatMap W = weights(theta, s);
   const MatrixF& last = w.act[config_.layers - 1];
   MatMap dW = weightGrad(grad, s);
-  const Index h = config_.hidden;
   // ∂L/∂W += dy·aᵀ and ∂L/∂a = Wᵀdy with outDim = 2 rows: a GEMV per row, and Wᵀ's product
   // through the dense kernel (Eigen's GEMMs pack more than they multiply at this shape).
   for (Index o = 0; o < config_.outDim; ++o) {
