@@ -165,6 +165,10 @@ class Prefetcher {
   void some(int lines) {
     for (int i = 0; i < lines && at_ < end_; ++i, at_ += 64) __builtin_prefetch(at_, 0, 3);
   }
+  // The same for lines about to be written: fetched for ownership ahead of the stores.
+  void someForWrite(int lines) {
+    for (int i = 0; i < lines && at_ < end_; ++i, at_ += 64) __builtin_prefetch(at_, 1, 3);
+  }
   // Lines per call that cover `floats` floats in `calls` calls.
   static int spread(Index floats, Index calls) {
     return static_cast<int>((floats * 4 / 64 + calls) / std::max<Index>(1, calls));
@@ -174,6 +178,26 @@ class Prefetcher {
   const char* at_ = nullptr;
   const char* end_ = nullptr;
 };
+
+// Every register tile of a layer with `rows` outputs on n columns, block of kColumns columns by
+// block: tile.template operator()<R, C>(j, r0). While a block runs, the output columns of the
+// block kAhead blocks later are fetched for writing, spread over the block's row tiles: a
+// forward pass writes each solver stage's own cached layers, last touched a training step ago,
+// and a store would otherwise wait for its line from L3.
+template <typename Tile>
+void overTilesWriting(Index n, Index rows, float* out, Tile&& tile) {
+  constexpr Index kAhead = 4;
+  const int lines = Prefetcher::spread(kColumns * rows, (rows + 2 * kLanes - 1) / (2 * kLanes));
+  Prefetcher ahead;
+  overColumns(n, [&]<int C>(Index j) {
+    const Index next = j + kAhead * kColumns;
+    if (next < n) ahead.aim(out + next * rows, out + std::min(n, next + kColumns) * rows);
+    overRows<C>(rows, [&]<int R, int CC>(Index r0) {
+      ahead.someForWrite(lines);
+      tile.template operator()<R, CC>(j, r0);
+    });
+  });
+}
 
 }  // namespace
 
@@ -229,13 +253,11 @@ void denseActivate(Activation activation, const DenseLayer& L, const float* in, 
   auto run = [&]<bool kSlope, bool kSecond>() {
     withActivationKernel(activation, [&](auto kernel) {
       using Kernel = decltype(kernel);
-      overColumns(n, [&]<int C>(Index j) {
+      overTilesWriting(n, L.rows, out, [&]<int R, int C>(Index j, Index r0) {
         const Index at = j * L.rows;
-        overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
-          activateTile<Kernel, R, CC, kSlope, kSecond>(L, r0, in + j * ldIn, ldIn, out + at,
-                                                       kSlope ? slope + at : nullptr,
-                                                       kSecond ? second + at : nullptr);
-        });
+        activateTile<Kernel, R, C, kSlope, kSecond>(L, r0, in + j * ldIn, ldIn, out + at,
+                                                    kSlope ? slope + at : nullptr,
+                                                    kSecond ? second + at : nullptr);
       });
     });
   };
@@ -251,12 +273,10 @@ void denseActivate(Activation activation, const DenseLayer& L, const float* in, 
 
 void denseTangent(const DenseLayer& L, const float* in, Index ldIn, Index n, const float* slope,
                   const float* second, float* out, float* curve) {
-  overColumns(n, [&]<int C>(Index j) {
+  overTilesWriting(n, L.rows, out, [&]<int R, int C>(Index j, Index r0) {
     const Index at = j * L.rows;
-    overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
-      tangentTile<R, CC>(L, r0, in + j * ldIn, ldIn, slope + at, second ? second + at : nullptr,
-                         out + at, curve ? curve + at : nullptr);
-    });
+    tangentTile<R, C>(L, r0, in + j * ldIn, ldIn, slope + at, second ? second + at : nullptr,
+                      out + at, curve ? curve + at : nullptr);
   });
 }
 
@@ -265,11 +285,9 @@ void denseTangentFromOutput(Activation activation, const DenseLayer& L, const fl
   withActivationKernel(activation, [&](auto kernel) {
     using Kernel = decltype(kernel);
     if constexpr (Kernel::kFromOutput) {
-      overColumns(n, [&]<int C>(Index j) {
+      overTilesWriting(n, L.rows, out, [&]<int R, int C>(Index j, Index r0) {
         const Index at = j * L.rows;
-        overRows<C>(L.rows, [&]<int R, int CC>(Index r0) {
-          tangentFromOutputTile<Kernel, R, CC>(L, r0, in + j * ldIn, ldIn, h + at, out + at);
-        });
+        tangentFromOutputTile<Kernel, R, C>(L, r0, in + j * ldIn, ldIn, h + at, out + at);
       });
     } else {
       throw std::invalid_argument("denseTangentFromOutput: this activation's σ' needs z, not σ(z)");
