@@ -36,6 +36,15 @@ EIGEN_ALWAYS_INLINE void accumulate(Packet (&acc)[R][C], const DenseLayer& L, In
   }
 }
 
+// acc = the same sum from zero (no bias).
+template <int R, int C>
+EIGEN_ALWAYS_INLINE void product(Packet (&acc)[R][C], const DenseLayer& L, Index r0,
+                                 const float* in, Index strideC, Index strideK) {
+  for (int r = 0; r < R; ++r)
+    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
+  accumulate<R, C>(acc, L, r0, in, strideC, strideK);
+}
+
 template <typename Kernel, int R, int C, bool kSlope, bool kSecond>
 EIGEN_ALWAYS_INLINE void activateTile(const DenseLayer& L, Index r0, const float* in, Index ldIn,
                                       float* out, float* slope, float* second) {
@@ -65,9 +74,7 @@ EIGEN_ALWAYS_INLINE void tangentTile(const DenseLayer& L, Index r0, const float*
                                      const float* slope, const float* second, float* out,
                                      float* curve) {
   Packet acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
-  accumulate<R, C>(acc, L, r0, in, ldIn, 1);
+  product<R, C>(acc, L, r0, in, ldIn, 1);
   for (int c = 0; c < C; ++c) {
     for (int r = 0; r < R; ++r) {
       const Index at = c * L.rows + r0 + r * kLanes;
@@ -83,9 +90,7 @@ template <typename Kernel, int R, int C>
 EIGEN_ALWAYS_INLINE void tangentFromOutputTile(const DenseLayer& L, Index r0, const float* in,
                                                Index ldIn, const float* h, float* out) {
   Packet acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
-  accumulate<R, C>(acc, L, r0, in, ldIn, 1);
+  product<R, C>(acc, L, r0, in, ldIn, 1);
   for (int c = 0; c < C; ++c) {
     for (int r = 0; r < R; ++r) {
       const Index at = c * L.rows + r0 + r * kLanes;
@@ -99,9 +104,7 @@ template <int R, int C>
 EIGEN_ALWAYS_INLINE void productTile(const DenseLayer& L, Index r0, const float* in, Index ldIn,
                                      float* out) {
   Packet acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
-  accumulate<R, C>(acc, L, r0, in, ldIn, 1);
+  product<R, C>(acc, L, r0, in, ldIn, 1);
   for (int c = 0; c < C; ++c)
     for (int r = 0; r < R; ++r) pk::pstoreu(out + c * L.rows + r0 + r * kLanes, acc[r][c]);
 }
@@ -112,9 +115,7 @@ template <int R, int C>
 EIGEN_ALWAYS_INLINE void outerTile(const DenseLayer& adj, Index r0, const float* prev, Index ldPrev,
                                    float* dW, Index ldDW) {
   Packet acc[R][C];
-  for (int r = 0; r < R; ++r)
-    for (int c = 0; c < C; ++c) acc[r][c] = pk::pset1<Packet>(0.0f);
-  accumulate<R, C>(acc, adj, r0, prev, 1, ldPrev);
+  product<R, C>(acc, adj, r0, prev, 1, ldPrev);
   for (int c = 0; c < C; ++c) {
     for (int r = 0; r < R; ++r) {
       float* at = dW + c * ldDW + r0 + r * kLanes;

@@ -22,7 +22,6 @@ using ConstMatMap = Eigen::Map<const MatrixF>;
 using MatMap = Eigen::Map<MatrixF>;
 using ConstVecMap = Eigen::Map<const Eigen::VectorXf>;
 using VecMap = Eigen::Map<Eigen::VectorXf>;
-using ConstArrMap = Eigen::Map<const Eigen::ArrayXf>;
 
 inline constexpr double kTwoPi = 6.283185307179586476925286766559;
 

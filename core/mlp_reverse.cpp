@@ -64,6 +64,37 @@ EIGEN_ALWAYS_INLINE void sigmaPacket(const SigmaRows& p) {
   pk::pstoreu(p.db, pk::padd(pk::ploadu<Packet>(p.db), g0));
 }
 
+// What the σ pass reads of hidden layer l, looked up once per layer (stores through the
+// adjoint pointers would otherwise force the compiler to reload it for every packet).
+struct SigmaLayer {
+  Index h, B;
+  const float* act;    // [a | ȧ¹ … ȧᵀ]
+  const float* slope;  // σ' (read unless Kernel::kFromOutput)
+  const float* curve;  // σ''⊙żᵏ, or null when recomputed from the output
+};
+
+template <typename Kernel, int T>
+SigmaLayer sigmaLayer(const MlpWorkspace::Impl& w, int l) {
+  return {w.config.hidden, w.batch, w.act[l].data(), w.slope[l].data(),
+          T > 0 && !Kernel::kFromOutput ? w.curve[l].data() : nullptr};
+}
+
+// Rows [i, i + kLanes) of batch column j for the σ pass: adj and db as given, tangentSums (or
+// null) as throughSigmaWith takes them.
+template <int T>
+EIGEN_ALWAYS_INLINE SigmaRows sigmaRowsAt(const SigmaLayer& L, float* adj, float* db,
+                                          float* const* tangentSums, Index j, Index i) {
+  const Index h = L.h, B = L.B;
+  SigmaRows p{L.act + j * h + i, L.slope + j * h + i, {}, {}, adj + j * h + i, {}, db + i, {}};
+  for (int k = 0; k < T; ++k) {
+    p.sum[k] = tangentSums ? tangentSums[k] + i : nullptr;
+    p.act[k] = L.act + ((1 + k) * B + j) * h + i;
+    p.curve[k] = L.curve ? L.curve + (k * B + j) * h + i : nullptr;
+    p.g[k] = adj + ((1 + k) * B + j) * h + i;
+  }
+  return p;
+}
+
 // Through σ of hidden layer l, in place on adj = ∂L/∂[a | ȧ¹ … ȧᵀ] (h × (1+T)B), with the bias
 // adjoint db += Σ_j ḡ_j in the same pass: ḡ = σ'⊙ḡ_a + Σ_k σ''⊙żᵏ⊙ḡ_ȧᵏ for the primal and
 // ġᵏ = σ'⊙ḡ_ȧᵏ for tangent k. σ' and σ''⊙żᵏ come from the layer's cached output
@@ -72,21 +103,10 @@ EIGEN_ALWAYS_INLINE void sigmaPacket(const SigmaRows& p) {
 template <typename Kernel, int T>
 void throughSigmaWith(const MlpWorkspace::Impl& w, int l, float* adj, float* db,
                       float* const* tangentSums) {
-  const Index h = w.config.hidden, B = w.batch;
-  const float* act = w.act[l].data();
-  const float* slope = w.slope[l].data();
-  const float* curve = T > 0 && !Kernel::kFromOutput ? w.curve[l].data() : nullptr;
+  const SigmaLayer layer = sigmaLayer<Kernel, T>(w, l);
+  const Index h = layer.h, B = layer.B;
   for (Index j = 0; j < B; ++j) {
-    auto rowsAt = [&](Index i) {
-      SigmaRows p{act + j * h + i, slope + j * h + i, {}, {}, adj + j * h + i, {}, db + i, {}};
-      for (int k = 0; k < T; ++k) {
-        p.sum[k] = tangentSums ? tangentSums[k] + i : nullptr;
-        p.act[k] = act + ((1 + k) * B + j) * h + i;
-        p.curve[k] = curve ? curve + (k * B + j) * h + i : nullptr;
-        p.g[k] = adj + ((1 + k) * B + j) * h + i;
-      }
-      return p;
-    };
+    auto rowsAt = [&](Index i) { return sigmaRowsAt<T>(layer, adj, db, tangentSums, j, i); };
     Index i = 0;
     for (; i + kLanes <= h; i += kLanes) sigmaPacket<Kernel, T>(rowsAt(i));
     if (i == h) continue;
@@ -139,11 +159,10 @@ void addColumnSums(const Eigen::MatrixBase<Derived>& m, VecMap sum) {
 }
 
 // The output layer's reverse for the exact divergence and the top hidden layer's σ pass, in
-// one pass over the top layer's cached [a | ȧ¹ | ȧ²] (2-D, width a multiple of the packet,
-// an activation whose derivatives come from its output). With y = W a + b and
-// div = Σ_k W[k, :]·ȧᵏ: ∂L/∂W[k, :] += dy_k·aᵀ + ddiv·ȧᵏᵀ, ∂L/∂a = Wᵀdy and ∂L/∂ȧᵏ = W[k, :]ᵀ ddiv,
-// then through σ as throughSigmaWith does. Writes w.adjA (post-σ), adds to the output layer's
-// dW and the top layer's db.
+// one pass over the top layer's cached [a | ȧ¹ | ȧ²] (2-D, width a multiple of the packet).
+// With y = W a + b and div = Σ_k W[k, :]·ȧᵏ: ∂L/∂W[k, :] += dy_k·aᵀ + ddiv·ȧᵏᵀ, ∂L/∂a = Wᵀdy and
+// ∂L/∂ȧᵏ = W[k, :]ᵀ ddiv, each packet then taken through σ by sigmaPacket while still in L1.
+// Writes w.adjA (post-σ), adds to the output layer's dW and the top layer's db.
 template <typename Kernel>
 void divergenceTopReverse(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& dy,
                           const Eigen::Ref<const PointRow>& ddiv, Eigen::Ref<ParamVec>& grad,
@@ -154,9 +173,11 @@ void divergenceTopReverse(const MlpConfig& c, const float* theta, const Eigen::R
   for (int k = 0; k < 2; ++k) w.outT.col(k) = W.row(k).transpose();  // W[k, :] contiguous
   // ∂L/∂W[k, :] accumulates in outGrad's column k (contiguous), added to dW's row k at the end.
   w.outGrad.setZero();
-  const float* act = w.act[c.layers - 1].data();
+  const int top = c.layers - 1;
+  const SigmaLayer layer = sigmaLayer<Kernel, 2>(w, top);
+  const float* act = layer.act;
   float* adj = w.adjA.data();
-  float* db = biasGrad(grad, layerShape(c, c.layers - 1)).data();
+  float* db = biasGrad(grad, layerShape(c, top)).data();
   const float *w0 = w.outT.data(), *w1 = w.outT.data() + h;
   float *acc0 = w.outGrad.data(), *acc1 = w.outGrad.data() + h;
   for (Index j = 0; j < B; ++j) {
@@ -174,15 +195,10 @@ void divergenceTopReverse(const MlpConfig& c, const float* theta, const Eigen::R
       pk::pstoreu(acc0 + i, pk::pmadd(dd, t1, pk::pmadd(dy0, hv, pk::ploadu<Packet>(acc0 + i))));
       pk::pstoreu(acc1 + i, pk::pmadd(dd, t2, pk::pmadd(dy1, hv, pk::ploadu<Packet>(acc1 + i))));
       const Packet wk0 = pk::ploadu<Packet>(w0 + i), wk1 = pk::ploadu<Packet>(w1 + i);
-      const Packet gA = pk::pmadd(wk1, dy1, pk::pmul(wk0, dy0));  // ∂L/∂a
-      const Packet gT1 = pk::pmul(wk0, dd), gT2 = pk::pmul(wk1, dd);  // ∂L/∂ȧ¹, ∂L/∂ȧ²
-      const Packet sl = Kernel::slopeFromOutput(hv), ratio = Kernel::ratioFromOutput(hv);
-      const Packet curves = pk::pmadd(t1, gT1, pk::pmul(t2, gT2));
-      const Packet g0 = pk::pmadd(ratio, curves, pk::pmul(sl, gA));
-      pk::pstoreu(g + i, g0);
-      pk::pstoreu(g1 + i, pk::pmul(sl, gT1));
-      pk::pstoreu(g2 + i, pk::pmul(sl, gT2));
-      pk::pstoreu(db + i, pk::padd(pk::ploadu<Packet>(db + i), g0));
+      pk::pstoreu(g + i, pk::pmadd(wk1, dy1, pk::pmul(wk0, dy0)));  // ∂L/∂a
+      pk::pstoreu(g1 + i, pk::pmul(wk0, dd));                        // ∂L/∂ȧ¹
+      pk::pstoreu(g2 + i, pk::pmul(wk1, dd));                        // ∂L/∂ȧ²
+      sigmaPacket<Kernel, 2>(sigmaRowsAt<2>(layer, adj, db, nullptr, j, i));
     }
   }
   MatMap dW = weightGrad(grad, out);
@@ -318,11 +334,10 @@ void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>
   checkGrad(grad.size(), paramCount_, "Mlp::divergenceBackward");
 
   const Index h = config_.hidden;
-  if (denseKernelTakes(h) && derivativesFromOutput(config_.activation)) {
+  if (denseKernelTakes(h)) {
     addColumnSums(dy, biasGrad(grad, layerShape(config_, config_.layers)));
     withActivationKernel(config_.activation, [&](auto kernel) {
-      using Kernel = decltype(kernel);
-      if constexpr (Kernel::kFromOutput) divergenceTopReverse<Kernel>(config_, theta, dy, ddiv, grad, w);
+      divergenceTopReverse<decltype(kernel)>(config_, theta, dy, ddiv, grad, w);
     });
     sweepHidden(config_, theta, Tangents::Basis, grad, dx, w, true);
     return;
