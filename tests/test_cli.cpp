@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -254,4 +255,29 @@ TEST_CASE("the held-out log exposes a CNF that exploits a coarse training solver
   CHECK(nllFine > entropy + 0.5);
   CHECK(rows[1][6] == "2");
   for (const auto& f : {model, log}) std::remove(f.c_str());
+}
+
+TEST_CASE("bench reports the CNF step's arithmetic against the core's FMA peak") {
+  // bench-vs-peer judges the 4× CNF bar by the fraction of the FMA peak each program reaches,
+  // so the count and the rates derived from it must be right.
+  std::ostringstream out;
+  std::streambuf* old = std::cout.rdbuf(out.rdbuf());
+  const Result r = run({"bench", "--quick", "--json", "--only", "cnf,peak"});
+  std::cout.rdbuf(old);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(out.str());
+  // The peer's 3×64 tanh CNF, RK4 8 steps (32 evaluations), batch 256. Per evaluation and
+  // point, in MACs: 2·8512 for the primal's forward and weight gradients over all layers;
+  // 7·8320 over every layer but the first, for the two tangents' forward and weight gradients
+  // and the three streams' input gradients; 2·64 for the state gradient through W₁.
+  CHECK(j.at("cnf_step_flops").get<double>() == doctest::Approx(2.0 * 256 * 32 * (2 * 8512 + 7 * 8320 + 128)));
+  const double rate = j.at("cnf_train_steps_per_s").get<double>();
+  CHECK(rate > 0.0);
+  CHECK(j.at("cnf_train_gflops").get<double>() ==
+        doctest::Approx(rate * j.at("cnf_step_flops").get<double>() / 1e9));
+  const double fraction = j.at("cnf_peak_fraction").get<double>();
+  CHECK(fraction > 0.0);
+  CHECK(fraction == doctest::Approx(j.at("cnf_train_gflops").get<double>() /
+                                    j.at("fma_peak_gflops_one_core").get<double>()));
 }
