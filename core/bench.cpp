@@ -86,18 +86,29 @@ double fmaPeakGflops() {
   return median(rates);
 }
 
-// Multiply-add FLOPs of one FM training step (forward, weight gradients, input gradients of
-// every layer but the first), the same count as the PyTorch peer's peak.py.
-double fmStepFlops(const MlpConfig& m, int batch) {
+// Multiply-adds of one point through the MLP's weight matrices: all layers, and all but the
+// first (whose input gradient a training step never needs).
+struct LayerMacs {
+  double all = 0.0, rest = 0.0;
+};
+
+LayerMacs layerMacs(const MlpConfig& m) {
   std::vector<double> dims{double(m.inputWidth())};
   for (int l = 0; l < m.layers; ++l) dims.push_back(m.hidden);
   dims.push_back(m.outDim);
-  double all = 0.0, rest = 0.0;
+  LayerMacs macs;
   for (std::size_t l = 0; l + 1 < dims.size(); ++l) {
-    all += dims[l] * dims[l + 1];
-    if (l > 0) rest += dims[l] * dims[l + 1];
+    macs.all += dims[l] * dims[l + 1];
+    if (l > 0) macs.rest += dims[l] * dims[l + 1];
   }
-  return 2.0 * batch * (2.0 * all + rest);
+  return macs;
+}
+
+// Multiply-add FLOPs of one FM training step (forward, weight gradients, input gradients of
+// every layer but the first), the same count as the PyTorch peer's peak.py.
+double fmStepFlops(const MlpConfig& m, int batch) {
+  const LayerMacs macs = layerMacs(m);
+  return 2.0 * batch * (2.0 * macs.all + macs.rest);
 }
 
 // Multiply-add FLOPs of one exact-trace CNF training step by backpropagation through a
@@ -108,15 +119,9 @@ double fmStepFlops(const MlpConfig& m, int batch) {
 // gradient through the first layer's x columns. The PyTorch peer's profiler count of the same
 // step (two VJPs, double backward) is about 2% higher.
 double cnfStepFlops(const TrainerConfig& c) {
-  std::vector<double> dims{double(c.mlp.inputWidth())};
-  for (int l = 0; l < c.mlp.layers; ++l) dims.push_back(c.mlp.hidden);
-  dims.push_back(c.mlp.outDim);
-  double all = 0.0, rest = 0.0;
-  for (std::size_t l = 0; l + 1 < dims.size(); ++l) {
-    all += dims[l] * dims[l + 1];
-    if (l > 0) rest += dims[l] * dims[l + 1];
-  }
-  const double macsPerEvaluation = 2.0 * all + 7.0 * rest + double(c.mlp.inDim) * dims[1];
+  const LayerMacs macs = layerMacs(c.mlp);
+  const double macsPerEvaluation =
+      2.0 * macs.all + 7.0 * macs.rest + double(c.mlp.inDim) * c.mlp.hidden;
   const double evaluations = double(c.cnf.solver.steps) * stagesPerStep(c.cnf.solver.solver);
   return 2.0 * c.batch * evaluations * macsPerEvaluation;
 }
