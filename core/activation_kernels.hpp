@@ -145,11 +145,6 @@ struct SoftplusKernel {
   }
 };
 
-// Whether activation a's kernel recovers σ' and σ''/σ' from its output (kFromOutput above).
-inline bool derivativesFromOutput(Activation a) {
-  return a == Activation::Tanh || a == Activation::SELU;
-}
-
 // Calls f(Kernel{}) with the kernel of activation a.
 template <typename F>
 EIGEN_ALWAYS_INLINE void withActivationKernel(Activation a, F&& f) {
@@ -159,6 +154,13 @@ EIGEN_ALWAYS_INLINE void withActivationKernel(Activation a, F&& f) {
     case Activation::SELU: return f(SeluKernel{});
     case Activation::Softplus: return f(SoftplusKernel{});
   }
+}
+
+// Whether activation a's kernel recovers σ' and σ''/σ' from its output (Kernel::kFromOutput).
+inline bool derivativesFromOutput(Activation a) {
+  bool fromOutput = false;
+  withActivationKernel(a, [&](auto kernel) { fromOutput = decltype(kernel)::kFromOutput; });
+  return fromOutput;
 }
 
 }  // namespace flowlab::core::detail

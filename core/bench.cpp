@@ -138,9 +138,12 @@ std::vector<std::string> benchParts(const Args& args) {
   while (begin <= list.size()) {
     const std::size_t end = std::min(list.find(',', begin), list.size());
     const std::string part = list.substr(begin, end - begin);
-    if (std::find(kBenchParts.begin(), kBenchParts.end(), part) == kBenchParts.end())
-      throw UsageError("--only: unknown part '" + part +
-                       "' (expected a comma-separated list of fm, sampling, cnf, grid, ot, peak)");
+    if (std::find(kBenchParts.begin(), kBenchParts.end(), part) == kBenchParts.end()) {
+      std::string known;
+      for (const std::string& p : kBenchParts) known += (known.empty() ? "" : ", ") + p;
+      throw UsageError("--only: unknown part '" + part + "' (expected a comma-separated list of " +
+                       known + ")");
+    }
     parts.push_back(part);
     begin = end + 1;
   }
@@ -294,24 +297,17 @@ int runBench(int argc, char** argv) {
     note("FMA peak");
     const double peak = fmaPeakGflops();
     out["fma_peak_gflops_one_core"] = peak;
-    if (out.contains("fm_train_steps_per_s")) {
-      const double gflops =
-          out["fm_train_steps_per_s"].get<double>() * fmStepFlops(fm.mlp, fm.batch) / 1e9;
-      out["fm_train_gflops"] = gflops;
-      out["fm_peak_fraction"] = gflops / peak;
-    }
-    if (out.contains("cnf_step_flops")) {
-      const double gflops = out["cnf_train_steps_per_s"].get<double>() *
-                            out["cnf_step_flops"].get<double>() / 1e9;
-      out["cnf_train_gflops"] = gflops;
-      out["cnf_peak_fraction"] = gflops / peak;
-    }
-    if (out.contains("rk4_point_steps_per_s")) {
-      const double gflops = out["rk4_point_steps_per_s"].get<double>() *
-                            out["rk4_point_step_flops"].get<double>() / 1e9;
-      out["rk4_gflops"] = gflops;
-      out["rk4_peak_fraction"] = gflops / peak;
-    }
+    // GFLOP/s and fraction of the peak of each part that ran: its rate × FLOPs per unit.
+    auto arithmetic = [&](const char* rate, const char* flops, const char* gflopsKey,
+                          const char* fractionKey) {
+      if (!out.contains(flops) || !out.contains(rate) || !out[rate].is_number()) return;
+      const double gflops = out[rate].get<double>() * out[flops].get<double>() / 1e9;
+      out[gflopsKey] = gflops;
+      out[fractionKey] = gflops / peak;
+    };
+    arithmetic("fm_train_steps_per_s", "fm_step_flops", "fm_train_gflops", "fm_peak_fraction");
+    arithmetic("cnf_train_steps_per_s", "cnf_step_flops", "cnf_train_gflops", "cnf_peak_fraction");
+    arithmetic("rk4_point_steps_per_s", "rk4_point_step_flops", "rk4_gflops", "rk4_peak_fraction");
   }
   out["threads"] = 1;
 

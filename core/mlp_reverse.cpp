@@ -349,20 +349,10 @@ void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>
   const ConstMatMap W = weights(theta, s);
   const MatrixF& last = w.act[config_.layers - 1];
   MatMap dW = weightGrad(grad, s);
-  // ∂L/∂W += dy·aᵀ and ∂L/∂a = Wᵀdy with outDim = 2 rows: a GEMV per row, and Wᵀ's product
-  // through the dense kernel (Eigen's GEMMs pack more than they multiply at this shape).
-  for (Index o = 0; o < config_.outDim; ++o) {
-    w.row = dy.row(o);
-    w.column.noalias() = last.leftCols(B) * w.row.transpose();
-    dW.row(o) += w.column.transpose();
-    w.outT.col(o) = W.row(o).transpose();
-  }
+  // (Widths the dense kernels take go through divergenceTopReverse above.)
+  dW.noalias() += dy * last.leftCols(B).transpose();
   addColumnSums(dy, biasGrad(grad, s));
-  if (denseKernelTakes(h) && dy.outerStride() == config_.outDim)
-    denseProduct(DenseLayer{w.outT.data(), nullptr, h, config_.outDim, h}, dy.data(),
-                 config_.outDim, B, w.adjA.data());
-  else
-    w.adjA.leftCols(B).noalias() = W.transpose() * dy;
+  w.adjA.leftCols(B).noalias() = W.transpose() * dy;
   for (int k = 0; k < config_.inDim; ++k) {
     const auto tangent = last.middleCols((1 + k) * B, B);
     w.column.noalias() = tangent * ddiv.transpose();
