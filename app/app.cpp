@@ -22,6 +22,7 @@
 #include "app/screenshot.hpp"
 #include "app/thread_cpu.hpp"
 #include "app/window.hpp"
+#include "core/kernel_set.hpp"
 
 namespace flowlab::app {
 
@@ -345,6 +346,7 @@ int App::finish() {
     if (r.layers.empty()) r.layers = "default";
     r.method = std::string(core::methodName(ui_.running.method));
     r.target = targets_ ? targets_->label() : "";
+    r.simd = std::string(core::kernelSetName(core::activeKernelSet()));
     r.frames = static_cast<long>(frames_.count());
     r.seconds = seconds(Clock::now() - measureStart_);
     r.medianFrameMs = 1e3 * frames_.median();

@@ -1,10 +1,13 @@
 // flowlab's entry point: a subcommand runs the headless CLI; no subcommand opens the desktop app.
+#include <cstdlib>
 #include <iostream>
+#include <stdexcept>
 
 #include "app/app.hpp"
 #include "app/app_options.hpp"
 #include "core/cli.hpp"
 #include "core/cli_args.hpp"
+#include "core/kernel_set.hpp"
 
 namespace {
 
@@ -38,6 +41,13 @@ The command line (no display needed): flowlab --help
 
 int main(int argc, char** argv) {
   using namespace flowlab;
+  // The SIMD kernel set, before any thread starts: the widest the CPU runs, or FLOWLAB_SIMD's.
+  try {
+    core::selectKernelSetFrom(std::getenv("FLOWLAB_SIMD"));
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "flowlab: " << e.what() << "\n";
+    return 2;
+  }
   if (argc >= 2 && (core::isCliCommand(argv[1]) || argv[1][0] != '-'))
     return core::runCli(argc, argv);
   if (argc >= 2 && std::string(argv[1]) == "--app-help") {

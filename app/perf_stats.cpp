@@ -49,6 +49,7 @@ std::string toJson(const PerfReport& r) {
                 "  \"window\": [%d, %d],\n"
                 "  \"method\": \"%s\",\n"
                 "  \"target\": \"%s\",\n"
+                "  \"simd\": \"%s\",\n"
                 "  \"particles\": %d,\n"
                 "  \"heatmap\": [%d, %d],\n"
                 "  \"layers\": \"%s\",\n"
@@ -71,7 +72,7 @@ std::string toJson(const PerfReport& r) {
                 "\"gl_threads\": %.3f, \"trainer\": %.3f},\n"
                 "  \"view_frames\": %ld\n"
                 "}\n",
-                r.width, r.height, r.method.c_str(), r.target.c_str(), r.particles, r.heatmapWidth,
+                r.width, r.height, r.method.c_str(), r.target.c_str(), r.simd.c_str(), r.particles, r.heatmapWidth,
                 r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds, r.fps,
                 r.medianFrameMs, r.p95FrameMs, r.worstFrameMs, r.paintFrames, r.worstPaintFrameMs,
                 r.baselineStepsPerSecond, r.appStepsPerSecond, ratio, r.viewWorkerBusy,

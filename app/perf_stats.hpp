@@ -31,6 +31,7 @@ struct PerfReport {
   int particles = 0, heatmapWidth = 0, heatmapHeight = 0;
   std::string layers;  // the layers that were on
   std::string method, target;
+  std::string simd;  // the kernel set that ran (core/kernel_set.hpp)
   long frames = 0;
   double seconds = 0.0;
   double medianFrameMs = 0.0, p95FrameMs = 0.0, worstFrameMs = 0.0, fps = 0.0;

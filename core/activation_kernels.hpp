@@ -2,15 +2,18 @@
 //
 // Each kernel maps a packet of pre-activations z to h = σ(z), d = σ'(z), dd = σ''(z); a caller
 // that stores only h lets the compiler drop the rest. Packets are Eigen's widest float packet
-// for the build's SIMD (8 floats with AVX2). Internal to core/: include only from .cpp files.
+// for the kernel set's SIMD (4, 8 or 16 floats). Compiled once per kernel set
+// (kernel_set.hpp): include only from a kernel set's sources.
 // Thread affinity: pure functions, any thread.
 #pragma once
 
-#include <Eigen/Core>
-
 #include "core/mlp.hpp"
 
-namespace flowlab::core::detail {
+#ifndef FLOWLAB_KERNEL_NS
+#error "a kernel set's source: core/CMakeLists.txt compiles it once per set with FLOWLAB_KERNEL_NS"
+#endif
+
+namespace flowlab::core::FLOWLAB_KERNEL_NS {
 
 // SELU (Klambauer et al. 2017): λ·z for z > 0, λα(eᶻ − 1) otherwise.
 constexpr float kSeluLambda = 1.0507009873554805f;
@@ -156,11 +159,10 @@ EIGEN_ALWAYS_INLINE void withActivationKernel(Activation a, F&& f) {
   }
 }
 
-// Whether activation a's kernel recovers σ' and σ''/σ' from its output (Kernel::kFromOutput).
-inline bool derivativesFromOutput(Activation a) {
-  bool fromOutput = false;
-  withActivationKernel(a, [&](auto kernel) { fromOutput = decltype(kernel)::kFromOutput; });
-  return fromOutput;
-}
+// Every kernel agrees with mlp.hpp's derivativesFromOutput, which callers outside a kernel set use.
+static_assert(TanhKernel::kFromOutput == derivativesFromOutput(Activation::Tanh));
+static_assert(SiluKernel::kFromOutput == derivativesFromOutput(Activation::SiLU));
+static_assert(SeluKernel::kFromOutput == derivativesFromOutput(Activation::SELU));
+static_assert(SoftplusKernel::kFromOutput == derivativesFromOutput(Activation::Softplus));
 
-}  // namespace flowlab::core::detail
+}  // namespace flowlab::core::FLOWLAB_KERNEL_NS

@@ -1,17 +1,13 @@
 // Adam/AdamW over a flat parameter vector: bias-corrected moments, decoupled decay, norm clipping.
 #include "core/adam.hpp"
 
-#include <algorithm>
+#include "core/kernel_set.hpp"
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
 
 namespace flowlab::core {
-
-namespace {
-// Moments and parameters are updated in slices that stay in L1 between the three passes.
-constexpr Eigen::Index kSlice = 2048;
-}  // namespace
 
 Adam::Adam(Eigen::Index paramCount, const AdamConfig& config) : config_(config) {
   if (paramCount < 0) throw std::invalid_argument("Adam: negative parameter count");
@@ -32,10 +28,12 @@ double Adam::step(Eigen::Ref<ParamVec> theta, const Eigen::Ref<const ParamVec>& 
                                 std::to_string(theta.size()) + " and grad " + std::to_string(grad.size()));
 
   // Float sum of squares (vectorised; accurate enough for a clipping threshold); redone in double
-  // only when it overflowed float, which takes |g| > 1.8e19.
-  double squares = grad.squaredNorm();
+  // only when it overflowed float, which takes |g| > 1.8e19 — or a NaN or Inf is in g.
+  const KernelTable& kernels = activeKernels();
+  double squares = kernels.sumOfSquares(grad.data(), n);
   if (!std::isfinite(squares)) squares = grad.cast<double>().squaredNorm();
   const double norm = std::sqrt(squares);
+  if (!std::isfinite(norm)) return norm;
   double scale = 1.0;
   if (config_.maxGradNorm > 0.0 && norm > config_.maxGradNorm) scale = config_.maxGradNorm / norm;
 
@@ -45,26 +43,18 @@ double Adam::step(Eigen::Ref<ParamVec> theta, const Eigen::Ref<const ParamVec>& 
   const double bias2 = 1.0 - std::pow(b2, static_cast<double>(t_));
   // PyTorch's form: θ −= (lr / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε). The clipping factor
   // multiplies g itself (not the moment coefficients, where its square could underflow).
-  const float gScale = static_cast<float>(scale);
-  const float mKeep = static_cast<float>(b1), mTake = static_cast<float>(1.0 - b1);
-  const float vKeep = static_cast<float>(b2), vTake = static_cast<float>(1.0 - b2);
-  const float stepSize = static_cast<float>(config_.learningRate / bias1);
-  const float invSqrtBias2 = static_cast<float>(1.0 / std::sqrt(bias2));
-  const float eps = static_cast<float>(config_.epsilon);
   // Decoupled weight decay (AdamW): θ ← θ·(1 − lr·wd) before the Adam step, as PyTorch does.
-  const float decay = static_cast<float>(1.0 - config_.learningRate * config_.weightDecay);
-
-  for (Eigen::Index i = 0; i < n; i += kSlice) {
-    const Eigen::Index len = std::min(kSlice, n - i);
-    const auto g = gScale * grad.segment(i, len).array();
-    auto m = m_.segment(i, len).array();
-    auto v = v_.segment(i, len).array();
-    auto th = theta.segment(i, len).array();
-    m = mKeep * m + mTake * g;
-    v = vKeep * v + vTake * g.square();
-    if (config_.weightDecay != 0.0) th *= decay;
-    th -= stepSize * m / (v.sqrt() * invSqrtBias2 + eps);
-  }
+  const AdamCoefficients c{static_cast<float>(scale),
+                           static_cast<float>(b1),
+                           static_cast<float>(1.0 - b1),
+                           static_cast<float>(b2),
+                           static_cast<float>(1.0 - b2),
+                           static_cast<float>(config_.learningRate / bias1),
+                           static_cast<float>(1.0 / std::sqrt(bias2)),
+                           static_cast<float>(config_.epsilon),
+                           static_cast<float>(1.0 - config_.learningRate * config_.weightDecay),
+                           config_.weightDecay != 0.0};
+  kernels.adamUpdate(c, grad.data(), m_.data(), v_.data(), theta.data(), n);
   return norm;
 }
 

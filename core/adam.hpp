@@ -19,6 +19,14 @@ struct AdamConfig {
   bool operator==(const AdamConfig&) const = default;
 };
 
+// The per-step coefficients of the update below, as the kernel sets apply them to every
+// parameter (kernel_set.hpp): g ← gScale·grad; m ← mKeep·m + mTake·g; v ← vKeep·v + vTake·g²;
+// θ ← decay·θ (when decayOn); θ ← θ − stepSize·m / (√v·invSqrtBias2 + eps).
+struct AdamCoefficients {
+  float gScale, mKeep, mTake, vKeep, vTake, stepSize, invSqrtBias2, eps, decay;
+  bool decayOn;
+};
+
 class Adam {
  public:
   Adam(Eigen::Index paramCount, const AdamConfig& config);
@@ -28,7 +36,8 @@ class Adam {
   const AdamConfig& config() const { return config_; }
 
   // θ ← θ − lr · m̂ / (√v̂ + ε) (− lr·wd·θ). grad is read, not modified. Sizes must match.
-  // Returns the gradient norm before clipping.
+  // Returns the gradient norm before clipping. A gradient with a NaN or an infinity anywhere
+  // changes nothing (θ, moments, step count) and is returned as a non-finite norm.
   double step(Eigen::Ref<ParamVec> theta, const Eigen::Ref<const ParamVec>& grad);
 
   void reset();  // zero moments and step count

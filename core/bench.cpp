@@ -11,6 +11,7 @@
 #include "core/cli_common.hpp"
 #include "core/density_grid.hpp"
 #include "core/flow.hpp"
+#include "core/kernel_set.hpp"
 #include "core/metrics.hpp"
 #include "core/ot.hpp"
 #include "core/parallel.hpp"
@@ -50,39 +51,12 @@ double trainingRate(const TrainerConfig& config, int reps, double blockSeconds) 
   return median(rates);
 }
 
-// Single-core float FMA peak: 12 independent vector accumulators, GCC vector extensions.
+// One core's float FMA peak: the median of three runs of the probe of the widest kernel set the
+// CPU runs (whatever set is active), so a peak fraction says how much of the machine a part uses.
 double fmaPeakGflops() {
-#if defined(__AVX512F__)
-  constexpr int kLanes = 16;
-#elif defined(__AVX__)
-  constexpr int kLanes = 8;
-#else
-  constexpr int kLanes = 4;
-#endif
-  typedef float Vec __attribute__((vector_size(kLanes * sizeof(float))));
-  Vec acc[12];
-  for (int k = 0; k < 12; ++k)
-    for (int l = 0; l < kLanes; ++l) acc[k][l] = 1.0f + 0.01f * k;
-  Vec a, b;
-  for (int l = 0; l < kLanes; ++l) {
-    a[l] = 0.999999f;
-    b[l] = 1e-7f;
-  }
+  const KernelTable& widest = kernelTable(runnableKernelSets().front());
   std::vector<double> rates;
-  const long iters = 20000000;
-  for (int r = 0; r < 3; ++r) {
-    const auto start = Clock::now();
-    for (long i = 0; i < iters; ++i) {
-#pragma GCC unroll 12
-      for (int k = 0; k < 12; ++k) acc[k] = acc[k] * a + b;
-      asm volatile("" : "+x"(a));
-    }
-    rates.push_back(2.0 * kLanes * 12.0 * iters / seconds(start, Clock::now()) / 1e9);
-  }
-  float sink = 0.0f;
-  for (int k = 0; k < 12; ++k) sink += acc[k][0];
-  volatile float keep = sink;
-  (void)keep;
+  for (int r = 0; r < 3; ++r) rates.push_back(widest.fmaPeakGflops(50'000'000));
   return median(rates);
 }
 
@@ -297,6 +271,7 @@ int runBench(int argc, char** argv) {
     note("FMA peak");
     const double peak = fmaPeakGflops();
     out["fma_peak_gflops_one_core"] = peak;
+    out["fma_peak_simd"] = std::string(kernelSetName(runnableKernelSets().front()));
     // GFLOP/s and fraction of the peak of each part that ran: its rate × FLOPs per unit.
     auto arithmetic = [&](const char* rate, const char* flops, const char* gflopsKey,
                           const char* fractionKey) {
@@ -310,10 +285,15 @@ int runBench(int argc, char** argv) {
     arithmetic("rk4_point_steps_per_s", "rk4_point_step_flops", "rk4_gflops", "rk4_peak_fraction");
   }
   out["threads"] = 1;
+  out["simd"] = std::string(kernelSetName(activeKernelSet()));
+  out["simd_widest"] = std::string(kernelSetName(runnableKernelSets().front()));
+  out["cpu"] = cpuModelName();
 
   if (args.has("--json")) {
     std::cout << out.dump(1) << "\n";
   } else {
+    std::printf("%s, kernel set %s (widest this CPU runs: %s)\n", out["cpu"].get<std::string>().c_str(),
+                out["simd"].get<std::string>().c_str(), out["simd_widest"].get<std::string>().c_str());
     auto show = [&](const char* key, const char* label, const char* unit) {
       if (out.contains(key) && out[key].is_number())
         std::printf("%-44s %12.4g %s\n", label, out[key].get<double>(), unit);

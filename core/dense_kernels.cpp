@@ -13,7 +13,7 @@
 
 #include "core/activation_kernels.hpp"
 
-namespace flowlab::core::detail {
+namespace flowlab::core::FLOWLAB_KERNEL_NS {
 
 namespace {
 
@@ -296,4 +296,4 @@ void denseTangentFromOutput(Activation activation, const DenseLayer& L, const fl
   });
 }
 
-}  // namespace flowlab::core::detail
+}  // namespace flowlab::core::FLOWLAB_KERNEL_NS

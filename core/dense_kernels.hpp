@@ -8,22 +8,20 @@
 // with leading dimension rows. Register tiles are 2 SIMD packets of rows × 6 columns (2×8×6 with
 // AVX2), so a layer's weights stay in L1 while the columns stream through.
 //
+// Compiled once per kernel set (kernel_set.hpp): include only from a kernel set's sources.
 // Thread affinity: pure functions on caller-owned memory; any thread.
 #pragma once
 
-#include <Eigen/Core>
-
+#include "core/kernel_set.hpp"
 #include "core/mlp.hpp"
 
-namespace flowlab::core::detail {
+#ifndef FLOWLAB_KERNEL_NS
+#error "a kernel set's source: core/CMakeLists.txt compiles it once per set with FLOWLAB_KERNEL_NS"
+#endif
 
-struct DenseLayer {
-  const float* W;      // rows × cols, column-major, leading dimension ldW
-  const float* b;      // rows, or nullptr for no bias
-  Eigen::Index rows;   // outputs
-  Eigen::Index cols;   // inputs (the product's inner dimension)
-  Eigen::Index ldW;    // leading dimension of W (≥ rows)
-};
+namespace flowlab::core::FLOWLAB_KERNEL_NS {
+
+using detail::DenseLayer;
 
 // True when the fused kernels take a layer with `rows` outputs: a multiple of the SIMD width.
 // Otherwise the caller uses its general path.
@@ -39,7 +37,7 @@ void denseTangent(const DenseLayer& layer, const float* in, Eigen::Index ldIn, E
                   const float* slope, const float* second, float* out, float* curve);
 
 // The same tangent when the activation recovers σ' from its output (derivativesFromOutput in
-// activation_kernels.hpp; throws std::invalid_argument otherwise): out = σ'(h) ⊙ W·in, with h
+// mlp.hpp; throws std::invalid_argument otherwise): out = σ'(h) ⊙ W·in, with h
 // the primal's σ(z) (rows×n). A layer of one column and ldIn = 0 broadcasts one input value
 // to every column: the first layer's basis tangent W·e_k.
 void denseTangentFromOutput(Activation activation, const DenseLayer& layer, const float* in,
@@ -56,4 +54,4 @@ void denseOuterAccumulate(const float* adj, Eigen::Index ldAdj, Eigen::Index row
                           const float* prev, Eigen::Index ldPrev, Eigen::Index cols,
                           Eigen::Index n, float* dW, Eigen::Index ldDW);
 
-}  // namespace flowlab::core::detail
+}  // namespace flowlab::core::FLOWLAB_KERNEL_NS

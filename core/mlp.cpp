@@ -1,8 +1,10 @@
-// The velocity MLP: configuration, names, construction and initialisation. The sweeps live in
-// mlp_forward.cpp (forward mode) and mlp_reverse.cpp (reverse mode); their shared internals in
-// mlp_internal.hpp.
+// The velocity MLP: configuration, names, construction, initialisation, and the public methods,
+// which check their arguments and run the active kernel set's sweeps (kernel_set.hpp). The
+// sweeps live in mlp_forward.cpp (forward mode) and mlp_reverse.cpp (reverse mode); their shared
+// internals in mlp_internal.hpp.
 #include "core/mlp.hpp"
 
+#include "core/kernel_set.hpp"
 #include "core/mlp_internal.hpp"
 
 #include <algorithm>
@@ -96,6 +98,88 @@ void Mlp::initParams(Eigen::Ref<ParamVec> theta, Rng& rng) const {
     for (Index i = s.offset; i < end; ++i)
       theta[i] = static_cast<float>((2.0 * rng.uniform() - 1.0) * bound);
   }
+}
+
+// ---- Evaluations: argument checks, then the active kernel set -------------------------------------
+
+void Mlp::forward(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                  const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const {
+  checkBatch(config_, x, t, "Mlp::forward");
+  activeKernels().forward(config_, theta, x, t, y, ws.impl());
+}
+
+void Mlp::evaluate(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                   const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const {
+  checkBatch(config_, x, t, "Mlp::evaluate");
+  activeKernels().evaluate(config_, theta, x, t, y, ws.impl());
+}
+
+void Mlp::jvp(const float* theta, const Eigen::Ref<const MatrixF>& x,
+              const Eigen::Ref<const PointRow>& t, const Eigen::Ref<const MatrixF>& u, MatrixF& y,
+              MatrixF& yDot, MlpWorkspace& ws) const {
+  checkBatch(config_, x, t, "Mlp::jvp");
+  checkAdjoint(u.rows(), u.cols(), config_.inDim, x.cols(), "Mlp::jvp (tangent u)");
+  activeKernels().jvp(config_, theta, x, t, u, y, yDot, ws.impl());
+}
+
+void Mlp::divergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                     const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
+                     MlpWorkspace& ws) const {
+  requireTwoD(config_, "Mlp::divergence");
+  checkBatch(config_, x, t, "Mlp::divergence");
+  activeKernels().basisForward(config_, theta, x, t, y, &div, false, ws.impl());
+}
+
+void Mlp::evaluateDivergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                             const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
+                             MlpWorkspace& ws) const {
+  requireTwoD(config_, "Mlp::evaluateDivergence");
+  checkBatch(config_, x, t, "Mlp::evaluateDivergence");
+  activeKernels().basisForward(config_, theta, x, t, y, &div, true, ws.impl());
+}
+
+void Mlp::jacobian(const float* theta, const Eigen::Ref<const MatrixF>& x,
+                   const Eigen::Ref<const PointRow>& t, MatrixF& y, MatrixF& jac,
+                   MlpWorkspace& ws) const {
+  requireTwoD(config_, "Mlp::jacobian");
+  checkBatch(config_, x, t, "Mlp::jacobian");
+  activeKernels().jacobian(config_, theta, x, t, y, jac, ws.impl());
+}
+
+// ---- Reverse sweeps: the workspace must hold the matching evaluation ------------------------------
+
+void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                   Eigen::Ref<ParamVec> grad, MatrixF* dx, MlpWorkspace& ws) const {
+  MlpWorkspace::Impl& w = ws.impl();
+  if (w.cached == Cached::Nothing || !(w.config == config_))
+    throw std::logic_error("Mlp::backward: no evaluation of this network cached in the workspace");
+  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, w.batch, "Mlp::backward");
+  checkGrad(grad.size(), paramCount_, "Mlp::backward");
+  activeKernels().backward(config_, theta, dy, grad, dx, w);
+}
+
+void Mlp::jvpBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                      const Eigen::Ref<const MatrixF>& dyDot, Eigen::Ref<ParamVec> grad,
+                      MatrixF* dx, MlpWorkspace& ws) const {
+  MlpWorkspace::Impl& w = ws.impl();
+  if (w.cached != Cached::Given || !(w.config == config_))
+    throw std::logic_error("Mlp::jvpBackward: call jvp() on this workspace first");
+  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, w.batch, "Mlp::jvpBackward (dy)");
+  checkAdjoint(dyDot.rows(), dyDot.cols(), config_.outDim, w.batch, "Mlp::jvpBackward (dyDot)");
+  checkGrad(grad.size(), paramCount_, "Mlp::jvpBackward");
+  activeKernels().jvpBackward(config_, theta, dy, dyDot, grad, dx, w);
+}
+
+void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                             const Eigen::Ref<const PointRow>& ddiv, Eigen::Ref<ParamVec> grad,
+                             MatrixF* dx, MlpWorkspace& ws) const {
+  MlpWorkspace::Impl& w = ws.impl();
+  if (w.cached != Cached::Basis || !(w.config == config_))
+    throw std::logic_error("Mlp::divergenceBackward: call divergence() on this workspace first");
+  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, w.batch, "Mlp::divergenceBackward (dy)");
+  checkAdjoint(ddiv.rows(), ddiv.cols(), 1, w.batch, "Mlp::divergenceBackward (ddiv)");
+  checkGrad(grad.size(), paramCount_, "Mlp::divergenceBackward");
+  activeKernels().divergenceBackward(config_, theta, dy, ddiv, grad, dx, w);
 }
 
 }  // namespace flowlab::core

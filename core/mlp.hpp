@@ -8,9 +8,10 @@
 //
 // Batches are column-major: x is inDim×B (one point per column), t is 1×B (per-point time; an
 // ODE solver passes a constant row). All arithmetic is float, through register-blocked SIMD
-// kernels (dense_kernels.hpp; Eigen's GEMMs for widths they do not take). MlpWorkspace holds the
-// cached activations of ONE evaluation plus scratch; it is sized
-// on first use for a batch size and reused without allocating while B stays the same.
+// kernels (dense_kernels.hpp; Eigen's GEMMs for widths they do not take) of the active kernel
+// set (kernel_set.hpp). MlpWorkspace holds the cached activations of ONE evaluation plus
+// scratch; it is sized on first use for a batch size and reused without allocating while B
+// stays the same.
 //
 // Thread affinity: Mlp is immutable after construction and may be shared by any threads; an
 // MlpWorkspace belongs to one thread at a time.
@@ -29,6 +30,13 @@ enum class Activation { Tanh, SiLU, SELU, Softplus };
 
 std::string_view activationName(Activation a);                    // "tanh", "silu", "selu", "softplus"
 std::optional<Activation> parseActivation(std::string_view name);  // nullopt when unknown
+
+// Whether σ' and σ''/σ' are functions of the output h = σ(z) alone (tanh: 1 − h², −2h; SELU),
+// so that a layer needs to keep only h for tangents and reverse sweeps. SiLU is not monotone, and
+// Softplus would need an exp per use.
+constexpr bool derivativesFromOutput(Activation a) {
+  return a == Activation::Tanh || a == Activation::SELU;
+}
 
 struct MlpConfig {
   int inDim = 2;        // spatial inputs

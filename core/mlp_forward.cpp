@@ -6,6 +6,7 @@
 #include "core/dense_kernels.hpp"
 #include "core/mlp.hpp"
 #include "core/mlp_internal.hpp"
+#include "core/mlp_sweeps.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,12 +15,11 @@
 #include <utility>
 #include <vector>
 
-namespace flowlab::core {
-
-namespace {
+namespace flowlab::core::FLOWLAB_KERNEL_NS {
 
 using namespace mlp_internal;
-using namespace detail;  // Packet, kLanes, the activation and dense kernels
+
+namespace {
 
 // ---- Activations: σ, σ', σ'' in one SIMD pass ------------------------------------------------
 
@@ -287,6 +287,8 @@ void divergenceColumns(const MlpConfig& c, const float* theta, PointRow& div, In
 }
 
 
+}  // namespace
+
 // Forward pass with the two basis tangents e₀, e₁, for divergence, jacobian and
 // evaluateDivergence: y and, when div is non-null, the divergence, chunk by chunk. local = true
 // keeps nothing for a reverse sweep.
@@ -305,92 +307,53 @@ void basisForward(const MlpConfig& c, const float* theta, const Eigen::Ref<const
   w.cached = local ? Cached::Nothing : Cached::Basis;
 }
 
+// ---- Public evaluations (Mlp's methods after their argument checks) -----------------------------
 
-}  // namespace
-
-// ---- Public evaluations -------------------------------------------------------------------------
-
-void Mlp::forward(const float* theta, const Eigen::Ref<const MatrixF>& x,
-                  const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const {
-  checkBatch(config_, x, t, "Mlp::forward");
-  MlpWorkspace::Impl& w = ws.impl();
+void forward(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
+             const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace::Impl& w) {
   const Index B = x.cols();
-  w.prepare(config_, B, 0);
-  buildInput(config_, x, t, w);
-  y.resize(config_.outDim, B);
-  runHidden(config_, theta, Tangents::None, w, false /*cached*/,
-            [&](Index j0, Index n, const ColumnLayout& lay) {
-              outputColumns(config_, theta, y, j0, n, lay, w);
-            });
+  w.prepare(c, B, 0);
+  buildInput(c, x, t, w);
+  y.resize(c.outDim, B);
+  runHidden(c, theta, Tangents::None, w, false /*cached*/,
+            [&](Index j0, Index n, const ColumnLayout& lay) { outputColumns(c, theta, y, j0, n, lay, w); });
   w.cached = Cached::Primal;
 }
 
-void Mlp::evaluate(const float* theta, const Eigen::Ref<const MatrixF>& x,
-                   const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const {
-  checkBatch(config_, x, t, "Mlp::evaluate");
-  MlpWorkspace::Impl& w = ws.impl();
-  w.prepare(config_, x.cols(), 0);
-  buildInput(config_, x, t, w);
-  y.resize(config_.outDim, x.cols());
-  runHidden(config_, theta, Tangents::None, w, true /*local*/,
-            [&](Index j0, Index n, const ColumnLayout& lay) {
-              outputColumns(config_, theta, y, j0, n, lay, w);
-            });
+void evaluate(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
+              const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace::Impl& w) {
+  w.prepare(c, x.cols(), 0);
+  buildInput(c, x, t, w);
+  y.resize(c.outDim, x.cols());
+  runHidden(c, theta, Tangents::None, w, true /*local*/,
+            [&](Index j0, Index n, const ColumnLayout& lay) { outputColumns(c, theta, y, j0, n, lay, w); });
 }
 
-void Mlp::jvp(const float* theta, const Eigen::Ref<const MatrixF>& x,
-              const Eigen::Ref<const PointRow>& t, const Eigen::Ref<const MatrixF>& u, MatrixF& y,
-              MatrixF& yDot, MlpWorkspace& ws) const {
-  checkBatch(config_, x, t, "Mlp::jvp");
-  checkAdjoint(u.rows(), u.cols(), config_.inDim, x.cols(), "Mlp::jvp (tangent u)");
-  MlpWorkspace::Impl& w = ws.impl();
+void jvp(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
+         const Eigen::Ref<const PointRow>& t, const Eigen::Ref<const MatrixF>& u, MatrixF& y,
+         MatrixF& yDot, MlpWorkspace::Impl& w) {
   const Index B = x.cols();
-  w.prepare(config_, B, 1);
-  buildInput(config_, x, t, w);
+  w.prepare(c, B, 1);
+  buildInput(c, x, t, w);
   w.tangentIn.leftCols(B) = u;
-  y.resize(config_.outDim, B);
-  runHidden(config_, theta, Tangents::Given, w, false /*cached*/,
-            [&](Index j0, Index n, const ColumnLayout& lay) {
-              outputColumns(config_, theta, y, j0, n, lay, w);
-            });
-  yDot.resize(config_.outDim, B);
-  yDot.noalias() = weights(theta, layerShape(config_, config_.layers)) *
-                   w.act[config_.layers - 1].middleCols(B, B);
+  y.resize(c.outDim, B);
+  runHidden(c, theta, Tangents::Given, w, false /*cached*/,
+            [&](Index j0, Index n, const ColumnLayout& lay) { outputColumns(c, theta, y, j0, n, lay, w); });
+  yDot.resize(c.outDim, B);
+  yDot.noalias() = weights(theta, layerShape(c, c.layers)) * w.act[c.layers - 1].middleCols(B, B);
   w.cached = Cached::Given;
 }
 
-void Mlp::divergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
-                     const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
-                     MlpWorkspace& ws) const {
-  requireTwoD(config_, "Mlp::divergence");
-  checkBatch(config_, x, t, "Mlp::divergence");
-  basisForward(config_, theta, x, t, y, &div, false, ws.impl());
-}
-
-void Mlp::evaluateDivergence(const float* theta, const Eigen::Ref<const MatrixF>& x,
-                             const Eigen::Ref<const PointRow>& t, MatrixF& y, PointRow& div,
-                             MlpWorkspace& ws) const {
-  requireTwoD(config_, "Mlp::evaluateDivergence");
-  checkBatch(config_, x, t, "Mlp::evaluateDivergence");
-  basisForward(config_, theta, x, t, y, &div, true, ws.impl());
-}
-void Mlp::jacobian(const float* theta, const Eigen::Ref<const MatrixF>& x,
-                   const Eigen::Ref<const PointRow>& t, MatrixF& y, MatrixF& jac,
-                   MlpWorkspace& ws) const {
-  requireTwoD(config_, "Mlp::jacobian");
-  checkBatch(config_, x, t, "Mlp::jacobian");
-  MlpWorkspace::Impl& w = ws.impl();
-  basisForward(config_, theta, x, t, y, nullptr, false, w);
-
+void jacobian(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
+              const Eigen::Ref<const PointRow>& t, MatrixF& y, MatrixF& jac, MlpWorkspace::Impl& w) {
+  basisForward(c, theta, x, t, y, nullptr, false, w);
   // Column k of ∂f/∂x is the output tangent along e_k: rows 2k, 2k+1 of jac.
   const Index B = w.batch;
-  const LayerShape s = layerShape(config_, config_.layers);
-  const ConstMatMap W = weights(theta, s);
-  const MatrixF& last = w.act[config_.layers - 1];
-  jac.resize(2 * config_.inDim, B);
-  for (int k = 0; k < config_.inDim; ++k)
+  const ConstMatMap W = weights(theta, layerShape(c, c.layers));
+  const MatrixF& last = w.act[c.layers - 1];
+  jac.resize(2 * c.inDim, B);
+  for (int k = 0; k < c.inDim; ++k)
     jac.middleRows(2 * k, 2).noalias() = W * last.middleCols((1 + k) * B, B);
 }
 
-
-}  // namespace flowlab::core
+}  // namespace flowlab::core::FLOWLAB_KERNEL_NS

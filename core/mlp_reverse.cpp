@@ -8,6 +8,7 @@
 #include "core/dense_kernels.hpp"
 #include "core/mlp.hpp"
 #include "core/mlp_internal.hpp"
+#include "core/mlp_sweeps.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -16,12 +17,11 @@
 #include <utility>
 #include <vector>
 
-namespace flowlab::core {
-
-namespace {
+namespace flowlab::core::FLOWLAB_KERNEL_NS {
 
 using namespace mlp_internal;
-using namespace detail;  // the dense kernels
+
+namespace {
 
 // Where one packet of rows of one batch column lives for the σ pass below: the layer's output
 // h and tangents ȧᵏ, the cached σ' and σ''⊙żᵏ (when the kernel cannot recover them from h),
@@ -265,20 +265,16 @@ void sweepHidden(const MlpConfig& c, const float* theta, Tangents mode, Eigen::R
 
 }  // namespace
 
-void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
-                   Eigen::Ref<ParamVec> grad, MatrixF* dx, MlpWorkspace& ws) const {
-  MlpWorkspace::Impl& w = ws.impl();
-  if (w.cached == Cached::Nothing || !(w.config == config_))
-    throw std::logic_error("Mlp::backward: no evaluation of this network cached in the workspace");
-  const Index B = w.batch;
-  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, B, "Mlp::backward");
-  checkGrad(grad.size(), paramCount_, "Mlp::backward");
+// ---- Public reverse sweeps (Mlp's methods after their argument checks) -------------------------
 
+void backward(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& dy,
+              Eigen::Ref<ParamVec> grad, MatrixF* dx, MlpWorkspace::Impl& w) {
+  const Index B = w.batch;
   // Output layer y = W a + b, one row (GEMV) at a time as in forward.
-  const Index outDim = config_.outDim;
-  const LayerShape s = layerShape(config_, config_.layers);
+  const Index outDim = c.outDim;
+  const LayerShape s = layerShape(c, c.layers);
   const ConstMatMap W = weights(theta, s);
-  const auto last = w.act[config_.layers - 1].leftCols(B);
+  const auto last = w.act[c.layers - 1].leftCols(B);
   MatMap dW = weightGrad(grad, s);
   VecMap dbOut = biasGrad(grad, s);
   for (Index o = 0; o < outDim; ++o) {
@@ -295,72 +291,56 @@ void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
     g = w.outT.col(0) * dy(0, j);
     for (Index o = 1; o < outDim; ++o) g += w.outT.col(o) * dy(o, j);
   }
-  sweepHidden(config_, theta, Tangents::None, grad, dx, w);
+  sweepHidden(c, theta, Tangents::None, grad, dx, w);
 }
 
-void Mlp::jvpBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
-                      const Eigen::Ref<const MatrixF>& dyDot, Eigen::Ref<ParamVec> grad,
-                      MatrixF* dx, MlpWorkspace& ws) const {
-  MlpWorkspace::Impl& w = ws.impl();
-  if (w.cached != Cached::Given || !(w.config == config_))
-    throw std::logic_error("Mlp::jvpBackward: call jvp() on this workspace first");
+void jvpBackward(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                 const Eigen::Ref<const MatrixF>& dyDot, Eigen::Ref<ParamVec> grad, MatrixF* dx,
+                 MlpWorkspace::Impl& w) {
   const Index B = w.batch;
-  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, B, "Mlp::jvpBackward (dy)");
-  checkAdjoint(dyDot.rows(), dyDot.cols(), config_.outDim, B, "Mlp::jvpBackward (dyDot)");
-  checkGrad(grad.size(), paramCount_, "Mlp::jvpBackward");
-
   // Output layer: y = W a + b, ẏ = W ȧ.
-  const LayerShape s = layerShape(config_, config_.layers);
+  const LayerShape s = layerShape(c, c.layers);
   const ConstMatMap W = weights(theta, s);
-  const MatrixF& last = w.act[config_.layers - 1];
+  const MatrixF& last = w.act[c.layers - 1];
   MatMap dW = weightGrad(grad, s);
   dW.noalias() += dy * last.leftCols(B).transpose();
   dW.noalias() += dyDot * last.middleCols(B, B).transpose();
   addColumnSums(dy, biasGrad(grad, s));
   w.adjA.leftCols(B).noalias() = W.transpose() * dy;
   w.adjA.middleCols(B, B).noalias() = W.transpose() * dyDot;
-  sweepHidden(config_, theta, Tangents::Given, grad, dx, w);
+  sweepHidden(c, theta, Tangents::Given, grad, dx, w);
 }
 
-void Mlp::divergenceBackward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
-                             const Eigen::Ref<const PointRow>& ddiv, Eigen::Ref<ParamVec> grad,
-                             MatrixF* dx, MlpWorkspace& ws) const {
-  MlpWorkspace::Impl& w = ws.impl();
-  if (w.cached != Cached::Basis || !(w.config == config_))
-    throw std::logic_error("Mlp::divergenceBackward: call divergence() on this workspace first");
+void divergenceBackward(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& dy,
+                        const Eigen::Ref<const PointRow>& ddiv, Eigen::Ref<ParamVec> grad,
+                        MatrixF* dx, MlpWorkspace::Impl& w) {
   const Index B = w.batch;
-  checkAdjoint(dy.rows(), dy.cols(), config_.outDim, B, "Mlp::divergenceBackward (dy)");
-  checkAdjoint(ddiv.rows(), ddiv.cols(), 1, B, "Mlp::divergenceBackward (ddiv)");
-  checkGrad(grad.size(), paramCount_, "Mlp::divergenceBackward");
-
-  const Index h = config_.hidden;
-  if (denseKernelTakes(h)) {
-    addColumnSums(dy, biasGrad(grad, layerShape(config_, config_.layers)));
-    withActivationKernel(config_.activation, [&](auto kernel) {
-      divergenceTopReverse<decltype(kernel)>(config_, theta, dy, ddiv, grad, w);
+  if (denseKernelTakes(c.hidden)) {
+    addColumnSums(dy, biasGrad(grad, layerShape(c, c.layers)));
+    withActivationKernel(c.activation, [&](auto kernel) {
+      divergenceTopReverse<decltype(kernel)>(c, theta, dy, ddiv, grad, w);
     });
-    sweepHidden(config_, theta, Tangents::Basis, grad, dx, w, true);
+    sweepHidden(c, theta, Tangents::Basis, grad, dx, w, true);
     return;
   }
 
   // Output layer: y = W a + b and div = Σ_k W[k, :] ȧᵏ, so ∂L/∂ȧᵏ = W[k, :]ᵀ ddiv and
   // ∂L/∂W[k, :] += ddiv · ȧᵏᵀ.
-  const LayerShape s = layerShape(config_, config_.layers);
+  const LayerShape s = layerShape(c, c.layers);
   const ConstMatMap W = weights(theta, s);
-  const MatrixF& last = w.act[config_.layers - 1];
+  const MatrixF& last = w.act[c.layers - 1];
   MatMap dW = weightGrad(grad, s);
-  // (Widths the dense kernels take go through divergenceTopReverse above.)
   dW.noalias() += dy * last.leftCols(B).transpose();
   addColumnSums(dy, biasGrad(grad, s));
   w.adjA.leftCols(B).noalias() = W.transpose() * dy;
-  for (int k = 0; k < config_.inDim; ++k) {
+  for (int k = 0; k < c.inDim; ++k) {
     const auto tangent = last.middleCols((1 + k) * B, B);
     w.column.noalias() = tangent * ddiv.transpose();
     dW.row(k) += w.column.transpose();
     w.column = W.row(k).transpose();
     w.adjA.middleCols((1 + k) * B, B).noalias() = w.column * ddiv;
   }
-  sweepHidden(config_, theta, Tangents::Basis, grad, dx, w);
+  sweepHidden(c, theta, Tangents::Basis, grad, dx, w);
 }
 
-}  // namespace flowlab::core
+}  // namespace flowlab::core::FLOWLAB_KERNEL_NS

@@ -60,15 +60,16 @@ TrainingSession::~TrainingSession() = default;
 double TrainingSession::step() {
   const auto start = std::chrono::steady_clock::now();
   const double loss = objective_->lossAndGradient(params_, grad_, rng_);
-  if (std::isfinite(loss) && grad_.allFinite()) {
+  if (std::isfinite(loss)) {
     if (config_.schedule == LrSchedule::Cosine) {
       AdamConfig scheduled = config_.adam;
       const double progress = std::min(1.0, static_cast<double>(stageStep_) / config_.steps);
       scheduled.learningRate *= 0.5 * (1.0 + std::cos(3.14159265358979323846 * progress));
       adam_->setConfig(scheduled);
     }
-    adam_->step(params_, grad_);
-    smoothedLoss_ = std::isfinite(smoothedLoss_) ? 0.98 * smoothedLoss_ + 0.02 * loss : loss;
+    // A non-finite gradient leaves the parameters as they were (Adam::step).
+    if (std::isfinite(adam_->step(params_, grad_)))
+      smoothedLoss_ = std::isfinite(smoothedLoss_) ? 0.98 * smoothedLoss_ + 0.02 * loss : loss;
   }
   ++stageStep_;
   ++totalSteps_;

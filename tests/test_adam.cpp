@@ -172,3 +172,25 @@ TEST_CASE("Adam handles sizes across slices and rejects mismatches") {
   CHECK_THROWS_AS(adam.step(theta, shortVec), std::invalid_argument);
   CHECK(adam.stepCount() == 1);
 }
+
+TEST_CASE("a gradient with a NaN or an infinity changes nothing and is reported as non-finite") {
+  Adam adam(5000, withLr(0.01));  // more than one update slice
+  ParamVec theta = ParamVec::LinSpaced(5000, -1.0f, 1.0f), grad = ParamVec::Ones(5000);
+  adam.step(theta, grad);
+  const ParamVec before = theta;
+  for (float bad : {std::nanf(""), INFINITY, -INFINITY}) {
+    CAPTURE(bad);
+    ParamVec g = grad;
+    g(4321) = bad;
+    CHECK_FALSE(std::isfinite(adam.step(theta, g)));
+    CHECK(adam.stepCount() == 1);
+    CHECK((theta.array() == before.array()).all());
+  }
+  // The moments were not touched either: the next good step is the one a fresh history gives.
+  Adam fresh(5000, withLr(0.01));
+  ParamVec other = ParamVec::LinSpaced(5000, -1.0f, 1.0f);
+  fresh.step(other, grad);
+  fresh.step(other, grad);
+  adam.step(theta, grad);
+  CHECK((theta - other).cwiseAbs().maxCoeff() == 0.0f);
+}

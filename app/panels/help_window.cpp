@@ -2,6 +2,9 @@
 #include <imgui.h>
 
 #include "app/panels/panels.hpp"
+#include "core/kernel_set.hpp"
+
+#include <string>
 
 namespace flowlab::app::panels {
 
@@ -45,6 +48,9 @@ void helpWindow(UiState& ui) {
       "The density heatmap is the model's exact log p_t, computed by integrating each grid cell "
       "back to t = 0 with the exact divergence; it refreshes as fast as the spare CPU allows and "
       "its legend says how old it is. The same command-line engine runs headless: flowlab --help.");
+  static const std::string cpu = core::cpuModelName();  // CPUID traps in a VM: ask once
+  ImGui::TextDisabled("SIMD kernels: %s on %s (FLOWLAB_SIMD=generic|avx2|avx512 forces a set).",
+                      std::string(core::kernelSetName(core::activeKernelSet())).c_str(), cpu.c_str());
   ImGui::End();
 }
 

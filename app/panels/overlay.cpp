@@ -9,6 +9,7 @@
 
 #include "app/colors.hpp"
 #include "app/panels/panels.hpp"
+#include "core/kernel_set.hpp"
 
 namespace flowlab::app::panels {
 
@@ -75,6 +76,9 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
     right(line, text);
     std::snprintf(line, sizeof line, "data age %.2f s  |  view worker %.0f%%", f.dataAge,
                   100.0 * f.view->busyFraction);
+    right(line, dim);
+    std::snprintf(line, sizeof line, "SIMD kernels: %s",
+                  std::string(core::kernelSetName(core::activeKernelSet())).c_str());
     right(line, dim);
   }
 
