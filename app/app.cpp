@@ -13,10 +13,12 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
 
+#include "app/canvas_raster.hpp"
 #include "app/render/canvas.hpp"
 #include "app/render/panel_cache.hpp"
 #include "app/screenshot.hpp"
@@ -193,7 +195,6 @@ std::uint64_t App::requestCanvasImage(bool continuous, double t) {
 
 void App::frame() {
   const auto frameStart = Clock::now();
-  const double dt = std::clamp(seconds(frameStart - lastFrame_), 0.0, 0.1);
   window_->beginFrame();
   snapshot_ = trainer_->snapshot();
   view_ = worker_->frame();
@@ -209,7 +210,8 @@ void App::frame() {
     ui_.camera.fit(b, 0.02);
     ui_.fitPending = false;
   }
-  if (continuous) ui_.timeline.advance(dt);
+  // One clock for the animation: every frame's start time, so t moves by speed × elapsed.
+  ui_.timeline.tick(seconds(frameStart - start_), continuous);
   const double tShown = continuous ? ui_.timeline.t : 1.0;
   // Painted on the raster thread while this thread builds the panels.
   const std::uint64_t canvasImage = requestCanvasImage(continuous, tShown);
@@ -218,7 +220,7 @@ void App::frame() {
 
   FrameContext ctx{*trainer_, *targets_, snapshot_, view_, frames_};
   ctx.now = now();
-  if (view_->particles) ctx.dataAge = seconds(Clock::now() - view_->particles->newest.seen);
+  if (view_->particles) ctx.dataAge = seconds(Clock::now() - view_->particles->stamp.seen);
   ctx.densityLo = canvas_->densityLo();
   ctx.densityHi = canvas_->densityHi();
   ctx.divergenceScale = canvas_->divergenceScale();
@@ -232,7 +234,8 @@ void App::frame() {
   handleCanvasInput(layout_);
   panels::canvasOverlay(layout_, ctx, ui_);
 
-  worker_->setRequest(makeRequest(continuous));
+  request_ = makeRequest(continuous);
+  worker_->setRequest(request_);
   canvas_->update(view_, ui_.view);
   const bool done = headlessDone();
   // The screenshot shows this frame's particles; otherwise the newest image painted so far.
@@ -252,11 +255,11 @@ void App::frame() {
   panels_->drawRest(*imgui);
 
   if (!ui_.screenshotPath.empty()) {
-    takeScreenshot(ui_.screenshotPath, ui_.screenshotCanvasOnly, layout_);
+    takeScreenshot(ui_.screenshotPath, ui_.screenshotCanvasOnly);
     ui_.screenshotPath.clear();
   }
   if (done && !options_.screenshot.empty())
-    takeScreenshot(options_.screenshot, options_.canvasOnly, layout_);
+    takeScreenshot(options_.screenshot, options_.canvasOnly);
   window_->present();
   if (done) exitRequested_ = true;
 
@@ -291,15 +294,14 @@ bool App::headlessDone() {
   if (!waitStart_) {
     waitStart_ = Clock::now();
     versionAtEnd_ = snapshot_ ? snapshot_->version : 0;
+    // The picture of frame N: the animation stops at its t while the layers catch up.
+    ui_.timeline.playing = false;
   }
-  // The picture a person would see after waiting: every layer present and computed from the
-  // weights of frame N or later (equal when training is paused).
-  const auto fresh = [&](std::uint64_t version) { return version >= versionAtEnd_; };
-  const core::ViewFrame& v = *view_;
-  const bool current = v.hasAllLayers() &&
-                       (!v.particles || fresh(v.particles->oldest.snapshotVersion)) &&
-                       (!v.request.density || fresh(v.density->stamp.snapshotVersion)) &&
-                       (!v.request.warpedGrid || fresh(v.grid->oldest.snapshotVersion));
+  // The picture a person would see after waiting: every layer computed for the final request
+  // (the animation stopped at frame N's t) from the weights of frame N or later (the same ones
+  // when training is paused).
+  const bool current = view_->hasAllLayers() && view_->request == request_ &&
+                       view_->modelVersion >= versionAtEnd_;
   if (current) return true;
   if (seconds(Clock::now() - *waitStart_) < options_.waitSeconds) return false;
   std::cerr << "flowlab: some layers were still being computed after " << options_.waitSeconds
@@ -307,22 +309,29 @@ bool App::headlessDone() {
   return true;
 }
 
-void App::takeScreenshot(const std::string& path, bool canvasOnly, const panels::Layout& layout) {
-  const float sx = window_->framebufferScaleX(), sy = window_->framebufferScaleY();
-  int x = 0, y = 0, w = window_->framebufferWidth(), h = window_->framebufferHeight();
+void App::takeScreenshot(const std::string& path, bool canvasOnly) {
+  // The canvas as painted, without the text drawn over it; or the whole window as shown.
+  std::string error;
   if (canvasOnly) {
-    x = static_cast<int>(layout.canvasX * sx);
-    y = static_cast<int>(layout.canvasY * sy);
-    w = static_cast<int>(layout.canvasW * sx);
-    h = static_cast<int>(layout.canvasH * sy);
+    const auto image = raster_->latest();
+    error = image && !image->empty ? writePng(path, toRgba(image->image))
+                                   : "no canvas image to save yet";
+  } else {
+    error = saveScreenshot(path, 0, 0, window_->framebufferWidth(), window_->framebufferHeight(),
+                           window_->framebufferHeight());
   }
-  const std::string error = saveScreenshot(path, x, y, w, h, window_->framebufferHeight());
-  ui_.toast = error.empty() ? "saved " + path : error;
-  ui_.toastUntil = now() + 4.0;
-  if (!error.empty()) {
+  std::error_code ec;
+  const std::string where = std::filesystem::absolute(path, ec).string();
+  if (error.empty()) {
+    ui_.toast = "saved " + where;
+    std::cerr << "flowlab: saved " << (canvasOnly ? "the canvas" : "the window") << " at t = "
+              << (view_ && view_->continuous ? ui_.timeline.t : 1.0) << " to " << where << "\n";
+  } else {
+    ui_.toast = error;
     std::cerr << "flowlab: " << error << "\n";
     exitCode_ = 1;
   }
+  ui_.toastUntil = now() + 6.0;
 }
 
 void App::updateTitle() {

@@ -37,7 +37,7 @@ class App {
   void runScriptedPaint();
   core::ViewRequest makeRequest(bool continuous) const;
   std::uint64_t requestCanvasImage(bool continuous, double t);
-  void takeScreenshot(const std::string& path, bool canvasOnly, const panels::Layout& layout);
+  void takeScreenshot(const std::string& path, bool canvasOnly);
   void updateTitle();
   double now() const;
   bool headlessDone();
@@ -56,6 +56,7 @@ class App {
   FrameStats frames_, workTimes_, paintFrames_;
   std::shared_ptr<const core::Snapshot> snapshot_;
   std::shared_ptr<const core::ViewFrame> view_;
+  core::ViewRequest request_;  // the request sent to the view worker this frame
   panels::Layout layout_{};
 
   std::chrono::steady_clock::time_point start_, lastFrame_;

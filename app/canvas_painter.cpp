@@ -73,7 +73,7 @@ bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
   const core::ViewFrame& f = *request.frame;
   const ViewSettings& v = request.view;
 
-  if (f.grid && f.grid->valid == f.grid->count() && f.grid->count() > 0) {
+  if (f.grid && f.grid->count() > 0) {
     warpedGrid_ = f.grid;
     warpedGridPerLine_ = f.gridPointsPerLine;
   }
@@ -87,7 +87,7 @@ bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
     drawDiscs(image, f.targetSamples->data(), static_cast<int>(f.targetSamples->cols()), nullptr,
               kTargetSampleColour, 1.0f * request.pixelScale, v.targetAlpha);
   const core::ParticleTable* table = f.particles.get();
-  if (table && table->valid > 0) {
+  if (table && table->count() > 0) {
     if (v.paths && request.continuous && table->times.size() > 1)
       paintPaths(request, *table, image);
     if (v.particles) paintParticles(request, *table, image);
@@ -191,7 +191,11 @@ void CanvasPainter::paintArrows(const core::FieldSamples& field, float alpha, fl
   // Sizes in pixels from the spacing of the samples on screen, as the GL arrows had them.
   const float cell = static_cast<float>(field.box.width() / std::max(field.cols, 1) * image.width /
                                         image.box.width());
-  const float maxSpeed = std::max(field.maxSpeed, 1e-6f);
+  // Length and colour from |v| relative to the flow's typical speed at t (its median where the
+  // data is): an arrow of that speed is 0.6 cell long, twice that speed or more fills 1.2 cells
+  // and takes the top colour. Scaling to the fastest arrow in view would shrink the arrows
+  // inside the data, where the field matters, to dots.
+  const float full = 2.0f * std::max(field.typicalSpeed, 1e-6f);
   ArrowShape shape;
   shape.shaftHalfWidth = 0.75f * pixelScale;
   shape.headHalfWidth = std::clamp(0.14f * cell, 2.0f, 5.0f);
@@ -200,8 +204,8 @@ void CanvasPainter::paintArrows(const core::FieldSamples& field, float alpha, fl
     const float vx = field.velocities(0, k), vy = field.velocities(1, k);
     const float speed = std::sqrt(vx * vx + vy * vy);
     if (!std::isfinite(speed)) continue;
-    const float s = std::clamp(speed / maxSpeed, 0.0f, 1.0f);
-    shape.length = s * 0.95f * cell;
+    const float s = std::clamp(speed / full, 0.0f, 1.0f);
+    shape.length = s * kArrowCells * cell;
     const float dx = speed > 1e-12f ? vx / speed : 1.0f, dy = speed > 1e-12f ? vy / speed : 0.0f;
     drawArrow(image, image.pixelX(field.positions(0, k)), image.pixelY(field.positions(1, k)), dx,
               dy, shape, speedColour(s), alpha);
@@ -225,8 +229,9 @@ const std::vector<PackedRgb>& CanvasPainter::startColours(const core::ParticleTa
 
 void CanvasPainter::paintStreamlines(const CanvasRequest& request, const core::Streamlines& lines,
                                      RasterImage& image) {
-  // Colour and opacity by speed, as the arrows: grey-blue when slow, up the ramp when fast.
-  const float top = std::max(lines.maxSpeed, 1e-6f);
+  // Colour and opacity by speed, as the arrows: grey-blue when slow, up the ramp at twice the
+  // flow's typical speed.
+  const float top = 2.0f * std::max(lines.typicalSpeed, 1e-6f);
   const float alpha = request.view.streamlineAlpha;
   auto styleAt = [&](int i, PackedRgb& colour, float& a) {
     const float s = std::clamp(lines.speeds[i] / top, 0.0f, 1.0f);
@@ -251,7 +256,7 @@ void CanvasPainter::paintStreamlines(const CanvasRequest& request, const core::S
 void CanvasPainter::paintPaths(const CanvasRequest& request, const core::ParticleTable& table,
                                RasterImage& image) {
   const ViewSettings& v = request.view;
-  const int count = std::min(v.pathCount, table.valid);
+  const int count = std::min(v.pathCount, table.count());
   const float trail = std::max(v.trail, 1e-3f);
   const double t = request.t;
   const bool forward = request.direction == core::FlowDirection::Generate;
@@ -289,7 +294,7 @@ void CanvasPainter::paintPaths(const CanvasRequest& request, const core::Particl
 void CanvasPainter::paintParticles(const CanvasRequest& request, const core::ParticleTable& table,
                                    RasterImage& image) {
   const ViewSettings& v = request.view;
-  const int shown = std::min(table.valid, v.particleCount);
+  const int shown = std::min(table.count(), v.particleCount);
   table.positionsAt(request.t, positions_);
   const PackedRgb* colours = nullptr;
   if (v.coloring == ParticleColoring::ByLogDensity && table.hasLogDensity()) {

@@ -21,6 +21,10 @@ namespace flowlab::app {
 // The canvas's background (what shows where no layer paints).
 constexpr PackedRgb kCanvasBackground = packRgb(0.07f, 0.075f, 0.09f);
 
+// Field arrows: an arrow of twice the flow's typical speed (or faster) is this many field cells
+// long; slower ones in proportion, so the typical speed draws half of it (the legend's arrow).
+constexpr float kArrowCells = 1.2f;
+
 // What to paint: the data, the time, the canvas (world box and pixels) and the layer styles.
 struct CanvasRequest {
   std::shared_ptr<const core::ViewFrame> frame;                   // null: background and axes

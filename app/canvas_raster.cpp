@@ -61,6 +61,22 @@ void RasterImage::reset(int w, int h, const core::Box& worldBox) {
   pixels.assign(static_cast<std::size_t>(width) * height, 0u);
 }
 
+RgbaImage toRgba(const RasterImage& image) {
+  RgbaImage out;
+  out.width = image.width;
+  out.height = image.height;
+  out.pixels.resize(static_cast<std::size_t>(image.width) * image.height * 4);
+  for (int j = 0; j < image.height; ++j) {
+    const int row = image.height - 1 - j;  // row 0 of the raster is the bottom
+    for (int i = 0; i < image.width; ++i) {
+      const std::uint32_t p = image.at(i, j) | 0xff000000u;
+      std::uint8_t* o = &out.pixels[(static_cast<std::size_t>(row) * image.width + i) * 4];
+      for (int c = 0; c < 4; ++c) o[c] = static_cast<std::uint8_t>(p >> (8 * c));
+    }
+  }
+  return out;
+}
+
 float RasterImage::pixelX(float x) const {
   return static_cast<float>((x - box.x0) / box.width() * width - 0.5);
 }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "app/image_io.hpp"
 #include "core/types.hpp"
 
 namespace flowlab::app {
@@ -37,6 +38,10 @@ struct RasterImage {
   float pixelX(float x) const;
   float pixelY(float y) const;
 };
+
+// The image as RGBA rows, first row at the TOP (for PNG files): what the canvas shows, without
+// anything drawn over it.
+RgbaImage toRgba(const RasterImage& image);
 
 // Anti-aliased discs of `radius` pixels at n world points (xy: x0, y0, x1, y1, …, as the columns
 // of a 2×n core::Points), blended over the image in order. colours: n packed colours, or null

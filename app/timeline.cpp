@@ -5,6 +5,13 @@
 
 namespace flowlab::app {
 
+bool Timeline::tick(double now, bool move) {
+  const double last = lastTick_;
+  lastTick_ = now;
+  if (last < 0.0 || !move) return false;
+  return advance(std::min(now - last, kMaxGap));
+}
+
 bool Timeline::advance(double dt) {
   if (!playing || dt <= 0.0) return false;
   const double end = endTime();

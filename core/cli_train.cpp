@@ -238,7 +238,7 @@ int runTrain(int argc, char** argv) {
   if (evalOpt.every > 0) heldOut = std::make_unique<HeldOutNll>(*target, evalOpt.n, config.seed, config.threads);
   const bool quiet = args.has("--quiet");
   const bool tty = ::isatty(STDERR_FILENO);
-  const int stages = config.method == Method::RectifiedFlow ? config.reflow + 1 : 1;
+  const int stages = stageCount(config);
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
   auto lastPrint = start;
@@ -316,21 +316,16 @@ int runTrain(int argc, char** argv) {
     while (!session.stageDone() && !stopped) {
       clock.start();
       stageClock.start();
-      const double loss = session.step();
+      const TrainingSession::StepResult result = session.step();
       stageClock.stop();
       clock.stop();
       const ObjectiveStats st = session.objectiveStats();
       stageNfe.add(st);
       lineNfe.add(st);
-      if (!std::isfinite(loss)) {
-        if (++nonFinite > 20)
-          throw std::runtime_error("training diverged (loss is not finite) at step " +
-                                   std::to_string(session.totalSteps()) +
-                                   "; try a lower --lr or --clip; nothing was written");
-        session.restoreLastGood();
-      } else if (session.totalSteps() % 100 == 0) {
-        session.markGood();
-      }
+      if (result.restored && ++nonFinite > 20)
+        throw std::runtime_error("training diverged (loss is not finite) at step " +
+                                 std::to_string(session.totalSteps()) +
+                                 "; try a lower --lr or --clip; nothing was written");
       const bool lastStep = session.stageDone() && session.stage() + 1 >= stages;
       if (heldOut && (session.totalSteps() % evalOpt.every == 0 || lastStep)) stopped = checkpoint();
       if (!quiet && Clock::now() - lastPrint >= printInterval) {
@@ -346,10 +341,22 @@ int runTrain(int argc, char** argv) {
                    stageNfe.steps, stageNfe.meanForward(), stageNfe.minForward, stageNfe.maxForward,
                    stageNfe.meanBackward(), stageNfe.minBackward, stageNfe.maxBackward);
     if (stopped || session.stage() + 1 >= stages) break;
+    auto pairProgress = [&](double done) {
+      if (!quiet && Clock::now() - lastPrint >= printInterval) {
+        std::fprintf(stderr, "%sgenerating %d reflow pairs with %s: %.0f%%%s",
+                     tty ? "\r\033[K" : "", config.reflowPairs,
+                     std::string(solverName(config.pairSolver.solver)).c_str(), 100.0 * done,
+                     tty ? "" : "\n");
+        lastPrint = Clock::now();
+      }
+      return true;
+    };
     if (!quiet)
-      std::fprintf(stderr, "generating %d reflow pairs with %s …\n", config.reflowPairs,
-                   std::string(solverName(config.pairSolver.solver)).c_str());
-    session.advanceStage();
+      std::fprintf(stderr, "generating %d reflow pairs with %s …%s", config.reflowPairs,
+                   std::string(solverName(config.pairSolver.solver)).c_str(), tty ? "" : "\n");
+    lastPrint = Clock::now();
+    session.advanceStage(pairProgress);
+    if (!quiet && tty) std::fprintf(stderr, "\r\033[K");
     stageClock = {};
     stageNfe = {};
     lastPrint = Clock::now();

@@ -105,6 +105,11 @@ long forEachBlock(const TrainerConfig& config, const ParamVec& params, const Den
 
 }  // namespace
 
+SolverConfig densitySolverAt(double t, int stepsPerUnitTime) {
+  const int steps = std::max(1, static_cast<int>(std::ceil(stepsPerUnitTime * t - 1e-9)));
+  return SolverConfig{Solver::RK4, steps, 1e-5, 1e-5, 100000};
+}
+
 DensityGrid computeLogDensityGrid(const TrainerConfig& config, const ParamVec& params,
                                   const DensityGridSpec& spec) {
   checkSpec(spec);

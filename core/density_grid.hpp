@@ -33,6 +33,10 @@ struct DensityGrid {
   long nfe = 0;       // field evaluations per point
 };
 
+// The solver of the app's exact log p_t (heatmap and inspector alike): RK4 with
+// ⌈stepsPerUnitTime · t⌉ steps (at least one) over the backward integration from t to 0.
+SolverConfig densitySolverAt(double t, int stepsPerUnitTime);
+
 // log p_t on the grid for a model stage (continuous flows; RealNVP at t = 1 only).
 // Throws std::invalid_argument on a bad spec.
 DensityGrid computeLogDensityGrid(const TrainerConfig& config, const ParamVec& params,

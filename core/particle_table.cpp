@@ -36,27 +36,27 @@ void locate(const std::vector<double>& times, double t, int& i, float& s) {
 }  // namespace
 
 void ParticleTable::positionsAt(double t, Points& out) const {
-  out.resize(2, valid);
-  if (positions.empty() || valid == 0) return;
+  out.resize(2, count());
+  if (positions.empty() || count() == 0) return;
   if (positions.size() == 1) {
-    out = positions[0].leftCols(valid);
+    out = positions[0];
     return;
   }
   int i;
   float s;
   locate(times, t, i, s);
   const int last = static_cast<int>(positions.size()) - 1;
-  const auto p1 = positions[i].leftCols(valid);
-  const auto p2 = positions[i + 1].leftCols(valid);
+  const auto p1 = positions[i];
+  const auto p2 = positions[i + 1];
   const CatmullRom w(s);
   // Past either end the missing knot is reflected (p0 = 2·p1 − p2), so straight paths stay exact.
   if (i > 0)
-    out = w.w0 * positions[i - 1].leftCols(valid) + w.w1 * p1;
+    out = w.w0 * positions[i - 1] + w.w1 * p1;
   else
     out = (w.w1 + 2.0f * w.w0) * p1 - w.w0 * p2;
   out += w.w2 * p2;
   if (i + 2 <= last)
-    out += w.w3 * positions[i + 2].leftCols(valid);
+    out += w.w3 * positions[i + 2];
   else
     out += w.w3 * (2.0f * p2 - p1);
 }
@@ -77,16 +77,16 @@ Eigen::Vector2f ParticleTable::positionAt(int column, double t) const {
 }
 
 void ParticleTable::logDensityAt(double t, PointRow& out) const {
-  out.resize(1, valid);
-  if (logDensity.empty() || valid == 0) return;
+  out.resize(1, count());
+  if (logDensity.empty() || count() == 0) return;
   if (logDensity.size() == 1) {
-    out = logDensity[0].leftCols(valid);
+    out = logDensity[0];
     return;
   }
   int i;
   float s;
   locate(times, t, i, s);
-  out = (1.0f - s) * logDensity[i].leftCols(valid) + s * logDensity[i + 1].leftCols(valid);
+  out = (1.0f - s) * logDensity[i] + s * logDensity[i + 1];
 }
 
 }  // namespace flowlab::core

@@ -23,14 +23,13 @@ struct ParticleTable {
   std::vector<Points> positions;     // positions[k]: 2×N at times[k]
   std::vector<PointRow> logDensity;  // log p_{times[k]}(positions[k]) (empty unless requested)
   Points start;                      // 2×N starting points (t = 0 Generate, t = 1 Normalize)
-  int valid = 0;                     // columns [0, valid) are computed (a prefix grows at first)
-  LayerStamp newest, oldest;         // newest and oldest snapshot among the computed chunks
+  LayerStamp stamp;                  // the snapshot every column was computed with
 
   int count() const { return static_cast<int>(start.cols()); }
   bool hasLogDensity() const { return !logDensity.empty(); }
-  // out (2×valid) = positions at time t, Catmull–Rom between knots (exact at knots; t clamped).
+  // out (2×N) = positions at time t, Catmull–Rom between knots (exact at knots; t clamped).
   void positionsAt(double t, Points& out) const;
-  // out (1×valid) = log p_t, linear between knots. Requires hasLogDensity().
+  // out (1×N) = log p_t, linear between knots. Requires hasLogDensity().
   void logDensityAt(double t, PointRow& out) const;
   // One column's position at time t (same interpolation as positionsAt).
   Eigen::Vector2f positionAt(int column, double t) const;

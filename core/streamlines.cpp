@@ -6,7 +6,6 @@
 #include <cmath>
 
 #include "core/rng.hpp"
-#include "core/view_frame.hpp"
 
 namespace flowlab::core {
 
@@ -121,7 +120,6 @@ Streamlines traceStreamlines(const VelocitySampler& velocity, const Points& seed
     velocity(out.vertices, speeds);
     out.speeds.resize(total);
     for (Eigen::Index i = 0; i < speeds.cols(); ++i) out.speeds[i] = speeds.col(i).norm();
-    out.maxSpeed = finiteQuantileRange(out.speeds, 0.0, 0.98).second;
   }
   return out;
 }

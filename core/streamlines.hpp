@@ -18,7 +18,7 @@ struct Streamlines {
   Points vertices;            // 2×V world points, the lines one after another
   std::vector<float> speeds;  // V: |v(x, t)| at each vertex (world units per unit time)
   std::vector<int> offsets;   // lines + 1 entries: line k is vertices [offsets[k], offsets[k+1])
-  float maxSpeed = 0.0f;      // robust top speed (98th percentile), for colour scales
+  float typicalSpeed = 0.0f;  // the flow's median speed at t, for colour (set by the view job)
   LayerStamp stamp;
 
   int lines() const { return offsets.empty() ? 0 : static_cast<int>(offsets.size()) - 1; }

@@ -1,12 +1,17 @@
-// The trainer thread: steps a TrainingSession, applies commands between steps, publishes
-// immutable snapshots about every 40 ms, measures held-out metrics every few seconds, and turns
-// a non-finite loss or an exception into a paused, explained state instead of a crash.
+// The trainer thread: takes commands, applies them, steps a TrainingSession (or idles, waiting
+// for a command), and publishes immutable snapshots about every 40 ms. Held-out metrics are
+// measured every few seconds, at the end of every stage and when training finishes; a
+// non-finite loss or an exception becomes a paused, explained state instead of a crash.
 #include "core/trainer.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <deque>
 #include <exception>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
 
 #include "core/flow.hpp"
 #include "core/metrics.hpp"
@@ -17,31 +22,50 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr auto kPublishInterval = std::chrono::milliseconds(40);
 constexpr auto kMetricsInterval = std::chrono::milliseconds(3000);
-constexpr long kMarkGoodEvery = 100;
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
 
-// Held-out metrics of the current parameters: W2 against fresh target samples and (for flows
-// with a density) NLL of fresh target samples, on a small fixed-size set.
-MetricSample measureMetrics(const TrainingSession& session, Rng& rng) {
+// W2 between two independent target samples of MetricSample::kW2Points each, averaged over a
+// few pairs: what a perfect model's W2 would read at that n.
+double w2FloorOf(const Target& target, Rng& rng) {
+  constexpr int kPairs = 4;
+  Points a(2, MetricSample::kW2Points), b(2, MetricSample::kW2Points);
+  double sum = 0.0;
+  for (int k = 0; k < kPairs; ++k) {
+    target.sample(a, rng);
+    target.sample(b, rng);
+    sum += w2Exact(a, b);
+  }
+  return sum / kPairs;
+}
+
+// Held-out metrics of the session's current parameters on fresh target samples: W2 of the
+// model's samples, the NLL of target samples under the model's density and, for flows with a
+// velocity field, the straightness and NFE of their paths.
+MetricSample measureMetrics(const TrainingSession& session, Rng& rng, double w2Floor) {
   MetricSample m;
   m.step = session.totalSteps();
-  const Model model = session.model();
-  const ParamVec& params = model.stages.back().params;
+  m.stage = session.stage();
+  m.w2Floor = w2Floor;
+  const TrainerConfig& config = session.config();
+  const ParamVec& params = session.params();
   const int n = MetricSample::kW2Points;
-  Points data(2, n);
+  Points data(2, n), x(2, n);
   session.target()->sample(data, rng);
-  FlowEvaluator flow(model.config, params);
+  rng.fillNormal(x);
+  FlowEvaluator flow(config, params);
+  PointRow logp;
   if (flow.continuous()) {
-    Points x(2, n);
-    rng.fillNormal(x);
     const SolverConfig solver{Solver::RK4, 32, 1e-5, 1e-5, 100000};
     const PathMetrics path = pathMetrics(flow.velocityFn(), x, solver, &x);
     m.straightness = path.straightness;
     m.nfe = path.nfe;
-    if (x.allFinite()) m.w2 = w2Exact(x, data);
-    PointRow logp;
     flow.logDensity(data, SolverConfig{Solver::RK4, 16, 1e-5, 1e-5, 100000}, logp);
-    m.nll = meanNll(logp);
+  } else {
+    flow.sample(x, SolverConfig{});
+    flow.logDensity(data, SolverConfig{}, logp);
   }
+  if (x.allFinite()) m.w2 = w2Exact(x, data);
+  m.nll = meanNll(logp);
   return m;
 }
 
@@ -50,6 +74,7 @@ MetricSample measureMetrics(const TrainingSession& session, Rng& rng) {
 const char* statusName(TrainerStatus s) {
   switch (s) {
     case TrainerStatus::Running: return "running";
+    case TrainerStatus::Preparing: return "preparing";
     case TrainerStatus::Paused: return "paused";
     case TrainerStatus::Finished: return "finished";
     case TrainerStatus::Diverged: return "diverged";
@@ -58,79 +83,49 @@ const char* statusName(TrainerStatus s) {
   return "?";
 }
 
-Trainer::Trainer(const TrainerConfig& config, std::shared_ptr<const Target> target,
-                 bool startPaused)
-    : pendingConfig_(config), pendingTarget_(std::move(target)), paused_(startPaused) {
-  auto first = std::make_shared<Snapshot>();
-  first->status = TrainerStatus::Paused;
-  first->target = pendingTarget_;
-  first->message = "starting";
-  snapshot_ = std::move(first);
-  resetPending_ = true;
-  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
-}
+// What the UI asked for since the thread last looked.
+struct Trainer::Commands {
+  bool reset = false;
+  std::optional<TrainerConfig> config;
+  std::shared_ptr<const Target> target;  // null: unchanged
+  std::uint64_t targetVersion = 0;
+  bool paused = false;
+  long budget = 0;          // single steps still to run while paused
+  std::uint64_t serial = 0;  // of the newest command taken
+};
 
-Trainer::~Trainer() {
-  thread_.request_stop();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Trainer::setPaused(bool paused) { paused_.store(paused); }
-
-void Trainer::stepOnce(long n) {
-  std::lock_guard lock(mutex_);
-  stepBudget_ += std::max(0L, n);
-}
-
-void Trainer::submit(const TrainerConfig& config) {
-  std::lock_guard lock(mutex_);
-  pendingConfig_ = config;
-  configPending_ = true;
-}
-
-void Trainer::setTarget(std::shared_ptr<const Target> target) {
-  if (!target) return;
-  std::lock_guard lock(mutex_);
-  pendingTarget_ = std::move(target);
-  ++pendingTargetVersion_;
-}
-
-void Trainer::reset() {
-  std::lock_guard lock(mutex_);
-  resetPending_ = true;
-}
-
-std::shared_ptr<const Snapshot> Trainer::snapshot() const {
-  std::lock_guard lock(mutex_);
-  return snapshot_;
-}
-
-void Trainer::run(std::stop_token stop) {
+// The thread's own state (nothing else touches it).
+struct Trainer::Loop {
   std::unique_ptr<TrainingSession> session;
   TrainerConfig config;
   std::shared_ptr<const Target> target;
   std::uint64_t targetVersion = 0;
-  std::deque<LossSample> lossHistory;
+  std::deque<LossSample> loss;
   std::vector<MetricSample> metrics;
   TrainerStatus status = TrainerStatus::Paused;
   std::string message;
-  Rng metricRng(0x5eed);
-
-  auto lastPublish = Clock::now();
-  auto lastMetrics = Clock::now();
+  double progress = 0.0;
+  std::uint64_t resets = 0;
+  Rng metricRng{0x5eed};
+  double w2Floor = std::numeric_limits<double>::quiet_NaN();
+  std::uint64_t floorTargetVersion = std::numeric_limits<std::uint64_t>::max();
+  Clock::time_point lastPublish = Clock::now(), lastMetrics = Clock::now();
   long stepsSincePublish = 0;
   double stepsPerSecond = 0.0;
-  bool dirty = true;
+  bool dirty = true;  // something to publish even though no step ran
+  std::uint64_t version = 0;
 
-  auto publishNow = [&] {
+  std::shared_ptr<Snapshot> snapshot() {
     auto snap = std::make_shared<Snapshot>();
-    snap->version = ++version_;
+    snap->version = ++version;
     snap->status = status;
     snap->message = message;
+    snap->progress = progress;
+    snap->resets = resets;
     snap->target = target;
     snap->targetVersion = targetVersion;
     snap->stepsPerSecond = stepsPerSecond;
-    snap->loss.assign(lossHistory.begin(), lossHistory.end());
+    snap->loss.assign(loss.begin(), loss.end());
     snap->metrics = metrics;
     if (session) {
       snap->step = session->stageStep();
@@ -140,137 +135,272 @@ void Trainer::run(std::stop_token stop) {
       model->target = target ? target->name() : std::string();
       snap->model = std::move(model);
     }
+    return snap;
+  }
+
+  // Metrics of the current parameters, appended; a failure leaves them out (they are advisory).
+  void measure() {
+    try {
+      if (targetVersion != floorTargetVersion) {
+        w2Floor = w2FloorOf(*target, metricRng);
+        floorTargetVersion = targetVersion;
+      }
+      metrics.push_back(measureMetrics(*session, metricRng, w2Floor));
+    } catch (const std::exception&) {
+    }
+    lastMetrics = Clock::now();
+  }
+};
+
+Trainer::Trainer(const TrainerConfig& config, std::shared_ptr<const Target> target,
+                 bool startPaused)
+    : pendingConfig_(config),
+      configPending_(true),
+      pendingTarget_(std::move(target)),
+      targetPending_(true),
+      paused_(startPaused) {
+  auto first = std::make_shared<Snapshot>();
+  first->status = TrainerStatus::Paused;
+  first->target = pendingTarget_;
+  first->message = "starting";
+  snapshot_ = std::move(first);
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+Trainer::~Trainer() {
+  thread_.request_stop();
+  commandArrived_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Trainer::setPaused(bool paused) {
+  {
     std::lock_guard lock(mutex_);
-    snapshot_ = std::move(snap);
+    paused_ = paused;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+bool Trainer::paused() const {
+  std::lock_guard lock(mutex_);
+  return paused_;
+}
+
+void Trainer::stepOnce(long n) {
+  {
+    std::lock_guard lock(mutex_);
+    stepBudget_ += std::max(0L, n);
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+void Trainer::submit(const TrainerConfig& config) {
+  {
+    std::lock_guard lock(mutex_);
+    pendingConfig_ = config;
+    configPending_ = true;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+void Trainer::setTarget(std::shared_ptr<const Target> target) {
+  if (!target) return;
+  {
+    std::lock_guard lock(mutex_);
+    pendingTarget_ = std::move(target);
+    ++pendingTargetVersion_;
+    targetPending_ = true;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+void Trainer::reset() {
+  {
+    std::lock_guard lock(mutex_);
+    resetPending_ = true;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+std::shared_ptr<const Snapshot> Trainer::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+std::shared_ptr<const Snapshot> Trainer::waitForNewer(std::uint64_t version,
+                                                      std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  published_.wait_for(lock, timeout, [&] { return snapshot_->version > version; });
+  return snapshot_;
+}
+
+Trainer::Commands Trainer::takeCommands() {
+  std::lock_guard lock(mutex_);
+  Commands c;
+  c.reset = std::exchange(resetPending_, false);
+  if (std::exchange(configPending_, false)) c.config = pendingConfig_;
+  if (std::exchange(targetPending_, false)) c.target = pendingTarget_;
+  c.targetVersion = pendingTargetVersion_;
+  c.paused = paused_;
+  c.budget = stepBudget_;
+  c.serial = commandSerial_;
+  return c;
+}
+
+void Trainer::waitForCommand(std::stop_token stop, std::uint64_t seen) {
+  std::unique_lock lock(mutex_);
+  commandArrived_.wait(lock, stop, [&] { return commandSerial_ != seen; });
+}
+
+void Trainer::publish(std::shared_ptr<const Snapshot> snapshot) {
+  {
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(snapshot);
+  }
+  published_.notify_all();
+}
+
+void Trainer::run(std::stop_token stop) {
+  Loop loop;
+  // A failure the thread turns into a paused, explained state.
+  auto fail = [&](TrainerStatus status, std::string message) {
+    loop.status = status;
+    loop.message = std::move(message);
+    loop.stepsPerSecond = 0.0;
+    {
+      std::lock_guard lock(mutex_);
+      paused_ = true;
+    }
+    publish(loop.snapshot());
   };
 
   while (!stop.stop_requested()) {
-    // Commands, applied between steps.
-    bool doReset = false, haveConfig = false;
-    std::shared_ptr<const Target> newTarget;
-    {
-      std::lock_guard lock(mutex_);
-      if (resetPending_) { doReset = true; resetPending_ = false; }
-      if (configPending_) { config = pendingConfig_; haveConfig = true; configPending_ = false; }
-      if (pendingTargetVersion_ != targetVersion || !target) {
-        newTarget = pendingTarget_;
-        targetVersion = pendingTargetVersion_;
-      }
+    // 1. Take the commands and apply them between steps.
+    const Commands cmd = takeCommands();
+    if (cmd.target) {
+      loop.target = cmd.target;
+      loop.targetVersion = cmd.targetVersion;
+      if (loop.session) loop.session->setTarget(loop.target);
+      loop.dirty = true;
     }
-    if (!session && !haveConfig) { config = pendingConfig_; }
-    if (newTarget) {
-      target = newTarget;
-      if (session) session->setTarget(target);
-      dirty = true;
-    }
+    const bool fresh =
+        cmd.reset || (cmd.config && (!loop.session || needsReset(loop.session->config(), *cmd.config)));
     try {
-      if (doReset || !session || (haveConfig && needsReset(session->config(), config))) {
-        session = std::make_unique<TrainingSession>(config, target);
-        lossHistory.clear();
-        metrics.clear();
-        message.clear();
-        lastMetrics = Clock::now();
-        dirty = true;
-      } else if (haveConfig) {
-        session->applyLive(config);
-        dirty = true;
+      if (fresh) {
+        if (cmd.config) loop.config = *cmd.config;
+        loop.session.reset();
+        loop.session = std::make_unique<TrainingSession>(loop.config, loop.target);
+        ++loop.resets;
+        loop.loss.clear();
+        loop.metrics.clear();
+        loop.message.clear();
+        loop.lastMetrics = Clock::now();
+        if (loop.status == TrainerStatus::Error || loop.status == TrainerStatus::Diverged)
+          loop.status = TrainerStatus::Paused;
+        loop.dirty = true;
+      } else if (cmd.config) {
+        loop.session->applyLive(*cmd.config);
+        loop.config = *cmd.config;
+        loop.dirty = true;
       }
     } catch (const std::exception& e) {
-      session.reset();
-      status = TrainerStatus::Error;
-      message = e.what();
-      paused_.store(true);
-      publishNow();
-      // Wait for a new config or reset.
-      while (!stop.stop_requested()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        std::lock_guard lock(mutex_);
-        if (configPending_ || resetPending_) break;
-      }
-      continue;
+      // A model that cannot be built is gone; a live change that cannot apply leaves it as is.
+      if (fresh) loop.session.reset();
+      fail(TrainerStatus::Error, e.what());
     }
 
-    long budget;
-    {
-      std::lock_guard lock(mutex_);
-      budget = stepBudget_;
-    }
-    const bool finished = session->finished();
-    if ((paused_.load() && budget == 0) || finished) {
-      const TrainerStatus idle = finished ? TrainerStatus::Finished : TrainerStatus::Paused;
-      if (status != idle || dirty) {
-        if (status == TrainerStatus::Running || status == TrainerStatus::Paused ||
-            status == TrainerStatus::Finished)
-          status = idle;
-        if (finished) message = "all stages trained";
-        stepsPerSecond = 0.0;
-        publishNow();
-        dirty = false;
+    // 2. Idle: paused without single steps to run, finished, or no model.
+    const bool finished = loop.session && loop.session->finished();
+    if (!loop.session || finished || (cmd.paused && cmd.budget == 0)) {
+      if (loop.session) {
+        const TrainerStatus idle = finished ? TrainerStatus::Finished : TrainerStatus::Paused;
+        const bool failed =
+            loop.status == TrainerStatus::Diverged || loop.status == TrainerStatus::Error;
+        if ((!failed && loop.status != idle) || loop.dirty) {
+          if (finished && loop.status != TrainerStatus::Finished) {
+            loop.measure();  // the final stage, at its last step
+            loop.message = "all stages trained";
+          }
+          if (!failed) loop.status = idle;
+          loop.stepsPerSecond = 0.0;
+          publish(loop.snapshot());
+          loop.dirty = false;
+        }
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      waitForCommand(stop, cmd.serial);
       continue;
     }
-    if (budget > 0) {
+    if (cmd.paused) {
       std::lock_guard lock(mutex_);
-      --stepBudget_;
+      stepBudget_ = std::max(0L, stepBudget_ - 1);
     }
 
-    // One step.
-    double loss;
+    // 3. One step, with the session's divergence guard.
+    TrainingSession& session = *loop.session;
+    TrainingSession::StepResult result;
     try {
-      loss = session->step();
+      result = session.step();
     } catch (const std::exception& e) {
-      session->restoreLastGood();
-      status = TrainerStatus::Error;
-      message = std::string("training step failed: ") + e.what();
-      paused_.store(true);
-      publishNow();
+      fail(TrainerStatus::Error, std::string("training step failed: ") + e.what());
       continue;
     }
-    ++stepsSincePublish;
-    if (!std::isfinite(loss)) {
-      session->restoreLastGood();
-      status = TrainerStatus::Diverged;
-      message = "loss became " + std::string(std::isnan(loss) ? "NaN" : "infinite") +
-                " at step " + std::to_string(session->totalSteps()) +
-                "; restored the last good parameters and paused (try a lower learning rate)";
-      paused_.store(true);
-      publishNow();
+    ++loop.stepsSincePublish;
+    if (result.restored) {
+      fail(TrainerStatus::Diverged,
+           "loss became " + std::string(std::isnan(result.loss) ? "NaN" : "infinite") +
+               " at step " + std::to_string(session.totalSteps()) +
+               "; restored the last good parameters and paused (try a lower learning rate)");
       continue;
     }
-    status = TrainerStatus::Running;
-    message.clear();
-    lossHistory.push_back(LossSample{session->totalSteps(), static_cast<float>(loss)});
-    if (lossHistory.size() > Snapshot::kLossHistory) lossHistory.pop_front();
-    if (session->totalSteps() % kMarkGoodEvery == 0) session->markGood();
+    loop.status = TrainerStatus::Running;
+    loop.message.clear();
+    loop.loss.push_back(LossSample{session.totalSteps(), static_cast<float>(result.loss)});
+    if (loop.loss.size() > Snapshot::kLossHistory) loop.loss.pop_front();
 
-    if (session->stageDone()) {
+    // 4. The end of a stage: its final metrics, then the next stage's preparation.
+    if (session.stageDone() && !session.finished()) {
+      loop.measure();
+      loop.status = TrainerStatus::Preparing;
+      auto lastProgress = Clock::now() - kProgressInterval;
+      auto progress = [&](double done) {
+        if (Clock::now() - lastProgress >= kProgressInterval) {
+          loop.progress = done;
+          loop.message = "stage " + std::to_string(session.stage() + 1) + " done; generating " +
+                         std::to_string(loop.config.reflowPairs) + " reflow pairs for stage " +
+                         std::to_string(session.stage() + 2) + " (" +
+                         std::to_string(static_cast<int>(100.0 * done)) + "%)";
+          publish(loop.snapshot());
+          lastProgress = Clock::now();
+        }
+        return !stop.stop_requested();
+      };
       try {
-        session->advanceStage();
+        if (!session.advanceStage(progress)) break;  // stopping
+        loop.status = TrainerStatus::Running;
+        loop.message.clear();
+        loop.progress = 0.0;
       } catch (const std::exception& e) {
-        status = TrainerStatus::Error;
-        message = std::string("could not start the next stage: ") + e.what();
-        paused_.store(true);
+        fail(TrainerStatus::Error, std::string("could not start the next stage: ") + e.what());
+        continue;
       }
-      dirty = true;
+      loop.dirty = true;
     }
 
+    // 5. Metrics every few seconds; a snapshot every ~40 ms.
     const auto now = Clock::now();
-    if (now - lastMetrics >= kMetricsInterval) {
-      try {
-        metrics.push_back(measureMetrics(*session, metricRng));
-      } catch (const std::exception&) {
-        // Metrics are advisory; a failure here must not stop training.
-      }
-      lastMetrics = Clock::now();
-    }
-    if (now - lastPublish >= kPublishInterval) {
-      const double dt = std::chrono::duration<double>(now - lastPublish).count();
-      stepsPerSecond = stepsSincePublish / dt;
-      stepsSincePublish = 0;
-      lastPublish = now;
-      publishNow();
-      dirty = false;
+    if (now - loop.lastMetrics >= kMetricsInterval) loop.measure();
+    if (now - loop.lastPublish >= kPublishInterval || loop.dirty) {
+      const double dt = std::chrono::duration<double>(now - loop.lastPublish).count();
+      loop.stepsPerSecond = dt > 0.0 ? loop.stepsSincePublish / dt : 0.0;
+      loop.stepsSincePublish = 0;
+      loop.lastPublish = now;
+      publish(loop.snapshot());
+      loop.dirty = false;
     }
   }
 }

@@ -107,6 +107,10 @@ bool needsReset(const TrainerConfig& from, const TrainerConfig& to) {
   return !(a == b);
 }
 
+int stageCount(const TrainerConfig& config) {
+  return config.method == Method::RectifiedFlow ? config.reflow + 1 : 1;
+}
+
 std::string validate(const TrainerConfig& c) {
   const MlpConfig& m = c.mlp;
   if (m.hidden < 1 || m.hidden > 4096) return "--hidden must be in [1, 4096], got " + std::to_string(m.hidden);

@@ -73,6 +73,9 @@ struct TrainerConfig {
 // to constant for open-ended live training).
 TrainerConfig defaultConfig(Method method);
 
+// The number of stages a run of `config` trains: rectified flow's reflow rounds + 1; 1 otherwise.
+int stageCount(const TrainerConfig& config);
+
 // True when going from `from` to `to` needs a fresh model (method, network, seed, …);
 // false when every difference can be applied live between steps (learning rate, batch, …).
 bool needsReset(const TrainerConfig& from, const TrainerConfig& to);

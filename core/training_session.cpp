@@ -33,10 +33,6 @@ std::unique_ptr<Objective> makeObjective(const TrainerConfig& config,
   throw std::invalid_argument("unknown method");
 }
 
-int stageCount(const TrainerConfig& config) {
-  return config.method == Method::RectifiedFlow ? config.reflow + 1 : 1;
-}
-
 }  // namespace
 
 TrainingSession::TrainingSession(const TrainerConfig& config, std::shared_ptr<const Target> target)
@@ -57,7 +53,7 @@ TrainingSession::TrainingSession(const TrainerConfig& config, std::shared_ptr<co
 
 TrainingSession::~TrainingSession() = default;
 
-double TrainingSession::step() {
+TrainingSession::StepResult TrainingSession::step() {
   const auto start = std::chrono::steady_clock::now();
   const double loss = objective_->lossAndGradient(params_, grad_, rng_);
   if (std::isfinite(loss)) {
@@ -74,20 +70,25 @@ double TrainingSession::step() {
   ++stageStep_;
   ++totalSteps_;
   stageSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return loss;
+  if (!std::isfinite(loss)) {
+    params_ = lastGood_;
+    adam_->reset();
+    return {loss, true};
+  }
+  if (totalSteps_ % kMarkGoodEvery == 0) lastGood_ = params_;
+  return {loss, false};
 }
+
+int TrainingSession::stageCount() const { return core::stageCount(config_); }
 
 bool TrainingSession::stageDone() const { return stageStep_ >= config_.steps; }
 
-bool TrainingSession::finished() const {
-  return stageDone() && stage_ + 1 >= stageCount(config_);
-}
+bool TrainingSession::finished() const { return stageDone() && stage_ + 1 >= stageCount(); }
 
 ObjectiveStats TrainingSession::objectiveStats() const { return objective_->stats(); }
 
-bool TrainingSession::advanceStage() {
-  if (stage_ + 1 >= stageCount(config_)) return false;
-  finishedStages_.push_back(Stage{params_, stageStep_, smoothedLoss_, stageSeconds_});
+bool TrainingSession::advanceStage(const Progress& progress) {
+  if (stage_ + 1 >= stageCount()) return false;
 
   // Reflow: couple fresh base samples with where the finished stage's flow takes them,
   // x1 = ODE_k(x0), and train the next stage on that fixed coupling (Liu et al. 2023).
@@ -97,11 +98,21 @@ bool TrainingSession::advanceStage() {
   Rng pairRng = Rng(config_.seed).split(kPairs + static_cast<std::uint64_t>(stage_));
   pairRng.fillNormal(pairs->x0);
   pairs->x1 = pairs->x0;
-  // sampleFlow turns a failing chunk (e.g. Dopri5 giving up) into an exception on this thread.
-  sampleFlow(config_, finishedStages_.back().params, pairs->x1, config_.pairSolver, config_.threads);
+  // In chunks, so that the caller can show progress and stop; each chunk's result does not
+  // depend on the chunking (fixed-step solvers; sampleFlow splits by columns as well).
+  const Eigen::Index chunk = 4096;
+  for (Eigen::Index b = 0; b < m; b += chunk) {
+    const Eigen::Index n = std::min(chunk, m - b);
+    Points part = pairs->x1.middleCols(b, n);
+    // sampleFlow turns a failing chunk (e.g. Dopri5 giving up) into an exception on this thread.
+    sampleFlow(config_, params_, part, config_.pairSolver, config_.threads);
+    pairs->x1.middleCols(b, n) = part;
+    if (progress && !progress(static_cast<double>(b + n) / static_cast<double>(m))) return false;
+  }
   if (!pairs->x1.allFinite())
     throw std::runtime_error("the finished stage's flow produced non-finite reflow pairs");
 
+  finishedStages_.push_back(Stage{params_, stageStep_, smoothedLoss_, stageSeconds_});
   ++stage_;
   stageStep_ = 0;
   stageSeconds_ = 0.0;
@@ -130,13 +141,6 @@ void TrainingSession::setTarget(std::shared_ptr<const Target> target) {
   if (!target) return;
   target_ = target;
   objective_->setTarget(std::move(target));
-}
-
-void TrainingSession::markGood() { lastGood_ = params_; }
-
-void TrainingSession::restoreLastGood() {
-  params_ = lastGood_;
-  adam_->reset();
 }
 
 Model TrainingSession::model() const {

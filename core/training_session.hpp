@@ -21,24 +21,33 @@ class TrainingSession {
   TrainingSession(const TrainerConfig& config, std::shared_ptr<const Target> target);
   ~TrainingSession();
 
-  // One optimisation step of the current stage. Returns the loss (may be non-finite: the
-  // caller decides; see restoreLastGood()).
-  double step();
+  // One optimisation step of the current stage, with the divergence guard: the parameters are
+  // remembered as good every kMarkGoodEvery steps of finite loss, and a non-finite loss puts
+  // the last good ones back (fresh optimiser moments). The CLI and the trainer thread decide
+  // what to do next (stop, pause) from `restored`.
+  struct StepResult {
+    double loss;    // may be non-finite
+    bool restored;  // the loss was not finite: the last good parameters are back
+  };
+  StepResult step();
+  static constexpr long kMarkGoodEvery = 100;
   // True when the current stage has run config.steps steps.
   bool stageDone() const;
   // True when every stage is done.
   bool finished() const;
   // Closes the current stage and starts the next (RF: generates the reflow pairs with the
-  // finished stage's flow). Returns false when there is no next stage.
-  bool advanceStage();
+  // finished stage's flow, a chunk at a time). progress(fraction done) is called after each
+  // chunk; when it returns false, the session is left as it was and advanceStage returns
+  // false (the caller is stopping). Returns false when there is no next stage.
+  using Progress = std::function<bool(double fraction)>;
+  bool advanceStage(const Progress& progress = {});
+  // The number of stages of this run (RF: reflow rounds + 1; others 1).
+  int stageCount() const;
 
   // Live changes (see needsReset): learning rate, weight decay, clipping, batch, steps.
   void applyLive(const TrainerConfig& config);
   void setTarget(std::shared_ptr<const Target> target);
 
-  // Divergence guard: remember the current parameters as good / go back to them.
-  void markGood();
-  void restoreLastGood();
 
   const TrainerConfig& config() const { return config_; }
   const std::shared_ptr<const Target>& target() const { return target_; }

@@ -22,16 +22,13 @@ bool ViewRequest::operator==(const ViewRequest& o) const {
 
 bool ViewFrame::hasAllLayers() const {
   const ViewRequest& r = request;
-  auto full = [](const std::shared_ptr<const ParticleTable>& p) {
-    return p && p->valid == p->count();
-  };
   if (!snapshot) return false;
-  if ((r.particles || r.paths) && !full(particles)) return false;
-  if (r.warpedGrid && !full(grid)) return false;
+  if ((r.particles || r.paths) && !particles) return false;
+  if (r.warpedGrid && !grid) return false;
   if (continuous && r.field && !field) return false;
   if (continuous && r.streamlines && !streamlines) return false;
-  if (r.density && !(density && density->complete)) return false;
-  if (continuous && r.divergence && !(divergence && divergence->complete)) return false;
+  if (r.density && !density) return false;
+  if (continuous && r.divergence && !divergence) return false;
   if (r.targetSamples && !targetSamples) return false;
   if (r.targetDensity && !targetDensity) return false;
   return true;

@@ -67,25 +67,27 @@ struct FieldSamples {
   int cols = 0, rows = 0;
   Box box{};
   double t = 0.0;
-  Points positions;   // 2×(cols·rows), row-major from the bottom row
+  Points positions;   // 2×(cols·rows), GridGeometry's cell order (row 0 at the bottom)
   Points velocities;  // 2×(cols·rows)
-  float maxSpeed = 0.0f;
+  float typicalSpeed = 0.0f;  // the flow's median speed at t (view_field_job.hpp): arrow scale
   LayerStamp stamp;
 };
 
 // A scalar grid layer (model log density, divergence, target log density) with its source.
 struct GridLayer {
-  DensityGrid grid;      // values: row 0 at the bottom (y0), as a GL texture
-  bool exact = true;     // false for an estimate (never produced now; kept for the label)
-  bool complete = true;  // false while the first strips of a new grid are still being computed
+  DensityGrid grid;  // values: row 0 at the bottom (y0), as a GL texture; grid.t its time
   float lo = 0.0f, hi = 0.0f;  // robust value range (percentiles) for colour mapping
-  LayerStamp stamp;
+  LayerStamp stamp;            // model layers: the snapshot; target layers: the target version
 };
 
+// One published picture. Its model layers (particles, warped grid, field, streamlines, density,
+// divergence) were all computed from the same snapshot, `modelVersion`, and each t-dependent one
+// carries its t; a layer whose t is not the t on screen is stale, and the app says so.
 struct ViewFrame {
   std::uint64_t version = 0;                 // strictly increasing
-  ViewRequest request;                       // the newest request the worker had seen
-  std::shared_ptr<const Snapshot> snapshot;  // newest snapshot the worker had seen
+  ViewRequest request;                       // the request the model layers were computed for
+  std::shared_ptr<const Snapshot> snapshot;  // the snapshot they were computed from
+  std::uint64_t modelVersion = 0;            // its version (0: no model layer yet)
   bool continuous = true;  // the model has a velocity field (false: RealNVP, t = 1 only)
 
   std::shared_ptr<const ParticleTable> particles;  // also the pathlines (first pathCount)
@@ -97,12 +99,12 @@ struct ViewFrame {
   std::shared_ptr<const GridLayer> divergence;
   std::shared_ptr<const GridLayer> targetDensity;
   std::shared_ptr<const Points> targetSamples;
-  LayerStamp targetStamp;
+  std::uint64_t targetVersion = 0;  // of the target the target layers show
 
   std::string error;          // the last computation failure, "" when none
   double busyFraction = 0.0;  // share of wall time the worker spent computing (recent)
 
-  // True when every layer that `request` asks for has complete data (a screenshot may be taken).
+  // True when every layer that `request` asks for is present.
   bool hasAllLayers() const;
 };
 

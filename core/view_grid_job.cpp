@@ -16,23 +16,49 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+bool sameSpec(const DensityGridSpec& a, const DensityGridSpec& b) {
+  return sameGeometry(a, b) && a.t == b.t && a.solver.solver == b.solver.solver &&
+         a.solver.steps == b.solver.steps;
+}
+
 }  // namespace
 
 bool sameGeometry(const DensityGridSpec& a, const DensityGridSpec& b) {
   return a.width == b.width && a.height == b.height && sameBox(a.box, b.box);
 }
 
-bool GridJob::step(const std::shared_ptr<const Snapshot>& snap, const LayerStamp& stamp,
-                   const DensityGridSpec& want, double chunkSeconds,
-                   std::shared_ptr<const GridLayer>& out) {
-  if (!building_) {
-    const bool upToDate = haveDone_ && sameGeometry(done_, want) && done_.t == want.t &&
-                          done_.solver.steps == want.solver.steps &&
-                          doneVersion_ == stamp.snapshotVersion;
-    if (upToDate) return false;
-    start(snap, stamp, want);
-  } else if (!sameGeometry(spec_, want)) {
-    start(snap, stamp, want);
+DensityGridSpec ScalarGridJob::specFor(const ViewInputs& in) {
+  const ViewRequest& r = in.request;
+  DensityGridSpec spec;
+  spec.width = r.heatmapWidth;
+  spec.height = r.heatmapHeight;
+  spec.box = r.heatmapBox;
+  spec.t = in.continuous ? r.t : 1.0;
+  spec.solver = densitySolverAt(spec.t, r.densitySteps);
+  spec.threads = 1;
+  return spec;
+}
+
+bool ScalarGridJob::wanted(const ViewInputs& in) const {
+  return quantity_ == Quantity::LogDensity ? in.request.density
+                                           : in.request.divergence && in.continuous;
+}
+
+bool ScalarGridJob::current(const ViewInputs& in) const {
+  return done_ && done_->stamp.snapshotVersion == in.stamp.snapshotVersion &&
+         sameSpec(doneSpec_, specFor(in));
+}
+
+void ScalarGridJob::step(const ViewInputs& in, double chunkSeconds) {
+  const DensityGridSpec want = specFor(in);
+  if (!building_ || version_ != in.stamp.snapshotVersion || !sameSpec(spec_, want)) {
+    building_ = true;
+    spec_ = want;
+    version_ = in.stamp.snapshotVersion;
+    stamp_ = in.stamp;
+    values_.assign(static_cast<std::size_t>(want.width) * want.height,
+                   std::numeric_limits<float>::quiet_NaN());
+    nextRow_ = 0;
   }
   const int w = spec_.width, h = spec_.height;
   const int rows =
@@ -42,50 +68,33 @@ bool GridJob::step(const std::shared_ptr<const Snapshot>& snap, const LayerStamp
   strip.height = rows;
   strip.box.y0 = spec_.box.y0 + nextRow_ * dy;
   strip.box.y1 = spec_.box.y0 + (nextRow_ + rows) * dy;
-  strip.threads = 1;
   const auto begin = Clock::now();
-  const Model& model = *snap_->model;
-  const DensityGrid part =
-      logDensity_ ? computeLogDensityGrid(model.config, model.stages.back().params, strip)
-                  : computeDivergenceGrid(model.config, model.stages.back().params, strip);
+  const TrainerConfig& config = in.snapshot.model->config;
+  const DensityGrid part = quantity_ == Quantity::LogDensity
+                               ? computeLogDensityGrid(config, in.params, strip)
+                               : computeDivergenceGrid(config, in.params, strip);
   const double perCell = secondsSince(begin) / (static_cast<double>(rows) * w);
   secondsPerCell_ = 0.5 * secondsPerCell_ + 0.5 * std::max(perCell, 1e-9);
   std::copy(part.values.begin(), part.values.end(),
             values_.begin() + static_cast<std::ptrdiff_t>(nextRow_) * w);
   nfe_ = part.nfe;
   nextRow_ += rows;
-  const bool progressive = !haveDone_ || !sameGeometry(done_, spec_);
-  if (nextRow_ >= h) {
-    building_ = false;
-    haveDone_ = true;
-    done_ = spec_;
-    doneVersion_ = buildStamp_.snapshotVersion;
-    snap_.reset();
-    out = publish(true);
-  } else if (progressive) {
-    out = publish(false);
-  }
-  return true;
-}
-
-void GridJob::clear() {
+  if (nextRow_ < h) return;
   building_ = false;
-  haveDone_ = false;
-  snap_.reset();
+  done_ = finish();
+  doneSpec_ = spec_;
 }
 
-void GridJob::start(const std::shared_ptr<const Snapshot>& snap, const LayerStamp& stamp,
-                    const DensityGridSpec& want) {
-  building_ = true;
-  spec_ = want;
-  snap_ = snap;
-  buildStamp_ = stamp;
-  values_.assign(static_cast<std::size_t>(want.width) * want.height,
-                 std::numeric_limits<float>::quiet_NaN());
-  nextRow_ = 0;
+void ScalarGridJob::publish(ViewFrame& frame) const {
+  (quantity_ == Quantity::LogDensity ? frame.density : frame.divergence) = done_;
 }
 
-std::shared_ptr<const GridLayer> GridJob::publish(bool complete) const {
+void ScalarGridJob::clear() {
+  building_ = false;
+  done_.reset();
+}
+
+std::shared_ptr<const GridLayer> ScalarGridJob::finish() const {
   auto layer = std::make_shared<GridLayer>();
   layer->grid.width = spec_.width;
   layer->grid.height = spec_.height;
@@ -93,7 +102,8 @@ std::shared_ptr<const GridLayer> GridJob::publish(bool complete) const {
   layer->grid.t = spec_.t;
   layer->grid.values = values_;
   layer->grid.nfe = nfe_;
-  if (logDensity_) {
+  const bool logDensity = quantity_ == Quantity::LogDensity;
+  if (logDensity) {
     const double cell = spec_.box.width() * spec_.box.height() / (spec_.width * spec_.height);
     double mass = 0.0;
     for (float v : values_)
@@ -101,12 +111,11 @@ std::shared_ptr<const GridLayer> GridJob::publish(bool complete) const {
     layer->grid.mass = mass;
   }
   // Log densities: the top of the range matters; divergences: a symmetric robust scale.
-  const auto [lo, hi] = logDensity_ ? finiteQuantileRange(values_, 0.01, 0.999)
-                                    : finiteQuantileRange(values_, 0.05, 0.95);
+  const auto [lo, hi] = logDensity ? finiteQuantileRange(values_, 0.01, 0.999)
+                                   : finiteQuantileRange(values_, 0.05, 0.95);
   layer->lo = lo;
   layer->hi = hi;
-  layer->complete = complete;
-  layer->stamp = buildStamp_;
+  layer->stamp = stamp_;
   return layer;
 }
 

@@ -1,6 +1,7 @@
-// The view worker's grid job: a scalar grid (exact log p_t, or div v) at time t built strip by
-// strip from one snapshot's weights, each strip about chunkSeconds of work. GL-free; worker
-// thread only (a published GridLayer is immutable).
+// The view worker's scalar-grid jobs: exact log p_t or div v at the request's t on the heatmap
+// grid, built strip by strip from one snapshot's weights (each strip about chunkSeconds of work)
+// and published once the whole grid is done. GL-free; worker thread only (a published GridLayer
+// is immutable).
 #pragma once
 
 #include <cstdint>
@@ -8,44 +9,42 @@
 #include <vector>
 
 #include "core/density_grid.hpp"
-#include "core/snapshot.hpp"
-#include "core/view_frame.hpp"
+#include "core/view_job.hpp"
 
 namespace flowlab::core {
 
 // Same size and box (time and solver aside).
 bool sameGeometry(const DensityGridSpec& a, const DensityGridSpec& b);
 
-class GridJob {
+class ScalarGridJob final : public ViewJob {
  public:
-  // logDensity: log p_t (values in nats); otherwise div v (per unit time).
-  explicit GridJob(bool logDensity) : logDensity_(logDensity) {}
+  enum class Quantity { LogDensity, Divergence };
+  explicit ScalarGridJob(Quantity quantity) : quantity_(quantity) {}
 
-  // One strip of work towards `want` with the newest snapshot. Returns false when the
-  // published grid is already up to date; `out` receives a grid to publish, if any: when
-  // complete, or progressively while the first grid of a new geometry is being built.
-  bool step(const std::shared_ptr<const Snapshot>& snap, const LayerStamp& stamp,
-            const DensityGridSpec& want, double chunkSeconds,
-            std::shared_ptr<const GridLayer>& out);
-  void clear();
+  bool wanted(const ViewInputs& in) const override;
+  bool current(const ViewInputs& in) const override;
+  void step(const ViewInputs& in, double chunkSeconds) override;
+  void publish(ViewFrame& frame) const override;
+  void clear() override;
+
+  // The grid `in` asks for: the heatmap's size and box at the request's t (t = 1 without a
+  // velocity field), with the density solver (densitySolverAt).
+  static DensityGridSpec specFor(const ViewInputs& in);
 
  private:
-  void start(const std::shared_ptr<const Snapshot>& snap, const LayerStamp& stamp,
-             const DensityGridSpec& want);
-  std::shared_ptr<const GridLayer> publish(bool complete) const;
+  std::shared_ptr<const GridLayer> finish() const;
 
-  bool logDensity_;
+  Quantity quantity_;
   bool building_ = false;
-  DensityGridSpec spec_;
-  std::shared_ptr<const Snapshot> snap_;  // the weights of the grid being built
-  LayerStamp buildStamp_;
+  DensityGridSpec spec_;         // of the grid being built
+  std::uint64_t version_ = 0;    // snapshot version of the grid being built
+  LayerStamp stamp_;
   std::vector<float> values_;
   int nextRow_ = 0;
   long nfe_ = 0;
   double secondsPerCell_ = 2e-5;
-  bool haveDone_ = false;
-  DensityGridSpec done_;
-  std::uint64_t doneVersion_ = 0;
+  std::shared_ptr<const GridLayer> done_;
+  DensityGridSpec doneSpec_;
 };
 
 }  // namespace flowlab::core

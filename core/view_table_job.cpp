@@ -1,12 +1,14 @@
-// Carrying particles through the flow a chunk at a time (RK4 at uniform knots, with log p_t
-// along the path when asked), and choosing which chunk to refresh next.
+// Carrying points through the flow a chunk at a time (RK4 at uniform knots, with log p_t along
+// the path when asked); a table is published only when all its columns carry the same weights.
 #include "core/view_table_job.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 
 #include "core/flow.hpp"
 #include "core/ode.hpp"
+#include "core/rng.hpp"
 
 namespace flowlab::core {
 
@@ -84,67 +86,120 @@ Points gridStarts(const Box& box, int lines, int perLine) {
   return p;
 }
 
-std::shared_ptr<const ParticleTable> TableJob::step(const Snapshot& snap, const LayerStamp& stamp,
-                                                    const TableKey& key,
-                                                    const std::function<Points()>& makeStarts,
-                                                    double chunkSeconds) {
-  if (!active_ || !(key_ == key)) restart(key, makeStarts);
-  const int n = work_.count();
-  int b;
-  if (work_.valid < n) {
-    b = work_.valid;
-  } else {
-    const int blocks = static_cast<int>(version_.size());
-    int found = -1;
-    for (int i = 0; i < blocks && found < 0; ++i) {
-      const int k = (cursor_ / kBlock + i) % blocks;
-      if (version_[k] < stamp.snapshotVersion) found = k;
+// ---- TableBuilder ----------------------------------------------------------------------------
+
+void TableBuilder::step(const ViewInputs& in, const TableKey& key,
+                        const std::function<Points()>& makeStarts, double chunkSeconds) {
+  const std::uint64_t version = in.stamp.snapshotVersion;
+  if (!building_ || !(key_ == key) || version_ != version) {
+    // A new table: fresh start points only when the key changed (new weights reuse them).
+    if (!building_ || !(key_ == key)) {
+      const bool sameStarts = done_ && doneKey_ == key;
+      work_ = ParticleTable{};
+      work_.start = sameStarts ? done_->start : makeStarts();
+      if (key.continuous) {
+        for (int k = 0; k <= key.knots; ++k)
+          work_.times.push_back(static_cast<double>(k) / key.knots);
+      } else {
+        work_.times.push_back(1.0);
+      }
+      work_.positions.assign(work_.times.size(), work_.start);
+      work_.logDensity.assign(key.logDensity ? work_.times.size() : 0,
+                              PointRow::Zero(1, work_.count()));
     }
-    if (found < 0) return nullptr;
-    b = found * kBlock;
+    key_ = key;
+    version_ = version;
+    building_ = true;
+    next_ = 0;
   }
-  const int len = std::min(chunk_, n - b);
+  const int n = work_.count();
+  const int len = std::min(chunk_, n - next_);
   const auto begin = Clock::now();
-  carryChunk(snap.model->config, snap.model->stages.back().params, key_, work_, b, len);
-  const double seconds = secondsSince(begin);
+  if (len > 0) carryChunk(in.snapshot.model->config, in.params, key_, work_, next_, len);
   // Size the next chunk to take about chunkSeconds.
-  const double perColumn = std::max(seconds / len, 1e-9);
-  chunk_ = std::clamp(static_cast<int>(chunkSeconds / perColumn / kBlock) * kBlock, kBlock,
-                      std::max(kBlock, n));
-  work_.valid = std::max(work_.valid, b + len);
-  cursor_ = (b + len) % std::max(n, 1);
-  for (int k = b / kBlock; k * kBlock < b + len; ++k) {
-    version_[k] = stamp.snapshotVersion;
-    seen_[k] = stamp.seen;
-  }
-  work_.newest = stamp;
-  const auto oldest = std::min_element(version_.begin(), version_.end()) - version_.begin();
-  work_.oldest = {version_[oldest], seen_[oldest]};
-  return std::make_shared<const ParticleTable>(work_);
+  const double perColumn = std::max(secondsSince(begin) / std::max(len, 1), 1e-9);
+  chunk_ = std::clamp(static_cast<int>(chunkSeconds / perColumn), 64, std::max(64, n));
+  next_ += std::max(len, 0);
+  if (next_ < n) return;
+  work_.stamp = in.stamp;
+  done_ = std::make_shared<const ParticleTable>(work_);
+  doneKey_ = key_;
+  doneVersion_ = version_;
+  building_ = false;
 }
 
-void TableJob::restart(const TableKey& key, const std::function<Points()>& makeStarts) {
-  const bool keep = active_ && key_.sameShape(key);  // new target samples: refresh in place
-  key_ = key;
-  active_ = true;
-  work_.start = makeStarts();
-  const int n = work_.count();
-  if (keep) {
-    std::fill(version_.begin(), version_.end(), 0);
-    return;
-  }
-  work_.times.clear();
-  if (key.continuous) {
-    for (int k = 0; k <= key.knots; ++k) work_.times.push_back(static_cast<double>(k) / key.knots);
-  } else {
-    work_.times.push_back(1.0);
-  }
-  work_.positions.assign(work_.times.size(), work_.start);
-  work_.logDensity.assign(key.logDensity ? work_.times.size() : 0, PointRow::Zero(1, n));
-  work_.valid = 0;
-  version_.assign((n + kBlock - 1) / kBlock, 0);
-  seen_.assign(version_.size(), Clock::time_point{});
-  cursor_ = 0;
+void TableBuilder::clear() {
+  building_ = false;
+  done_.reset();
+  doneVersion_ = 0;
+}
+
+// ---- Particles -------------------------------------------------------------------------------
+
+TableKey ParticlesJob::keyFor(const ViewInputs& in) {
+  const ViewRequest& r = in.request;
+  TableKey key;
+  key.count = std::max(r.particles ? r.particleCount : 0, r.paths ? r.pathCount : 0);
+  key.direction = in.continuous ? r.direction : FlowDirection::Generate;
+  key.logDensity = r.particleLogDensity;
+  key.knots = std::max(1, r.knots);
+  key.seed = r.seed;
+  key.continuous = in.continuous;
+  key.targetVersion =
+      key.direction == FlowDirection::Normalize ? in.snapshot.targetVersion : 0;
+  return key;
+}
+
+bool ParticlesJob::wanted(const ViewInputs& in) const {
+  return in.request.particles || in.request.paths;
+}
+
+bool ParticlesJob::current(const ViewInputs& in) const {
+  return table_.current(in.stamp.snapshotVersion, keyFor(in));
+}
+
+void ParticlesJob::step(const ViewInputs& in, double chunkSeconds) {
+  const TableKey key = keyFor(in);
+  auto makeStarts = [&] {
+    Points x(2, key.count);
+    Rng rng(key.seed);
+    if (key.direction == FlowDirection::Normalize && in.snapshot.target)
+      in.snapshot.target->sample(x, rng);
+    else
+      rng.fillNormal(x);
+    return x;
+  };
+  table_.step(in, key, makeStarts, chunkSeconds);
+}
+
+// ---- Warped grid -----------------------------------------------------------------------------
+
+TableKey WarpedGridJob::keyFor(const ViewInputs& in) {
+  const ViewRequest& r = in.request;
+  TableKey key;
+  key.count = 2 * r.gridLines * r.gridPointsPerLine;
+  key.knots = std::max(1, r.knots);
+  key.box = r.gridBox;
+  key.lines = r.gridLines;
+  key.perLine = r.gridPointsPerLine;
+  key.continuous = in.continuous;
+  return key;
+}
+
+bool WarpedGridJob::current(const ViewInputs& in) const {
+  return table_.current(in.stamp.snapshotVersion, keyFor(in));
+}
+
+void WarpedGridJob::step(const ViewInputs& in, double chunkSeconds) {
+  const TableKey key = keyFor(in);
+  table_.step(in, key, [&] { return gridStarts(key.box, key.lines, key.perLine); },
+              chunkSeconds);
+}
+
+void WarpedGridJob::publish(ViewFrame& frame) const {
+  frame.grid = table_.done();
+  frame.gridLines = frame.grid ? table_.doneKey().lines : 0;
+  frame.gridPointsPerLine = frame.grid ? table_.doneKey().perLine : 0;
 }
 
 }  // namespace flowlab::core

@@ -1,14 +1,17 @@
-// The view worker's thread: schedules bounded pieces of work per layer and publishes frames.
+// The view worker's thread: pins a snapshot and a request, runs the layer jobs in turn, and
+// publishes their layers together (see view_worker.hpp).
 #include "core/view_worker.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <exception>
+#include <memory>
+#include <vector>
 
-#include "core/flow.hpp"
-#include "core/rng.hpp"
+#include "core/view_field_job.hpp"
 #include "core/view_grid_job.hpp"
+#include "core/view_job.hpp"
 #include "core/view_table_job.hpp"
+#include "core/view_target_job.hpp"
 
 #ifdef __linux__
 #include <pthread.h>
@@ -26,21 +29,15 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Cell centres of a cols × rows grid over box, row-major from the bottom row: 2×(cols·rows).
-Points cellCentres(const Box& box, int cols, int rows) {
-  Points p(2, static_cast<Eigen::Index>(cols) * rows);
-  const double dx = box.width() / cols, dy = box.height() / rows;
-  for (int j = 0; j < rows; ++j)
-    for (int i = 0; i < cols; ++i) {
-      p(0, j * cols + i) = static_cast<float>(box.x0 + (i + 0.5) * dx);
-      p(1, j * cols + i) = static_cast<float>(box.y0 + (j + 0.5) * dy);
-    }
-  return p;
-}
-
 const ParamVec* currentParams(const Snapshot& s) {
   if (!s.model || s.model->stages.empty()) return nullptr;
   return &s.model->stages.back().params;
+}
+
+// Two requests that differ at most in t: the cycle in progress may finish with its own t.
+bool sameButTime(ViewRequest a, const ViewRequest& b) {
+  a.t = b.t;
+  return a == b;
 }
 
 // A low priority (nice 10) for this thread only: under contention training and drawing win,
@@ -60,35 +57,64 @@ void nameThread() {
 
 }  // namespace
 
-// ---------------------------------------------------------------------------------------------
-// The worker
-
 struct ViewWorker::State {
+  // The model layers, taken in turn; then the target's.
+  std::vector<std::unique_ptr<ViewJob>> jobs;
+  TargetLayersJob target;
+  std::size_t next = 0;  // round-robin cursor over jobs
+
+  // The newest snapshot seen, and when it was first seen.
+  std::shared_ptr<const Snapshot> latest;
+  LayerStamp latestStamp;
+
+  // The cycle: the snapshot and request every model layer is being computed from.
+  bool active = false;
   std::shared_ptr<const Snapshot> snap;
   LayerStamp stamp;
-  TableJob particles, grid;
-  GridJob density{true}, divergence{false};
-  int roundRobin = 0;
+  ViewRequest request;
 
-  // Field arrows: recomputed whenever any input changes (cheap).
-  std::uint64_t fieldVersion = 0;
-  double fieldT = -1.0;
-  Box fieldBox{};
-  int fieldCols = 0, fieldRows = 0;
+  bool computed = false;  // some model layer was computed since the last full publish
 
-  // Streamlines: recomputed when the weights, t, the box or the seeds change.
-  std::uint64_t streamVersion = 0;
-  double streamT = -1.0;
-  Box streamBox{};
-  int streamSeeds = 0;
-
-  // Target layers: recomputed when the target or their request changes.
-  const Target* target = nullptr;
-  std::uint64_t targetVersion = 0;
-  ViewRequest targetRequest{};
-  bool targetDone = false;
-
+  std::shared_ptr<const ViewFrame> frame = std::make_shared<ViewFrame>();
   double busyEma = 0.0;
+
+  State() {
+    jobs.push_back(std::make_unique<ParticlesJob>());
+    jobs.push_back(std::make_unique<FieldArrowsJob>());
+    jobs.push_back(std::make_unique<StreamlinesJob>());
+    jobs.push_back(std::make_unique<ScalarGridJob>(ScalarGridJob::Quantity::LogDensity));
+    jobs.push_back(std::make_unique<ScalarGridJob>(ScalarGridJob::Quantity::Divergence));
+    jobs.push_back(std::make_unique<WarpedGridJob>());
+  }
+
+  ViewInputs cycleInputs() const {
+    return {*snap, *currentParams(*snap), request, isContinuous(snap->model->config.method),
+            stamp};
+  }
+
+  // The next job with work left for the cycle, in turn; null when the cycle is complete.
+  ViewJob* nextPending(const ViewInputs& in) {
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+      ViewJob* job = jobs[(next + i) % jobs.size()].get();
+      if (job->wanted(in) && !job->current(in)) {
+        next = (next + i + 1) % jobs.size();
+        return job;
+      }
+    }
+    return nullptr;
+  }
+
+  // Puts every model layer of the cycle into `out` (a layer no longer wanted is dropped).
+  void withModelLayers(const ViewInputs& in, ViewFrame& out) {
+    for (const auto& job : jobs) {
+      if (!job->wanted(in)) job->clear();
+      job->publish(out);
+    }
+    out.snapshot = snap;
+    out.modelVersion = stamp.snapshotVersion;
+    out.request = request;
+    out.continuous = in.continuous;
+  }
 };
 
 ViewWorker::ViewWorker(SnapshotSource source) : ViewWorker(std::move(source), Options{}) {}
@@ -121,13 +147,23 @@ std::shared_ptr<const ViewFrame> ViewWorker::frame() const {
   return frame_;
 }
 
+bool ViewWorker::upToDate() const {
+  std::lock_guard lock(mutex_);
+  return upToDate_;
+}
+
 bool ViewWorker::waitUntilUpToDate(std::chrono::milliseconds timeout) const {
-  const auto end = Clock::now() + timeout;
-  while (!upToDate_.load()) {
-    if (Clock::now() >= end) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return upToDate_; });
+}
+
+void ViewWorker::publish(std::shared_ptr<const ViewFrame> frame, bool upToDate) {
+  {
+    std::lock_guard lock(mutex_);
+    if (frame) frame_ = std::move(frame);
+    upToDate_ = upToDate;
   }
-  return true;
+  changed_.notify_all();
 }
 
 void ViewWorker::run(std::stop_token stop) {
@@ -136,6 +172,7 @@ void ViewWorker::run(std::stop_token stop) {
   State& st = *state_;
   std::uint64_t frameVersion = 0;
   while (!stop.stop_requested()) {
+    // The newest request and snapshot.
     ViewRequest req;
     std::uint64_t reqVersion;
     {
@@ -143,243 +180,100 @@ void ViewWorker::run(std::stop_token stop) {
       req = request_;
       reqVersion = requestVersion_;
     }
-    auto snap = source_ ? source_() : nullptr;
-    if (snap && (!st.snap || snap->version != st.stamp.snapshotVersion))
-      st.stamp = {snap->version, Clock::now()};
-    if (snap) st.snap = snap;
-    const ParamVec* params = snap ? currentParams(*snap) : nullptr;
-    if (!params) {
+    if (auto snap = source_ ? source_() : nullptr; snap && currentParams(*snap)) {
+      if (!st.latest || snap->version != st.latest->version)
+        st.latestStamp = {snap->version, Clock::now()};
+      st.latest = std::move(snap);
+    }
+    if (!st.latest) {
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, stop, std::chrono::milliseconds(options_.pollMilliseconds),
                      [&] { return requestVersion_ != reqVersion; });
       continue;
     }
 
+    // Pin the cycle: a new one takes the newest snapshot and request; a request change other
+    // than t restarts the one in progress with the same snapshot.
+    if (!st.active) {
+      st.snap = st.latest;
+      st.stamp = st.latestStamp;
+      st.request = req;
+      st.active = true;
+    } else if (!sameButTime(st.request, req)) {
+      st.request = req;
+    }
+
     const auto begin = Clock::now();
-    const TrainerConfig& config = snap->model->config;
-    const bool continuous = isContinuous(config.method);
-    auto next = std::make_shared<ViewFrame>(*frame());
-    bool changed = next->snapshot != snap || !(next->request == req);
-    next->snapshot = snap;
-    next->request = req;
-    next->continuous = continuous;
-    bool worked = false;
+    std::shared_ptr<ViewFrame> next;  // the frame to publish, if any
+    auto edit = [&]() -> ViewFrame& {
+      if (!next) next = std::make_shared<ViewFrame>(*st.frame);
+      return *next;
+    };
+    bool worked = false, complete = false;
     try {
-      // Cheap layers first: the field arrows and the target.
-      if (continuous && req.field) {
-        const bool dirty =
-            st.fieldVersion != st.stamp.snapshotVersion || st.fieldT != req.t ||
-            !sameGeometry(DensityGridSpec{st.fieldCols, st.fieldRows, st.fieldBox},
-                          DensityGridSpec{req.fieldCols, req.fieldRows, req.fieldBox}) ||
-            !next->field;
-        if (dirty) {
-          auto field = std::make_shared<FieldSamples>();
-          field->cols = req.fieldCols;
-          field->rows = req.fieldRows;
-          field->box = req.fieldBox;
-          field->t = req.t;
-          field->positions = cellCentres(req.fieldBox, req.fieldCols, req.fieldRows);
-          FlowEvaluator flow(config, *params);
-          flow.velocity(field->positions, req.t, field->velocities);
-          std::vector<float> speeds(field->velocities.cols());
-          for (Eigen::Index i = 0; i < field->velocities.cols(); ++i)
-            speeds[i] = field->velocities.col(i).norm();
-          field->maxSpeed = finiteQuantileRange(speeds, 0.0, 0.98).second;
-          field->stamp = st.stamp;
-          next->field = field;
-          st.fieldVersion = st.stamp.snapshotVersion;
-          st.fieldT = req.t;
-          st.fieldBox = req.fieldBox;
-          st.fieldCols = req.fieldCols;
-          st.fieldRows = req.fieldRows;
-          changed = worked = true;
-        }
-      } else if (next->field) {
-        next->field.reset();
-        st.fieldVersion = 0;
-        changed = true;
+      // The target's layers follow the newest snapshot's target; published when done.
+      const ViewInputs latestIn{*st.latest, *currentParams(*st.latest), req,
+                                isContinuous(st.latest->model->config.method), st.latestStamp};
+      const bool targetShown = st.frame->targetSamples || st.frame->targetDensity;
+      if (st.target.wanted(latestIn) && !st.target.current(latestIn)) {
+        st.target.step(latestIn, options_.chunkSeconds);
+        st.target.publish(edit());
+        worked = true;
+      } else if (!st.target.wanted(latestIn) && targetShown) {
+        st.target.clear();
+        st.target.publish(edit());
       }
 
-      if (continuous && req.streamlines) {
-        const bool dirty = st.streamVersion != st.stamp.snapshotVersion || st.streamT != req.t ||
-                           !sameBox(st.streamBox, req.fieldBox) ||
-                           st.streamSeeds != req.streamlineSeeds || !next->streamlines;
-        if (dirty) {
-          const Box& box = req.fieldBox;
-          const double side = std::max(box.width(), box.height());
-          const int seeds = std::max(1, req.streamlineSeeds);
-          const int cols = std::max(1, static_cast<int>(std::lround(seeds * box.width() / side)));
-          const int rows = std::max(1, static_cast<int>(std::lround(seeds * box.height() / side)));
-          FlowEvaluator flow(config, *params);
-          const double t = req.t;
-          // Steps of 1/200 of the view: smooth at any zoom; a line can cross the view twice.
-          auto lines = std::make_shared<Streamlines>(traceStreamlines(
-              [&](const Points& x, Points& v) { flow.velocity(x, t, v); },
-              jitteredGridSeeds(box, cols, rows, req.seed), box, side / 200.0, 300));
-          lines->t = t;
-          lines->stamp = st.stamp;
-          next->streamlines = lines;
-          st.streamVersion = st.stamp.snapshotVersion;
-          st.streamT = req.t;
-          st.streamBox = box;
-          st.streamSeeds = req.streamlineSeeds;
-          changed = worked = true;
+      const ViewInputs in = st.cycleInputs();
+      if (ViewJob* job = st.nextPending(in)) {
+        job->step(in, options_.chunkSeconds);
+        worked = st.computed = true;
+        // Early: the frame holds nothing from other weights or another t, so a finished layer
+        // may show now (the first picture; a layer switched on; a new box).
+        const ViewFrame& shown = next ? *next : *st.frame;
+        const bool alone = shown.modelVersion == 0 ||
+                           (shown.modelVersion == st.stamp.snapshotVersion &&
+                            shown.request.t == st.request.t);
+        if (job->current(in) && alone) {
+          ViewFrame& f = edit();
+          job->publish(f);
+          f.snapshot = st.snap;
+          f.modelVersion = st.stamp.snapshotVersion;
+          f.request = st.request;
+          f.continuous = in.continuous;
         }
-      } else if (next->streamlines) {
-        next->streamlines.reset();
-        st.streamVersion = 0;
-        changed = true;
+      } else {
+        // The cycle is complete: every model layer from one snapshot and one request.
+        const ViewFrame& shown = next ? *next : *st.frame;
+        if (st.computed || shown.modelVersion != st.stamp.snapshotVersion ||
+            !(shown.request == st.request)) {
+          st.withModelLayers(in, edit());
+          st.computed = false;
+        }
+        st.active = false;
+        complete = true;
       }
-
-      const Target* target = snap->target.get();
-      ViewRequest targetReq = req;  // only the fields the target layers depend on matter
-      const bool targetDirty =
-          target != st.target || snap->targetVersion != st.targetVersion || !st.targetDone ||
-          targetReq.targetSamples != st.targetRequest.targetSamples ||
-          targetReq.targetSampleCount != st.targetRequest.targetSampleCount ||
-          targetReq.seed != st.targetRequest.seed ||
-          targetReq.targetDensity != st.targetRequest.targetDensity ||
-          (targetReq.targetDensity &&
-           !sameGeometry(
-               DensityGridSpec{req.heatmapWidth, req.heatmapHeight, req.heatmapBox},
-               DensityGridSpec{st.targetRequest.heatmapWidth, st.targetRequest.heatmapHeight,
-                               st.targetRequest.heatmapBox}));
-      if (target && targetDirty) {
-        next->targetSamples.reset();
-        next->targetDensity.reset();
-        if (req.targetSamples) {
-          auto samples = std::make_shared<Points>(2, req.targetSampleCount);
-          Rng rng(req.seed ^ 0x5eedf00dULL);
-          target->sample(*samples, rng);
-          next->targetSamples = samples;
-        }
-        if (req.targetDensity) {
-          auto layer = std::make_shared<GridLayer>();
-          DensityGrid& g = layer->grid;
-          g.width = req.heatmapWidth;
-          g.height = req.heatmapHeight;
-          g.box = req.heatmapBox;
-          const Points centres = cellCentres(g.box, g.width, g.height);
-          Eigen::VectorXd logp;
-          target->logDensity(centres, logp);
-          g.values.resize(logp.size());
-          for (Eigen::Index i = 0; i < logp.size(); ++i) g.values[i] = static_cast<float>(logp(i));
-          const auto [lo, hi] = finiteQuantileRange(g.values, 0.01, 0.999);
-          layer->lo = lo;
-          layer->hi = hi;
-          layer->stamp = st.stamp;
-          next->targetDensity = layer;
-        }
-        next->targetStamp = st.stamp;
-        st.target = target;
-        st.targetVersion = snap->targetVersion;
-        st.targetRequest = req;
-        st.targetDone = true;
-        changed = worked = true;
-      }
-
-      // Heavy layers: one bounded piece per iteration, taken in turn.
-      for (int i = 0; i < 4; ++i) {
-        const int job = (st.roundRobin + i) % 4;
-        bool did = false;
-        if (job == 0) {
-          if (req.particles || req.paths) {
-            TableKey key;
-            key.count =
-                std::max(req.particles ? req.particleCount : 0, req.paths ? req.pathCount : 0);
-            key.direction = continuous ? req.direction : FlowDirection::Generate;
-            key.logDensity = req.particleLogDensity;
-            key.knots = std::max(1, req.knots);
-            key.seed = req.seed;
-            key.continuous = continuous;
-            key.targetVersion = key.direction == FlowDirection::Normalize ? snap->targetVersion : 0;
-            auto makeStarts = [&] {
-              Points x(2, key.count);
-              Rng rng(key.seed);
-              if (key.direction == FlowDirection::Normalize && snap->target)
-                snap->target->sample(x, rng);
-              else
-                rng.fillNormal(x);
-              return x;
-            };
-            if (auto table =
-                    st.particles.step(*snap, st.stamp, key, makeStarts, options_.chunkSeconds)) {
-              next->particles = table;
-              did = true;
-            }
-          } else if (next->particles) {
-            next->particles.reset();
-            st.particles.clear();
-            changed = true;
-          }
-        } else if (job == 1) {
-          if (req.warpedGrid) {
-            TableKey key;
-            key.count = 2 * req.gridLines * req.gridPointsPerLine;
-            key.knots = std::max(1, req.knots);
-            key.box = req.gridBox;
-            key.lines = req.gridLines;
-            key.perLine = req.gridPointsPerLine;
-            key.continuous = continuous;
-            auto makeStarts = [&] { return gridStarts(key.box, key.lines, key.perLine); };
-            if (auto table =
-                    st.grid.step(*snap, st.stamp, key, makeStarts, options_.chunkSeconds)) {
-              next->grid = table;
-              next->gridLines = req.gridLines;
-              next->gridPointsPerLine = req.gridPointsPerLine;
-              did = true;
-            }
-          } else if (next->grid) {
-            next->grid.reset();
-            st.grid.clear();
-            changed = true;
-          }
-        } else {
-          const bool isDensity = job == 2;
-          const bool wanted = isDensity ? req.density : (req.divergence && continuous);
-          GridJob& gridJob = isDensity ? st.density : st.divergence;
-          auto& slot = isDensity ? next->density : next->divergence;
-          if (wanted) {
-            DensityGridSpec spec;
-            spec.width = req.heatmapWidth;
-            spec.height = req.heatmapHeight;
-            spec.box = req.heatmapBox;
-            spec.t = continuous ? req.t : 1.0;
-            spec.solver = SolverConfig{
-                Solver::RK4,
-                std::max(1, static_cast<int>(std::ceil(req.densitySteps * spec.t - 1e-9))), 1e-5,
-                1e-5, 100000};
-            spec.threads = 1;
-            std::shared_ptr<const GridLayer> layer;
-            did = gridJob.step(snap, st.stamp, spec, options_.chunkSeconds, layer);
-            if (layer) slot = layer;
-          } else if (slot) {
-            slot.reset();
-            gridJob.clear();
-            changed = true;
-          }
-        }
-        if (did) {
-          st.roundRobin = job + 1;
-          changed = worked = true;
-          break;
-        }
-      }
-      next->error.clear();
+      if (next) next->error.clear();
     } catch (const std::exception& e) {
-      next->error = e.what();
-      changed = true;
+      edit().error = e.what();
+      st.active = false;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
 
-    const double busy = secondsSince(begin);
-    if (worked) upToDate_ = false;
-    if (changed) {
+    if (next) {
       next->version = ++frameVersion;
       next->busyFraction = st.busyEma;
-      std::lock_guard lock(mutex_);
-      frame_ = std::move(next);
+      st.frame = next;
     }
+    // Up to date: the cycle just completed was the newest request with the newest weights.
+    bool upToDate = complete && st.snap == st.latest;
+    {
+      std::lock_guard lock(mutex_);
+      upToDate = upToDate && requestVersion_ == reqVersion && st.request == request_;
+    }
+    if (next || upToDate) publish(next, upToDate);
+
+    const double busy = secondsSince(begin);
     if (worked) {
       double pause = 0.0;
       if (options_.maxBusyFraction > 0.0 && options_.maxBusyFraction < 1.0)
@@ -390,10 +284,7 @@ void ViewWorker::run(std::stop_token stop) {
         wake_.wait_for(lock, stop, std::chrono::duration<double>(pause), [] { return false; });
       }
     } else {
-      {
-        std::lock_guard lock(mutex_);
-        if (requestVersion_ == reqVersion) upToDate_ = true;
-      }
+      // Nothing to do until the request or the weights change.
       st.busyEma *= 0.9;
       std::unique_lock lock(mutex_);
       wake_.wait_for(lock, stop, std::chrono::milliseconds(options_.pollMilliseconds),

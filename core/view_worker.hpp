@@ -1,18 +1,23 @@
 // The view worker: a thread that turns the newest training Snapshot and the UI's latest
-// ViewRequest into an immutable ViewFrame (particles, pathlines, field arrows, density and
-// divergence grids, warped grid, target layers) for the app to draw. GL-free.
+// ViewRequest into an immutable ViewFrame (particles, pathlines, field arrows, streamlines,
+// density and divergence grids, warped grid, target layers) for the app to draw. GL-free.
 //
 // Threads. The UI thread calls setRequest() and frame() (both return at once, never waiting for
 // a computation); the worker thread alone computes. Each published frame is a
 // std::shared_ptr<const ViewFrame>; layers that did not change are shared between frames, so a
 // reader can tell what changed by comparing layer pointers.
 //
-// Cost. The worker does bounded pieces of work (a chunk of particles, a strip of a density
-// grid, …) of about Options::chunkSeconds each and publishes after each, so fresh weights show
-// up progressively and a request change is picked up within one piece. Particles and the warped
-// grid are cached at uniform knot times per snapshot, so moving t costs the UI an interpolation
-// and the worker nothing. On a 2-core machine the worker runs at a low priority by default: it
-// mostly uses the CPU that training and drawing leave free.
+// Cycles. The worker pins one snapshot and one request and computes every requested model layer
+// from them — one bounded piece of work (about Options::chunkSeconds) of one layer at a time,
+// the layers taken in turn (view_job.hpp) — then publishes them together, so every model layer of
+// a frame comes from the same weights (ViewFrame::modelVersion). A request change other than t
+// restarts the cycle at once; a new t or new weights wait for the next cycle, so the layers on
+// screen keep one t and one version while the animation plays and training runs. While the
+// frame's layers all come from the pinned snapshot and t (the first picture, a layer switched on
+// or a new box while training is paused), a finished layer is published at once. Target layers follow the target and are published when
+// done. Particles and the warped grid are cached at uniform knot times, so moving t costs the UI
+// an interpolation and the worker nothing. On a 2-core machine the worker runs at a low priority
+// by default: it mostly uses the CPU that training and drawing leave free.
 #pragma once
 
 #include <atomic>
@@ -22,10 +27,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
-#include <string>
 #include <thread>
-#include <utility>
-#include <vector>
 
 #include "core/snapshot.hpp"
 #include "core/view_frame.hpp"
@@ -55,23 +57,25 @@ class ViewWorker {
   void setRequest(const ViewRequest& request);
   // Any thread. The newest frame (never null; empty layers until computed).
   std::shared_ptr<const ViewFrame> frame() const;
-  // True when every requested layer is computed for the newest request and snapshot seen.
-  bool upToDate() const { return upToDate_.load(); }
+  // True when every requested layer is published for the newest request and snapshot seen.
+  bool upToDate() const;
   // Blocks the caller until upToDate() or the timeout; for tests and screenshots only.
   bool waitUntilUpToDate(std::chrono::milliseconds timeout) const;
 
  private:
   struct State;
   void run(std::stop_token stop);
+  void publish(std::shared_ptr<const ViewFrame> frame, bool upToDate);
 
   Options options_;
   SnapshotSource source_;
-  mutable std::mutex mutex_;  // guards request_, requestVersion_ and frame_
-  mutable std::condition_variable_any wake_;
+  mutable std::mutex mutex_;  // guards request_, requestVersion_, frame_ and upToDate_
+  mutable std::condition_variable_any wake_;   // the worker: a new request
+  mutable std::condition_variable_any changed_;  // waiters: a new frame or up-to-date state
   ViewRequest request_;
   std::uint64_t requestVersion_ = 1;
   std::shared_ptr<const ViewFrame> frame_;
-  std::atomic<bool> upToDate_{false};
+  bool upToDate_ = false;
   std::unique_ptr<State> state_;  // worker thread only
   std::jthread thread_;           // last
 };

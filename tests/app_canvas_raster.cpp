@@ -135,7 +135,6 @@ TEST_CASE("canvas painter: particles at t, paths behind t, switches respected") 
     p << static_cast<float>(2.0 + 16.0 * s), 5.0f;
     table->positions.push_back(p);
   }
-  table->valid = 1;
   auto frame = std::make_shared<core::ViewFrame>();
   frame->particles = table;
 
@@ -380,7 +379,8 @@ TEST_CASE("canvas painter: arrows by speed, layers in order, background kept bet
     }
   field->velocities(0, 0) = 0.3f;
   field->velocities(0, 6) = 1.0f;
-  field->maxSpeed = 1.0f;
+  field->velocities(0, 3) = 3.0f;  // six times the typical speed: capped like twice it
+  field->typicalSpeed = 0.5f;
   frame->field = field;
   request.frame = frame;
   request.view.particles = request.view.paths = request.view.density = false;
@@ -395,11 +395,14 @@ TEST_CASE("canvas painter: arrows by speed, layers in order, background kept bet
   auto at = [&](double x, double y) {
     return image.at(static_cast<int>(4 * x), static_cast<int>(4 * y));
   };
-  // Lengths: 0.95 · 20 · speed pixels, centred on the sample.
-  CHECK(at(12.5 + 1.8, 7.5) != background);  // 7 px right of the fast arrow's centre
+  // Lengths: 1.2 cells (20 px) · speed / (2 · typical speed), at most 1.2 cells, centred on the
+  // sample.
+  CHECK(at(12.5 + 1.8, 7.5) != background);  // 7 px right of the fast arrow's centre (24 px)
   CHECK(at(12.5 - 1.8, 7.5) != background);
-  CHECK(at(2.5 + 1.8, 2.5) == background);  // the slow arrow is 5.7 px long
+  CHECK(at(2.5 + 1.8, 2.5) == background);  // the slow arrow is 7.2 px long
   CHECK(at(2.5 + 0.4, 2.5) != background);
+  CHECK(at(17.5 + 2.6, 2.5) != background);  // the fastest arrow is capped at 24 px
+  CHECK(at(17.5 + 3.6, 2.5) == background);
   CHECK(at(12.5, 7.5 + 1.5) == background);  // nothing across the shaft, away from the head
   CHECK(at(7.5, 2.5) == background);         // still samples: no arrow
   // Coloured by speed: the fast arrow is brighter (further up the ramp) than the slow one.
@@ -414,7 +417,6 @@ TEST_CASE("canvas painter: arrows by speed, layers in order, background kept bet
   core::Points p(2, 1);
   p << 11.5f, 7.5f;
   table->positions = {p, p};
-  table->valid = 1;
   frame->particles = table;
   request.view.particles = true;
   request.view.particleAlpha = 1.0f;

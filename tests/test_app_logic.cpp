@@ -170,6 +170,42 @@ TEST_CASE("timeline: plays to the end, holds, loops; normalise runs backwards") 
   CHECK(tl.t == 1.0);
 }
 
+TEST_CASE("timeline: t advances by speed × elapsed wall time whatever the frame rate") {
+  // A fake clock: frames of 1/60 s, 1/7 s and irregular ones; t after 2 s is 0.4/s × 2 s.
+  for (double period : {1.0 / 60.0, 1.0 / 7.0, 0.05}) {
+    CAPTURE(period);
+    Timeline tl;
+    tl.speed = 0.4;
+    double now = 100.0;  // any origin
+    tl.tick(now);        // the first tick only sets the origin
+    CHECK(tl.t == 0.0);
+    const int frames = static_cast<int>(std::lround(2.0 / period));
+    for (int i = 0; i < frames; ++i) {
+      now += period;
+      tl.tick(now);
+    }
+    CHECK(tl.t == doctest::Approx(0.4 * frames * period).epsilon(1e-9));
+  }
+  // Loop: the end is held for holdSeconds, then the pass starts again.
+  Timeline tl;
+  tl.speed = 0.5;
+  tl.holdSeconds = 0.8;
+  double now = 0.0;
+  tl.tick(now);
+  while (now < 2.0) tl.tick(now += 0.01);  // reaches t = 1 at 2 s
+  CHECK(tl.t == doctest::Approx(1.0));
+  while (now < 2.79) tl.tick(now += 0.01);
+  CHECK(tl.t == 1.0);  // still holding
+  while (now < 3.2) tl.tick(now += 0.01);
+  CHECK(tl.t > 0.0);
+  CHECK(tl.t < 0.25);  // looped back to the start and playing again
+  // A stall (a suspended machine) moves t by at most kMaxGap.
+  Timeline stalled;
+  stalled.tick(0.0);
+  stalled.tick(60.0);
+  CHECK(stalled.t == doctest::Approx(stalled.speed * Timeline::kMaxGap));
+}
+
 TEST_CASE("chart data: log scale, bounded points, debiased smoothing") {
   std::vector<core::LossSample> loss;
   for (long s = 0; s < 5000; ++s)

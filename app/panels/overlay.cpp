@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "app/canvas_painter.hpp"
 #include "app/colors.hpp"
 #include "app/panels/panels.hpp"
 #include "core/kernel_set.hpp"
@@ -86,26 +87,51 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   float ly = c1.y - 8;
   char lo[48], hi[48], label[160];
   const ViewSettings& v = ui.view;
-  if (v.density && f.view->density) {
-    const core::GridLayer& g = *f.view->density;
+  // A t-dependent layer computed at another t than the one on screen is marked: it is being
+  // recomputed for the t shown (while the animation plays, it follows a cycle behind).
+  const double tShown = f.view->continuous ? ui.timeline.t : 1.0;
+  const ImU32 stale = IM_COL32(255, 200, 90, 255);
+  auto gridLegend = [&](const core::GridLayer& g, const char* what, bool diverging, const char* a,
+                        const char* b) {
     ly -= 40;
+    const bool behind = std::abs(g.grid.t - tShown) > 1e-9;
+    std::snprintf(label, sizeof label, "%s at t = %.2f, %dx%d, step %ld", what, g.grid.t,
+                  g.grid.width, g.grid.height, f.view->snapshot ? f.view->snapshot->totalSteps : 0L);
+    shadowText(d, ImVec2(c0.x + 8, ly), behind ? stale : text, label);
+    if (behind) {
+      std::snprintf(lo, sizeof lo, "  (stale: computing t = %.2f)", tShown);
+      shadowText(d, ImVec2(c0.x + 8 + ImGui::CalcTextSize(label).x, ly), stale, lo);
+    }
+    colourBar(d, ImVec2(c0.x + 8, ly + 16), 180, diverging, a, b);
+  };
+  if (v.density && f.view->density) {
     std::snprintf(lo, sizeof lo, "%.1f", static_cast<double>(f.densityLo));
     std::snprintf(hi, sizeof hi, "%.1f", static_cast<double>(f.densityHi));
-    std::snprintf(label, sizeof label, "log p_t exact at t = %.2f, %dx%d%s, %.1f s old", g.grid.t,
-                  g.grid.width, g.grid.height, g.complete ? "" : " (computing)",
-                  secondsSince(g.stamp.seen));
-    shadowText(d, ImVec2(c0.x + 8, ly), text, label);
-    colourBar(d, ImVec2(c0.x + 8, ly + 16), 180, false, lo, hi);
+    const std::string l = lo, h = hi;
+    gridLegend(*f.view->density, "log p_t exact", false, l.c_str(), h.c_str());
   }
   if (v.divergence && f.view->continuous && f.view->divergence) {
-    const core::GridLayer& g = *f.view->divergence;
-    ly -= 40;
     std::snprintf(lo, sizeof lo, "%.2f", -static_cast<double>(f.divergenceScale));
     std::snprintf(hi, sizeof hi, "+%.2f", static_cast<double>(f.divergenceScale));
-    std::snprintf(label, sizeof label, "div v at t = %.2f (blue: converging, red: spreading)",
-                  g.grid.t);
-    shadowText(d, ImVec2(c0.x + 8, ly), text, label);
-    colourBar(d, ImVec2(c0.x + 8, ly + 16), 180, true, lo, hi);
+    const std::string l = lo, h = hi;
+    gridLegend(*f.view->divergence, "div v (blue: converging, red: spreading)", true, l.c_str(),
+               h.c_str());
+  }
+  // Field arrows: the length of an arrow at the flow's typical speed (canvas_painter.cpp).
+  if (v.field && v.arrows && f.view->continuous && f.view->field && f.view->field->cols > 0) {
+    const core::FieldSamples& field = *f.view->field;
+    const float cell = static_cast<float>(field.box.width() / field.cols *
+                                          ui.camera.pixelsPerUnit());
+    const float length = 0.5f * kArrowCells * cell;
+    ly -= 20;
+    const ImVec2 a(c0.x + 10, ly + 7), b(c0.x + 10 + length, ly + 7);
+    d->AddLine(a, b, text, 1.5f);
+    d->AddTriangleFilled(ImVec2(b.x + 5, b.y), ImVec2(b.x - 2, b.y - 4), ImVec2(b.x - 2, b.y + 4),
+                         text);
+    const bool behind = std::abs(field.t - tShown) > 1e-9;
+    std::snprintf(label, sizeof label, "|v| = %.2f, the flow's median speed at t = %.2f",
+                  static_cast<double>(field.typicalSpeed), field.t);
+    shadowText(d, ImVec2(b.x + 12, ly), behind ? stale : text, label);
   }
 
   // Time, bottom-right.
@@ -183,7 +209,7 @@ void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
     ImGui::SameLine();
     const float loss = s->loss.empty() ? NAN : s->loss.back().loss;
     const core::TrainerConfig* c = s->model ? &s->model->config : nullptr;
-    const int stages = c && c->method == core::Method::RectifiedFlow ? c->reflow + 1 : 1;
+    const int stages = c ? core::stageCount(*c) : 1;
     ImGui::Text(
         "|  step %ld (stage %d of %d)  |  %.0f steps/s  |  loss %.4g  |  %s, %dx%d %s, lr %.0e, "
         "batch %d  |  target: %s",
