@@ -19,6 +19,7 @@ namespace flowlab::app {
 struct UiState {
   core::TrainerConfig running;  // the config the trainer was last given
   core::TrainerConfig editing;  // the controls; differs from `running` by changes that need a reset
+  std::string editMessage;      // why the last committed value was refused ("" when none)
 
   ViewSettings view;
   Timeline timeline;

@@ -27,10 +27,13 @@ commands:
   sample   MODEL [--stage k] --n N [--solver S] [--solver-steps K] [--rtol R --atol A]
            [--seed S] --out FILE.csv [--trajectories FILE.csv]
   logp     MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]
-  eval     MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--json] [solver options]
+  eval     MODEL --target NAME [--stage k] [--n N] [--nll-n M] [--seed S] [--json]
+           [solver options]
   density  MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1 --out FILE.csv|FILE.png
   bench    [--json] [--quick] [--only fm,sampling,cnf,grid,ot,peak]
 
+Stages are counted from 1 everywhere (train's progress, eval's table, --stage k, the app):
+rf's stage 1 is 1-RF, stage 2 the first reflow round; --stage -1 is the last.
 Solver options mean the same everywhere: --solver euler|midpoint|heun|rk4|dopri5,
 --solver-steps K (fixed-step solvers), --rtol R --atol A (dopri5).
 Run 'flowlab <command> --help' for every option of a command.
@@ -144,14 +147,21 @@ void expectPositional(const Args& args, std::size_t count, const std::string& wh
     throw UsageError("unexpected argument '" + args.positional()[count] + "'");
 }
 
-LoadedStage loadStage(const Args& args, const std::string& command) {
-  (void)command;
+LoadedStage loadStage(const Args& args) {
   expectPositional(args, 1, "MODEL (a model file written by 'flowlab train')");
   LoadedStage loaded{loadModel(args.positional()[0]), 0};
-  const long count = static_cast<long>(loaded.model.stages.size());
-  const long stage = args.integer("--stage", count - 1, -count, count - 1);
-  loaded.stage = static_cast<int>(stage < 0 ? count + stage : stage);
+  const int count = static_cast<int>(loaded.model.stages.size());
+  loaded.stage = stageFrom(args, count, count - 1);
   return loaded;
+}
+
+int stageFrom(const Args& args, int count, int fallback) {
+  if (!args.has("--stage")) return fallback;
+  const long k = args.integer("--stage", 0, -count, count);
+  if (k == 0)
+    throw UsageError("--stage counts from 1 (1.." + std::to_string(count) +
+                     ", or -1 for the last), got 0");
+  return static_cast<int>(k > 0 ? k - 1 : count + k);
 }
 
 int threadsFrom(const Args& args, int fallback) {

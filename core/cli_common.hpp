@@ -23,13 +23,18 @@ std::shared_ptr<const Target> targetFrom(const Args& args, bool required);
 // The spelling used to record a target in a model file.
 std::string targetLabel(const Args& args);
 
-// Positional MODEL path + --stage k: loads the model and checks the stage index.
+// Positional MODEL path + --stage k (stageFrom): the model and the 0-based index of the stage.
 struct LoadedStage {
   Model model;
   int stage = 0;
   const ParamVec& params() const { return model.stages[static_cast<std::size_t>(stage)].params; }
 };
-LoadedStage loadStage(const Args& args, const std::string& command);
+LoadedStage loadStage(const Args& args);
+
+// --stage k of a model with `count` stages, numbered from 1 as everywhere for people (train's
+// progress, the app, eval's table); negative k counts from the end (-1: the last). Returns the
+// 0-based index, or `fallback` when --stage is absent. Throws UsageError for 0 or out of range.
+int stageFrom(const Args& args, int count, int fallback);
 
 // Rejects stray positional words.
 void expectPositional(const Args& args, std::size_t count, const std::string& what);

@@ -1,17 +1,21 @@
 // The subcommands that use a trained model: sample, logp, eval and density.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <limits>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <stb_image_write.h>
 
 #include "core/cli_common.hpp"
 #include "core/colormap.hpp"
 #include "core/density_grid.hpp"
 #include "core/file_io.hpp"
 #include "core/flow.hpp"
+#include "core/grid_geometry.hpp"
+#include "core/held_out_nll.hpp"
+#include "core/image_text.hpp"
 #include "core/metrics.hpp"
 #include "core/model_io.hpp"
 #include "core/parallel.hpp"
@@ -41,11 +45,12 @@ int runSample(int argc, char** argv) {
                  "                      [--rtol R --atol A] [--seed S] --out FILE.csv\n"
                  "                      [--trajectories FILE.csv] [--threads T]\n"
                  "  Draws N base points x0 ~ N(0, I) and carries them to t = 1 (default rk4, 100\n"
-                 "  steps). --stage picks a reflow stage (default: the last; negative counts from\n"
-                 "  the end). --trajectories writes every solver step as point,t,x,y.\n";
+                 "  steps). --stage k picks a stage, counted from 1 (rf: stage 1 is 1-RF, stage 2\n"
+                 "  the first reflow; default: the last; -1 is the last too). --trajectories\n"
+                 "  writes every solver step as point,t,x,y.\n";
     return 0;
   }
-  const LoadedStage loaded = loadStage(args, "sample");
+  const LoadedStage loaded = loadStage(args);
   const long n = args.integer("--n", 1000, 1, 100000000);
   const SolverConfig solver = solverFrom(args, kSampleSolver);
   const std::string out = args.requiredText("--out");
@@ -84,7 +89,7 @@ int runLogp(int argc, char** argv) {
                  "  rtol = atol = 1e-5). Writes one column with header logp.\n";
     return 0;
   }
-  const LoadedStage loaded = loadStage(args, "logp");
+  const LoadedStage loaded = loadStage(args);
   const std::string in = args.requiredText("--in");
   const std::string out = args.requiredText("--out");
   const SolverConfig solver = solverFrom(args, kDensitySolver);
@@ -111,8 +116,9 @@ int runEval(int argc, char** argv) {
                  "  models also under the training solver, with a warning when they drift apart.\n"
                  "  --seed S draws other model and target samples (default 0): W2 at n = 2000\n"
                  "  varies by a few hundredths from one draw to the next, so average a few seeds\n"
-                 "  (scripts/rf-bars does). --stage k scores one stage; --threads T (default: all\n"
-                 "  cores); --json prints one object per stage.\n";
+                 "  (scripts/rf-bars does). --stage k scores one stage, counted from 1 as in the\n"
+                 "  table (rf: 1 is 1-RF, 2 the first reflow; -1 the last); --threads T (default:\n"
+                 "  all cores); --json prints one object per stage.\n";
     return 0;
   }
   expectPositional(args, 1, "MODEL (a model file written by 'flowlab train')");
@@ -125,10 +131,7 @@ int runEval(int argc, char** argv) {
   const std::uint64_t seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 0x7fffffffffffffffL));
   const long count = static_cast<long>(model.stages.size());
   long first = 0, last = count - 1;
-  if (args.has("--stage")) {
-    const long s = args.integer("--stage", 0, -count, count - 1);
-    first = last = s < 0 ? count + s : s;
-  }
+  if (args.has("--stage")) first = last = stageFrom(args, static_cast<int>(count), 0);
 
   Rng rng(seed);
   Points data(2, n), data2(2, n), held(2, nllN);
@@ -168,7 +171,7 @@ int runEval(int argc, char** argv) {
       flowLogDensity(config, params, held, config.cnf.solver, threads, logp);
       nllTrain = meanNll(logp);
     }
-    nlohmann::json row = {{"stage", k}, {"w2", number(w2)}, {"w2_floor", floor}, {"n", n},
+    nlohmann::json row = {{"stage", k + 1}, {"w2", number(w2)}, {"w2_floor", floor}, {"n", n},
                           {"straightness", number(nanIfNot(hasPath, path.straightness))},
                           {"transport_cost", number(nanIfNot(hasPath, path.transportCost))},
                           {"path_energy", number(nanIfNot(hasPath, path.pathEnergy))},
@@ -179,16 +182,16 @@ int runEval(int argc, char** argv) {
       row["entropy"] = info->entropy;
     rows.push_back(row);
     if (!args.has("--json"))
-      std::printf("%-5ld %8.4f %8.4f %6ld %13.6g %14.6g %11.6g %6ld %9.4f%s\n", k, w2, floor, n,
+      std::printf("%-5ld %8.4f %8.4f %6ld %13.6g %14.6g %11.6g %6ld %9.4f%s\n", k + 1, w2, floor, n,
                   nanIfNot(hasPath, path.straightness), nanIfNot(hasPath, path.transportCost),
                   nanIfNot(hasPath, path.pathEnergy), path.nfe, nll,
                   isCnf ? ("  " + std::to_string(nllTrain)).c_str() : "");
-    if (isCnf && std::abs(nllTrain - nll) > 0.05)
+    if (isCnf && std::abs(nllTrain - nll) > kSolverDriftNats)
       std::fprintf(stderr,
                    "warning: stage %ld: NLL under the training solver (%.4f) and a fine solver (%.4f) "
                    "differ by %.3f nats: the model may be exploiting the training solver's "
                    "discretisation; trust the fine-solver figure\n",
-                   k, nllTrain, nll, std::abs(nllTrain - nll));
+                   k + 1, nllTrain, nll, std::abs(nllTrain - nll));
   }
   if (args.has("--json")) std::cout << rows.dump(1) << "\n";
   return 0;
@@ -202,10 +205,11 @@ int runDensity(int argc, char** argv) {
                  "                       --out FILE.csv|FILE.png [solver options] [--threads T]\n"
                  "  Exact log p_t at every cell centre (integrated back to t = 0 with the exact\n"
                  "  divergence; default rk4, 32 steps). CSV: header x,y,logp, one row per cell.\n"
-                 "  PNG: the density exp(logp) colour-mapped, top row = y1. Prints the grid's mass.\n";
+                 "  PNG: the density exp(logp) colour-mapped (square root scale), top row = y1, with a\n"
+                 "  colour bar under it (0 to the peak density). Prints progress and the grid's mass.\n";
     return 0;
   }
-  const LoadedStage loaded = loadStage(args, "density");
+  const LoadedStage loaded = loadStage(args);
   DensityGridSpec spec;
   spec.t = args.real("--t", 1.0, 0.0, 1.0);
   if (args.has("--grid")) {
@@ -224,38 +228,51 @@ int runDensity(int argc, char** argv) {
   const bool png = out.size() > 4 && out.substr(out.size() - 4) == ".png";
   const bool csv = out.size() > 4 && out.substr(out.size() - 4) == ".csv";
   if (!png && !csv) throw UsageError("--out must end in .csv or .png");
+  // A progress line with an ETA: a fine grid takes seconds.
+  const bool tty = ::isatty(STDERR_FILENO);
+  const auto start = std::chrono::steady_clock::now();
+  auto last = start;
+  spec.progress = [&](double done) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last < std::chrono::milliseconds(tty ? 200 : 2000) || done >= 1.0) return;
+    last = now;
+    const double elapsed = std::chrono::duration<double>(now - start).count();
+    std::fprintf(stderr, "%sdensity grid %dx%d: %.0f%%  ETA %.1f s%s", tty ? "\r\033[K" : "",
+                 spec.width, spec.height, 100.0 * done, elapsed * (1.0 - done) / done,
+                 tty ? "" : "\n");
+  };
   const DensityGrid grid = computeLogDensityGrid(loaded.model.config, loaded.params(), spec);
-  const double dx = spec.box.width() / spec.width, dy = spec.box.height() / spec.height;
+  if (tty) std::fprintf(stderr, "\r\033[K");
+  const GridGeometry geometry{spec.box, spec.width, spec.height};
   if (csv) {
     std::string text = "x,y,logp\n";
     char buf[96];
     for (int j = 0; j < grid.height; ++j)
       for (int i = 0; i < grid.width; ++i) {
-        const int len = std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g\n", spec.box.x0 + (i + 0.5) * dx,
-                                      spec.box.y0 + (j + 0.5) * dy, grid.values[j * grid.width + i]);
+        const int len = std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g\n", geometry.centreX(i),
+                                      geometry.centreY(j), grid.values[geometry.index(i, j)]);
         text.append(buf, static_cast<std::size_t>(len));
       }
     writeFileAtomically(out, text);
   } else {
+    // The density colour-mapped (square root: the tails stay visible), the top row at y1, and a
+    // strip under it with the colour bar: 0 at the left, the peak density at the right.
     float peak = 0.0f;
     for (float v : grid.values) peak = std::max(peak, std::exp(v));
-    std::vector<std::uint8_t> rgb(static_cast<std::size_t>(grid.width) * grid.height * 3);
+    constexpr int kStrip = 30;
+    Rgb8Image image(grid.width, grid.height + kStrip, Rgb8{18, 20, 26});
     for (int j = 0; j < grid.height; ++j)
       for (int i = 0; i < grid.width; ++i) {
-        const float p = std::exp(grid.values[j * grid.width + i]);
-        const Rgb8 c = sequentialColor(peak > 0 ? std::sqrt(p / peak) : 0.0);
-        const std::size_t o = (static_cast<std::size_t>(grid.height - 1 - j) * grid.width + i) * 3;
-        rgb[o] = c.r;
-        rgb[o + 1] = c.g;
-        rgb[o + 2] = c.b;
+        const float p = std::exp(grid.values[geometry.index(i, j)]);
+        image.set(i, grid.height - 1 - j, sequentialColor(peak > 0 ? std::sqrt(p / peak) : 0.0));
       }
-    const std::string temp = out + ".tmp.png";
-    if (!stbi_write_png(temp.c_str(), grid.width, grid.height, 3, rgb.data(), grid.width * 3))
-      throw std::runtime_error(out + ": cannot write PNG");
-    if (std::rename(temp.c_str(), out.c_str()) != 0) {
-      std::remove(temp.c_str());
-      throw std::runtime_error(out + ": cannot write PNG");
-    }
+    char hi[32], caption[64];
+    std::snprintf(hi, sizeof hi, "%.3g", static_cast<double>(peak));
+    std::snprintf(caption, sizeof caption, "p_t(x) at t = %.2f, sqrt scale", spec.t);
+    const int margin = std::min(8, grid.width / 8);
+    drawColourBar(image, margin, grid.height + 6, grid.width - 2 * margin, 8,
+                  [](double s) { return sequentialColor(std::sqrt(s)); }, "0", hi, caption);
+    writePngAtomically(out, image);
   }
   std::fprintf(stderr, "mass %.4f on the box (%dx%d cells, t = %.3f, %ld NFE per point)\n", grid.mass,
                grid.width, grid.height, spec.t, grid.nfe);

@@ -299,7 +299,7 @@ int runTrain(int argc, char** argv) {
     }
     // The same threshold as `flowlab eval`: a model that learns the training solver's
     // discretisation error scores better under it than under the fine solver.
-    if (!warnedDrift && std::abs(c.nllTrainSolver - c.nllFine) > 0.05) {
+    if (!warnedDrift && std::abs(c.nllTrainSolver - c.nllFine) > kSolverDriftNats) {
       warnedDrift = true;
       std::fprintf(stderr,
                    "%swarning: step %ld: held-out NLL under the training solver (%.4f) and a fine "

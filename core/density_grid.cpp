@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <mutex>
 #include <stdexcept>
 
 #include "core/flow.hpp"
+#include "core/grid_geometry.hpp"
 #include "core/parallel.hpp"
 
 namespace flowlab::core {
@@ -49,13 +51,13 @@ DensityGrid emptyGrid(const DensityGridSpec& spec) {
 
 // Cell centres of rows [j0, j1) into x (2×(j1 − j0)·W).
 void cellCentres(const DensityGridSpec& spec, int j0, int j1, Points& x) {
-  const double dx = spec.box.width() / spec.width, dy = spec.box.height() / spec.height;
+  const GridGeometry grid{spec.box, spec.width, spec.height};
   x.resize(2, static_cast<Eigen::Index>(j1 - j0) * spec.width);
   Eigen::Index k = 0;
   for (int j = j0; j < j1; ++j)
     for (int i = 0; i < spec.width; ++i, ++k) {
-      x(0, k) = static_cast<float>(spec.box.x0 + (i + 0.5) * dx);
-      x(1, k) = static_cast<float>(spec.box.y0 + (j + 0.5) * dy);
+      x(0, k) = static_cast<float>(grid.centreX(i));
+      x(1, k) = static_cast<float>(grid.centreY(j));
     }
 }
 
@@ -79,6 +81,8 @@ long forEachBlock(const TrainerConfig& config, const ParamVec& params, const Den
   const int threads = std::max(1, std::min(spec.threads > 0 ? spec.threads : hardwareThreads(), blocks));
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
   std::vector<long> nfe(static_cast<std::size_t>(threads), 0);
+  std::mutex progressMutex;
+  int blocksDone = 0;
   // Blocks are claimed one at a time, so a thread the machine slows down takes fewer of them.
   parallelClaim(blocks, threads, [&](int worker, auto& claim) {
     try {
@@ -93,6 +97,10 @@ long forEachBlock(const TrainerConfig& config, const ParamVec& params, const Den
         nfe[static_cast<std::size_t>(worker)] = std::max(nfe[static_cast<std::size_t>(worker)], used);
         std::copy(out.data(), out.data() + out.size(),
                   values.begin() + static_cast<std::ptrdiff_t>(j0) * spec.width);
+        if (spec.progress) {
+          std::lock_guard lock(progressMutex);
+          spec.progress(static_cast<double>(++blocksDone) / blocks);
+        }
       }
     } catch (...) {
       errors[static_cast<std::size_t>(worker)] = std::current_exception();

@@ -5,6 +5,8 @@
 // any thread (the view worker); allocates its own buffers per call.
 #pragma once
 
+#include <functional>
+
 #include <vector>
 
 #include "core/model.hpp"
@@ -20,6 +22,9 @@ struct DensityGridSpec {
   double t = 1.0;        // time of the density p_t (t = 0: the base N(0, I))
   SolverConfig solver{Solver::RK4, 8, 1e-5, 1e-5, 100000};  // for the backward integration
   int threads = 0;       // 0: all hardware threads
+  // Called with the fraction of the grid done after each block of rows (on the worker threads,
+  // one call at a time); may be empty.
+  std::function<void(double fraction)> progress;
 };
 
 struct DensityGrid {

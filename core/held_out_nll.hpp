@@ -24,6 +24,12 @@
 
 namespace flowlab::core {
 
+// When the held-out NLL under the training solver and under the fine solver differ by more than
+// this (nats per point), the model has started to exploit the training solver's discretisation
+// error: its figures under the training solver are no longer to be trusted, and a long run is
+// about to degrade. `train` and `eval` warn; the trainer thread rewinds and pauses.
+inline constexpr double kSolverDriftNats = 0.05;
+
 // One row of the training log.
 struct NllCheckpoint {
   long step = 0;                 // optimisation steps done (all stages)

@@ -34,7 +34,10 @@ struct MetricSample {
   // W2 between two independent target samples of the same n (mean of a few pairs): the floor
   // the model's W2 is to be compared with (it shrinks with n).
   double w2Floor = std::numeric_limits<double>::quiet_NaN();
-  double nll = std::numeric_limits<double>::quiet_NaN();      // nats/point
+  double nll = std::numeric_limits<double>::quiet_NaN();      // nats/point, fine solver
+  // The same under the training solver (cnf, rkl; else NaN): drifting apart from nll means the
+  // model exploits the training solver's discretisation (held_out_nll.hpp).
+  double nllTrainSolver = std::numeric_limits<double>::quiet_NaN();
   double straightness = std::numeric_limits<double>::quiet_NaN();
   long nfe = 0;
   static constexpr int kW2Points = 500;

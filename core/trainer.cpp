@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <exception>
 #include <limits>
@@ -14,6 +15,7 @@
 #include <utility>
 
 #include "core/flow.hpp"
+#include "core/held_out_nll.hpp"
 #include "core/metrics.hpp"
 
 namespace flowlab::core {
@@ -38,10 +40,12 @@ double w2FloorOf(const Target& target, Rng& rng) {
   return sum / kPairs;
 }
 
-// Held-out metrics of the session's current parameters on fresh target samples: W2 of the
-// model's samples, the NLL of target samples under the model's density and, for flows with a
-// velocity field, the straightness and NFE of their paths.
-MetricSample measureMetrics(const TrainingSession& session, Rng& rng, double w2Floor) {
+// Held-out metrics of the session's current parameters: W2 of the model's samples against fresh
+// target samples, the NLL of a held-out target sample under the model's density (fine solver,
+// and the training solver for cnf/rkl), and, for flows with a velocity field, the straightness
+// and NFE of their paths.
+MetricSample measureMetrics(const TrainingSession& session, const HeldOutNll& heldOut, Rng& rng,
+                            double w2Floor) {
   MetricSample m;
   m.step = session.totalSteps();
   m.stage = session.stage();
@@ -53,19 +57,16 @@ MetricSample measureMetrics(const TrainingSession& session, Rng& rng, double w2F
   session.target()->sample(data, rng);
   rng.fillNormal(x);
   FlowEvaluator flow(config, params);
-  PointRow logp;
   if (flow.continuous()) {
     const SolverConfig solver{Solver::RK4, 32, 1e-5, 1e-5, 100000};
     const PathMetrics path = pathMetrics(flow.velocityFn(), x, solver, &x);
     m.straightness = path.straightness;
     m.nfe = path.nfe;
-    flow.logDensity(data, SolverConfig{Solver::RK4, 16, 1e-5, 1e-5, 100000}, logp);
   } else {
     flow.sample(x, SolverConfig{});
-    flow.logDensity(data, SolverConfig{}, logp);
   }
   if (x.allFinite()) m.w2 = w2Exact(x, data);
-  m.nll = meanNll(logp);
+  heldOut.score(config, params, m.nll, m.nllTrainSolver);
   return m;
 }
 
@@ -107,8 +108,13 @@ struct Trainer::Loop {
   double progress = 0.0;
   std::uint64_t resets = 0;
   Rng metricRng{0x5eed};
+  // Per target version: the W2 floor and a held-out sample for the NLL.
   double w2Floor = std::numeric_limits<double>::quiet_NaN();
-  std::uint64_t floorTargetVersion = std::numeric_limits<std::uint64_t>::max();
+  std::unique_ptr<HeldOutNll> heldOut;
+  std::uint64_t metricsTargetVersion = std::numeric_limits<std::uint64_t>::max();
+  // The parameters at the last metrics that showed no solver drift, to rewind to.
+  ParamVec good;
+  long goodStep = 0;
   Clock::time_point lastPublish = Clock::now(), lastMetrics = Clock::now();
   long stepsSincePublish = 0;
   double stepsPerSecond = 0.0;
@@ -139,16 +145,26 @@ struct Trainer::Loop {
   }
 
   // Metrics of the current parameters, appended; a failure leaves them out (they are advisory).
-  void measure() {
+  // Returns the solver drift in nats (0 when the method has no training solver).
+  double measure() {
+    double drift = 0.0;
     try {
-      if (targetVersion != floorTargetVersion) {
+      if (targetVersion != metricsTargetVersion) {
         w2Floor = w2FloorOf(*target, metricRng);
-        floorTargetVersion = targetVersion;
+        heldOut = std::make_unique<HeldOutNll>(*target, MetricSample::kW2Points, 0x4d37, 1);
+        metricsTargetVersion = targetVersion;
       }
-      metrics.push_back(measureMetrics(*session, metricRng, w2Floor));
+      metrics.push_back(measureMetrics(*session, *heldOut, metricRng, w2Floor));
+      const MetricSample& m = metrics.back();
+      if (std::isfinite(m.nllTrainSolver)) drift = std::abs(m.nllTrainSolver - m.nll);
+      if (!(drift > kSolverDriftNats)) {
+        good = session->params();
+        goodStep = session->totalSteps();
+      }
     } catch (const std::exception&) {
     }
     lastMetrics = Clock::now();
+    return drift;
   }
 };
 
@@ -370,6 +386,7 @@ void Trainer::run(std::stop_token stop) {
       auto progress = [&](double done) {
         if (Clock::now() - lastProgress >= kProgressInterval) {
           loop.progress = done;
+          loop.stepsPerSecond = 0.0;
           loop.message = "stage " + std::to_string(session.stage() + 1) + " done; generating " +
                          std::to_string(loop.config.reflowPairs) + " reflow pairs for stage " +
                          std::to_string(session.stage() + 2) + " (" +
@@ -391,9 +408,23 @@ void Trainer::run(std::stop_token stop) {
       loop.dirty = true;
     }
 
-    // 5. Metrics every few seconds; a snapshot every ~40 ms.
+    // 5. Metrics every few seconds, with the solver-drift guard; a snapshot every ~40 ms.
     const auto now = Clock::now();
-    if (now - loop.lastMetrics >= kMetricsInterval) loop.measure();
+    if (now - loop.lastMetrics >= kMetricsInterval) {
+      const double drift = loop.measure();
+      if (drift > kSolverDriftNats && loop.good.size() == session.params().size()) {
+        const MetricSample& m = loop.metrics.back();
+        char text[320];
+        std::snprintf(text, sizeof text,
+                      "at step %ld the held-out NLL was %.3f under the training solver but %.3f "
+                      "under a fine one: the model began to exploit the solver's error. Rewound "
+                      "to step %ld and paused (try more solver steps or a lower learning rate)",
+                      m.step, m.nllTrainSolver, m.nll, loop.goodStep);
+        session.rewind(loop.good);
+        fail(TrainerStatus::Diverged, text);
+        continue;
+      }
+    }
     if (now - loop.lastPublish >= kPublishInterval || loop.dirty) {
       const double dt = std::chrono::duration<double>(now - loop.lastPublish).count();
       loop.stepsPerSecond = dt > 0.0 ? loop.stepsSincePublish / dt : 0.0;

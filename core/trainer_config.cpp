@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -18,18 +19,6 @@ constexpr std::array<std::pair<Method, std::string_view>, 6> kMethodNames{{
     {Method::ReverseKl, "rkl"},
     {Method::RealNvp, "realnvp"},
 }};
-
-std::string checkSolver(const SolverConfig& s, std::string_view what) {
-  if (isAdaptive(s.solver)) {
-    if (!(s.rtol > 0.0 && s.rtol < 1.0) || !(s.atol > 0.0 && s.atol < 1.0))
-      return std::string(what) + ": --rtol and --atol must be in (0, 1)";
-    if (s.maxSteps < 1) return std::string(what) + ": max steps must be ≥ 1";
-  } else if (s.steps < 1 || s.steps > 100000) {
-    return std::string(what) + ": --solver-steps must be in [1, 100000], got " +
-           std::to_string(s.steps);
-  }
-  return {};
-}
 
 }  // namespace
 
@@ -111,31 +100,80 @@ int stageCount(const TrainerConfig& config) {
   return config.method == Method::RectifiedFlow ? config.reflow + 1 : 1;
 }
 
-std::string validate(const TrainerConfig& c) {
+namespace {
+
+// A config field in each wording: the CLI's option and the app's control.
+struct FieldName {
+  const char* cli;
+  const char* app;
+};
+
+std::string fieldName(const FieldName& f, Wording w) { return w == Wording::Cli ? f.cli : f.app; }
+
+// Numbers as a person would write them: 1e-05, 0.5, 65536 (never rounded to zero).
+std::string number(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+std::string outside(const FieldName& f, Wording w, const char* range, double got) {
+  return fieldName(f, w) + " must be in " + range + ", got " + number(got);
+}
+
+std::string checkSolver(const SolverConfig& s, std::string_view what, Wording w) {
+  static constexpr FieldName kTolerances{"--rtol and --atol", "rtol and atol"},
+      kSteps{"--solver-steps", "solver steps"};
+  if (isAdaptive(s.solver)) {
+    if (!(s.rtol > 0.0 && s.rtol < 1.0) || !(s.atol > 0.0 && s.atol < 1.0))
+      return std::string(what) + ": " + fieldName(kTolerances, w) + " must be in (0, 1), got " +
+             number(s.rtol) + " and " + number(s.atol);
+    if (s.maxSteps < 1) return std::string(what) + ": max steps must be ≥ 1";
+  } else if (s.steps < 1 || s.steps > 100000) {
+    return std::string(what) + ": " + outside(kSteps, w, "[1, 100000]", s.steps);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::string validate(const TrainerConfig& c, Wording w) {
+  static constexpr FieldName kHidden{"--hidden", "width"}, kLayers{"--layers", "depth"},
+      kFourier{"--fourier", "Fourier features"}, kLr{"--lr", "learning rate"},
+      kDecay{"--weight-decay", "weight decay"}, kClip{"--clip", "gradient clipping"},
+      kBatch{"--batch", "batch"}, kSteps{"--steps", "steps per stage"},
+      kThreads{"--threads", "threads"}, kSigma{"--sigma", "sigma"},
+      kReflow{"--reflow", "reflow rounds"}, kPairs{"--reflow-pairs", "reflow pairs"},
+      kCouplings{"--couplings", "couplings"};
   const MlpConfig& m = c.mlp;
-  if (m.hidden < 1 || m.hidden > 4096) return "--hidden must be in [1, 4096], got " + std::to_string(m.hidden);
-  if (m.layers < 1 || m.layers > 64) return "--layers must be in [1, 64], got " + std::to_string(m.layers);
+  if (m.hidden < 1 || m.hidden > 4096) return outside(kHidden, w, "[1, 4096]", m.hidden);
+  if (m.layers < 1 || m.layers > 64) return outside(kLayers, w, "[1, 64]", m.layers);
   if (m.fourierFrequencies < 0 || m.fourierFrequencies > 64)
-    return "--fourier must be in [0, 64], got " + std::to_string(m.fourierFrequencies);
+    return outside(kFourier, w, "[0, 64]", m.fourierFrequencies);
   if (m.inDim != 2 || m.outDim != 2) return "the velocity network must map 2-D points to 2-D velocities";
   if (!(c.adam.learningRate > 0.0 && c.adam.learningRate <= 1.0))
-    return "--lr must be in (0, 1], got " + std::to_string(c.adam.learningRate);
+    return outside(kLr, w, "(0, 1]", c.adam.learningRate);
   if (!(c.adam.weightDecay >= 0.0 && c.adam.weightDecay < 1.0))
-    return "--weight-decay must be in [0, 1)";
+    return outside(kDecay, w, "[0, 1)", c.adam.weightDecay);
   if (!(c.adam.maxGradNorm >= 0.0) || !std::isfinite(c.adam.maxGradNorm))
-    return "--clip must be ≥ 0";
-  if (c.batch < 1 || c.batch > 65536) return "--batch must be in [1, 65536], got " + std::to_string(c.batch);
-  if (c.steps < 1 || c.steps > 1000000000000L) return "--steps must be in [1, 1e12], got " + std::to_string(c.steps);
-  if (c.threads < 1 || c.threads > 256) return "--threads must be in [1, 256], got " + std::to_string(c.threads);
-  if (!(c.sigma >= 0.0 && c.sigma <= 10.0)) return "--sigma must be in [0, 10]";
-  if (c.reflow < 0 || c.reflow > 16) return "--reflow must be in [0, 16], got " + std::to_string(c.reflow);
-  if (c.reflowPairs < 1 || c.reflowPairs > 10000000) return "--reflow-pairs must be in [1, 1e7]";
-  if (auto e = checkSolver(c.pairSolver, "reflow pair solver"); !e.empty()) return e;
-  if (auto e = checkSolver(c.cnf.solver, "training solver"); !e.empty()) return e;
+    return fieldName(kClip, w) + " must be ≥ 0 and finite, got " + number(c.adam.maxGradNorm);
+  if (c.batch < 1 || c.batch > 65536) return outside(kBatch, w, "[1, 65536]", c.batch);
+  if (c.steps < 1 || c.steps > 1000000000000L)
+    return outside(kSteps, w, "[1, 1e12]", static_cast<double>(c.steps));
+  if (c.threads < 1 || c.threads > 256) return outside(kThreads, w, "[1, 256]", c.threads);
+  if (!(c.sigma >= 0.0 && c.sigma <= 10.0)) return outside(kSigma, w, "[0, 10]", c.sigma);
+  if (c.reflow < 0 || c.reflow > 16) return outside(kReflow, w, "[0, 16]", c.reflow);
+  if (c.reflowPairs < 1 || c.reflowPairs > 10000000)
+    return outside(kPairs, w, "[1, 1e7]", c.reflowPairs);
+  if (auto e = checkSolver(c.pairSolver, "reflow pair solver", w); !e.empty()) return e;
+  if (auto e = checkSolver(c.cnf.solver, "training solver", w); !e.empty()) return e;
   if (!(c.cnf.kineticWeight >= 0.0) || !(c.cnf.jacobianWeight >= 0.0))
     return "regulariser weights must be ≥ 0";
-  if (c.couplingLayers < 1 || c.couplingLayers > 64) return "--couplings must be in [1, 64]";
-  if (c.method == Method::OtCfm && c.batch > 4096) return "--batch above 4096 is too large for exact minibatch OT";
+  if (c.couplingLayers < 1 || c.couplingLayers > 64)
+    return outside(kCouplings, w, "[1, 64]", c.couplingLayers);
+  if (c.method == Method::OtCfm && c.batch > 4096)
+    return fieldName(kBatch, w) + " above 4096 is too large for exact minibatch OT, got " +
+           number(c.batch);
   return {};
 }
 

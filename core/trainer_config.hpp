@@ -80,7 +80,12 @@ int stageCount(const TrainerConfig& config);
 // false when every difference can be applied live between steps (learning rate, batch, …).
 bool needsReset(const TrainerConfig& from, const TrainerConfig& to);
 
-// Checks every field; returns an empty string when valid, else one line naming the problem.
-std::string validate(const TrainerConfig& config);
+// How a message names a config field: the CLI's option ("--lr") or the app's control
+// ("learning rate").
+enum class Wording { Cli, App };
+
+// Checks every field; returns an empty string when valid, else one line naming the problem in
+// the given wording, with the valid range and the value given.
+std::string validate(const TrainerConfig& config, Wording wording = Wording::Cli);
 
 }  // namespace flowlab::core

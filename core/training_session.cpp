@@ -143,6 +143,14 @@ void TrainingSession::setTarget(std::shared_ptr<const Target> target) {
   objective_->setTarget(std::move(target));
 }
 
+void TrainingSession::rewind(const ParamVec& params) {
+  if (params.size() != params_.size())
+    throw std::invalid_argument("TrainingSession::rewind: parameter count differs");
+  params_ = params;
+  lastGood_ = params;
+  adam_->reset();
+}
+
 Model TrainingSession::model() const {
   Model m;
   m.config = config_;

@@ -44,6 +44,10 @@ class TrainingSession {
   // The number of stages of this run (RF: reflow rounds + 1; others 1).
   int stageCount() const;
 
+  // Puts earlier parameters of the current stage back (fresh optimiser moments): the trainer's
+  // rewind when a finite degradation is detected. params.size() must match.
+  void rewind(const ParamVec& params);
+
   // Live changes (see needsReset): learning rate, weight decay, clipping, batch, steps.
   void applyLive(const TrainerConfig& config);
   void setTarget(std::shared_ptr<const Target> target);

@@ -13,6 +13,7 @@
 
 #include "core/cli.hpp"
 #include "core/file_io.hpp"
+#include "core/kernel_set.hpp"
 #include "core/model_io.hpp"
 
 using namespace flowlab::core;
@@ -23,18 +24,21 @@ namespace {
 struct Result {
   int code;
   std::string err;
+  std::string out;  // what went to std::cout (not printf's stdout)
 };
 
-// Runs `flowlab <words…>` in-process, capturing std::cerr.
+// Runs `flowlab <words…>` in-process, capturing std::cerr and std::cout.
 Result run(std::vector<std::string> words) {
   words.insert(words.begin(), "flowlab");
   std::vector<char*> argv;
   for (auto& w : words) argv.push_back(w.data());
-  std::ostringstream err;
-  std::streambuf* old = std::cerr.rdbuf(err.rdbuf());
+  std::ostringstream err, out;
+  std::streambuf* oldErr = std::cerr.rdbuf(err.rdbuf());
+  std::streambuf* oldOut = std::cout.rdbuf(out.rdbuf());
   const int code = runCli(static_cast<int>(argv.size()), argv.data());
-  std::cerr.rdbuf(old);
-  return {code, err.str()};
+  std::cerr.rdbuf(oldErr);
+  std::cout.rdbuf(oldOut);
+  return {code, err.str(), out.str()};
 }
 
 std::string temp(const std::string& name) {
@@ -107,7 +111,9 @@ TEST_CASE("train, sample, logp and eval work end to end on a tiny run") {
   CHECK(readTextFile(traj).rfind("point,t,x,y\n", 0) == 0);
 
   const std::string other = temp("other.csv");
-  checkFails({"sample", model, "--stage", "2", "--n", "5", "--out", other}, "--stage", other);
+  // Stages count from 1 (the model has two: 1-RF and one reflow round).
+  checkFails({"sample", model, "--stage", "3", "--n", "5", "--out", other}, "--stage", other);
+  checkFails({"sample", model, "--stage", "0", "--n", "5", "--out", other}, "counts from 1", other);
   checkFails({"sample", model, "--n", "5", "--solver", "dopri5", "--solver-steps", "3", "--out", other},
              "--solver-steps", other);
   checkFails({"sample", model, "--n", "0", "--out", other}, "--n", other);
@@ -125,6 +131,16 @@ TEST_CASE("train, sample, logp and eval work end to end on a tiny run") {
 
   r = run({"eval", model, "--target", "8gaussians", "--n", "200", "--json"});
   CHECK(r.code == 0);
+  const auto rows = nlohmann::json::parse(r.out);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["stage"] == 1);
+  CHECK(rows[1]["stage"] == 2);
+  r = run({"eval", model, "--target", "8gaussians", "--n", "200", "--json", "--stage", "2"});
+  CHECK(r.code == 0);
+  const auto last = nlohmann::json::parse(r.out);
+  REQUIRE(last.size() == 1);
+  CHECK(last[0]["stage"] == 2);
+  CHECK(last[0]["w2"] == rows[1]["w2"]);
   for (const auto& f : {model, samples, logp, traj, badCsv}) std::remove(f.c_str());
 }
 
@@ -260,13 +276,10 @@ TEST_CASE("the held-out log exposes a CNF that exploits a coarse training solver
 TEST_CASE("bench reports the CNF step's arithmetic against the core's FMA peak") {
   // bench-vs-peer judges the 4× CNF bar by the fraction of the FMA peak each program reaches,
   // so the count and the rates derived from it must be right.
-  std::ostringstream out;
-  std::streambuf* old = std::cout.rdbuf(out.rdbuf());
   const Result r = run({"bench", "--quick", "--json", "--only", "cnf,peak"});
-  std::cout.rdbuf(old);
   INFO(r.err);
   REQUIRE(r.code == 0);
-  const auto j = nlohmann::json::parse(out.str());
+  const auto j = nlohmann::json::parse(r.out);
   // The peer's 3×64 tanh CNF, RK4 8 steps (32 evaluations), batch 256. Per evaluation and
   // point, in MACs: 2·8512 for the primal's forward and weight gradients over all layers;
   // 7·8320 over every layer but the first, for the two tangents' forward and weight gradients
@@ -280,4 +293,8 @@ TEST_CASE("bench reports the CNF step's arithmetic against the core's FMA peak")
   CHECK(fraction > 0.0);
   CHECK(fraction == doctest::Approx(j.at("cnf_train_gflops").get<double>() /
                                     j.at("fma_peak_gflops_one_core").get<double>()));
+  // The kernel set that ran and the one the peak was measured with are named, with the CPU.
+  CHECK(j.at("simd") == std::string(kernelSetName(activeKernelSet())));
+  CHECK(j.at("fma_peak_simd") == std::string(kernelSetName(runnableKernelSets().front())));
+  CHECK_FALSE(j.at("cpu").get<std::string>().empty());
 }

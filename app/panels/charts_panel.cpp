@@ -20,20 +20,17 @@ constexpr ImGuiWindowFlags kFixed =
 struct ChartCache {
   std::uint64_t version = ~0ull;
   float smoothing = -1.0f;
+  int points = 0;
   ChartData loss, w2, nll, straightness, nfe;
 };
 }  // namespace
 
-void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
-  if (layout.rightWidth <= 0.0f) return;
+void chartsSection(FrameContext& f, UiState& ui) {
   static ChartCache cache;  // UI thread only
   float& smoothing = ui.lossSmoothing;
-  ImGui::SetNextWindowPos(ImVec2(layout.canvasX + layout.canvasW, 0));
-  ImGui::SetNextWindowSize(ImVec2(layout.rightWidth, layout.canvasH + layout.timelineHeight));
-  ImGui::Begin("charts", nullptr, kFixed);
   const core::Snapshot* s = f.snapshot.get();
-  if (s && (s->version != cache.version || smoothing != cache.smoothing)) {
-    const int points = static_cast<int>(layout.rightWidth);
+  const int points = static_cast<int>(ImGui::GetContentRegionAvail().x);
+  if (s && (s->version != cache.version || smoothing != cache.smoothing || points != cache.points)) {
     cache.loss = lossChart(s->loss, points, smoothing);
     std::vector<double> steps, w2, nll, straight, nfe;
     for (const auto& m : s->metrics) {
@@ -49,21 +46,25 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
     cache.nfe = metricChart(steps, nfe, false);
     cache.version = s->version;
     cache.smoothing = smoothing;
+    cache.points = points;
   }
   const core::TargetInfo* info =
       f.snapshot && f.snapshot->target ? core::findTargetInfo(f.snapshot->target->name()) : nullptr;
-  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Training curves");
+  const core::MetricSample* last = s && !s->metrics.empty() ? &s->metrics.back() : nullptr;
   ChartStyle loss;
-  loss.height = 110.0f;
+  loss.height = 100.0f;
   loss.showRaw = true;
   lineChart("loss (raw and smoothed)", cache.loss, loss);
   ImGui::SetNextItemWidth(120);
   ImGui::SliderFloat("smoothing", &smoothing, 0.0f, 0.999f, "%.3f");
 
+  // The W2 floor of the same number of points as the metric (it shrinks with n).
+  char floorLabel[48];
   ChartStyle w2;
-  if (info) {
-    w2.reference = info->w2Floor;
-    w2.referenceLabel = "floor";
+  if (last && std::isfinite(last->w2Floor)) {
+    w2.reference = last->w2Floor;
+    std::snprintf(floorLabel, sizeof floorLabel, "floor, n = %d", core::MetricSample::kW2Points);
+    w2.referenceLabel = floorLabel;
   }
   lineChart("W2 to the target", cache.w2, w2);
   ChartStyle nll;
@@ -79,28 +80,41 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   ChartStyle nfe;
   nfe.smoothColor = 0xffddddddu;
   nfe.format = "%.0f";
-  nfe.height = 60.0f;
+  nfe.height = 50.0f;
   lineChart("NFE (sampling)", cache.nfe, nfe);
 
-  if (s && !s->metrics.empty()) {
-    const core::MetricSample& m = s->metrics.back();
-    ImGui::Separator();
-    ImGui::Text("at step %ld:", m.step);
-    if (std::isfinite(m.w2)) ImGui::Text("W2 %.3f", m.w2);
-    if (info && std::isfinite(m.w2)) {
-      ImGui::SameLine();
-      ImGui::TextDisabled("(floor %.3f)", info->w2Floor);
-    }
-    if (std::isfinite(m.nll)) ImGui::Text("NLL %.3f nats", m.nll);
-    if (info && std::isfinite(m.nll)) {
+  ImGui::Separator();
+  if (!last) {
+    ImGui::TextWrapped("Metrics appear after the first evaluation (every 3 s of training, and "
+                       "at the end of each stage).");
+    return;
+  }
+  const int stages = s->model ? core::stageCount(s->model->config) : 1;
+  ImGui::Text("stage %d of %d, step %ld:", last->stage + 1, stages, last->step);
+  if (std::isfinite(last->w2)) {
+    ImGui::Text("W2 %.3f", last->w2);
+    ImGui::SameLine();
+    ImGui::TextDisabled("(floor %.3f at n = %d)", last->w2Floor, core::MetricSample::kW2Points);
+  }
+  if (std::isfinite(last->nll)) {
+    ImGui::Text("NLL %.3f nats", last->nll);
+    if (info) {
       ImGui::SameLine();
       ImGui::TextDisabled("(H = %.3f)", info->entropy);
     }
-    if (std::isfinite(m.straightness)) ImGui::Text("straightness %.4f", m.straightness);
-    if (m.nfe > 0) ImGui::Text("NFE %ld", m.nfe);
-  } else {
-    ImGui::TextDisabled("Metrics appear after the first evaluation.");
   }
+  if (std::isfinite(last->straightness)) ImGui::Text("straightness %.4f", last->straightness);
+  if (last->nfe > 0) ImGui::Text("NFE %ld", last->nfe);
+  if (!std::isfinite(last->straightness)) ImGui::TextDisabled("no velocity field: no paths");
+}
+
+void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
+  if (layout.rightWidth <= 0.0f) return;  // narrow windows show them in the left column
+  ImGui::SetNextWindowPos(ImVec2(layout.canvasX + layout.canvasW, 0));
+  ImGui::SetNextWindowSize(ImVec2(layout.rightWidth, layout.canvasH + layout.timelineHeight));
+  ImGui::Begin("charts", nullptr, kFixed);
+  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Training curves");
+  chartsSection(f, ui);
   ImGui::End();
 }
 

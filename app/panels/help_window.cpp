@@ -1,17 +1,34 @@
-// F1: what flowlab shows and every control.
+// F1: what flowlab shows and every control. Every line wraps to the window, which is sized to
+// fit the display, so nothing is clipped at any window size.
 #include <imgui.h>
+
+#include <algorithm>
+#include <string>
 
 #include "app/panels/panels.hpp"
 #include "core/kernel_set.hpp"
 
-#include <string>
-
 namespace flowlab::app::panels {
+
+namespace {
+
+void heading(const char* text) { ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "%s", text); }
+
+// A bullet whose text wraps under itself.
+void bullet(const char* text) {
+  ImGui::Bullet();
+  ImGui::TextWrapped("%s", text);
+}
+
+}  // namespace
 
 void helpWindow(UiState& ui) {
   if (!ui.showHelp) return;
-  ImGui::SetNextWindowSize(ImVec2(560, 520), ImGuiCond_FirstUseEver);
-  ImGui::SetNextWindowPos(ImVec2(380, 80), ImGuiCond_FirstUseEver);
+  const ImVec2 display = ImGui::GetIO().DisplaySize;
+  const ImVec2 size(std::min(580.0f, display.x - 40.0f), std::min(560.0f, display.y - 40.0f));
+  ImGui::SetNextWindowSize(size, ImGuiCond_Appearing);
+  ImGui::SetNextWindowPos(ImVec2(0.5f * display.x, 0.5f * display.y), ImGuiCond_Appearing,
+                          ImVec2(0.5f, 0.5f));
   if (!ImGui::Begin("Help (F1)", &ui.showHelp)) {
     ImGui::End();
     return;
@@ -21,36 +38,42 @@ void helpWindow(UiState& ui) {
       "particles are samples of the base N(0, I); the learned velocity field v(x, t) carries them "
       "to the target at t = 1. Training never stops while you look, scrub or paint.");
   ImGui::Separator();
-  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Canvas");
-  ImGui::BulletText(
-      "Drag (or right/middle-drag): pan.  Wheel: zoom.  R or double-click: fit view.");
-  ImGui::BulletText("Hover: the inspector shows x, v(x, t), div v and the exact log p_t(x).");
-  ImGui::BulletText("B: brush on/off. With the brush, left-drag paints the target density,");
-  ImGui::Text("     E toggles paint/erase, [ and ] change the radius. Training picks up");
-  ImGui::Text("     every stroke between steps and never resets.");
-  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Time");
-  ImGui::BulletText("Space: play/pause the animation.  Left/Right: scrub t.  Home/End: t = 0 / 1.");
-  ImGui::BulletText("D: direction (generate 0->1 or normalise 1->0).  L: loop.");
-  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Training");
-  ImGui::BulletText("T: pause/resume training.  N: one step (pauses).  Ctrl+R: reset the model.");
-  ImGui::BulletText("Learning rate and batch apply live; method, width, depth, activation,");
-  ImGui::Text(
-      "     solver and seed need a new model: they are marked and wait for a confirmation.");
-  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Layers (keys 1-8)");
-  ImGui::BulletText("1 particles  2 trajectories  3 velocity field  4 density p_t (exact)");
-  ImGui::BulletText("5 divergence  6 warped grid  7 target samples  8 target density");
-  ImGui::BulletText("The velocity field shows arrows, streamlines or both (Layers > field style).");
-  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Export");
-  ImGui::BulletText("F12 or P: screenshot of the canvas; Shift+F12: the whole window (PNG).");
-  ImGui::BulletText("F1: this help.  Esc: close help.  Ctrl+Q: quit.");
+  heading("Canvas");
+  bullet("Drag (or right/middle-drag): pan. Wheel: zoom. R or double-click: fit the view.");
+  bullet("Hover: the inspector shows x, v(x, t), div v and the exact log p_t(x).");
+  bullet("B: brush on/off. With the brush, left-drag paints the target density, E toggles "
+         "paint/erase, [ and ] change the radius. Training picks up every stroke between steps "
+         "and never resets.");
+  heading("Time");
+  bullet("Space: play/pause the animation. Left/Right: scrub t. Home/End: t = 0 / 1.");
+  bullet("D: direction (generate 0 -> 1 or normalise 1 -> 0). L: loop.");
+  heading("Training");
+  bullet("T: pause/resume training. N: one step (pauses). Ctrl+R: reset the model.");
+  bullet("A value applies when you let go of a slider, press Enter or leave a field; a value "
+         "out of range is refused with the range it must be in.");
+  bullet("Learning rate, batch and steps apply live; method, width, depth, activation, solver "
+         "and seed need a new model: they are marked and wait for a confirmation.");
+  heading("Layers (keys 1-8)");
+  bullet("1 particles, 2 trajectories, 3 velocity field, 4 density p_t (exact), 5 divergence, "
+         "6 warped grid, 7 target samples, 8 target density.");
+  bullet("The velocity field shows arrows, streamlines or both (Layers > field style). Arrow "
+         "lengths are relative to the flow's median speed at t; the legend shows that speed.");
+  bullet("Every layer on screen comes from the same model weights; a layer computed for another "
+         "t than the one shown is marked stale in amber until it catches up.");
+  heading("Export");
+  bullet("F12 or P: the canvas as painted, without text over it; Shift+F12: the whole window "
+         "(PNG, in the working folder; the message says where).");
+  bullet("F1: this help. Esc: close help. Ctrl+Q: quit.");
   ImGui::Separator();
   ImGui::TextWrapped(
       "The density heatmap is the model's exact log p_t, computed by integrating each grid cell "
-      "back to t = 0 with the exact divergence; it refreshes as fast as the spare CPU allows and "
-      "its legend says how old it is. The same command-line engine runs headless: flowlab --help.");
+      "back to t = 0 with the exact divergence. The same command-line engine runs headless: "
+      "flowlab --help.");
   static const std::string cpu = core::cpuModelName();  // CPUID traps in a VM: ask once
-  ImGui::TextDisabled("SIMD kernels: %s on %s (FLOWLAB_SIMD=generic|avx2|avx512 forces a set).",
-                      std::string(core::kernelSetName(core::activeKernelSet())).c_str(), cpu.c_str());
+  ImGui::TextDisabled("SIMD kernels: %s on %s.",
+                      std::string(core::kernelSetName(core::activeKernelSet())).c_str(),
+                      cpu.c_str());
+  ImGui::TextDisabled("FLOWLAB_SIMD=generic|avx2|avx512 forces a kernel set.");
   ImGui::End();
 }
 

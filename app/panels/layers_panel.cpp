@@ -9,7 +9,7 @@ bool layersSection(FrameContext& f, UiState& ui) {
   bool edited = false;
   ViewSettings& v = ui.view;
   const bool continuous = f.view->continuous;
-  ImGui::PushItemWidth(130);
+  pushControlWidth("arrows across");
 
   edited |= ImGui::Checkbox("particles (1)", &v.particles);
   if (v.particles && ImGui::TreeNode("particle style")) {
@@ -87,8 +87,9 @@ bool layersSection(FrameContext& f, UiState& ui) {
     ImGui::TreePop();
   }
   if (ImGui::TreeNode("path accuracy")) {
-    edited |= ImGui::SliderInt("RK4 steps", &v.knots, 2, 32);
-    ImGui::TextDisabled("Particles are computed at these steps\nand interpolated in between.");
+    edited |= ImGui::SliderInt("RK4 steps", &v.knots, 1, 64);
+    ImGui::TextWrapped("Particles are computed with this many RK4 steps from t = 0 to 1 and "
+                       "interpolated in between.");
     ImGui::TreePop();
   }
   if (!continuous)

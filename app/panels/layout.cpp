@@ -27,6 +27,11 @@ constexpr ImGuiWindowFlags kFixed =
     ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBackground;
 }  // namespace
 
+void pushControlWidth(const char* longestLabel) {
+  const float label = ImGui::CalcTextSize(longestLabel).x + ImGui::GetStyle().ItemInnerSpacing.x;
+  ImGui::PushItemWidth(std::max(60.0f, ImGui::GetContentRegionAvail().x - label));
+}
+
 bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(ImVec2(layout.leftWidth, layout.canvasH + layout.timelineHeight));
@@ -41,6 +46,9 @@ bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
     edited |= targetSection(f, ui);
   if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= layersSection(f, ui);
+  // A narrow window has no right column: the curves and metrics live here instead.
+  if (layout.rightWidth <= 0.0f && ImGui::CollapsingHeader("Training curves and metrics"))
+    chartsSection(f, ui);
   ImGui::End();
   return edited;
 }

@@ -13,25 +13,50 @@ namespace {
 
 double toData(const ChartData& d, float y) { return d.logScale ? std::pow(10.0, y) : y; }
 
+// A step count as a short axis label: 950, 12.3k, 1.2M.
+void stepLabel(char* out, std::size_t size, double step) {
+  if (step >= 1e6)
+    std::snprintf(out, size, "%.1fM", step / 1e6);
+  else if (step >= 1e4)
+    std::snprintf(out, size, "%.0fk", step / 1e3);
+  else if (step >= 1e3)
+    std::snprintf(out, size, "%.1fk", step / 1e3);
+  else
+    std::snprintf(out, size, "%.0f", step);
+}
+
 }  // namespace
 
 void lineChart(const char* title, const ChartData& data, const ChartStyle& style) {
+  // Title line: the name, (log), and the newest value at the right.
   ImGui::TextUnformatted(title);
   if (data.logScale) {
     ImGui::SameLine();
     ImGui::TextDisabled("(log)");
   }
+  char value[32];
+  if (!data.empty()) {
+    char now[48];
+    std::snprintf(value, sizeof value, style.format, toData(data, data.smooth.y.back()));
+    std::snprintf(now, sizeof now, "now %s", value);
+    ImGui::SameLine(std::max(ImGui::GetContentRegionAvail().x - ImGui::CalcTextSize(now).x +
+                                 ImGui::GetCursorPosX() - ImGui::GetStyle().ItemSpacing.x,
+                             ImGui::GetCursorPosX()));
+    ImGui::TextUnformatted(now);
+  }
+  // The plot, then a row for the step axis under it.
+  constexpr float kAxis = 14.0f;
   const float width = ImGui::GetContentRegionAvail().x;
   const ImVec2 p0 = ImGui::GetCursorScreenPos();
   const ImVec2 size(width, style.height);
-  ImGui::InvisibleButton(title, size);
+  ImGui::InvisibleButton(title, ImVec2(size.x, size.y + kAxis));
   ImDrawList* draw = ImGui::GetWindowDrawList();
   const ImVec2 p1(p0.x + size.x, p0.y + size.y);
   draw->AddRectFilled(p0, p1, IM_COL32(18, 20, 26, 255), 3.0f);
   draw->AddRect(p0, p1, IM_COL32(60, 66, 80, 255), 3.0f);
+  const ImU32 dim = IM_COL32(120, 125, 140, 255);
   if (data.empty()) {
-    draw->AddText(ImVec2(p0.x + 6, p0.y + size.y * 0.5f - 7), IM_COL32(120, 125, 140, 255),
-                  "no data yet");
+    draw->AddText(ImVec2(p0.x + 6, p0.y + size.y * 0.5f - 7), dim, "no data yet");
     return;
   }
   const float padL = 4.0f, padR = 4.0f, padT = 14.0f, padB = 4.0f;
@@ -66,18 +91,22 @@ void lineChart(const char* title, const ChartData& data, const ChartStyle& style
   polyline(data.smooth, style.smoothColor, 1.6f);
   draw->PopClipRect();
 
-  char text[96];
-  char value[32];
-  std::snprintf(value, sizeof value, style.format, toData(data, data.smooth.y.back()));
-  std::snprintf(text, sizeof text, "%s", value);
-  draw->AddText(ImVec2(p0.x + 5, p0.y + 1), IM_COL32(220, 225, 235, 255), text);
+  // The value axis: its top and bottom, inside the plot at the left.
   char hi[32], lo[32];
   std::snprintf(hi, sizeof hi, style.format, toData(data, data.yMax));
   std::snprintf(lo, sizeof lo, style.format, toData(data, data.yMin));
-  draw->AddText(ImVec2(p1.x - 5 - ImGui::CalcTextSize(hi).x, p0.y + 1),
-                IM_COL32(120, 125, 140, 255), hi);
-  draw->AddText(ImVec2(p1.x - 5 - ImGui::CalcTextSize(lo).x, p1.y - 15),
-                IM_COL32(120, 125, 140, 255), lo);
+  draw->AddText(ImVec2(p0.x + 5, p0.y + 1), dim, hi);
+  draw->AddText(ImVec2(p0.x + 5, p1.y - 15), dim, lo);
+  // The step axis: first and last step under the plot, "training step" between them.
+  char first[16], last[16];
+  stepLabel(first, sizeof first, data.xMin);
+  stepLabel(last, sizeof last, data.xMax);
+  const float ay = p1.y + 1.0f;
+  draw->AddText(ImVec2(p0.x + 2, ay), dim, first);
+  draw->AddText(ImVec2(p1.x - 2 - ImGui::CalcTextSize(last).x, ay), dim, last);
+  const char* axis = "training step";
+  draw->AddText(ImVec2(0.5f * (p0.x + p1.x - ImGui::CalcTextSize(axis).x), ay),
+                IM_COL32(95, 100, 115, 255), axis);
 
   if (ImGui::IsItemHovered()) {
     const float mx = ImGui::GetIO().MousePos.x;

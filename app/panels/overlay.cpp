@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <string>
 
 #include "app/canvas_painter.hpp"
 #include "app/colors.hpp"
@@ -58,6 +59,10 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
                                   "radius  |  right-drag: pan  |  B: brush off"
                                 : "Drag: pan  |  Wheel: zoom  |  B: paint the target  |  Space: "
                                   "play/pause  |  T: training on/off  |  F1: help";
+  // A narrow canvas gets the short form, so the line never runs under the overlay's edge.
+  if (ImGui::CalcTextSize(hint).x > layout.canvasW - 16.0f)
+    hint = ui.brushOn ? "Brush: drag paints  |  E: erase  |  B: off"
+                      : "Drag: pan  |  B: paint  |  Space: play  |  F1: help";
   shadowText(d, ImVec2(c0.x + 8, c0.y + 6), dim, hint);
 
   // Performance overlay.
@@ -138,22 +143,33 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   std::snprintf(label, sizeof label, "t = %.2f", f.view->continuous ? ui.timeline.t : 1.0);
   shadowText(d, ImVec2(c1.x - 8 - ImGui::CalcTextSize(label).x, c1.y - 22), text, label);
 
-  // Messages: view-worker failures, divergence, toasts.
+  // Messages: view-worker failures, divergence — wrapped to the left 60% of the canvas, on a
+  // dark band, so they stay clear of the performance lines at the right.
   float my = c0.y + 24;
-  if (!f.view->error.empty()) {
-    std::snprintf(label, sizeof label, "view: %s", f.view->error.c_str());
-    shadowText(d, ImVec2(c0.x + 8, my), IM_COL32(255, 120, 120, 255), label);
-    my += 16;
-  }
+  auto message = [&](const std::string& text) {
+    const float wrap = 0.6f * layout.canvasW;
+    const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap);
+    const ImVec2 at(c0.x + 8, my);
+    d->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + size.x + 4, at.y + size.y + 2),
+                     IM_COL32(30, 12, 14, 210), 3.0f);
+    d->AddText(nullptr, 0.0f, at, IM_COL32(255, 130, 130, 255), text.c_str(), nullptr, wrap);
+    my += size.y + 6;
+  };
+  if (!f.view->error.empty()) message("view: " + f.view->error);
   if (f.snapshot && (f.snapshot->status == core::TrainerStatus::Diverged ||
-                     f.snapshot->status == core::TrainerStatus::Error)) {
-    std::snprintf(label, sizeof label, "Training %s: %s", core::statusName(f.snapshot->status),
-                  f.snapshot->message.c_str());
-    shadowText(d, ImVec2(c0.x + 8, my), IM_COL32(255, 120, 120, 255), label);
-    my += 16;
+                     f.snapshot->status == core::TrainerStatus::Error))
+    message("Training " + std::string(core::statusName(f.snapshot->status)) + ": " +
+            f.snapshot->message);
+  // Toasts sit at the top centre, under the hint line and clear of the performance lines at
+  // the right (wrapped to the canvas's middle half).
+  if (f.now < ui.toastUntil && !ui.toast.empty()) {
+    const float wrap = 0.5f * layout.canvasW;
+    const ImVec2 size = ImGui::CalcTextSize(ui.toast.c_str(), nullptr, false, wrap);
+    const ImVec2 at(c0.x + 0.5f * (layout.canvasW - size.x), std::max(my, c0.y + 96.0f));
+    d->AddRectFilled(ImVec2(at.x - 6, at.y - 4), ImVec2(at.x + size.x + 6, at.y + size.y + 4),
+                     IM_COL32(20, 22, 28, 220), 4.0f);
+    d->AddText(nullptr, 0.0f, at, IM_COL32(255, 225, 140, 255), ui.toast.c_str(), nullptr, wrap);
   }
-  if (f.now < ui.toastUntil && !ui.toast.empty())
-    shadowText(d, ImVec2(c0.x + 8, my), IM_COL32(255, 225, 140, 255), ui.toast.c_str());
 
   // Brush cursor.
   const ImVec2 mouse = ImGui::GetIO().MousePos;
@@ -203,9 +219,33 @@ void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
     ImVec4 colour(0.5f, 0.9f, 0.5f, 1.0f);
     if (s->status == core::TrainerStatus::Paused || s->status == core::TrainerStatus::Finished)
       colour = ImVec4(0.95f, 0.8f, 0.4f, 1.0f);
+    if (s->status == core::TrainerStatus::Preparing) colour = ImVec4(0.55f, 0.8f, 1.0f, 1.0f);
     if (s->status == core::TrainerStatus::Diverged || s->status == core::TrainerStatus::Error)
       colour = ImVec4(1.0f, 0.4f, 0.4f, 1.0f);
     ImGui::TextColored(colour, "%s", core::statusName(s->status));
+    // What the trainer is doing or why it stopped comes first: it must fit a small window.
+    if (s->status == core::TrainerStatus::Preparing) {
+      ImGui::SameLine();
+      ImGui::ProgressBar(static_cast<float>(s->progress), ImVec2(90, 0));
+    }
+    if (!s->message.empty()) {
+      // At most half the bar; the whole message on hover (and over the canvas when it failed).
+      ImGui::SameLine();
+      const float room = 0.5f * ImGui::GetContentRegionAvail().x;
+      std::string shown = s->message;
+      if (ImGui::CalcTextSize(shown.c_str()).x > room) {
+        while (!shown.empty() && ImGui::CalcTextSize((shown + "...").c_str()).x > room) {
+          // A whole UTF-8 character: its continuation bytes, then its lead byte.
+          while (!shown.empty() && (static_cast<unsigned char>(shown.back()) & 0xC0) == 0x80)
+            shown.pop_back();
+          if (!shown.empty()) shown.pop_back();
+        }
+        shown += "...";
+      }
+      ImGui::TextColored(colour, "%s", shown.c_str());
+      if (ImGui::IsItemHovered() && shown != s->message)
+        ImGui::SetTooltip("%s", s->message.c_str());
+    }
     ImGui::SameLine();
     const float loss = s->loss.empty() ? NAN : s->loss.back().loss;
     const core::TrainerConfig* c = s->model ? &s->model->config : nullptr;
@@ -221,10 +261,6 @@ void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
     if (ui.brushOn) {
       ImGui::SameLine();
       ImGui::TextColored(ImVec4(1.0f, 0.9f, 0.45f, 1.0f), "|  brush on");
-    }
-    if (!s->message.empty()) {
-      ImGui::SameLine();
-      ImGui::TextColored(colour, "|  %s", s->message.c_str());
     }
   }
   ImGui::End();

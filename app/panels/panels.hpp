@@ -13,13 +13,18 @@ struct Layout {
 };
 Layout computeLayout(float windowWidth, float windowHeight);
 
+// Pushes the item width of controls whose labels sit at their right in the left column: what
+// the longest label leaves (at least 60 px), so no label is clipped at any window width.
+void pushControlWidth(const char* longestLabel);
+
 // Left column: training, target and layer controls.
 bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui);
 bool trainingSection(FrameContext& f, UiState& ui);
 bool targetSection(FrameContext& f, UiState& ui);
 bool layersSection(FrameContext& f, UiState& ui);
-// Right column: loss and metric charts, numbers.
+// Right column: loss and metric charts, numbers (in the left column when the window is narrow).
 void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui);
+void chartsSection(FrameContext& f, UiState& ui);
 // Bottom: the timeline (t, play/pause, speed, loop, direction).
 bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui);
 // Very bottom: running / paused / diverged with its message.

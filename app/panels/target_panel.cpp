@@ -15,10 +15,13 @@ bool targetSection(FrameContext& f, UiState& ui) {
     ImGui::TextDisabled("(edit %llu)", static_cast<unsigned long long>(f.snapshot->targetVersion));
   }
   ImGui::TextDisabled("Presets");
+  // Buttons as wide as their names, flowing onto as many lines as the column needs.
   const auto& all = core::builtinTargets();
-  const float w = (ImGui::GetContentRegionAvail().x - 3 * ImGui::GetStyle().ItemSpacing.x) / 4;
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float right = ImGui::GetCursorScreenPos().x + ImGui::GetContentRegionAvail().x;
   for (std::size_t i = 0; i < all.size(); ++i) {
-    if (i % 4 != 0) ImGui::SameLine();
+    const float w = ImGui::CalcTextSize(all[i].name.c_str()).x + 2 * style.FramePadding.x;
+    if (i > 0 && ImGui::GetItemRectMax().x + style.ItemSpacing.x + w <= right) ImGui::SameLine();
     const bool current = f.targets.label() == all[i].name;
     if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.25f, 0.45f, 0.7f, 1.0f));
     if (ImGui::Button(all[i].name.c_str(), ImVec2(w, 0))) {
@@ -40,7 +43,7 @@ bool targetSection(FrameContext& f, UiState& ui) {
   ImGui::SameLine();
   if (ImGui::RadioButton("erase (E)", &mode, 1)) ui.brushOn = true;
   ui.brush.mode = mode == 0 ? BrushMode::Paint : BrushMode::Erase;
-  ImGui::PushItemWidth(150);
+  pushControlWidth("radius ([ ])");
   float radius = static_cast<float>(ui.brush.radius);
   if (ImGui::SliderFloat("radius ([ ])", &radius, 0.05f, 2.5f, "%.2f")) ui.brush.radius = radius;
   float strength = static_cast<float>(ui.brush.strength);

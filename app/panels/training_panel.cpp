@@ -1,9 +1,13 @@
-// Training controls: run/pause/step/reset, the method and its hyper-parameters. Live changes
-// are submitted at once; changes that need a fresh model are marked and wait for a confirmed
-// "Apply and reset".
+// Training controls: run/pause/step/reset, the method and its hyper-parameters. A value takes
+// effect when the user lets go of a slider, presses Enter or leaves a field — never while typing
+// or dragging — and only when the whole config is valid (otherwise the control keeps its value
+// and a line under the controls says which range it must be in). Live changes are then submitted
+// at once; changes that need a fresh model are marked and wait for a confirmed "Apply and reset".
 #include <imgui.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <unordered_map>
 
 #include "app/app_options.hpp"
 #include "app/panels/panels.hpp"
@@ -13,6 +17,10 @@ namespace flowlab::app::panels {
 namespace {
 
 const ImVec4 kResetColor(1.0f, 0.65f, 0.25f, 1.0f);
+
+void tooltip(const char* text) {
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text);
+}
 
 // Marks a control whose pending value would need a new model.
 template <typename Mutate>
@@ -25,6 +33,26 @@ void resetMarker(const UiState& ui, Mutate mutate) {
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("This change needs a fresh model: press \"Apply and reset\" below.");
   }
+}
+
+// Runs widget(label, draft) on a draft of `value` that lives while the control is active (typing, dragging)
+// and commits it to `value` when the control is let go of after an edit. Returns true then.
+// UI thread only (the drafts are per control id).
+template <typename T, typename Widget>
+bool deferred(const char* label, T& value, Widget widget) {
+  static std::unordered_map<ImGuiID, T> drafts;
+  const ImGuiID key = ImGui::GetID(label);
+  auto it = drafts.find(key);
+  T draft = it != drafts.end() ? it->second : value;
+  widget(label, draft);
+  if (ImGui::IsItemActive()) {
+    drafts[key] = draft;
+    return false;
+  }
+  drafts.erase(key);
+  if (!ImGui::IsItemDeactivatedAfterEdit() || draft == value) return false;
+  value = draft;
+  return true;
 }
 
 bool comboMethod(core::Method& method) {
@@ -58,12 +86,14 @@ bool trainingSection(FrameContext& f, UiState& ui) {
   bool edited = false;
   core::Trainer& trainer = f.trainer;
   const bool paused = trainer.paused();
-  if (ImGui::Button(paused ? "Resume training" : "Pause training", ImVec2(130, 0))) {
+  // Two buttons sharing the column's width, whatever it is.
+  const float half = 0.5f * (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x);
+  if (ImGui::Button(paused ? "Resume training" : "Pause training", ImVec2(half, 0))) {
     trainer.setPaused(!paused);
     edited = true;
   }
   ImGui::SameLine();
-  if (ImGui::Button("Reset model...", ImVec2(130, 0)) || ui.confirmReset)
+  if (ImGui::Button("Reset model...", ImVec2(half, 0)) || ui.confirmReset)
     ImGui::OpenPopup("Reset the model?");
   if (ImGui::Button("Step", ImVec2(60, 0))) {
     trainer.setPaused(true);
@@ -77,7 +107,7 @@ bool trainingSection(FrameContext& f, UiState& ui) {
     trainer.stepOnce(ui.stepCount);
   }
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(60);
+  ImGui::SetNextItemWidth(std::max(50.0f, ImGui::GetContentRegionAvail().x));
   ImGui::InputScalar("##stepn", ImGuiDataType_S64, &ui.stepCount);
   if (ui.stepCount < 1) ui.stepCount = 1;
   ui.confirmReset = false;
@@ -94,72 +124,104 @@ bool trainingSection(FrameContext& f, UiState& ui) {
 
   ImGui::Separator();
   core::TrainerConfig& c = ui.editing;
-  ImGui::PushItemWidth(150);
+  // A committed value goes into a candidate; the candidate replaces the edited config only when
+  // it is valid, else the control shows the old value again and the message says why.
+  auto commit = [&](auto mutate) {
+    core::TrainerConfig candidate = c;
+    mutate(candidate);
+    const std::string problem = core::validate(candidate, core::Wording::App);
+    if (problem.empty()) {
+      c = candidate;
+      ui.editMessage.clear();
+      edited = true;
+    } else {
+      ui.editMessage = problem;
+    }
+  };
+  pushControlWidth("learning rate");
   core::Method method = c.method;
   if (comboMethod(method)) {
     // Each method starts from its recommended settings (network, learning rate, solver).
     const std::uint64_t seed = c.seed;
     c = liveConfig(method);
     c.seed = seed;
+    ui.editMessage.clear();
     edited = true;
   }
   resetMarker(ui, [&](core::TrainerConfig& p) { p = c; });
-  float lr = static_cast<float>(c.adam.learningRate);
-  if (ImGui::SliderFloat("learning rate", &lr, 1e-5f, 1e-1f, "%.1e",
-                         ImGuiSliderFlags_Logarithmic)) {
-    c.adam.learningRate = lr;
-    edited = true;
-  }
+  double lr = c.adam.learningRate;
+  if (deferred("learning rate", lr, [](const char* label, double& v) {
+        float f = static_cast<float>(v);
+        if (ImGui::SliderFloat(label, &f, 1e-5f, 1e-1f, "%.1e", ImGuiSliderFlags_Logarithmic))
+          v = f;
+      }))
+    commit([&](core::TrainerConfig& p) { p.adam.learningRate = lr; });
+  tooltip("Adam's step size, in (0, 1]; applies live. Ctrl+click to type a value.");
   resetMarker(ui, [&](core::TrainerConfig& p) { p.adam.learningRate = c.adam.learningRate; });
-  if (ImGui::SliderInt("batch", &c.batch, 16, 4096, "%d", ImGuiSliderFlags_Logarithmic))
-    edited = true;
+  int batch = c.batch;
+  if (deferred("batch", batch, [](const char* label, int& v) {
+        ImGui::SliderInt(label, &v, 16, 4096, "%d", ImGuiSliderFlags_Logarithmic);
+      }))
+    commit([&](core::TrainerConfig& p) { p.batch = batch; });
+  tooltip("Points per training step, in [1, 65536]; applies live.");
   resetMarker(ui, [&](core::TrainerConfig& p) { p.batch = c.batch; });
-  if (ImGui::SliderInt("width", &c.mlp.hidden, 8, 256)) edited = true;
+  int hidden = c.mlp.hidden;
+  if (deferred("width", hidden, [](const char* l, int& v) { ImGui::SliderInt(l, &v, 8, 256); }))
+    commit([&](core::TrainerConfig& p) { p.mlp.hidden = hidden; });
+  tooltip("Units per hidden layer, in [1, 4096]; needs a new model.");
   resetMarker(ui, [&](core::TrainerConfig& p) { p.mlp.hidden = c.mlp.hidden; });
-  if (ImGui::SliderInt("depth", &c.mlp.layers, 1, 8)) edited = true;
+  int layers = c.mlp.layers;
+  if (deferred("depth", layers, [](const char* l, int& v) { ImGui::SliderInt(l, &v, 1, 8); }))
+    commit([&](core::TrainerConfig& p) { p.mlp.layers = layers; });
+  tooltip("Hidden layers, in [1, 64]; needs a new model.");
   resetMarker(ui, [&](core::TrainerConfig& p) { p.mlp.layers = c.mlp.layers; });
   const char* activations[] = {"tanh", "silu", "selu", "softplus"};
   int act = static_cast<int>(c.mlp.activation);
-  if (ImGui::Combo("activation", &act, activations, 4)) {
-    c.mlp.activation = static_cast<core::Activation>(act);
-    edited = true;
-  }
+  if (ImGui::Combo("activation", &act, activations, 4))
+    commit([&](core::TrainerConfig& p) { p.mlp.activation = static_cast<core::Activation>(act); });
   resetMarker(ui, [&](core::TrainerConfig& p) { p.mlp.activation = c.mlp.activation; });
   if (c.method == core::Method::Cnf || c.method == core::Method::ReverseKl) {
     const char* solvers[] = {"euler", "midpoint", "heun", "rk4", "dopri5"};
     int solver = static_cast<int>(c.cnf.solver.solver);
-    if (ImGui::Combo("solver", &solver, solvers, 5)) {
-      c.cnf.solver.solver = static_cast<core::Solver>(solver);
-      edited = true;
-    }
+    if (ImGui::Combo("solver", &solver, solvers, 5))
+      commit([&](core::TrainerConfig& p) { p.cnf.solver.solver = static_cast<core::Solver>(solver); });
     resetMarker(ui, [&](core::TrainerConfig& p) { p.cnf.solver.solver = c.cnf.solver.solver; });
     if (!core::isAdaptive(c.cnf.solver.solver)) {
-      if (ImGui::SliderInt("solver steps", &c.cnf.solver.steps, 1, 64)) edited = true;
+      int steps = c.cnf.solver.steps;
+      if (deferred("solver steps", steps,
+                   [](const char* l, int& v) { ImGui::SliderInt(l, &v, 1, 64); }))
+        commit([&](core::TrainerConfig& p) { p.cnf.solver.steps = steps; });
       resetMarker(ui, [&](core::TrainerConfig& p) { p.cnf.solver.steps = c.cnf.solver.steps; });
     }
   }
   if (c.method == core::Method::RectifiedFlow) {
-    if (ImGui::SliderInt("reflow rounds", &c.reflow, 0, 4)) edited = true;
+    int reflow = c.reflow;
+    if (deferred("reflow rounds", reflow,
+                 [](const char* l, int& v) { ImGui::SliderInt(l, &v, 0, 4); }))
+      commit([&](core::TrainerConfig& p) { p.reflow = reflow; });
     resetMarker(ui, [&](core::TrainerConfig& p) { p.reflow = c.reflow; });
-    if (c.reflow > 0) {
-      long steps = c.steps;
-      ImGui::SetNextItemWidth(150);
-      if (ImGui::InputScalar("steps / round", ImGuiDataType_S64, &steps) && steps >= 100) {
-        c.steps = steps;
-        edited = true;
-      }
-      resetMarker(ui, [&](core::TrainerConfig& p) { p.steps = c.steps; });
-    }
+    long steps = c.steps;
+    if (deferred("steps / stage", steps,
+                 [](const char* l, long& v) { ImGui::InputScalar(l, ImGuiDataType_S64, &v); }))
+      commit([&](core::TrainerConfig& p) { p.steps = steps; });
+    tooltip("Training steps of each stage, in [1, 1e12]; applies live.");
+    resetMarker(ui, [&](core::TrainerConfig& p) { p.steps = c.steps; });
   }
-  if (ImGui::InputScalar("seed", ImGuiDataType_U64, &c.seed)) edited = true;
+  std::uint64_t seed = c.seed;
+  if (deferred("seed", seed, [](const char* l, std::uint64_t& v) {
+        ImGui::InputScalar(l, ImGuiDataType_U64, &v);
+      }))
+    commit([&](core::TrainerConfig& p) { p.seed = seed; });
   resetMarker(ui, [&](core::TrainerConfig& p) { p.seed = c.seed; });
   ImGui::PopItemWidth();
+  if (!ui.editMessage.empty()) {
+    ImGui::PushTextWrapPos(0.0f);
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.45f, 1), "%s", ui.editMessage.c_str());
+    ImGui::PopTextWrapPos();
+  }
 
   // Apply: live changes at once; the rest on a confirmed reset.
-  const std::string problem = core::validate(c);
-  if (!problem.empty()) {
-    ImGui::TextColored(ImVec4(1, 0.4f, 0.4f, 1), "%s", problem.c_str());
-  } else if (!(c == ui.running)) {
+  if (!(c == ui.running)) {
     if (!core::needsReset(ui.running, c)) {
       trainer.submit(c);
       ui.running = c;
