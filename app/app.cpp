@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -195,6 +196,8 @@ std::uint64_t App::requestCanvasImage(bool continuous, double t) {
 
 void App::frame() {
   const auto frameStart = Clock::now();
+  if (frameIndex_ == 0) firstFrameStart_ = frameStart;
+  lastFrameStart_ = frameStart;
   window_->beginFrame();
   snapshot_ = trainer_->snapshot();
   view_ = worker_->frame();
@@ -296,6 +299,8 @@ bool App::headlessDone() {
     versionAtEnd_ = snapshot_ ? snapshot_->version : 0;
     // The picture of frame N: the animation stops at its t while the layers catch up.
     ui_.timeline.playing = false;
+    animationT_ = ui_.timeline.t;
+    animationSeconds_ = seconds(lastFrameStart_ - firstFrameStart_);
   }
   // The picture a person would see after waiting: every layer computed for the final request
   // (the animation stopped at frame N's t) from the weights of frame N or later (the same ones
@@ -356,6 +361,11 @@ int App::finish() {
     r.method = std::string(core::methodName(ui_.running.method));
     r.target = targets_ ? targets_->label() : "";
     r.simd = std::string(core::kernelSetName(core::activeKernelSet()));
+    r.animationT = animationT_;
+    r.animationSeconds = animationSeconds_;
+    r.animationSpeed = ui_.timeline.speed;
+    r.densityT = view_ && view_->density ? view_->density->grid.t : NAN;
+    r.fieldT = view_ && view_->field ? view_->field->t : NAN;
     r.frames = static_cast<long>(frames_.count());
     r.seconds = seconds(Clock::now() - measureStart_);
     r.medianFrameMs = 1e3 * frames_.median();

@@ -77,6 +77,8 @@ class App {
   ThreadCpu threadsAtMeasure_{};
   std::optional<std::chrono::steady_clock::time_point> waitStart_;
   std::uint64_t versionAtEnd_ = 0;  // snapshot version when the last frame was reached
+  std::chrono::steady_clock::time_point firstFrameStart_{}, lastFrameStart_{};
+  double animationT_ = 0.0, animationSeconds_ = 0.0;  // at the last frame
 };
 
 }  // namespace flowlab::app

@@ -2,6 +2,7 @@
 #include "app/perf_stats.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 
@@ -40,10 +41,20 @@ double FrameStats::recentWorst(std::size_t recent) const {
   return *std::max_element(all_.end() - static_cast<std::ptrdiff_t>(n), all_.end());
 }
 
+namespace {
+// A JSON number, or null for NaN.
+std::string jsonNumber(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+}  // namespace
+
 std::string toJson(const PerfReport& r) {
   const double ratio =
       r.baselineStepsPerSecond > 0.0 ? r.appStepsPerSecond / r.baselineStepsPerSecond : 0.0;
-  char buf[2048];
+  char buf[4096];
   std::snprintf(buf, sizeof buf,
                 "{\n"
                 "  \"window\": [%d, %d],\n"
@@ -70,14 +81,18 @@ std::string toJson(const PerfReport& r) {
                 "  \"process_cpu_cores\": %.3f,\n"
                 "  \"cpu_cores\": {\"ui\": %.3f, \"view_worker\": %.3f, \"raster\": %.3f, "
                 "\"gl_threads\": %.3f, \"trainer\": %.3f},\n"
-                "  \"view_frames\": %ld\n"
+                "  \"view_frames\": %ld,\n"
+                "  \"animation\": {\"t\": %.6f, \"seconds\": %.6f, \"speed\": %.6f},\n"
+                "  \"shown_t\": {\"density\": %s, \"field\": %s}\n"
                 "}\n",
                 r.width, r.height, r.method.c_str(), r.target.c_str(), r.simd.c_str(), r.particles, r.heatmapWidth,
                 r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds, r.fps,
                 r.medianFrameMs, r.p95FrameMs, r.worstFrameMs, r.paintFrames, r.worstPaintFrameMs,
                 r.baselineStepsPerSecond, r.appStepsPerSecond, ratio, r.viewWorkerBusy,
                 r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores, r.viewCpuCores,
-                r.rasterCpuCores, r.glCpuCores, r.trainerCpuCores, r.viewFrames);
+                r.rasterCpuCores, r.glCpuCores, r.trainerCpuCores, r.viewFrames, r.animationT,
+                r.animationSeconds, r.animationSpeed, jsonNumber(r.densityT).c_str(),
+                jsonNumber(r.fieldT).c_str());
   return buf;
 }
 

@@ -48,6 +48,11 @@ struct PerfReport {
   double uiCpuCores = 0.0, viewCpuCores = 0.0, rasterCpuCores = 0.0, glCpuCores = 0.0,
          trainerCpuCores = 0.0;
   long viewFrames = 0;  // view frames published by the worker during the run
+  // The animation at the last frame (--frames N): its t, the wall seconds from the first frame's
+  // start to the last one's, the speed; the t of the density layer and of the field arrows shown
+  // in the final picture (NaN when the layer is off).
+  double animationT = 0.0, animationSeconds = 0.0, animationSpeed = 0.0;
+  double densityT = 0.0, fieldT = 0.0;
 };
 
 // The report as a JSON object (one line per field).
