@@ -81,7 +81,8 @@ bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
   if (grid) paintWarpedGrid(request, *warpedGrid_, warpedGridPerLine_, image);
   if (v.field && v.arrows && request.continuous && f.field && !key.field)
     paintArrows(*f.field, v.arrowAlpha, request.pixelScale, image);
-  if (v.field && v.streamlines && request.continuous && f.streamlines && f.streamlines->lines() > 0)
+  if (v.field && v.streamlines && request.continuous && f.streamlines &&
+      f.streamlines->lines.lines() > 0)
     paintStreamlines(request, *f.streamlines, image);
   if (v.targetSamples && f.targetSamples && f.targetSamples->cols() > 0)
     drawDiscs(image, f.targetSamples->data(), static_cast<int>(f.targetSamples->cols()), nullptr,
@@ -227,11 +228,12 @@ const std::vector<PackedRgb>& CanvasPainter::startColours(const core::ParticleTa
   return startColours_;
 }
 
-void CanvasPainter::paintStreamlines(const CanvasRequest& request, const core::Streamlines& lines,
-                                     RasterImage& image) {
+void CanvasPainter::paintStreamlines(const CanvasRequest& request,
+                                     const core::StreamlineLayer& layer, RasterImage& image) {
   // Colour and opacity by speed, as the arrows: grey-blue when slow, up the ramp at twice the
   // flow's typical speed.
-  const float top = 2.0f * std::max(lines.typicalSpeed, 1e-6f);
+  const core::Streamlines& lines = layer.lines;
+  const float top = 2.0f * std::max(layer.typicalSpeed, 1e-6f);
   const float alpha = request.view.streamlineAlpha;
   auto styleAt = [&](int i, PackedRgb& colour, float& a) {
     const float s = std::clamp(lines.speeds[i] / top, 0.0f, 1.0f);

@@ -72,7 +72,7 @@ class CanvasPainter {
                        int pointsPerLine, RasterImage& image);
   void paintArrows(const core::FieldSamples& field, float alpha, float pixelScale,
                    RasterImage& image);
-  void paintStreamlines(const CanvasRequest& request, const core::Streamlines& lines,
+  void paintStreamlines(const CanvasRequest& request, const core::StreamlineLayer& layer,
                         RasterImage& image);
   void paintPaths(const CanvasRequest& request, const core::ParticleTable& table,
                   RasterImage& image);

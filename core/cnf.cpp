@@ -15,7 +15,7 @@ class CnfObjective final : public Objective {
  public:
   CnfObjective(const TrainerConfig& config, std::shared_ptr<const Target> target)
       : mlp_(config.mlp),
-        solve_(mlp_, CnfSolveOptions::from(config.cnf)),
+        solve_(mlp_, config.cnf),
         target_(std::move(target)) {
     if (!target_) throw std::invalid_argument("cnf: maximum likelihood needs a target to sample");
     setBatch(config.batch);

@@ -14,18 +14,7 @@ void checkFinitePositive(double v, const char* what, std::string& out) {
 
 }  // namespace
 
-CnfSolveOptions CnfSolveOptions::from(const CnfOptions& cnf) {
-  CnfSolveOptions o;
-  o.solver = cnf.solver;
-  o.trace = cnf.trace;
-  o.probe = cnf.probe;
-  o.gradient = cnf.gradient;
-  o.kineticWeight = cnf.kineticWeight;
-  o.jacobianWeight = cnf.jacobianWeight;
-  return o;
-}
-
-std::string validateCnfSolveOptions(const CnfSolveOptions& o) {
+std::string validateCnfOptions(const CnfOptions& o) {
   std::string err;
   if (isAdaptive(o.solver.solver)) {
     checkFinitePositive(o.solver.rtol, "cnf solver rtol", err);
@@ -41,8 +30,8 @@ std::string validateCnfSolveOptions(const CnfSolveOptions& o) {
   return err;
 }
 
-void CnfSolve::Impl::configure(const CnfSolveOptions& o) {
-  const std::string err = validateCnfSolveOptions(o);
+void CnfSolve::Impl::configure(const CnfOptions& o) {
+  const std::string err = validateCnfOptions(o);
   if (!err.empty()) throw std::invalid_argument(err);
   const MlpConfig& c = mlp.config();
   if (c.inDim != 2 || c.outDim != 2)

@@ -216,14 +216,14 @@ void CnfSolve::Impl::backward(const float* theta, const Points& dxEnd, const Poi
     backwardAdjoint(theta, dxEnd, dellEnd, grad, dxStart);
 }
 
-CnfSolve::CnfSolve(const Mlp& mlp, const CnfSolveOptions& options)
+CnfSolve::CnfSolve(const Mlp& mlp, const CnfOptions& options)
     : impl_(std::make_unique<Impl>(mlp, options)) {}
 CnfSolve::~CnfSolve() = default;
 CnfSolve::CnfSolve(CnfSolve&&) noexcept = default;
 CnfSolve& CnfSolve::operator=(CnfSolve&&) noexcept = default;
 
-const CnfSolveOptions& CnfSolve::options() const { return impl_->opt; }
-void CnfSolve::setOptions(const CnfSolveOptions& options) { impl_->configure(options); }
+const CnfOptions& CnfSolve::options() const { return impl_->opt; }
+void CnfSolve::setOptions(const CnfOptions& options) { impl_->configure(options); }
 
 void CnfSolve::forward(const float* theta, Points& x, PointRow& ell, double ta, double tb,
                        Rng* rng) {

@@ -49,24 +49,27 @@
 #include "core/mlp.hpp"
 #include "core/ode.hpp"
 #include "core/rng.hpp"
-#include "core/trainer_config.hpp"
 #include "core/types.hpp"
 
 namespace flowlab::core {
 
-struct CnfSolveOptions {
+enum class TraceEstimator { Exact, Hutchinson };
+enum class HutchinsonProbe { Gaussian, Rademacher };
+enum class GradientMode { Backprop, Adjoint };
+
+// How a CNF is integrated and differentiated; also the training config's `cnf` part.
+struct CnfOptions {
   SolverConfig solver{Solver::RK4, 8, 1e-5, 1e-5, 100000};
   TraceEstimator trace = TraceEstimator::Exact;
   HutchinsonProbe probe = HutchinsonProbe::Gaussian;
   GradientMode gradient = GradientMode::Backprop;
-  double kineticWeight = 0.0;   // λ_K ≥ 0
-  double jacobianWeight = 0.0;  // λ_J ≥ 0
-
-  static CnfSolveOptions from(const CnfOptions& cnf);
+  double kineticWeight = 0.0;   // λ_K ∫‖v‖² dt (RNODE), ≥ 0
+  double jacobianWeight = 0.0;  // λ_J ∫‖∂v/∂x‖_F² dt (RNODE), ≥ 0
+  bool operator==(const CnfOptions&) const = default;
 };
 
 // Empty when the options are usable; else one line naming the problem.
-std::string validateCnfSolveOptions(const CnfSolveOptions& options);
+std::string validateCnfOptions(const CnfOptions& options);
 
 struct CnfSolveStats {
   long nfeForward = 0;   // last forward()
@@ -82,15 +85,15 @@ class CnfSolve {
  public:
   // Throws std::invalid_argument on bad options or a network that is not a 2-D field with a
   // time input.
-  CnfSolve(const Mlp& mlp, const CnfSolveOptions& options);
+  CnfSolve(const Mlp& mlp, const CnfOptions& options);
   ~CnfSolve();
   CnfSolve(CnfSolve&&) noexcept;
   CnfSolve& operator=(CnfSolve&&) noexcept;
   CnfSolve(const CnfSolve&) = delete;
   CnfSolve& operator=(const CnfSolve&) = delete;
 
-  const CnfSolveOptions& options() const;
-  void setOptions(const CnfSolveOptions& options);  // throws std::invalid_argument
+  const CnfOptions& options() const;
+  void setOptions(const CnfOptions& options);  // throws std::invalid_argument
 
   // x: 2×B in/out (x(t_a) → x(t_b)); ell: 1×B in/out (ℓ(t_a) → ℓ(t_b)). t_a ≠ t_b, finite.
   // rng draws the Hutchinson probe (may be null for the exact trace). Records what backward()

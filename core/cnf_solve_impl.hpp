@@ -111,7 +111,7 @@ struct CnfSolve::Impl {
   using StepRecord = cnf_detail::StepRecord;
 
   Mlp mlp;
-  CnfSolveOptions opt;
+  CnfOptions opt;
   StageKind kind = StageKind::ExactDivergence;
   CnfSolveStats stats;
 
@@ -140,10 +140,10 @@ struct CnfSolve::Impl {
   PointRow ddiv, lhat;
   ParamVec gAcc, gTmp, gStep, gFsal, gNext;
 
-  Impl(const Mlp& m, const CnfSolveOptions& o) : mlp(m) { configure(o); }
+  Impl(const Mlp& m, const CnfOptions& o) : mlp(m) { configure(o); }
 
   // ---- the augmented field (cnf_field.cpp) ----
-  void configure(const CnfSolveOptions& o);
+  void configure(const CnfOptions& o);
 
   bool wantFrobenius() const { return opt.jacobianWeight > 0.0; }
 

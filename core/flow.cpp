@@ -14,7 +14,7 @@ namespace flowlab::core {
 
 struct FlowEvaluator::Impl {
   Impl(const TrainerConfig& c, const ParamVec& p) : config(c), params(p), mlp(c.mlp) {
-    if (c.method == Method::RealNvp) realNvp = std::make_unique<RealNvp>(c);
+    if (c.method == Method::RealNvp) realNvp = std::make_unique<RealNvp>(c.mlp, c.couplingLayers);
   }
   TrainerConfig config;
   const ParamVec& params;
@@ -177,11 +177,6 @@ IntegrationStats flowLogDensity(const TrainerConfig& config, const ParamVec& par
 void standardNormalLogDensity(const Points& x, PointRow& out) {
   const float logTwoPi = static_cast<float>(std::log(2.0 * std::numbers::pi));
   out = -0.5f * x.colwise().squaredNorm().array() - logTwoPi;
-}
-
-Eigen::Index parameterCount(const TrainerConfig& config) {
-  if (config.method == Method::RealNvp) return RealNvp(config).paramCount();
-  return Mlp(config.mlp).paramCount();
 }
 
 }  // namespace flowlab::core

@@ -1,5 +1,5 @@
-// RealNVP affine-coupling flow: forward/inverse maps, exact log density, the maximum-likelihood
-// gradient (reverse mode through f⁻¹), and its training objective.
+// RealNVP affine-coupling flow: forward/inverse maps, exact log density and the
+// maximum-likelihood gradient (reverse mode through f⁻¹).
 #include "core/realnvp.hpp"
 
 #include <cmath>
@@ -7,22 +7,21 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/objective.hpp"
 
 namespace flowlab::core {
 
 namespace {
 
-MlpConfig conditionerConfig(const TrainerConfig& config) {
-  if (config.couplingLayers < 1)
+MlpConfig conditionerConfig(const MlpConfig& shape, int couplings) {
+  if (couplings < 1)
     throw std::invalid_argument("realnvp: couplingLayers must be >= 1, got " +
-                                std::to_string(config.couplingLayers));
+                                std::to_string(couplings));
   MlpConfig c;
   c.inDim = 1;   // the conditioning coordinate
   c.outDim = 2;  // (σ, τ): raw log-scale and shift of the other coordinate
-  c.hidden = config.mlp.hidden;
-  c.layers = config.mlp.layers;
-  c.activation = config.mlp.activation;
+  c.hidden = shape.hidden;
+  c.layers = shape.layers;
+  c.activation = shape.activation;
   c.timeInput = false;
   c.fourierFrequencies = 0;
   return c;
@@ -58,8 +57,8 @@ void RealNvpWorkspace::resize(int couplings, Eigen::Index n) {
   dCond_.resize(1, n);
 }
 
-RealNvp::RealNvp(const TrainerConfig& config)
-    : couplings_(config.couplingLayers), mlp_(conditionerConfig(config)) {
+RealNvp::RealNvp(const MlpConfig& conditioner, int couplings)
+    : couplings_(couplings), mlp_(conditionerConfig(conditioner, couplings)) {
   // Golden angle π(3 − √5): successive coupling directions never repeat and stay well spread.
   const double angle = std::numbers::pi * (3.0 - std::sqrt(5.0));
   rotCos_ = static_cast<float>(std::cos(angle));
@@ -197,50 +196,6 @@ double RealNvp::nllAndGradient(const float* theta, const Points& x, ParamVec& gr
     g.row(a) += ws.dCond_.row(0);
   }
   return loss;
-}
-
-namespace {
-
-// Maximum likelihood on fresh target samples: L = −mean log p(x), x ~ target. Runs on the
-// caller's thread only (config.threads is not used): a step of the default model is about a
-// millisecond, too short to split a batch over threads started per call.
-class RealNvpObjective final : public Objective {
- public:
-  RealNvpObjective(const TrainerConfig& config, std::shared_ptr<const Target> target)
-      : flow_(config), target_(std::move(target)), batch_(2, config.batch) {
-    if (!target_) throw std::invalid_argument("realnvp: no target");
-    if (config.batch < 1) throw std::invalid_argument("realnvp: batch must be >= 1");
-  }
-
-  double lossAndGradient(const ParamVec& theta, ParamVec& grad, Rng& rng) override {
-    if (theta.size() != flow_.paramCount())
-      throw std::invalid_argument("realnvp: expected " + std::to_string(flow_.paramCount()) +
-                                  " parameters, got " + std::to_string(theta.size()));
-    target_->sample(batch_, rng);
-    return flow_.nllAndGradient(theta.data(), batch_, grad, ws_);
-  }
-
-  void setBatch(int batch) override {
-    if (batch < 1) throw std::invalid_argument("realnvp: batch must be >= 1");
-    batch_.resize(2, batch);
-  }
-  void setTarget(std::shared_ptr<const Target> target) override {
-    if (!target) throw std::invalid_argument("realnvp: no target");
-    target_ = std::move(target);
-  }
-
- private:
-  RealNvp flow_;
-  std::shared_ptr<const Target> target_;
-  Points batch_;
-  RealNvpWorkspace ws_;
-};
-
-}  // namespace
-
-std::unique_ptr<Objective> makeRealNvpObjective(const TrainerConfig& config,
-                                                std::shared_ptr<const Target> target) {
-  return std::make_unique<RealNvpObjective>(config, std::move(target));
 }
 
 }  // namespace flowlab::core

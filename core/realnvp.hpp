@@ -3,7 +3,7 @@
 // maximum-likelihood gradient by hand-written reverse mode. Seeds 002 ("Example: RealNVP") and
 // 003 §3.4 (coupling layers).
 //
-// The map f: base → data, read left to right (K = config.couplingLayers):
+// The map f: base → data, read left to right (K couplings):
 //
 //   z ──A──> v ──C₀──> R ──C₁──> R ── … ──C_{K−1}──> x
 //
@@ -13,8 +13,8 @@
 //         (σ, τ) = h_k(u_a),  s = S·tanh(σ / S),
 //         y_a = u_a,  y_b = u_b · exp(s) + τ,          log|det| = s,
 //       inverse  u_b = (y_b − τ) · exp(−s),            log|det| = −s,
-//       with h_k an Mlp (inDim 1, outDim 2, no time input; width, depth and activation from
-//       config.mlp) and S = kScaleBound, so no single coupling scales by more than e^±S.
+//       with h_k an Mlp (inDim 1, outDim 2, no time input; width, depth and activation as
+//       given) and S = kScaleBound, so no single coupling scales by more than e^±S.
 //   R   a fixed rotation by the golden angle π(3 − √5) ≈ 137.5° (no parameters, det 1) between
 //       consecutive couplings. Alternating a/b alone only ever splits along the two axes; the
 //       rotation gives each coupling a new direction to act along, never repeating, which is
@@ -36,7 +36,6 @@
 
 #include "core/mlp.hpp"
 #include "core/rng.hpp"
-#include "core/trainer_config.hpp"
 #include "core/types.hpp"
 
 namespace flowlab::core {
@@ -48,10 +47,10 @@ class RealNvp {
   static constexpr float kScaleBound = 2.0f;  // S: |s| < S per coupling
   static constexpr int kAffineParams = 4;     // α₀, α₁, β₀, β₁ at the front of θ
 
-  // config.couplingLayers couplings (≥ 1); conditioner width/depth/activation from config.mlp
-  // (its inDim, outDim, timeInput and fourierFrequencies are ignored).
+  // `couplings` couplings (≥ 1); each conditioner's width, depth and activation from
+  // `conditioner` (its inDim, outDim, timeInput and fourierFrequencies are ignored).
   // Throws std::invalid_argument on a bad config.
-  explicit RealNvp(const TrainerConfig& config);
+  RealNvp(const MlpConfig& conditioner, int couplings);
 
   int couplingLayers() const { return couplings_; }
   const Mlp& conditioner() const { return mlp_; }

@@ -216,7 +216,7 @@ class ReverseKlObjective final : public Objective {
  public:
   ReverseKlObjective(const TrainerConfig& config, std::shared_ptr<const Target> target)
       : mlp_(config.mlp),
-        solve_(mlp_, CnfSolveOptions::from(config.cnf)),
+        solve_(mlp_, config.cnf),
         score_(std::make_unique<TargetScore>(std::move(target))) {
     setBatch(config.batch);
   }

@@ -7,19 +7,15 @@
 #include <functional>
 #include <vector>
 
-#include "core/particle_table.hpp"
 #include "core/types.hpp"
 
 namespace flowlab::core {
 
 struct Streamlines {
   Box box{};                  // the view box the lines were clipped to
-  double t = 0.0;             // flow time of the frozen field
   Points vertices;            // 2×V world points, the lines one after another
   std::vector<float> speeds;  // V: |v(x, t)| at each vertex (world units per unit time)
   std::vector<int> offsets;   // lines + 1 entries: line k is vertices [offsets[k], offsets[k+1])
-  float typicalSpeed = 0.0f;  // the flow's median speed at t, for colour (set by the view job)
-  LayerStamp stamp;
 
   int lines() const { return offsets.empty() ? 0 : static_cast<int>(offsets.size()) - 1; }
 };

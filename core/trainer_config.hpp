@@ -9,6 +9,7 @@
 
 #include "core/adam.hpp"
 #include "core/mlp.hpp"
+#include "core/cnf_solve.hpp"
 #include "core/ode.hpp"
 
 namespace flowlab::core {
@@ -30,20 +31,6 @@ bool isContinuous(Method m);  // has a velocity field v(x, t) (everything but Re
 enum class LrSchedule {
   Constant,  // lr throughout (the app's open-ended live training)
   Cosine,    // lr·½(1 + cos(π·step/steps)): anneals to 0 at the end of the stage
-};
-
-enum class TraceEstimator { Exact, Hutchinson };
-enum class HutchinsonProbe { Gaussian, Rademacher };
-enum class GradientMode { Backprop, Adjoint };
-
-struct CnfOptions {
-  SolverConfig solver{Solver::RK4, 8, 1e-5, 1e-5, 100000};
-  TraceEstimator trace = TraceEstimator::Exact;
-  HutchinsonProbe probe = HutchinsonProbe::Gaussian;
-  GradientMode gradient = GradientMode::Backprop;
-  double kineticWeight = 0.0;   // λ_K ∫‖v‖² dt (RNODE)
-  double jacobianWeight = 0.0;  // λ_J ∫‖∂v/∂x‖_F² dt (RNODE)
-  bool operator==(const CnfOptions&) const = default;
 };
 
 struct TrainerConfig {

@@ -162,7 +162,7 @@ Model TrainingSession::model() const {
 void initialParameters(const TrainerConfig& config, ParamVec& params, Rng& rng) {
   params.resize(parameterCount(config));
   if (config.method == Method::RealNvp)
-    RealNvp(config).initParams(params, rng);
+    RealNvp(config.mlp, config.couplingLayers).initParams(params, rng);
   else
     Mlp(config.mlp).initParams(params, rng);
 }

@@ -63,7 +63,7 @@ void FieldArrowsJob::step(const ViewInputs& in, double) {
 bool StreamlinesJob::current(const ViewInputs& in) const {
   const ViewRequest& r = in.request;
   return done_ && done_->stamp.snapshotVersion == in.stamp.snapshotVersion && done_->t == r.t &&
-         sameBox(done_->box, r.fieldBox) && seeds_ == r.streamlineSeeds;
+         sameBox(done_->lines.box, r.fieldBox) && seeds_ == r.streamlineSeeds;
 }
 
 void StreamlinesJob::step(const ViewInputs& in, double) {
@@ -77,13 +77,14 @@ void StreamlinesJob::step(const ViewInputs& in, double) {
   FlowEvaluator flow(config, in.params);
   const double t = r.t;
   // Steps of 1/200 of the view: smooth at any zoom; a line can cross the view twice.
-  auto lines = std::make_shared<Streamlines>(
+  auto layer = std::make_shared<StreamlineLayer>();
+  layer->lines =
       traceStreamlines([&](const Points& x, Points& v) { flow.velocity(x, t, v); },
-                       jitteredGridSeeds(box, cols, rows, r.seed), box, side / 200.0, 300));
-  lines->t = t;
-  lines->typicalSpeed = static_cast<float>(typicalSpeedAt(config, in.params, t, r.seed));
-  lines->stamp = in.stamp;
-  done_ = std::move(lines);
+                       jitteredGridSeeds(box, cols, rows, r.seed), box, side / 200.0, 300);
+  layer->t = t;
+  layer->typicalSpeed = static_cast<float>(typicalSpeedAt(config, in.params, t, r.seed));
+  layer->stamp = in.stamp;
+  done_ = std::move(layer);
   seeds_ = r.streamlineSeeds;
 }
 

@@ -42,7 +42,7 @@ class StreamlinesJob final : public ViewJob {
   void clear() override { done_.reset(); }
 
  private:
-  std::shared_ptr<const Streamlines> done_;
+  std::shared_ptr<const StreamlineLayer> done_;
   int seeds_ = 0;  // the request's seed count the lines were traced for
 };
 

@@ -73,6 +73,14 @@ struct FieldSamples {
   LayerStamp stamp;
 };
 
+// Streamlines of v(·, t) with their time, scale and source.
+struct StreamlineLayer {
+  Streamlines lines;
+  double t = 0.0;             // flow time of the frozen field
+  float typicalSpeed = 0.0f;  // the flow's median speed at t (field_jobs.hpp): colour scale
+  LayerStamp stamp;
+};
+
 // A scalar grid layer (model log density, divergence, target log density) with its source.
 struct GridLayer {
   DensityGrid grid;  // values: row 0 at the bottom (y0), as a GL texture; grid.t its time
@@ -94,7 +102,7 @@ struct ViewFrame {
   std::shared_ptr<const ParticleTable> grid;       // warped grid: lines along x, then along y
   int gridLines = 0, gridPointsPerLine = 0;
   std::shared_ptr<const FieldSamples> field;
-  std::shared_ptr<const Streamlines> streamlines;
+  std::shared_ptr<const StreamlineLayer> streamlines;
   std::shared_ptr<const GridLayer> density;
   std::shared_ptr<const GridLayer> divergence;
   std::shared_ptr<const GridLayer> targetDensity;

@@ -52,8 +52,8 @@ Points randomPoints(Eigen::Index n, std::uint64_t seed, float scale = 1.5f) {
   return scale * x;
 }
 
-CnfSolveOptions options(Solver s, int steps, GradientMode g = GradientMode::Backprop) {
-  CnfSolveOptions o;
+CnfOptions options(Solver s, int steps, GradientMode g = GradientMode::Backprop) {
+  CnfOptions o;
   o.solver.solver = s;
   o.solver.steps = steps;
   o.gradient = g;
@@ -73,7 +73,7 @@ struct SolveResult {
 constexpr float kEllWeight = 0.7f;
 
 SolveResult runSolve(const Mlp& mlp, const ParamVec& theta, const Points& x0,
-                     const CnfSolveOptions& opt, double ta = 1.0, double tb = 0.0,
+                     const CnfOptions& opt, double ta = 1.0, double tb = 0.0,
                      std::uint64_t probeSeed = 7, bool withGrad = true) {
   CnfSolve solve(mlp, opt);
   SolveResult r;
@@ -226,7 +226,7 @@ TEST_CASE("CnfSolve forward equals integrateWithLogDensity for every solver") {
   const Points x0 = randomPoints(64, 5);
   for (Solver s : {Solver::Euler, Solver::Midpoint, Solver::Heun, Solver::RK4, Solver::Dopri5}) {
     CAPTURE(solverName(s));
-    CnfSolveOptions o = options(s, 6);
+    CnfOptions o = options(s, 6);
     Points xr = x0;
     PointRow lr = PointRow::Zero(x0.cols());
     const IntegrationStats st = integrateWithLogDensity(field, xr, lr, 1.0, 0.0, o.solver);
@@ -295,7 +295,7 @@ TEST_CASE("Hutchinson's estimator is unbiased, with the variance of its probe") 
 
   for (HutchinsonProbe probe : {HutchinsonProbe::Gaussian, HutchinsonProbe::Rademacher}) {
     CAPTURE(static_cast<int>(probe));
-    CnfSolveOptions o = options(Solver::Euler, 1);
+    CnfOptions o = options(Solver::Euler, 1);
     o.trace = TraceEstimator::Hutchinson;
     o.probe = probe;
     o.jacobianWeight = 1.0;  // so the Frobenius estimate is computed as well
@@ -393,7 +393,7 @@ TEST_CASE("backprop through the solver matches finite differences of the loss") 
     CAPTURE(solverName(c.solver));
     CAPTURE(static_cast<int>(c.trace));
     CAPTURE(c.jacobian);
-    CnfSolveOptions o = options(c.solver, c.steps);
+    CnfOptions o = options(c.solver, c.steps);
     o.trace = c.trace;
     o.kineticWeight = c.kinetic;
     o.jacobianWeight = c.jacobian;
@@ -424,7 +424,7 @@ TEST_CASE("regulariser gradients match finite differences") {
   const Points x0 = randomPoints(20, 13);
   for (TraceEstimator trace : {TraceEstimator::Exact, TraceEstimator::Hutchinson}) {
     for (int which = 0; which < 2; ++which) {
-      CnfSolveOptions o = options(Solver::RK4, 4);
+      CnfOptions o = options(Solver::RK4, 4);
       o.trace = trace;
       (which == 0 ? o.kineticWeight : o.jacobianWeight) = 1.0;
       CAPTURE(static_cast<int>(trace));
@@ -455,7 +455,7 @@ TEST_CASE("adjoint gradients agree with backprop and converge to them as steps g
   const Mlp mlp(smallConfig(16, 2, Activation::SiLU));
   const ParamVec theta = initParams(mlp, 8);
   const Points x0 = randomPoints(32, 14);
-  const auto relDiff = [&](CnfSolveOptions o) {
+  const auto relDiff = [&](CnfOptions o) {
     o.gradient = GradientMode::Backprop;
     const SolveResult bp = runSolve(mlp, theta, x0, o);
     o.gradient = GradientMode::Adjoint;
@@ -476,21 +476,21 @@ TEST_CASE("adjoint gradients agree with backprop and converge to them as steps g
   CHECK(errs[3] < 1e-4);
 
   // With the regularisers and Hutchinson's estimator (the same probe in both passes).
-  CnfSolveOptions o = options(Solver::RK4, 32);
+  CnfOptions o = options(Solver::RK4, 32);
   o.kineticWeight = 0.5;
   o.jacobianWeight = 0.2;
   CHECK(relDiff(o) < 1e-4);
   o.trace = TraceEstimator::Hutchinson;
   CHECK(relDiff(o) < 1e-4);
   // Dopri5 both ways (backprop through its accepted steps, adaptive reverse solve).
-  CnfSolveOptions d = options(Solver::Dopri5, 0);
+  CnfOptions d = options(Solver::Dopri5, 0);
   d.solver.rtol = d.solver.atol = 1e-6;
   CHECK(relDiff(d) < 1e-3);
 }
 
 TEST_CASE("invalid options are rejected") {
   const Mlp mlp(smallConfig());
-  CnfSolveOptions o = options(Solver::RK4, 0);
+  CnfOptions o = options(Solver::RK4, 0);
   CHECK_THROWS_AS(CnfSolve(mlp, o), std::invalid_argument);
   o = options(Solver::Dopri5, 0);
   o.solver.rtol = 0.0;

@@ -48,7 +48,7 @@ Points normalPoints(Eigen::Index n, std::uint64_t seed) {
 
 TEST_CASE("realnvp: parameter count, identity at initialisation, bad config") {
   const TrainerConfig config = smallConfig(5, 8, 2);
-  const RealNvp flow(config);
+  const RealNvp flow(config.mlp, config.couplingLayers);
   MlpConfig m;
   m.inDim = 1;
   m.outDim = 2;
@@ -80,14 +80,15 @@ TEST_CASE("realnvp: parameter count, identity at initialisation, bad config") {
 
   TrainerConfig bad = config;
   bad.couplingLayers = 0;
-  CHECK_THROWS_AS(RealNvp{bad}, std::invalid_argument);
+  CHECK_THROWS_AS((RealNvp{bad.mlp, bad.couplingLayers}), std::invalid_argument);
   CHECK_THROWS_AS(makeRealNvpObjective(config, nullptr), std::invalid_argument);
 }
 
 TEST_CASE("realnvp: inverse(forward(z)) = z, forward(inverse(x)) = x, logdets are negatives") {
   for (const Activation act : {Activation::Tanh, Activation::SiLU}) {
     CAPTURE(activationName(act));
-    const RealNvp flow(smallConfig(6, 16, 2, act));
+    const TrainerConfig small = smallConfig(6, 16, 2, act);
+  const RealNvp flow(small.mlp, small.couplingLayers);
     // 0.15: far from the identity (|log det| up to ~1), not so far that float round-off of a
     // strongly contracting map dominates.
     const ParamVec theta = perturbedParams(flow, 11, 0.15f);
@@ -118,7 +119,8 @@ TEST_CASE("realnvp: inverse(forward(z)) = z, forward(inverse(x)) = x, logdets ar
 }
 
 TEST_CASE("realnvp: forward logdet equals log|det| of a central-difference Jacobian") {
-  const RealNvp flow(smallConfig(6, 16, 2, Activation::SiLU));
+  const TrainerConfig small = smallConfig(6, 16, 2, Activation::SiLU);
+  const RealNvp flow(small.mlp, small.couplingLayers);
   // 0.15: log|det| up to ~1; stronger maps make the float differences lose digits.
   const ParamVec theta = perturbedParams(flow, 21, 0.15f);
   RealNvpWorkspace ws;
@@ -156,7 +158,8 @@ TEST_CASE("realnvp: forward logdet equals log|det| of a central-difference Jacob
 }
 
 TEST_CASE("realnvp: the density of a perturbed model integrates to 1") {
-  const RealNvp flow(smallConfig(6, 16, 2, Activation::Tanh));
+  const TrainerConfig small = smallConfig(6, 16, 2, Activation::Tanh);
+  const RealNvp flow(small.mlp, small.couplingLayers);
   const ParamVec theta = perturbedParams(flow, 31, 0.2f);
   RealNvpWorkspace ws;
 
@@ -182,7 +185,8 @@ TEST_CASE("realnvp: the density of a perturbed model integrates to 1") {
 }
 
 TEST_CASE("realnvp: NLL gradient matches central finite differences") {
-  const RealNvp flow(smallConfig(4, 8, 2, Activation::Tanh));
+  const TrainerConfig small = smallConfig(4, 8, 2, Activation::Tanh);
+  const RealNvp flow(small.mlp, small.couplingLayers);
   // 0.5: large enough that the scale bound's tanh is well into its curved part.
   const ParamVec theta = perturbedParams(flow, 41, 0.5f);
   RealNvpWorkspace ws;
@@ -230,7 +234,7 @@ TEST_CASE("realnvp: the objective samples the target and returns the NLL and its
   config.batch = 128;
   const auto target = makeBuiltinTarget("8gaussians");
   REQUIRE(target);
-  const RealNvp flow(config);
+  const RealNvp flow(config.mlp, config.couplingLayers);
   const ParamVec theta = perturbedParams(flow, 51, 0.2f);
 
   auto objective = makeRealNvpObjective(config, target);
@@ -260,7 +264,7 @@ TEST_CASE("realnvp: maximum likelihood on 8gaussians lowers the NLL") {
   const TargetInfo* info = findTargetInfo("8gaussians");
   REQUIRE(info);
 
-  const RealNvp flow(config);
+  const RealNvp flow(config.mlp, config.couplingLayers);
   Rng rng(61);
   ParamVec theta(flow.paramCount()), grad(flow.paramCount());
   flow.initParams(theta, rng);

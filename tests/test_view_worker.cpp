@@ -339,8 +339,8 @@ TEST_CASE("view worker: streamlines of the model's field at t, on request only")
   const auto frame = worker.frame();
   REQUIRE(frame->hasAllLayers());
   REQUIRE(frame->streamlines);
-  const Streamlines& s = *frame->streamlines;
-  CHECK(s.t == req.t);
+  const Streamlines& s = frame->streamlines->lines;
+  CHECK(frame->streamlines->t == req.t);
   CHECK(s.lines() > 0);
   CHECK(s.lines() <= 16);
   // Every vertex inside the field box; consecutive vertices one step (1/200 of the box) apart
