@@ -25,7 +25,7 @@
 #include "app/screenshot.hpp"
 #include "app/thread_cpu.hpp"
 #include "app/window.hpp"
-#include "core/kernel_set.hpp"
+#include "core/nn/kernel_set.hpp"
 
 namespace flowlab::app {
 

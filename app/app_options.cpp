@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "core/cli_args.hpp"
+#include "core/cli/args.hpp"
 
 namespace flowlab::app {
 

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "core/targets.hpp"
-#include "core/trainer_config.hpp"
+#include "core/targets/targets.hpp"
+#include "core/model/trainer_config.hpp"
 
 namespace flowlab::app {
 

@@ -7,7 +7,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/targets.hpp"
+#include "core/targets/targets.hpp"
 
 namespace flowlab::app {
 

@@ -5,7 +5,7 @@
 
 #include <array>
 
-#include "core/types.hpp"
+#include "core/base/types.hpp"
 
 namespace flowlab::app {
 

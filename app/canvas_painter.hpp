@@ -14,7 +14,7 @@
 #include "app/canvas_raster.hpp"
 #include "app/heatmap_colors.hpp"
 #include "app/view_settings.hpp"
-#include "core/view_worker.hpp"
+#include "core/view/view_worker.hpp"
 
 namespace flowlab::app {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "app/image_io.hpp"
-#include "core/types.hpp"
+#include "core/base/types.hpp"
 
 namespace flowlab::app {
 

@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "core/snapshot.hpp"
+#include "core/training/snapshot.hpp"
 
 namespace flowlab::app {
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/colormap.hpp"
+#include "core/base/colormap.hpp"
 
 namespace flowlab::app {
 

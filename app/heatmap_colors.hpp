@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "core/view_frame.hpp"
+#include "core/view/view_frame.hpp"
 
 namespace flowlab::app {
 

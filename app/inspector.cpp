@@ -3,8 +3,8 @@
 
 #include <exception>
 
-#include "core/density_grid.hpp"
-#include "core/flow.hpp"
+#include "core/eval/density_grid.hpp"
+#include "core/eval/flow_evaluator.hpp"
 
 namespace flowlab::app {
 

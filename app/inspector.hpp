@@ -7,7 +7,7 @@
 #include <memory>
 #include <string>
 
-#include "core/snapshot.hpp"
+#include "core/training/snapshot.hpp"
 
 namespace flowlab::app {
 

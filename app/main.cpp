@@ -5,9 +5,9 @@
 
 #include "app/app.hpp"
 #include "app/app_options.hpp"
-#include "core/cli.hpp"
-#include "core/cli_args.hpp"
-#include "core/kernel_set.hpp"
+#include "core/cli/cli.hpp"
+#include "core/cli/args.hpp"
+#include "core/nn/kernel_set.hpp"
 
 namespace {
 

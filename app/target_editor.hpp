@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "app/brush.hpp"
-#include "core/targets.hpp"
+#include "core/targets/targets.hpp"
 
 namespace flowlab::app {
 

@@ -5,7 +5,7 @@
 // GL-free; UI thread only.
 #pragma once
 
-#include "core/view_worker.hpp"
+#include "core/view/view_worker.hpp"
 
 namespace flowlab::app {
 

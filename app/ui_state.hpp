@@ -11,8 +11,8 @@
 #include "app/target_editor.hpp"
 #include "app/timeline.hpp"
 #include "app/view_settings.hpp"
-#include "core/trainer.hpp"
-#include "core/view_worker.hpp"
+#include "core/training/trainer.hpp"
+#include "core/view/view_worker.hpp"
 
 namespace flowlab::app {
 

@@ -17,7 +17,7 @@ function(flowlab_kernel_set target set march)
   target_compile_options(${objects} PRIVATE -march=${march} -fno-gnu-unique)
   target_compile_definitions(${objects} PRIVATE FLOWLAB_KERNEL_NS=simd_${set})
   target_link_libraries(${objects} PRIVATE flowlab_common Eigen3::Eigen)
-  target_include_directories(${objects} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_include_directories(${objects} PRIVATE ${PROJECT_BINARY_DIR}/include)
 
   set(merged ${CMAKE_CURRENT_BINARY_DIR}/kernels_${set}.o)
   string(LENGTH "simd_${set}" length)

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "core/targets.hpp"
+#include "core/targets/targets.hpp"
 
 namespace flowlab::test {
 

@@ -8,7 +8,7 @@
 #include <iostream>
 #include <stdexcept>
 
-#include "core/kernel_set.hpp"
+#include "core/nn/kernel_set.hpp"
 
 int main(int argc, char** argv) {
   using namespace flowlab::core;
@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   if (forced != nullptr && *forced != '\0') {
     const auto set = parseKernelSet(forced);
     if (set && !cpuRuns(*set)) {
-      std::cout << "skipped: this CPU cannot run the " << forced << " kernel set (needs "
+      std::cerr << "skipped: this CPU cannot run the " << forced << " kernel set (needs "
                 << kernelSetNeeds(*set) << ")\n";
       return 77;
     }
@@ -27,7 +27,6 @@ int main(int argc, char** argv) {
     std::cerr << e.what() << "\n";
     return 2;
   }
-  std::cout << "kernel set: " << kernelSetName(activeKernelSet()) << "\n";
   doctest::Context context(argc, argv);
   return context.run();
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "app/panels/panels.hpp"
-#include "core/kernel_set.hpp"
+#include "core/nn/kernel_set.hpp"
 
 namespace flowlab::app::panels {
 

@@ -11,7 +11,7 @@
 #include "app/canvas_painter.hpp"
 #include "app/colors.hpp"
 #include "app/panels/panels.hpp"
-#include "core/kernel_set.hpp"
+#include "core/nn/kernel_set.hpp"
 
 namespace flowlab::app::panels {
 

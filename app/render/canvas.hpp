@@ -10,7 +10,7 @@
 #include "app/render/image_layer.hpp"
 #include "app/render/panel_cache.hpp"
 #include "app/view_settings.hpp"
-#include "core/view_worker.hpp"
+#include "core/view/view_worker.hpp"
 
 namespace flowlab::app::render {
 

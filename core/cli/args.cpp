@@ -1,0 +1,119 @@
+// Strict option parsing for the CLI.
+#include "core/cli/args.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cmath>
+
+namespace flowlab::core {
+
+bool parseLong(const std::string& word, long& out) {
+  const char* b = word.data();
+  const char* e = b + word.size();
+  if (b != e && *b == '+') ++b;
+  const auto [end, ec] = std::from_chars(b, e, out);
+  return b != e && ec == std::errc() && end == e;
+}
+
+bool parseDouble(const std::string& word, double& out) {
+  const char* b = word.data();
+  const char* e = b + word.size();
+  if (b != e && *b == '+') ++b;
+  const auto [end, ec] = std::from_chars(b, e, out);
+  return b != e && ec == std::errc() && end == e && std::isfinite(out);
+}
+
+Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs) {
+  for (int i = first; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.size() > 1 && word[0] == '-' && !(word.size() > 1 && (std::isdigit(static_cast<unsigned char>(word[1])) || word[1] == '.'))) {
+      std::string name = word, inlineValue;
+      bool hasInline = false;
+      if (const auto eq = word.find('='); eq != std::string::npos && word.rfind("--", 0) == 0) {
+        name = word.substr(0, eq);
+        inlineValue = word.substr(eq + 1);
+        hasInline = true;
+      }
+      const OptionSpec* spec = nullptr;
+      for (const OptionSpec& s : specs)
+        if (s.name == name) spec = &s;
+      if (!spec) throw UsageError("unknown option " + name);
+      if (values_.count(name)) throw UsageError("option " + name + " given twice");
+      std::vector<std::string> vals;
+      if (hasInline) {
+        if (spec->arity != 1) throw UsageError("option " + name + " does not take '=value'");
+        vals.push_back(inlineValue);
+      } else {
+        for (int k = 0; k < spec->arity; ++k) {
+          if (i + 1 >= argc)
+            throw UsageError("option " + name + " needs " + std::to_string(spec->arity) +
+                             (spec->arity == 1 ? " value" : " values"));
+          vals.emplace_back(argv[++i]);
+        }
+      }
+      values_[name] = std::move(vals);
+    } else {
+      positional_.push_back(word);
+    }
+  }
+}
+
+const std::vector<std::string>& Args::raw(const std::string& name) const { return values_.at(name); }
+
+std::string Args::text(const std::string& name, const std::string& fallback) const {
+  return has(name) ? raw(name).front() : fallback;
+}
+
+std::string Args::requiredText(const std::string& name) const {
+  if (!has(name)) throw UsageError("missing required option " + name);
+  const std::string v = raw(name).front();
+  if (v.empty()) throw UsageError("option " + name + " needs a non-empty value");
+  return v;
+}
+
+long Args::integer(const std::string& name, long fallback, long min, long max) const {
+  if (!has(name)) return fallback;
+  long v;
+  if (!parseLong(raw(name).front(), v))
+    throw UsageError(name + " expects an integer, got '" + raw(name).front() + "'");
+  if (v < min || v > max)
+    throw UsageError(name + " must be in [" + std::to_string(min) + ", " + std::to_string(max) +
+                     "], got " + std::to_string(v));
+  return v;
+}
+
+double Args::real(const std::string& name, double fallback, double min, double max) const {
+  if (!has(name)) return fallback;
+  double v;
+  if (!parseDouble(raw(name).front(), v))
+    throw UsageError(name + " expects a finite number, got '" + raw(name).front() + "'");
+  if (v < min || v > max)
+    throw UsageError(name + " must be in [" + std::to_string(min) + ", " + std::to_string(max) +
+                     "], got " + raw(name).front());
+  return v;
+}
+
+std::vector<double> Args::reals(const std::string& name) const {
+  std::vector<double> out;
+  for (const std::string& w : raw(name)) {
+    double v;
+    if (!parseDouble(w, v)) throw UsageError(name + " expects finite numbers, got '" + w + "'");
+    out.push_back(v);
+  }
+  return out;
+}
+
+std::vector<long> Args::integers(const std::string& name, long min, long max) const {
+  std::vector<long> out;
+  for (const std::string& w : raw(name)) {
+    long v;
+    if (!parseLong(w, v)) throw UsageError(name + " expects integers, got '" + w + "'");
+    if (v < min || v > max)
+      throw UsageError(name + " values must be in [" + std::to_string(min) + ", " +
+                       std::to_string(max) + "], got " + w);
+    out.push_back(v);
+  }
+  return out;
+}
+
+}  // namespace flowlab::core

@@ -1,0 +1,327 @@
+// `flowlab bench`: throughput figures measured on this machine, medians of repeated timed
+// blocks: flow-matching and CNF training steps/s (one thread), sampling point-steps/s (one
+// thread), density grid and OT timings, and the fraction of the core's float FMA peak reached.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+#include "core/cli/cli_common.hpp"
+#include "core/eval/density_grid.hpp"
+#include "core/eval/flow_evaluator.hpp"
+#include "core/nn/kernel_set.hpp"
+#include "core/eval/metrics.hpp"
+#include "core/objectives/ot.hpp"
+#include "core/base/parallel.hpp"
+#include "core/training/training_session.hpp"
+
+namespace flowlab::core::cli {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// Steps per second of a training session: median over `reps` blocks of ~`blockSeconds`.
+double trainingRate(const TrainerConfig& config, int reps, double blockSeconds) {
+  TrainingSession session(config, makeBuiltinTarget("8gaussians"));
+  const auto warm = Clock::now();
+  while (seconds(warm, Clock::now()) < 0.2) session.step();
+  std::vector<double> rates;
+  for (int r = 0; r < reps; ++r) {
+    long steps = 0;
+    const auto start = Clock::now();
+    double elapsed = 0.0;
+    while (elapsed < blockSeconds) {
+      session.step();
+      ++steps;
+      if (steps % 8 == 0) elapsed = seconds(start, Clock::now());
+    }
+    rates.push_back(steps / seconds(start, Clock::now()));
+  }
+  return median(rates);
+}
+
+// One core's float FMA peak: the median of three runs of the probe of the widest kernel set the
+// CPU runs (whatever set is active), so a peak fraction says how much of the machine a part uses.
+double fmaPeakGflops() {
+  const KernelTable& widest = kernelTable(runnableKernelSets().front());
+  std::vector<double> rates;
+  for (int r = 0; r < 3; ++r) rates.push_back(widest.fmaPeakGflops(50'000'000));
+  return median(rates);
+}
+
+// Multiply-adds of one point through the MLP's weight matrices: all layers, and all but the
+// first (whose input gradient a training step never needs).
+struct LayerMacs {
+  double all = 0.0, rest = 0.0;
+};
+
+LayerMacs layerMacs(const MlpConfig& m) {
+  std::vector<double> dims{double(m.inputWidth())};
+  for (int l = 0; l < m.layers; ++l) dims.push_back(m.hidden);
+  dims.push_back(m.outDim);
+  LayerMacs macs;
+  for (std::size_t l = 0; l + 1 < dims.size(); ++l) {
+    macs.all += dims[l] * dims[l + 1];
+    if (l > 0) macs.rest += dims[l] * dims[l + 1];
+  }
+  return macs;
+}
+
+// Multiply-add FLOPs of one FM training step (forward, weight gradients, input gradients of
+// every layer but the first), the same count as the PyTorch peer's peak.py.
+double fmStepFlops(const MlpConfig& m, int batch) {
+  const LayerMacs macs = layerMacs(m);
+  return 2.0 * batch * (2.0 * macs.all + macs.rest);
+}
+
+// Multiply-add FLOPs of one exact-trace CNF training step by backpropagation through a
+// fixed-step solver, as flowlab computes it. Per field evaluation and point: the primal through
+// every layer and the two basis tangents through every layer but the first (the first layer's
+// tangents are its weight columns); in reverse, weight gradients of the same three streams,
+// input gradients of all three streams through every layer but the first, and the state
+// gradient through the first layer's x columns. The PyTorch peer's profiler count of the same
+// step (two VJPs, double backward) is about 2% higher.
+double cnfStepFlops(const TrainerConfig& c) {
+  const LayerMacs macs = layerMacs(c.mlp);
+  const double macsPerEvaluation =
+      2.0 * macs.all + 7.0 * macs.rest + double(c.mlp.inDim) * c.mlp.hidden;
+  const double evaluations = double(c.cnf.solver.steps) * stagesPerStep(c.cnf.solver.solver);
+  return 2.0 * c.batch * evaluations * macsPerEvaluation;
+}
+
+// The parts of `flowlab bench`, in the order they run.
+const std::vector<std::string> kBenchParts{"fm", "sampling", "cnf", "grid", "ot", "peak"};
+
+// The parts named by --only (comma-separated), or all of them.
+std::vector<std::string> benchParts(const Args& args) {
+  if (!args.has("--only")) return kBenchParts;
+  std::vector<std::string> parts;
+  const std::string list = args.requiredText("--only");
+  std::size_t begin = 0;
+  while (begin <= list.size()) {
+    const std::size_t end = std::min(list.find(',', begin), list.size());
+    const std::string part = list.substr(begin, end - begin);
+    if (std::find(kBenchParts.begin(), kBenchParts.end(), part) == kBenchParts.end()) {
+      std::string known;
+      for (const std::string& p : kBenchParts) known += (known.empty() ? "" : ", ") + p;
+      throw UsageError("--only: unknown part '" + part + "' (expected a comma-separated list of " +
+                       known + ")");
+    }
+    parts.push_back(part);
+    begin = end + 1;
+  }
+  return parts;
+}
+
+// Median seconds of `reps` log-density grids 128×128 (RK4 8 steps, exact divergence, every
+// core) of a freshly initialised model of this configuration, after one warm-up grid.
+double densityGridSeconds(const TrainerConfig& config, int reps) {
+  ParamVec params(parameterCount(config));
+  Rng rng(2);
+  initialParameters(config, params, rng);
+  DensityGridSpec spec;
+  spec.solver = SolverConfig{Solver::RK4, 8, 1e-5, 1e-5, 100000};
+  spec.threads = hardwareThreads();
+  computeLogDensityGrid(config, params, spec);
+  std::vector<double> times;
+  for (int r = 0; r < reps; ++r) {
+    const auto start = Clock::now();
+    computeLogDensityGrid(config, params, spec);
+    times.push_back(seconds(start, Clock::now()));
+  }
+  return median(times);
+}
+
+}  // namespace
+
+int runBench(int argc, char** argv) {
+  const Args args(argc, argv, 2, {{"--help", 0}, {"--json", 0}, {"--quick", 0}, {"--only", 1}});
+  if (args.has("--help")) {
+    std::cout << "usage: flowlab bench [--json] [--quick] [--only PARTS]\n"
+                 "  Training and sampling throughput on this machine (medians of timed blocks).\n"
+                 "  --quick uses short blocks (a smoke run; figures are noisier).\n"
+                 "  --only runs some parts, comma-separated: fm (flow-matching training steps),\n"
+                 "    sampling (RK4/Euler point-steps), cnf (CNF training steps), grid (128x128\n"
+                 "    density grids), ot (exact assignment, W2), peak (one core's FMA peak and\n"
+                 "    the fractions of it reached). Default: all.\n";
+    return 0;
+  }
+  expectPositional(args, 0, "");
+  const std::vector<std::string> parts = benchParts(args);
+  auto wants = [&](const char* part) {
+    return std::find(parts.begin(), parts.end(), part) != parts.end();
+  };
+  const bool quick = args.has("--quick");
+  const int reps = quick ? 3 : 5;
+  const double block = quick ? 0.2 : 1.0;
+  nlohmann::json out;
+  auto note = [&](const char* what) {
+    if (!args.has("--json")) std::fprintf(stderr, "measuring %s …\n", what);
+  };
+
+  TrainerConfig fm;  // the peer's flow-matching model: 3×64 SiLU, batch 256
+  fm.method = Method::FlowMatching;
+  fm.threads = 1;
+  TrainerConfig cnf;  // the peer's CNF: 3×64 tanh, RK4 8 steps, exact trace, batch 256
+  cnf.method = Method::Cnf;
+  cnf.mlp.activation = Activation::Tanh;
+  cnf.threads = 1;
+
+  if (wants("fm")) {
+    note("flow-matching training steps");
+    out["fm_train_steps_per_s"] = trainingRate(fm, reps, block);
+    out["fm_step_flops"] = fmStepFlops(fm.mlp, fm.batch);
+  }
+
+  if (wants("sampling")) {
+    note("sampling throughput");
+    ParamVec params(parameterCount(fm));
+    Rng rng(1);
+    initialParameters(fm, params, rng);
+    FlowEvaluator flow(fm, params);
+    Points x0(2, 10000);
+    rng.fillNormal(x0);
+    for (Solver s : {Solver::RK4, Solver::Euler}) {
+      std::vector<double> times;
+      for (int r = 0; r < (quick ? 1 : 3); ++r) {
+        Points x = x0;
+        const auto start = Clock::now();
+        flow.sample(x, SolverConfig{s, 100, 1e-5, 1e-5, 100000});
+        times.push_back(seconds(start, Clock::now()));
+      }
+      out[std::string(solverName(s)) + "_point_steps_per_s"] = 10000.0 * 100.0 / median(times);
+    }
+    // The same RK4 sampling on every core (points split across threads), for comparison with
+    // a peer given the same cores.
+    const int threads = hardwareThreads();
+    std::vector<double> times;
+    for (int r = 0; r < (quick ? 1 : 3); ++r) {
+      Points x = x0;
+      const auto start = Clock::now();
+      sampleFlow(fm, params, x, SolverConfig{Solver::RK4, 100, 1e-5, 1e-5, 100000}, threads);
+      times.push_back(seconds(start, Clock::now()));
+    }
+    out["rk4_point_steps_per_s_all_threads"] = 10000.0 * 100.0 / median(times);
+    out["sampling_threads"] = threads;
+    // Arithmetic of one RK4 point-step: four forward passes.
+    out["rk4_point_step_flops"] = 4.0 * Mlp(fm.mlp).forwardFlopsPerPoint();
+  }
+
+  if (wants("cnf")) {
+    note("CNF training steps");
+    try {
+      out["cnf_train_steps_per_s"] = trainingRate(cnf, reps, block);
+      out["cnf_step_flops"] = cnfStepFlops(cnf);
+    } catch (const std::exception& e) {
+      out["cnf_train_steps_per_s"] = nullptr;
+      out["cnf_error"] = e.what();
+    }
+  }
+
+  if (wants("grid")) {
+    // Both 3×64 models: the CNF's (tanh) and flow matching's (SiLU, a costlier activation).
+    note("density grids");
+    try {
+      out["density_grid_128_rk4_8_seconds_cnf_tanh"] = densityGridSeconds(cnf, reps);
+      out["density_grid_128_rk4_8_seconds_fm_silu"] = densityGridSeconds(fm, reps);
+      out["density_grid_threads"] = hardwareThreads();
+    } catch (const std::exception& e) {
+      out["density_grid_error"] = e.what();
+    }
+  }
+
+  if (wants("ot")) {
+    note("optimal transport");
+    auto target = makeBuiltinTarget("8gaussians");
+    Rng rng(3);
+    Points a(2, 256), b(2, 256);
+    Eigen::MatrixXd cost;
+    std::vector<int> assignment;
+    AssignmentSolver solver;
+    std::vector<double> times;
+    for (int r = 0; r < 30; ++r) {
+      rng.fillNormal(a);
+      target->sample(b, rng);
+      squaredDistances(a, b, cost);
+      const auto start = Clock::now();
+      solver.solve(cost, assignment);
+      times.push_back(seconds(start, Clock::now()) * 1e3);
+    }
+    out["ot_assignment_256_ms"] = median(times);
+    Points c(2, 2000), d(2, 2000);
+    target->sample(c, rng);
+    target->sample(d, rng);
+    const auto start = Clock::now();
+    w2Exact(c, d);
+    out["w2_exact_2000_seconds"] = seconds(start, Clock::now());
+  }
+
+  if (wants("peak")) {
+    note("FMA peak");
+    const double peak = fmaPeakGflops();
+    out["fma_peak_gflops_one_core"] = peak;
+    out["fma_peak_simd"] = std::string(kernelSetName(runnableKernelSets().front()));
+    // GFLOP/s and fraction of the peak of each part that ran: its rate × FLOPs per unit.
+    auto arithmetic = [&](const char* rate, const char* flops, const char* gflopsKey,
+                          const char* fractionKey) {
+      if (!out.contains(flops) || !out.contains(rate) || !out[rate].is_number()) return;
+      const double gflops = out[rate].get<double>() * out[flops].get<double>() / 1e9;
+      out[gflopsKey] = gflops;
+      out[fractionKey] = gflops / peak;
+    };
+    arithmetic("fm_train_steps_per_s", "fm_step_flops", "fm_train_gflops", "fm_peak_fraction");
+    arithmetic("cnf_train_steps_per_s", "cnf_step_flops", "cnf_train_gflops", "cnf_peak_fraction");
+    arithmetic("rk4_point_steps_per_s", "rk4_point_step_flops", "rk4_gflops", "rk4_peak_fraction");
+  }
+  out["threads"] = 1;
+  out["simd"] = std::string(kernelSetName(activeKernelSet()));
+  out["simd_widest"] = std::string(kernelSetName(runnableKernelSets().front()));
+  out["cpu"] = cpuModelName();
+
+  if (args.has("--json")) {
+    std::cout << out.dump(1) << "\n";
+  } else {
+    std::printf("%s, kernel set %s (widest this CPU runs: %s)\n", out["cpu"].get<std::string>().c_str(),
+                out["simd"].get<std::string>().c_str(), out["simd_widest"].get<std::string>().c_str());
+    auto show = [&](const char* key, const char* label, const char* unit) {
+      if (out.contains(key) && out[key].is_number())
+        std::printf("%-44s %12.4g %s\n", label, out[key].get<double>(), unit);
+      else if (out.contains(key))
+        std::printf("%-44s %12s\n", label, "n/a");
+    };
+    show("fm_train_steps_per_s", "FM training, 3x64, batch 256, 1 thread", "steps/s");
+    show("fm_train_gflops", "  arithmetic rate", "GFLOP/s");
+    show("fm_peak_fraction", "  fraction of one core's FMA peak", "");
+    show("rk4_point_steps_per_s", "sampling RK4, 10k points x 100 steps, 1 thread",
+         "point-steps/s");
+    show("rk4_gflops", "  arithmetic rate", "GFLOP/s");
+    show("rk4_peak_fraction", "  fraction of one core's FMA peak", "");
+    show("rk4_point_steps_per_s_all_threads", "sampling RK4, 10k x 100, all cores",
+         "point-steps/s");
+    show("euler_point_steps_per_s", "sampling Euler, 10k x 100, 1 thread", "point-steps/s");
+    show("cnf_train_steps_per_s", "CNF training, RK4 8 steps, exact trace, 1 thread", "steps/s");
+    show("cnf_train_gflops", "  arithmetic rate", "GFLOP/s");
+    show("cnf_peak_fraction", "  fraction of one core's FMA peak", "");
+    show("density_grid_128_rk4_8_seconds_cnf_tanh", "density grid 128x128, RK4 8, CNF 3x64 tanh",
+         "s");
+    show("density_grid_128_rk4_8_seconds_fm_silu", "density grid 128x128, RK4 8, FM 3x64 SiLU",
+         "s");
+    show("ot_assignment_256_ms", "exact assignment 256x256", "ms");
+    show("w2_exact_2000_seconds", "exact W2, n = 2000", "s");
+    show("fma_peak_gflops_one_core", "float FMA peak, one core", "GFLOP/s");
+  }
+  return 0;
+}
+
+}  // namespace flowlab::core::cli

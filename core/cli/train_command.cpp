@@ -1,0 +1,392 @@
+// `flowlab train`: builds a TrainerConfig from options, trains every stage with a live progress
+// line, and writes the model file atomically.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <unistd.h>
+
+#include "core/cli/cli_common.hpp"
+#include "core/io/file_io.hpp"
+#include "core/eval/held_out_nll.hpp"
+#include "core/io/model_io.hpp"
+#include "core/objectives/objective.hpp"
+#include "core/base/parallel.hpp"
+#include "core/training/training_session.hpp"
+
+namespace flowlab::core::cli {
+namespace {
+
+constexpr const char* kTrainHelp = R"(usage: flowlab train (--target NAME | --target-image FILE) --method METHOD --out MODEL.json [options]
+
+  --target NAME          a built-in target (see 'flowlab targets')
+  --target-image FILE    a PNG/JPG whose brightness is the density
+    --image-box x0 y0 x1 y1   world rectangle of the image (default -4 -4 4 4)
+    --invert                  dark = dense (ink on paper)
+  --method M             fm | otcfm | rf | cnf | rkl | realnvp
+  --out FILE             model file to write (JSON, every stage)
+  --steps N              training steps per stage (default: fm/otcfm/rf 20000, cnf 3000,
+                         rkl 3000, realnvp 5000)
+  --reflow K             rf: reflow rounds after the first flow (default 1)
+  --reflow-pairs M       rf: pairs per reflow round (default 50000)
+  --batch B              minibatch size (default 256; cnf, rkl 128)
+  --lr X                 Adam learning rate (default 1e-3; cnf, rkl, realnvp 5e-3)
+  --weight-decay X       decoupled weight decay (default 0)
+  --schedule S           cosine | constant learning rate over each stage (default cosine)
+  --clip X               clip the gradient norm at X (default: off; cnf 10)
+  --hidden W             hidden width (default 64; cnf, rkl 32; realnvp conditioners 32)
+  --layers L             hidden layers (default 3; realnvp conditioners 2)
+  --activation A         tanh | silu | selu | softplus (default silu; cnf, rkl, realnvp tanh)
+  --fourier F            Fourier time features sin/cos(2πkt), k = 1..F (default 0)
+  --sigma S              fm/otcfm: Gaussian path width σ (default 0)
+  --couplings C          realnvp: coupling layers (default 12)
+  --solver, --solver-steps, --rtol, --atol
+                         cnf/rkl: the training solver (default rk4, 8 steps);
+                         rf: the solver that generates reflow pairs (default rk4, 100 steps)
+  --trace exact|hutchinson   cnf/rkl: divergence estimator (default exact)
+  --probe gaussian|rademacher  Hutchinson probe (default gaussian)
+  --gradient backprop|adjoint  cnf/rkl: gradient through the solver (default backprop)
+  --kinetic X, --jacobian X    cnf: RNODE regulariser weights (default 0)
+  --seed S               random seed (default 0); the same seed repeats a run exactly
+  --threads T            threads for reflow pair generation and held-out evaluation
+                         (default: all cores); a training step always runs on one thread
+  --quiet                no progress line (cnf/rkl: the line shows NFE forward/backward
+                         per step, and the summary their mean, min and max)
+
+Held-out NLL while training (time to NLL <= H + gap, as the PyTorch peer measures it):
+  --eval-every N         every N steps (and after the last) score a fixed held-out target
+                         sample: mean -log p under a fine solver (dopri5, rtol = atol = 1e-5)
+                         and, for cnf/rkl, under the training solver; prints one line each
+  --eval-n M             held-out points (default 5000)
+  --gap G                report the training time when the fine-solver NLL first reaches
+                         H + G, H the target's entropy (default 0.1; built-in targets only)
+  --stop-at-gap          stop training there (the model file holds that step's parameters)
+  --log FILE.csv         write every checkpoint: step, train_s, train_cpu_s, nll_fine,
+                         nll_train_solver, loss, nfe_forward, nfe_backward
+  Training time counts only the optimisation steps (wall, and CPU of the training thread):
+  evaluation and printing are excluded.
+)";
+
+TrainerConfig configFrom(const Args& args) {
+  const std::string methodText = args.requiredText("--method");
+  const auto method = parseMethod(methodText);
+  if (!method)
+    throw UsageError("unknown method '" + methodText + "' (choose fm, otcfm, rf, cnf, rkl or realnvp)");
+  TrainerConfig c = defaultConfig(*method);
+  c.steps = args.integer("--steps", c.steps, 1, 100000000);
+  if (args.has("--reflow") && c.method != Method::RectifiedFlow)
+    throw UsageError("--reflow applies to --method rf only");
+  c.reflow = static_cast<int>(args.integer("--reflow", c.reflow, 0, 16));
+  c.reflowPairs = static_cast<int>(args.integer("--reflow-pairs", 50000, 1, 10000000));
+  c.batch = static_cast<int>(args.integer("--batch", c.batch, 1, 65536));
+  c.adam.learningRate = args.real("--lr", c.adam.learningRate, 1e-9, 1.0);
+  c.adam.weightDecay = args.real("--weight-decay", 0.0, 0.0, 0.99);
+  const std::string schedule = args.text("--schedule", "cosine");
+  if (schedule != "cosine" && schedule != "constant") throw UsageError("--schedule must be cosine or constant");
+  c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
+  c.adam.maxGradNorm = args.real("--clip", c.adam.maxGradNorm, 0.0, 1e9);
+  c.mlp.hidden = static_cast<int>(args.integer("--hidden", c.mlp.hidden, 1, 4096));
+  c.mlp.layers = static_cast<int>(args.integer("--layers", c.mlp.layers, 1, 64));
+  if (args.has("--activation")) {
+    const auto act = parseActivation(args.text("--activation", ""));
+    if (!act)
+      throw UsageError("unknown activation '" + args.text("--activation", "") +
+                       "' (choose tanh, silu, selu or softplus)");
+    c.mlp.activation = *act;
+  }
+  c.mlp.fourierFrequencies = static_cast<int>(args.integer("--fourier", 0, 0, 64));
+  c.sigma = args.real("--sigma", 0.0, 0.0, 10.0);
+  c.couplingLayers = static_cast<int>(args.integer("--couplings", c.couplingLayers, 1, 64));
+  c.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 0x7fffffffffffffffL));
+  c.threads = threadsFrom(args, hardwareThreads());
+
+  const bool integratesInTraining = c.method == Method::Cnf || c.method == Method::ReverseKl;
+  if (integratesInTraining) {
+    c.cnf.solver = solverFrom(args, c.cnf.solver);
+  } else if (c.method == Method::RectifiedFlow) {
+    c.pairSolver = solverFrom(args, c.pairSolver);
+  } else if (args.has("--solver") || args.has("--solver-steps") || args.has("--rtol") || args.has("--atol")) {
+    throw UsageError("solver options apply to --method cnf, rkl and rf (reflow pairs) only");
+  }
+  if (args.has("--trace") || args.has("--probe") || args.has("--gradient") ||
+      args.has("--kinetic") || args.has("--jacobian")) {
+    if (!integratesInTraining)
+      throw UsageError("--trace, --probe, --gradient, --kinetic and --jacobian apply to --method cnf and rkl only");
+  }
+  const std::string trace = args.text("--trace", "exact");
+  if (trace != "exact" && trace != "hutchinson") throw UsageError("--trace must be exact or hutchinson");
+  c.cnf.trace = trace == "exact" ? TraceEstimator::Exact : TraceEstimator::Hutchinson;
+  const std::string probe = args.text("--probe", "gaussian");
+  if (probe != "gaussian" && probe != "rademacher") throw UsageError("--probe must be gaussian or rademacher");
+  c.cnf.probe = probe == "gaussian" ? HutchinsonProbe::Gaussian : HutchinsonProbe::Rademacher;
+  const std::string gradient = args.text("--gradient", "backprop");
+  if (gradient != "backprop" && gradient != "adjoint") throw UsageError("--gradient must be backprop or adjoint");
+  c.cnf.gradient = gradient == "backprop" ? GradientMode::Backprop : GradientMode::Adjoint;
+  c.cnf.kineticWeight = args.real("--kinetic", 0.0, 0.0, 1e6);
+  c.cnf.jacobianWeight = args.real("--jacobian", 0.0, 0.0, 1e6);
+  if (const std::string problem = validate(c); !problem.empty()) throw UsageError(problem);
+  return c;
+}
+
+// Fails early (before minutes of training) when the output cannot be written.
+void checkWritable(const std::string& path) {
+  const std::string probe = path + ".probe" + std::to_string(::getpid());
+  {
+    std::ofstream out(probe);
+    if (!out) throw std::runtime_error(path + ": cannot write here (missing folder or no permission)");
+  }
+  std::remove(probe.c_str());
+}
+
+std::string formatSeconds(double s) {
+  char buf[32];
+  if (!std::isfinite(s) || s < 0) return "?";
+  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
+  else std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
+  return buf;
+}
+
+// Field evaluations per step (cnf/rkl): mean, min and max since the last reset.
+struct NfeTally {
+  long steps = 0, sumForward = 0, sumBackward = 0;
+  long minForward = 0, maxForward = 0, minBackward = 0, maxBackward = 0;
+
+  void add(const ObjectiveStats& s) {
+    if (s.nfeForward <= 0) return;  // not an ODE-solving objective
+    if (steps == 0) {
+      minForward = maxForward = s.nfeForward;
+      minBackward = maxBackward = s.nfeBackward;
+    }
+    ++steps;
+    sumForward += s.nfeForward;
+    sumBackward += s.nfeBackward;
+    minForward = std::min(minForward, s.nfeForward);
+    maxForward = std::max(maxForward, s.nfeForward);
+    minBackward = std::min(minBackward, s.nfeBackward);
+    maxBackward = std::max(maxBackward, s.nfeBackward);
+  }
+  double meanForward() const { return steps ? double(sumForward) / steps : 0.0; }
+  double meanBackward() const { return steps ? double(sumBackward) / steps : 0.0; }
+};
+
+// The --eval-every group, validated against the config and target.
+struct EvalOptions {
+  long every = 0;  // 0: off
+  long n = 5000;
+  double gap = 0.1;
+  double entropy = NAN;  // H of the target (NaN: unknown)
+  bool stopAtGap = false;
+  std::string log;
+};
+
+EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
+  EvalOptions e;
+  const bool any = args.has("--eval-n") || args.has("--gap") || args.has("--stop-at-gap") ||
+                   args.has("--log");
+  if (!args.has("--eval-every")) {
+    if (any) throw UsageError("--eval-n, --gap, --stop-at-gap and --log need --eval-every N");
+    return e;
+  }
+  e.every = args.integer("--eval-every", 0, 1, 1000000000);
+  e.n = args.integer("--eval-n", 5000, 1, 1000000);
+  e.gap = args.real("--gap", 0.1, 1e-6, 100.0);
+  e.stopAtGap = args.has("--stop-at-gap");
+  e.log = args.text("--log", "");
+  if (args.has("--log")) {
+    if (e.log.size() < 5 || e.log.substr(e.log.size() - 4) != ".csv")
+      throw UsageError("--log must name a .csv file, got '" + e.log + "'");
+    if (e.log == out) throw UsageError("--log and --out name the same file");
+  }
+  if (args.has("--target")) {
+    if (const TargetInfo* info = findTargetInfo(args.text("--target", ""))) e.entropy = info->entropy;
+  }
+  if ((args.has("--gap") || e.stopAtGap) && !std::isfinite(e.entropy))
+    throw UsageError("--gap and --stop-at-gap need a built-in --target (its entropy H is known)");
+  return e;
+}
+
+}  // namespace
+
+int runTrain(int argc, char** argv) {
+  std::vector<OptionSpec> specs = {
+      {"--help", 0}, {"--method", 1}, {"--out", 1}, {"--steps", 1}, {"--reflow", 1},
+      {"--reflow-pairs", 1}, {"--batch", 1}, {"--lr", 1}, {"--weight-decay", 1}, {"--schedule", 1}, {"--clip", 1},
+      {"--hidden", 1}, {"--layers", 1}, {"--activation", 1}, {"--fourier", 1}, {"--sigma", 1},
+      {"--couplings", 1}, {"--seed", 1}, {"--threads", 1}, {"--trace", 1}, {"--probe", 1},
+      {"--gradient", 1}, {"--kinetic", 1}, {"--jacobian", 1}, {"--quiet", 0},
+      {"--eval-every", 1}, {"--eval-n", 1}, {"--gap", 1}, {"--stop-at-gap", 0}, {"--log", 1}};
+  for (auto group : {solverOptions(), targetOptions()}) specs.insert(specs.end(), group.begin(), group.end());
+  const Args args(argc, argv, 2, specs);
+  if (args.has("--help")) {
+    std::cout << kTrainHelp;
+    return 0;
+  }
+  expectPositional(args, 0, "");
+  const TrainerConfig config = configFrom(args);
+  const std::string out = args.requiredText("--out");
+  const EvalOptions evalOpt = evalOptionsFrom(args, out);
+  auto target = targetFrom(args, true);
+  checkWritable(out);
+  if (!evalOpt.log.empty()) checkWritable(evalOpt.log);
+
+  TrainingSession session(config, target);
+  std::unique_ptr<HeldOutNll> heldOut;
+  if (evalOpt.every > 0) heldOut = std::make_unique<HeldOutNll>(*target, evalOpt.n, config.seed, config.threads);
+  const bool quiet = args.has("--quiet");
+  const bool tty = ::isatty(STDERR_FILENO);
+  const int stages = stageCount(config);
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  auto lastPrint = start;
+  const auto printInterval = tty ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2000);
+  long nonFinite = 0;
+  TrainingClock clock, stageClock;  // training steps only: evaluation and printing excluded
+  NfeTally stageNfe, lineNfe;
+
+  auto progress = [&](bool final) {
+    const double elapsed = stageClock.wallSeconds();
+    const double rate = elapsed > 0 ? session.stageStep() / elapsed : 0.0;
+    const double eta = rate > 0 ? (config.steps - session.stageStep()) / rate : NAN;
+    char nfe[64] = "";
+    if (lineNfe.steps > 0)
+      std::snprintf(nfe, sizeof nfe, "  NFE f/b %.0f/%.0f", lineNfe.meanForward(), lineNfe.meanBackward());
+    std::fprintf(stderr, "%sstage %d/%d  step %ld/%ld  loss %.4f%s  %.0f steps/s  %s %s%s",
+                 tty ? "\r" : "", session.stage() + 1, stages, session.stageStep(), config.steps,
+                 session.smoothedLoss(), nfe, rate, final ? "took" : "ETA",
+                 formatSeconds(final ? elapsed : eta).c_str(), tty && !final ? "   " : "\n");
+    lineNfe = {};
+    std::fflush(stderr);
+  };
+
+  std::vector<NllCheckpoint> checkpoints;
+  const NllCheckpoint* reached = nullptr;
+  long reachedIndex = -1;
+  bool warnedDrift = false;
+  const double bar = evalOpt.entropy + evalOpt.gap;
+  // Scores the held-out set now; returns true when training should stop (--stop-at-gap).
+  auto checkpoint = [&]() {
+    NllCheckpoint c;
+    c.step = session.totalSteps();
+    c.trainSeconds = clock.wallSeconds();
+    c.trainCpuSeconds = clock.cpuSeconds();
+    c.loss = session.smoothedLoss();
+    const ObjectiveStats st = session.objectiveStats();
+    c.nfeForward = st.nfeForward;
+    c.nfeBackward = st.nfeBackward;
+    try {
+      heldOut->score(config, session.params(), c.nllFine, c.nllTrainSolver);
+    } catch (const std::exception& e) {
+      // A solve that gives up (e.g. Dopri5 on a wild early field) is a missing point, not the
+      // end of training; say so.
+      c.nllFine = c.nllTrainSolver = NAN;
+      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n", tty ? "\r\033[K" : "",
+                   c.step, e.what());
+    }
+    checkpoints.push_back(c);
+    const bool hit = reachedIndex < 0 && std::isfinite(bar) && c.nllFine <= bar;
+    if (hit) reachedIndex = static_cast<long>(checkpoints.size()) - 1;
+    if (!quiet) {
+      char trainSolver[64] = "";
+      if (std::isfinite(c.nllTrainSolver))
+        std::snprintf(trainSolver, sizeof trainSolver, "  (training solver %.4f)", c.nllTrainSolver);
+      std::fprintf(stderr, "%sstep %ld  train %.2f s (%.2f s CPU)  held-out NLL %.4f%s%s\n",
+                   tty ? "\r\033[K" : "", c.step, c.trainSeconds, c.trainCpuSeconds, c.nllFine,
+                   trainSolver, hit ? "  <= H + gap" : "");
+    }
+    // The same threshold as `flowlab eval`: a model that learns the training solver's
+    // discretisation error scores better under it than under the fine solver.
+    if (!warnedDrift && std::abs(c.nllTrainSolver - c.nllFine) > kSolverDriftNats) {
+      warnedDrift = true;
+      std::fprintf(stderr,
+                   "%swarning: step %ld: held-out NLL under the training solver (%.4f) and a fine "
+                   "solver (%.4f) differ by %.3f nats: the model may be exploiting the training "
+                   "solver's discretisation; trust the fine-solver figure\n",
+                   tty ? "\r\033[K" : "", c.step, c.nllTrainSolver, c.nllFine,
+                   std::abs(c.nllTrainSolver - c.nllFine));
+    }
+    return hit && evalOpt.stopAtGap;
+  };
+
+  bool stopped = false;
+  for (;;) {
+    while (!session.stageDone() && !stopped) {
+      clock.start();
+      stageClock.start();
+      const TrainingSession::StepResult result = session.step();
+      stageClock.stop();
+      clock.stop();
+      const ObjectiveStats st = session.objectiveStats();
+      stageNfe.add(st);
+      lineNfe.add(st);
+      if (result.restored && ++nonFinite > 20)
+        throw std::runtime_error("training diverged (loss is not finite) at step " +
+                                 std::to_string(session.totalSteps()) +
+                                 "; try a lower --lr or --clip; nothing was written");
+      const bool lastStep = session.stageDone() && session.stage() + 1 >= stages;
+      if (heldOut && (session.totalSteps() % evalOpt.every == 0 || lastStep)) stopped = checkpoint();
+      if (!quiet && Clock::now() - lastPrint >= printInterval) {
+        progress(false);
+        lastPrint = Clock::now();
+      }
+    }
+    if (!quiet) progress(true);
+    if (stageNfe.steps > 0)
+      std::fprintf(stderr,
+                   "NFE per step over %ld steps: forward mean %.1f (min %ld, max %ld), backward "
+                   "mean %.1f (min %ld, max %ld)\n",
+                   stageNfe.steps, stageNfe.meanForward(), stageNfe.minForward, stageNfe.maxForward,
+                   stageNfe.meanBackward(), stageNfe.minBackward, stageNfe.maxBackward);
+    if (stopped || session.stage() + 1 >= stages) break;
+    auto pairProgress = [&](double done) {
+      if (!quiet && Clock::now() - lastPrint >= printInterval) {
+        std::fprintf(stderr, "%sgenerating %d reflow pairs with %s: %.0f%%%s",
+                     tty ? "\r\033[K" : "", config.reflowPairs,
+                     std::string(solverName(config.pairSolver.solver)).c_str(), 100.0 * done,
+                     tty ? "" : "\n");
+        lastPrint = Clock::now();
+      }
+      return true;
+    };
+    if (!quiet)
+      std::fprintf(stderr, "generating %d reflow pairs with %s …%s", config.reflowPairs,
+                   std::string(solverName(config.pairSolver.solver)).c_str(), tty ? "" : "\n");
+    lastPrint = Clock::now();
+    session.advanceStage(pairProgress);
+    if (!quiet && tty) std::fprintf(stderr, "\r\033[K");
+    stageClock = {};
+    stageNfe = {};
+    lastPrint = Clock::now();
+  }
+
+  if (heldOut && std::isfinite(bar)) {
+    if (reachedIndex >= 0) {
+      reached = &checkpoints[static_cast<std::size_t>(reachedIndex)];
+      std::fprintf(stderr,
+                   "held-out NLL <= H + %g = %.4f (H = %.3f, %ld points, fine solver) first at step "
+                   "%ld: %.3f s training (%.3f s CPU), NLL %.4f%s\n",
+                   evalOpt.gap, bar, evalOpt.entropy, heldOut->size(), reached->step,
+                   reached->trainSeconds, reached->trainCpuSeconds, reached->nllFine,
+                   stopped ? "; stopped there" : "");
+    } else {
+      std::fprintf(stderr, "held-out NLL did not reach H + %g = %.4f in %ld steps (last %.4f)\n",
+                   evalOpt.gap, bar, session.totalSteps(), checkpoints.empty() ? NAN : checkpoints.back().nllFine);
+    }
+  }
+
+  Model model = session.model();
+  model.target = targetLabel(args);
+  saveModel(model, out);
+  if (!evalOpt.log.empty()) writeFileAtomically(evalOpt.log, checkpointsCsv(checkpoints));
+  const double total = std::chrono::duration<double>(Clock::now() - start).count();
+  std::fprintf(stderr, "wrote %s%s%s: %s, %d stage%s, %.1f s (training steps %.1f s, %.1f s CPU)\n",
+               out.c_str(), evalOpt.log.empty() ? "" : " and ", evalOpt.log.c_str(),
+               std::string(methodName(config.method)).c_str(), stages, stages == 1 ? "" : "s", total,
+               clock.wallSeconds(), clock.cpuSeconds());
+  return 0;
+}
+
+}  // namespace flowlab::core::cli

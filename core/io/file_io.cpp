@@ -1,0 +1,115 @@
+// File helpers: whole-file reads, atomic writes, and CSV of points and values.
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string_view>
+#include <unistd.h>
+
+#include "core/io/file_io.hpp"
+
+namespace flowlab::core {
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool parseFloat(std::string_view s, double& out) {
+  s = trim(s);
+  if (s.empty()) return false;
+  if (s.front() == '+') s.remove_prefix(1);
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size() && std::isfinite(out);
+}
+
+}  // namespace
+
+std::string readTextFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return text.str();
+}
+
+void writeFileAtomically(const std::string& path, const std::string& content) {
+  const std::string temp = path + ".tmp" + std::to_string(::getpid());
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
+    out.write(content.data(), static_cast<std::streamsize>(content.size()));
+    out.flush();
+    if (!out) {
+      std::remove(temp.c_str());
+      throw std::runtime_error(path + ": write failed (disk full?)");
+    }
+  }
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    std::remove(temp.c_str());
+    throw std::runtime_error(path + ": cannot replace (" + why + ")");
+  }
+}
+
+Points readPointsCsv(const std::string& path) {
+  const std::string text = readTextFile(path);
+  std::vector<float> values;
+  std::istringstream lines(text);
+  std::string line;
+  long lineNo = 0;
+  bool header = false;
+  while (std::getline(lines, line)) {
+    ++lineNo;
+    const std::string_view row = trim(line);
+    if (row.empty()) continue;
+    if (!header) {
+      if (row != "x,y")
+        throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
+                                 ": expected the header \"x,y\"");
+      header = true;
+      continue;
+    }
+    const auto comma = row.find(',');
+    double x, y;
+    if (comma == std::string_view::npos || row.find(',', comma + 1) != std::string_view::npos ||
+        !parseFloat(row.substr(0, comma), x) || !parseFloat(row.substr(comma + 1), y))
+      throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
+                               ": expected two finite numbers \"x,y\"");
+    values.push_back(static_cast<float>(x));
+    values.push_back(static_cast<float>(y));
+  }
+  if (!header) throw std::runtime_error(path + ": empty file (expected the header \"x,y\")");
+  if (values.empty()) throw std::runtime_error(path + ": no points after the header");
+  return Eigen::Map<const Points>(values.data(), 2, static_cast<Eigen::Index>(values.size() / 2));
+}
+
+std::string pointsCsv(const Points& points) {
+  std::string out = "x,y\n";
+  out.reserve(out.size() + static_cast<std::size_t>(points.cols()) * 26);
+  char buf[64];
+  for (Eigen::Index i = 0; i < points.cols(); ++i) {
+    const int n = std::snprintf(buf, sizeof buf, "%.9g,%.9g\n", points(0, i), points(1, i));
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+std::string valuesCsv(const std::string& header, const PointRow& values) {
+  std::string out = header + "\n";
+  char buf[32];
+  for (Eigen::Index i = 0; i < values.size(); ++i) {
+    const int n = std::snprintf(buf, sizeof buf, "%.9g\n", values(i));
+    out.append(buf, static_cast<std::size_t>(n));
+  }
+  return out;
+}
+
+}  // namespace flowlab::core

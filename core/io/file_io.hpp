@@ -1,0 +1,24 @@
+// Small file helpers shared by the CLI and model files: whole-file reads, atomic writes, CSV of
+// points. Errors are std::runtime_error with a message that names the file.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/base/types.hpp"
+
+namespace flowlab::core {
+
+std::string readTextFile(const std::string& path);
+// Writes `content` to a temporary file beside `path`, then renames it over `path`.
+void writeFileAtomically(const std::string& path, const std::string& content);
+
+// Reads a CSV with header "x,y" (extra columns are an error) into 2×N points. Rejects empty
+// files, missing/odd headers, non-numeric or non-finite values, with the line number.
+Points readPointsCsv(const std::string& path);
+// Formats points as CSV with header "x,y" (9 significant digits).
+std::string pointsCsv(const Points& points);
+// Formats one column of values with the given header.
+std::string valuesCsv(const std::string& header, const PointRow& values);
+
+}  // namespace flowlab::core

@@ -1,0 +1,19 @@
+// Model files: a versioned JSON document holding the training config and every stage's
+// parameters. Written atomically (temporary file + rename), so a failed or interrupted write
+// never leaves a partial file. Callable from any thread.
+#pragma once
+
+#include <string>
+
+#include "core/model/model.hpp"
+
+namespace flowlab::core {
+
+// Throws std::runtime_error naming the file on any I/O failure.
+void saveModel(const Model& model, const std::string& path);
+
+// Throws std::runtime_error naming the file and the problem (missing, not JSON, wrong format or
+// version, unknown method, invalid config, parameter count mismatch, non-finite values).
+Model loadModel(const std::string& path);
+
+}  // namespace flowlab::core

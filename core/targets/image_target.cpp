@@ -1,0 +1,199 @@
+// image_target.cpp: the piecewise-constant image density — validation, sampling, exact log
+// density, and loading PNG/JPG files through stb_image.
+#include <stb_image.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+
+#include "core/targets/targets.hpp"
+
+namespace flowlab::core {
+
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+// Area-weighted box filter of a row-major w×h grid down to nw×nh (x pass, then y pass). Output
+// sample k of an axis averages the input interval [k·s, (k+1)·s) with s = count/outCount,
+// counting partly covered inputs by their covered fraction, so the geometry is kept exactly.
+std::vector<float> boxDownsample(const std::vector<float>& src, int w, int h, int nw, int nh) {
+  const auto filter = [](const float* in, int count, std::ptrdiff_t stride, float* out,
+                         int outCount, std::ptrdiff_t outStride) {
+    const double scale = static_cast<double>(count) / outCount;
+    for (int k = 0; k < outCount; ++k) {
+      const double a = k * scale, b = (k + 1) * scale;
+      double sum = 0.0;
+      for (int i = static_cast<int>(std::floor(a));
+           i < std::min(count, static_cast<int>(std::ceil(b))); ++i)
+        sum += (std::min(b, i + 1.0) - std::max(a, static_cast<double>(i))) * in[i * stride];
+      out[k * outStride] = static_cast<float>(sum / scale);
+    }
+  };
+  std::vector<float> mid(static_cast<std::size_t>(nw) * h);
+  for (int y = 0; y < h; ++y)
+    filter(src.data() + static_cast<std::ptrdiff_t>(y) * w, w, 1,
+           mid.data() + static_cast<std::ptrdiff_t>(y) * nw, nw, 1);
+  std::vector<float> out(static_cast<std::size_t>(nw) * nh);
+  for (int x = 0; x < nw; ++x) filter(mid.data() + x, h, nw, out.data() + x, nh, nw);
+  return out;
+}
+
+}  // namespace
+
+ImageTarget::ImageTarget(int width, int height, std::vector<float> weights, Box box,
+                         std::string name)
+    : width_(width),
+      height_(height),
+      weights_(std::move(weights)),
+      box_(box),
+      name_(std::move(name)) {
+  if (width_ <= 0 || height_ <= 0)
+    throw std::invalid_argument("ImageTarget: width and height must be positive");
+  if (weights_.size() != static_cast<std::size_t>(width_) * static_cast<std::size_t>(height_))
+    throw std::invalid_argument("ImageTarget: " + std::to_string(weights_.size()) +
+                                " weights for a " + std::to_string(width_) + "x" +
+                                std::to_string(height_) + " grid");
+  if (!(std::isfinite(box_.x0) && std::isfinite(box_.x1) && std::isfinite(box_.y0) &&
+        std::isfinite(box_.y1) && box_.valid()))
+    throw std::invalid_argument("ImageTarget: the box is empty or not finite");
+  cumulative_.resize(weights_.size());
+  double total = 0.0;
+  std::size_t lastPositive = 0;
+  for (std::size_t k = 0; k < weights_.size(); ++k) {
+    const float w = weights_[k];
+    if (!std::isfinite(w) || w < 0.0f)
+      throw std::invalid_argument("ImageTarget: weight " + std::to_string(k) +
+                                  " is negative or not finite");
+    total += w;
+    cumulative_[k] = total;
+    if (w > 0.0f) lastPositive = k;
+  }
+  if (!(total > 0.0)) throw std::invalid_argument("ImageTarget: all weights are zero");
+  for (double& c : cumulative_) c /= total;
+  // End exactly at 1 from the last positive cell on, so u ∈ [0, 1) never selects a trailing
+  // zero cell despite rounding in the sums (upper_bound skips cells that add nothing).
+  std::fill(cumulative_.begin() + static_cast<std::ptrdiff_t>(lastPositive), cumulative_.end(),
+            1.0);
+  logTotalWeight_ = std::log(total);
+  logCellArea_ = std::log((box_.width() / width_) * (box_.height() / height_));
+}
+
+namespace {
+
+// Cell column of x and cell row (from the top) of y, per the half-open cells of the header.
+int cellColumn(const Box& box, int width, double x) {
+  const double t = std::floor((x - box.x0) / box.width() * width);
+  return static_cast<int>(std::clamp(t, -1.0, static_cast<double>(width)));
+}
+int cellRow(const Box& box, int height, double y) {
+  const double t = std::ceil((box.y1 - y) / box.height() * height) - 1.0;
+  return static_cast<int>(std::clamp(t, -1.0, static_cast<double>(height)));
+}
+
+// The float nearest v whose cell (by `cell`) is `want`; rounding to float can move a point
+// drawn near a cell edge into the neighbour, which may have zero weight. `increasing` says
+// whether the cell index grows with the coordinate.
+template <typename CellFn>
+float floatInCell(double v, int want, bool increasing, CellFn cell) {
+  float f = static_cast<float>(v);
+  constexpr float kInf = std::numeric_limits<float>::infinity();
+  for (int iter = 0; iter < 64; ++iter) {
+    const int c = cell(static_cast<double>(f));
+    if (c == want) break;
+    f = std::nextafter(f, ((c < want) == increasing) ? kInf : -kInf);
+  }
+  return f;
+}
+
+}  // namespace
+
+void ImageTarget::sample(Points& out, Rng& rng) const {
+  const double dx = box_.width() / width_, dy = box_.height() / height_;
+  for (Eigen::Index j = 0; j < out.cols(); ++j) {
+    const double u = rng.uniform();
+    const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
+    const auto cell = static_cast<int>(std::min<std::ptrdiff_t>(
+        it - cumulative_.begin(), static_cast<std::ptrdiff_t>(cumulative_.size()) - 1));
+    const int col = cell % width_, row = cell / width_;
+    const double x = box_.x0 + (col + rng.uniform()) * dx;
+    const double y =
+        box_.y1 - (row + 1.0 - rng.uniform()) * dy;  // in [top − (row+1)dy, top − row·dy)
+    out(0, j) = floatInCell(x, col, true, [&](double v) { return cellColumn(box_, width_, v); });
+    out(1, j) = floatInCell(y, row, false, [&](double v) { return cellRow(box_, height_, v); });
+  }
+}
+
+void ImageTarget::logDensity(const Points& x, Eigen::VectorXd& out) const {
+  out.resize(x.cols());
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    const double px = x(0, j), py = x(1, j);
+    const int col = cellColumn(box_, width_, px), row = cellRow(box_, height_, py);
+    if (!box_.contains(px, py) || col < 0 || col >= width_ || row < 0 || row >= height_) {
+      out(j) = kNegInf;
+      continue;
+    }
+    const float w = weights_[static_cast<std::size_t>(row) * width_ + col];
+    out(j) = w > 0.0f ? std::log(static_cast<double>(w)) - logTotalWeight_ - logCellArea_ : kNegInf;
+  }
+}
+
+std::shared_ptr<const ImageTarget> ImageTarget::fromFile(const std::string& path, Box box,
+                                                         bool invert, int maxSide) {
+  const auto fail = [&path](const std::string& problem) {
+    return std::runtime_error("image target '" + path + "': " + problem);
+  };
+  if (maxSide < 1) throw fail("maxSide must be at least 1");
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw fail("no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw fail("not a regular file");
+
+  int w = 0, h = 0, channels = 0;
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &channels, 0),
+                                                   stbi_image_free);
+  if (!pixels) {
+    const char* reason = stbi_failure_reason();
+    throw fail(std::string("cannot decode as an image (") + (reason ? reason : "unknown") + ")");
+  }
+
+  // Brightness is the Rec. 709 luminance of the stored (sRGB-encoded) values; alpha multiplies
+  // after the optional inversion, so transparent pixels carry no mass either way.
+  std::vector<float> weights(static_cast<std::size_t>(w) * h);
+  const stbi_uc* p = pixels.get();
+  for (std::size_t k = 0; k < weights.size(); ++k, p += channels) {
+    float lum = 0.0f, alpha = 1.0f;
+    if (channels >= 3) {
+      lum = (0.2126f * p[0] + 0.7152f * p[1] + 0.0722f * p[2]) / 255.0f;
+      if (channels == 4) alpha = p[3] / 255.0f;
+    } else {
+      lum = p[0] / 255.0f;
+      if (channels == 2) alpha = p[1] / 255.0f;
+    }
+    lum = std::clamp(lum, 0.0f, 1.0f);
+    weights[k] = (invert ? 1.0f - lum : lum) * alpha;
+  }
+
+  if (std::max(w, h) > maxSide) {
+    const double scale = static_cast<double>(maxSide) / std::max(w, h);
+    const int nw = std::clamp(static_cast<int>(std::lround(w * scale)), 1, maxSide);
+    const int nh = std::clamp(static_cast<int>(std::lround(h * scale)), 1, maxSide);
+    weights = boxDownsample(weights, w, h, nw, nh);
+    w = nw;
+    h = nh;
+  }
+
+  if (std::none_of(weights.begin(), weights.end(), [](float v) { return v > 0.0f; }))
+    throw fail(invert ? "every pixel is white or transparent (inverted brightness is zero)"
+                      : "every pixel is black or transparent (brightness is zero)");
+  try {
+    return std::make_shared<const ImageTarget>(w, h, std::move(weights), box,
+                                               std::filesystem::path(path).stem().string());
+  } catch (const std::invalid_argument& e) {
+    throw fail(e.what());
+  }
+}
+
+}  // namespace flowlab::core

@@ -1,0 +1,439 @@
+// The trainer thread: takes commands, applies them, steps a TrainingSession (or idles, waiting
+// for a command), and publishes immutable snapshots about every 40 ms. Held-out metrics are
+// measured every few seconds, at the end of every stage and when training finishes; a
+// non-finite loss or an exception becomes a paused, explained state instead of a crash.
+#include "core/training/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <deque>
+#include <exception>
+#include <limits>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "core/eval/flow_evaluator.hpp"
+#include "core/eval/held_out_nll.hpp"
+#include "core/eval/metrics.hpp"
+
+namespace flowlab::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kPublishInterval = std::chrono::milliseconds(40);
+constexpr auto kMetricsInterval = std::chrono::milliseconds(3000);
+constexpr auto kProgressInterval = std::chrono::milliseconds(100);
+
+// W2 between two independent target samples of MetricSample::kW2Points each, averaged over a
+// few pairs: what a perfect model's W2 would read at that n.
+double w2FloorOf(const Target& target, Rng& rng) {
+  constexpr int kPairs = 4;
+  Points a(2, MetricSample::kW2Points), b(2, MetricSample::kW2Points);
+  double sum = 0.0;
+  for (int k = 0; k < kPairs; ++k) {
+    target.sample(a, rng);
+    target.sample(b, rng);
+    sum += w2Exact(a, b);
+  }
+  return sum / kPairs;
+}
+
+// Held-out metrics of the session's current parameters: W2 of the model's samples against fresh
+// target samples, the NLL of a held-out target sample under the model's density (fine solver,
+// and the training solver for cnf/rkl), and, for flows with a velocity field, the straightness
+// and NFE of their paths.
+MetricSample measureMetrics(const TrainingSession& session, const HeldOutNll& heldOut, Rng& rng,
+                            double w2Floor) {
+  MetricSample m;
+  m.step = session.totalSteps();
+  m.stage = session.stage();
+  m.w2Floor = w2Floor;
+  const TrainerConfig& config = session.config();
+  const ParamVec& params = session.params();
+  const int n = MetricSample::kW2Points;
+  Points data(2, n), x(2, n);
+  session.target()->sample(data, rng);
+  rng.fillNormal(x);
+  FlowEvaluator flow(config, params);
+  if (flow.continuous()) {
+    const SolverConfig solver{Solver::RK4, 32, 1e-5, 1e-5, 100000};
+    const PathMetrics path = pathMetrics(flow.velocityFn(), x, solver, &x);
+    m.straightness = path.straightness;
+    m.nfe = path.nfe;
+  } else {
+    flow.sample(x, SolverConfig{});
+  }
+  if (x.allFinite()) m.w2 = w2Exact(x, data);
+  heldOut.score(config, params, m.nll, m.nllTrainSolver);
+  return m;
+}
+
+}  // namespace
+
+const char* statusName(TrainerStatus s) {
+  switch (s) {
+    case TrainerStatus::Running: return "running";
+    case TrainerStatus::Preparing: return "preparing";
+    case TrainerStatus::Paused: return "paused";
+    case TrainerStatus::Finished: return "finished";
+    case TrainerStatus::Diverged: return "diverged";
+    case TrainerStatus::Error: return "error";
+  }
+  return "?";
+}
+
+// What the UI asked for since the thread last looked.
+struct Trainer::Commands {
+  bool reset = false;
+  std::optional<TrainerConfig> config;
+  std::shared_ptr<const Target> target;  // null: unchanged
+  std::uint64_t targetVersion = 0;
+  bool paused = false;
+  long budget = 0;          // single steps still to run while paused
+  std::uint64_t serial = 0;  // of the newest command taken
+};
+
+// The thread's own state (nothing else touches it).
+struct Trainer::Loop {
+  std::unique_ptr<TrainingSession> session;
+  TrainerConfig config;
+  std::shared_ptr<const Target> target;
+  std::uint64_t targetVersion = 0;
+  std::deque<LossSample> loss;
+  std::vector<MetricSample> metrics;
+  TrainerStatus status = TrainerStatus::Paused;
+  std::string message;
+  double progress = 0.0;
+  std::uint64_t resets = 0;
+  Rng metricRng{0x5eed};
+  // Per target version: the W2 floor and a held-out sample for the NLL.
+  double w2Floor = std::numeric_limits<double>::quiet_NaN();
+  std::unique_ptr<HeldOutNll> heldOut;
+  std::uint64_t metricsTargetVersion = std::numeric_limits<std::uint64_t>::max();
+  // The parameters at the last metrics that showed no solver drift, to rewind to.
+  ParamVec good;
+  long goodStep = 0;
+  Clock::time_point lastPublish = Clock::now(), lastMetrics = Clock::now();
+  long stepsSincePublish = 0;
+  double stepsPerSecond = 0.0;
+  bool dirty = true;  // something to publish even though no step ran
+  std::uint64_t version = 0;
+
+  std::shared_ptr<Snapshot> snapshot() {
+    auto snap = std::make_shared<Snapshot>();
+    snap->version = ++version;
+    snap->status = status;
+    snap->message = message;
+    snap->progress = progress;
+    snap->resets = resets;
+    snap->target = target;
+    snap->targetVersion = targetVersion;
+    snap->stepsPerSecond = stepsPerSecond;
+    snap->loss.assign(loss.begin(), loss.end());
+    snap->metrics = metrics;
+    if (session) {
+      snap->step = session->stageStep();
+      snap->totalSteps = session->totalSteps();
+      snap->stage = session->stage();
+      auto model = std::make_shared<Model>(session->model());
+      model->target = target ? target->name() : std::string();
+      snap->model = std::move(model);
+    }
+    return snap;
+  }
+
+  // Metrics of the current parameters, appended; a failure leaves them out (they are advisory).
+  // Returns the solver drift in nats (0 when the method has no training solver).
+  double measure() {
+    double drift = 0.0;
+    try {
+      if (targetVersion != metricsTargetVersion) {
+        w2Floor = w2FloorOf(*target, metricRng);
+        heldOut = std::make_unique<HeldOutNll>(*target, MetricSample::kW2Points, 0x4d37, 1);
+        metricsTargetVersion = targetVersion;
+      }
+      metrics.push_back(measureMetrics(*session, *heldOut, metricRng, w2Floor));
+      const MetricSample& m = metrics.back();
+      if (std::isfinite(m.nllTrainSolver)) drift = std::abs(m.nllTrainSolver - m.nll);
+      if (!(drift > kSolverDriftNats)) {
+        good = session->params();
+        goodStep = session->totalSteps();
+      }
+    } catch (const std::exception&) {
+    }
+    lastMetrics = Clock::now();
+    return drift;
+  }
+};
+
+Trainer::Trainer(const TrainerConfig& config, std::shared_ptr<const Target> target,
+                 bool startPaused)
+    : pendingConfig_(config),
+      configPending_(true),
+      pendingTarget_(std::move(target)),
+      targetPending_(true),
+      paused_(startPaused) {
+  auto first = std::make_shared<Snapshot>();
+  first->status = TrainerStatus::Paused;
+  first->target = pendingTarget_;
+  first->message = "starting";
+  snapshot_ = std::move(first);
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+Trainer::~Trainer() {
+  thread_.request_stop();
+  commandArrived_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Trainer::setPaused(bool paused) {
+  {
+    std::lock_guard lock(mutex_);
+    paused_ = paused;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+bool Trainer::paused() const {
+  std::lock_guard lock(mutex_);
+  return paused_;
+}
+
+void Trainer::stepOnce(long n) {
+  {
+    std::lock_guard lock(mutex_);
+    stepBudget_ += std::max(0L, n);
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+void Trainer::submit(const TrainerConfig& config) {
+  {
+    std::lock_guard lock(mutex_);
+    pendingConfig_ = config;
+    configPending_ = true;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+void Trainer::setTarget(std::shared_ptr<const Target> target) {
+  if (!target) return;
+  {
+    std::lock_guard lock(mutex_);
+    pendingTarget_ = std::move(target);
+    ++pendingTargetVersion_;
+    targetPending_ = true;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+void Trainer::reset() {
+  {
+    std::lock_guard lock(mutex_);
+    resetPending_ = true;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
+std::shared_ptr<const Snapshot> Trainer::snapshot() const {
+  std::lock_guard lock(mutex_);
+  return snapshot_;
+}
+
+std::shared_ptr<const Snapshot> Trainer::waitForNewer(std::uint64_t version,
+                                                      std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  published_.wait_for(lock, timeout, [&] { return snapshot_->version > version; });
+  return snapshot_;
+}
+
+Trainer::Commands Trainer::takeCommands() {
+  std::lock_guard lock(mutex_);
+  Commands c;
+  c.reset = std::exchange(resetPending_, false);
+  if (std::exchange(configPending_, false)) c.config = pendingConfig_;
+  if (std::exchange(targetPending_, false)) c.target = pendingTarget_;
+  c.targetVersion = pendingTargetVersion_;
+  c.paused = paused_;
+  c.budget = stepBudget_;
+  c.serial = commandSerial_;
+  return c;
+}
+
+void Trainer::waitForCommand(std::stop_token stop, std::uint64_t seen) {
+  std::unique_lock lock(mutex_);
+  commandArrived_.wait(lock, stop, [&] { return commandSerial_ != seen; });
+}
+
+void Trainer::publish(std::shared_ptr<const Snapshot> snapshot) {
+  {
+    std::lock_guard lock(mutex_);
+    snapshot_ = std::move(snapshot);
+  }
+  published_.notify_all();
+}
+
+void Trainer::run(std::stop_token stop) {
+  Loop loop;
+  // A failure the thread turns into a paused, explained state.
+  auto fail = [&](TrainerStatus status, std::string message) {
+    loop.status = status;
+    loop.message = std::move(message);
+    loop.stepsPerSecond = 0.0;
+    {
+      std::lock_guard lock(mutex_);
+      paused_ = true;
+    }
+    publish(loop.snapshot());
+  };
+
+  while (!stop.stop_requested()) {
+    // 1. Take the commands and apply them between steps.
+    const Commands cmd = takeCommands();
+    if (cmd.target) {
+      loop.target = cmd.target;
+      loop.targetVersion = cmd.targetVersion;
+      if (loop.session) loop.session->setTarget(loop.target);
+      loop.dirty = true;
+    }
+    const bool fresh =
+        cmd.reset || (cmd.config && (!loop.session || needsReset(loop.session->config(), *cmd.config)));
+    try {
+      if (fresh) {
+        if (cmd.config) loop.config = *cmd.config;
+        loop.session.reset();
+        loop.session = std::make_unique<TrainingSession>(loop.config, loop.target);
+        ++loop.resets;
+        loop.loss.clear();
+        loop.metrics.clear();
+        loop.message.clear();
+        loop.lastMetrics = Clock::now();
+        if (loop.status == TrainerStatus::Error || loop.status == TrainerStatus::Diverged)
+          loop.status = TrainerStatus::Paused;
+        loop.dirty = true;
+      } else if (cmd.config) {
+        loop.session->applyLive(*cmd.config);
+        loop.config = *cmd.config;
+        loop.dirty = true;
+      }
+    } catch (const std::exception& e) {
+      // A model that cannot be built is gone; a live change that cannot apply leaves it as is.
+      if (fresh) loop.session.reset();
+      fail(TrainerStatus::Error, e.what());
+    }
+
+    // 2. Idle: paused without single steps to run, finished, or no model.
+    const bool finished = loop.session && loop.session->finished();
+    if (!loop.session || finished || (cmd.paused && cmd.budget == 0)) {
+      if (loop.session) {
+        const TrainerStatus idle = finished ? TrainerStatus::Finished : TrainerStatus::Paused;
+        const bool failed =
+            loop.status == TrainerStatus::Diverged || loop.status == TrainerStatus::Error;
+        if ((!failed && loop.status != idle) || loop.dirty) {
+          if (finished && loop.status != TrainerStatus::Finished) {
+            loop.measure();  // the final stage, at its last step
+            loop.message = "all stages trained";
+          }
+          if (!failed) loop.status = idle;
+          loop.stepsPerSecond = 0.0;
+          publish(loop.snapshot());
+          loop.dirty = false;
+        }
+      }
+      waitForCommand(stop, cmd.serial);
+      continue;
+    }
+    if (cmd.paused) {
+      std::lock_guard lock(mutex_);
+      stepBudget_ = std::max(0L, stepBudget_ - 1);
+    }
+
+    // 3. One step, with the session's divergence guard.
+    TrainingSession& session = *loop.session;
+    TrainingSession::StepResult result;
+    try {
+      result = session.step();
+    } catch (const std::exception& e) {
+      fail(TrainerStatus::Error, std::string("training step failed: ") + e.what());
+      continue;
+    }
+    ++loop.stepsSincePublish;
+    if (result.restored) {
+      fail(TrainerStatus::Diverged,
+           "loss became " + std::string(std::isnan(result.loss) ? "NaN" : "infinite") +
+               " at step " + std::to_string(session.totalSteps()) +
+               "; restored the last good parameters and paused (try a lower learning rate)");
+      continue;
+    }
+    loop.status = TrainerStatus::Running;
+    loop.message.clear();
+    loop.loss.push_back(LossSample{session.totalSteps(), static_cast<float>(result.loss)});
+    if (loop.loss.size() > Snapshot::kLossHistory) loop.loss.pop_front();
+
+    // 4. The end of a stage: its final metrics, then the next stage's preparation.
+    if (session.stageDone() && !session.finished()) {
+      loop.measure();
+      loop.status = TrainerStatus::Preparing;
+      auto lastProgress = Clock::now() - kProgressInterval;
+      auto progress = [&](double done) {
+        if (Clock::now() - lastProgress >= kProgressInterval) {
+          loop.progress = done;
+          loop.stepsPerSecond = 0.0;
+          loop.message = "stage " + std::to_string(session.stage() + 1) + " done; generating " +
+                         std::to_string(loop.config.reflowPairs) + " reflow pairs for stage " +
+                         std::to_string(session.stage() + 2) + " (" +
+                         std::to_string(static_cast<int>(100.0 * done)) + "%)";
+          publish(loop.snapshot());
+          lastProgress = Clock::now();
+        }
+        return !stop.stop_requested();
+      };
+      try {
+        if (!session.advanceStage(progress)) break;  // stopping
+        loop.status = TrainerStatus::Running;
+        loop.message.clear();
+        loop.progress = 0.0;
+      } catch (const std::exception& e) {
+        fail(TrainerStatus::Error, std::string("could not start the next stage: ") + e.what());
+        continue;
+      }
+      loop.dirty = true;
+    }
+
+    // 5. Metrics every few seconds, with the solver-drift guard; a snapshot every ~40 ms.
+    const auto now = Clock::now();
+    if (now - loop.lastMetrics >= kMetricsInterval) {
+      const double drift = loop.measure();
+      if (drift > kSolverDriftNats && loop.good.size() == session.params().size()) {
+        const MetricSample& m = loop.metrics.back();
+        char text[320];
+        std::snprintf(text, sizeof text,
+                      "at step %ld the held-out NLL was %.3f under the training solver but %.3f "
+                      "under a fine one: the model began to exploit the solver's error. Rewound "
+                      "to step %ld and paused (try more solver steps or a lower learning rate)",
+                      m.step, m.nllTrainSolver, m.nll, loop.goodStep);
+        session.rewind(loop.good);
+        fail(TrainerStatus::Diverged, text);
+        continue;
+      }
+    }
+    if (now - loop.lastPublish >= kPublishInterval || loop.dirty) {
+      const double dt = std::chrono::duration<double>(now - loop.lastPublish).count();
+      loop.stepsPerSecond = dt > 0.0 ? loop.stepsSincePublish / dt : 0.0;
+      loop.stepsSincePublish = 0;
+      loop.lastPublish = now;
+      publish(loop.snapshot());
+      loop.dirty = false;
+    }
+  }
+}
+
+}  // namespace flowlab::core

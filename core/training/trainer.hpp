@@ -1,0 +1,70 @@
+// The trainer thread: owns the live model, optimiser, RNG and sampler; steps; publishes
+// immutable Snapshots. Every public method is callable from any thread (the UI thread) and
+// returns without waiting for a training step.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "core/training/snapshot.hpp"
+#include "core/training/training_session.hpp"
+
+namespace flowlab::core {
+
+class Trainer {
+ public:
+  // Starts the thread. Training runs unless startPaused.
+  Trainer(const TrainerConfig& config, std::shared_ptr<const Target> target,
+          bool startPaused = false);
+  ~Trainer();  // stops and joins the thread (at once, even while reflow pairs are generated)
+  Trainer(const Trainer&) = delete;
+  Trainer& operator=(const Trainer&) = delete;
+
+  void setPaused(bool paused);
+  bool paused() const;
+  // While paused: run exactly n more steps, then stay paused.
+  void stepOnce(long n = 1);
+  // Applied between steps. Live changes keep the model; others (see needsReset) reset it.
+  void submit(const TrainerConfig& config);
+  // Applied between steps; never resets the model.
+  void setTarget(std::shared_ptr<const Target> target);
+  // Fresh model from the current config (same seed → same run).
+  void reset();
+
+  // The newest snapshot (never null after construction). Lock held only to copy a pointer.
+  std::shared_ptr<const Snapshot> snapshot() const;
+  // Blocks until a snapshot newer than `version` is published or the timeout; returns the
+  // newest either way. For tests and headless runs.
+  std::shared_ptr<const Snapshot> waitForNewer(std::uint64_t version,
+                                               std::chrono::milliseconds timeout) const;
+
+ private:
+  struct Loop;
+  struct Commands;
+  void run(std::stop_token stop);
+  Commands takeCommands();
+  // Blocks until a command newer than serial `seen` arrives (or stop).
+  void waitForCommand(std::stop_token stop, std::uint64_t seen);
+  void publish(std::shared_ptr<const Snapshot> snapshot);
+
+  mutable std::mutex mutex_;  // guards the fields below
+  mutable std::condition_variable_any commandArrived_;  // the thread: something to apply
+  mutable std::condition_variable_any published_;       // waiters: a new snapshot
+  std::shared_ptr<const Snapshot> snapshot_;
+  TrainerConfig pendingConfig_;
+  bool configPending_ = false;
+  std::shared_ptr<const Target> pendingTarget_;
+  bool targetPending_ = false;
+  std::uint64_t pendingTargetVersion_ = 0;
+  bool resetPending_ = false;
+  long stepBudget_ = 0;
+  bool paused_;
+  std::uint64_t commandSerial_ = 0;  // counts commands, so the idle thread wakes on a new one
+
+  std::jthread thread_;  // last: started after every other member is ready
+};
+
+}  // namespace flowlab::core

@@ -1,0 +1,122 @@
+// What the view worker is asked for (ViewRequest) and what it hands back (ViewFrame): plain
+// values and immutable layers, shared between threads as std::shared_ptr<const ...>. GL-free.
+// Units: world coordinates (the plane of the data), flow time t in [0, 1].
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/eval/density_grid.hpp"
+#include "core/view/particle_table.hpp"
+#include "core/training/snapshot.hpp"
+#include "core/eval/streamlines.hpp"
+#include "core/base/types.hpp"
+
+namespace flowlab::core {
+
+// Generate: base N(0, I) at t = 0 → target at t = 1. Normalize: target samples at t = 1 → base.
+enum class FlowDirection { Generate, Normalize };
+
+// What the UI wants to see. A plain value; the worker always works on the latest one.
+struct ViewRequest {
+  double t = 1.0;  // time of the field, density and divergence layers, in [0, 1]
+  FlowDirection direction = FlowDirection::Generate;
+  std::uint64_t seed = 1;  // of the particle, target-sample and warped-grid start points
+
+  bool particles = true;
+  int particleCount = 20000;
+  bool particleLogDensity = false;  // also carry log p_t along each particle (≈3× the cost)
+  bool paths = true;
+  int pathCount = 300;  // the first pathCount particles are the pathlines
+  int knots = 8;        // RK4 steps over [0, 1]: particles are cached at knots + 1 times
+
+  bool field = true;  // arrows: the field sampled at cell centres
+  int fieldCols = 32, fieldRows = 32;
+  Box fieldBox{};
+  bool streamlines = false;  // lines tangent to v(·, t), clipped to fieldBox
+  int streamlineSeeds = 8;   // seeds along the longer side of fieldBox (a jittered grid)
+
+  bool density = true;      // exact log p_t on a heatmapWidth × heatmapHeight grid
+  bool divergence = false;  // div v(·, t) on the same grid
+  int heatmapWidth = 128, heatmapHeight = 128;
+  Box heatmapBox{};
+  int densitySteps = 8;  // RK4 steps per unit time of the backward integration
+
+  bool warpedGrid = false;
+  int gridLines = 17;                 // lines along each axis
+  int gridPointsPerLine = 65;         // vertices per line
+  Box gridBox{-3.0, -3.0, 3.0, 3.0};  // the regular grid of base points (t = 0)
+
+  bool targetSamples = false;
+  int targetSampleCount = 4000;
+  bool targetDensity = false;  // on the heatmap grid
+
+  bool operator==(const ViewRequest& o) const;  // every field equal
+};
+
+// Exact equality of two boxes.
+inline bool sameBox(const Box& a, const Box& b) {
+  return a.x0 == b.x0 && a.y0 == b.y0 && a.x1 == b.x1 && a.y1 == b.y1;
+}
+
+// The velocity field sampled at cell centres of a cols × rows grid over box, at time t.
+struct FieldSamples {
+  int cols = 0, rows = 0;
+  Box box{};
+  double t = 0.0;
+  Points positions;   // 2×(cols·rows), GridGeometry's cell order (row 0 at the bottom)
+  Points velocities;  // 2×(cols·rows)
+  float typicalSpeed = 0.0f;  // the flow's median speed at t (view_field_job.hpp): arrow scale
+  LayerStamp stamp;
+};
+
+// Streamlines of v(·, t) with their time, scale and source.
+struct StreamlineLayer {
+  Streamlines lines;
+  double t = 0.0;             // flow time of the frozen field
+  float typicalSpeed = 0.0f;  // the flow's median speed at t (field_jobs.hpp): colour scale
+  LayerStamp stamp;
+};
+
+// A scalar grid layer (model log density, divergence, target log density) with its source.
+struct GridLayer {
+  DensityGrid grid;  // values: row 0 at the bottom (y0), as a GL texture; grid.t its time
+  float lo = 0.0f, hi = 0.0f;  // robust value range (percentiles) for colour mapping
+  LayerStamp stamp;            // model layers: the snapshot; target layers: the target version
+};
+
+// One published picture. Its model layers (particles, warped grid, field, streamlines, density,
+// divergence) were all computed from the same snapshot, `modelVersion`, and each t-dependent one
+// carries its t; a layer whose t is not the t on screen is stale, and the app says so.
+struct ViewFrame {
+  std::uint64_t version = 0;                 // strictly increasing
+  ViewRequest request;                       // the request the model layers were computed for
+  std::shared_ptr<const Snapshot> snapshot;  // the snapshot they were computed from
+  std::uint64_t modelVersion = 0;            // its version (0: no model layer yet)
+  bool continuous = true;  // the model has a velocity field (false: RealNVP, t = 1 only)
+
+  std::shared_ptr<const ParticleTable> particles;  // also the pathlines (first pathCount)
+  std::shared_ptr<const ParticleTable> grid;       // warped grid: lines along x, then along y
+  int gridLines = 0, gridPointsPerLine = 0;
+  std::shared_ptr<const FieldSamples> field;
+  std::shared_ptr<const StreamlineLayer> streamlines;
+  std::shared_ptr<const GridLayer> density;
+  std::shared_ptr<const GridLayer> divergence;
+  std::shared_ptr<const GridLayer> targetDensity;
+  std::shared_ptr<const Points> targetSamples;
+  std::uint64_t targetVersion = 0;  // of the target the target layers show
+
+  std::string error;          // the last computation failure, "" when none
+  double busyFraction = 0.0;  // share of wall time the worker spent computing (recent)
+
+  // True when every layer that `request` asks for is present.
+  bool hasAllLayers() const;
+};
+
+// Robust range of finite values: the lo/hi quantiles (e.g. 0.02 / 0.995). {0, 0} when empty.
+std::pair<float, float> finiteQuantileRange(const std::vector<float>& values, double lo, double hi);
+
+}  // namespace flowlab::core

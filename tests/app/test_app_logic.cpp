@@ -1,0 +1,313 @@
+// The app's GL-free logic: camera maths, brush and paint canvas, target edits, timeline, chart
+// data, frame statistics, colours, option parsing and picture summaries.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <cmath>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/app_options.hpp"
+#include "app/brush.hpp"
+#include "app/camera2d.hpp"
+#include "app/chart_data.hpp"
+#include "app/colors.hpp"
+#include "app/image_io.hpp"
+#include "app/perf_stats.hpp"
+#include "app/target_editor.hpp"
+#include "app/timeline.hpp"
+#include "core/cli/args.hpp"
+
+using namespace flowlab;
+using namespace flowlab::app;
+
+TEST_CASE("camera: screen and world round-trip, zoom keeps the cursor's point, fit shows the box") {
+  Camera2d cam;
+  cam.setViewport(100, 50, 800, 600);
+  cam.fit({-4, -2, 4, 2}, 0.0);
+  // The whole box is visible and the tighter axis (x) fills the width.
+  const core::Box v = cam.visibleBox();
+  CHECK(v.x0 <= -4.0 + 1e-9);
+  CHECK(v.x1 >= 4.0 - 1e-9);
+  CHECK(v.y0 <= -2.0);
+  CHECK(cam.pixelsPerUnit() == doctest::Approx(100.0));
+  // World y points up, screen y down.
+  const Vec2 top = cam.worldToScreen({0.0, 1.0});
+  const Vec2 bottom = cam.worldToScreen({0.0, -1.0});
+  CHECK(top.y < bottom.y);
+  const Vec2 s{321.0, 222.0};
+  const Vec2 w = cam.screenToWorld(s);
+  const Vec2 back = cam.worldToScreen(w);
+  CHECK(back.x == doctest::Approx(s.x));
+  CHECK(back.y == doctest::Approx(s.y));
+  cam.zoomAt(s.x, s.y, 2.5);
+  const Vec2 same = cam.screenToWorld(s);
+  CHECK(same.x == doctest::Approx(w.x));
+  CHECK(same.y == doctest::Approx(w.y));
+  CHECK(cam.pixelsPerUnit() == doctest::Approx(250.0));
+  // Dragging right by 50 px moves the world with the cursor.
+  const Vec2 before = cam.screenToWorld({400, 300});
+  cam.panPixels(50, 0);
+  const Vec2 after = cam.screenToWorld({450, 300});
+  CHECK(after.x == doctest::Approx(before.x));
+  // The clip transform maps the visible box onto [−1, 1]².
+  const auto c = cam.clipTransform();
+  const core::Box vb = cam.visibleBox();
+  CHECK(vb.x0 * c[0] + c[2] == doctest::Approx(-1.0));
+  CHECK(vb.x1 * c[0] + c[2] == doctest::Approx(1.0));
+  CHECK(vb.y0 * c[1] + c[3] == doctest::Approx(-1.0));
+  CHECK(vb.y1 * c[1] + c[3] == doctest::Approx(1.0));
+  CHECK(cam.containsScreen(101, 51));
+  CHECK_FALSE(cam.containsScreen(99, 51));
+}
+
+TEST_CASE("brush falloff: flat core, smooth rim, nothing beyond the radius") {
+  CHECK(brushFalloff(0.0, 1.0, 0.5) == 1.0);
+  CHECK(brushFalloff(0.5, 1.0, 0.5) == 1.0);
+  CHECK(brushFalloff(0.75, 1.0, 0.5) == doctest::Approx(0.5));
+  CHECK(brushFalloff(1.0, 1.0, 0.5) == 0.0);
+  CHECK(brushFalloff(2.0, 1.0, 0.5) == 0.0);
+  CHECK(brushFalloff(0.99, 1.0, 0.0) == 1.0);  // hard edge
+}
+
+TEST_CASE("paint canvas: paint inside the radius only, rows from the top, erase, target") {
+  PaintCanvas canvas(40, 40, {-2, -2, 2, 2});  // 0.1 world units per cell
+  CHECK(canvas.empty());
+  CHECK(canvas.makeTarget() == nullptr);
+  BrushSettings brush;
+  brush.radius = 0.3;
+  brush.strength = 1.0;
+  brush.softness = 0.0;
+  // Top-left quadrant: world (−1.5, 1.5) is column 5, row 5 from the top.
+  CHECK(canvas.stamp(-1.5, 1.5, brush));
+  CHECK(canvas.weight(5, 5) == doctest::Approx(1.0f));
+  CHECK(canvas.weight(5, 34) == 0.0f);  // the mirror row (bottom) stays empty
+  CHECK(canvas.weight(9, 5) == 0.0f);   // 0.4 away: outside the radius
+  const auto rev = canvas.revision();
+  brush.mode = BrushMode::Erase;
+  brush.strength = 0.5;
+  CHECK(canvas.stamp(-1.5, 1.5, brush));
+  CHECK(canvas.weight(5, 5) == doctest::Approx(0.5f));
+  CHECK(canvas.revision() > rev);
+  // The painted target puts its mass where we painted.
+  auto target = canvas.makeTarget("t");
+  REQUIRE(target);
+  core::Points x(2, 2);
+  x << -1.5f, 1.5f, 1.5f, -1.5f;
+  Eigen::VectorXd logp;
+  target->logDensity(x, logp);
+  CHECK(std::isfinite(logp(0)));
+  CHECK(logp(1) == -INFINITY);
+  // A stroke dabs along the segment.
+  PaintCanvas line(40, 40, {-2, -2, 2, 2});
+  brush.mode = BrushMode::Paint;
+  brush.strength = 1.0;
+  line.strokeTo(-1.5, 0.05, 1.5, 0.05, brush);
+  for (int i = 6; i <= 34; ++i) CHECK(line.weight(i, 19) > 0.5f);
+}
+
+TEST_CASE("target editor: strokes add to the current target and reach the trainer throttled") {
+  std::vector<std::shared_ptr<const core::Target>> submitted;
+  TargetEditor editor([&](std::shared_ptr<const core::Target> t) { submitted.push_back(t); });
+  REQUIRE(editor.loadPreset("8gaussians"));
+  CHECK(submitted.size() == 1);
+  CHECK_FALSE(editor.loadPreset("no-such-target"));
+  BrushSettings brush;
+  brush.radius = 0.5;
+  editor.beginStroke(0.0, 0.0, brush, 10.0);
+  CHECK(editor.painting());
+  // The raster of the preset arrives from a helper thread; dabs wait for it, then go out.
+  for (int i = 0; i < 500 && submitted.size() < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    editor.poll(10.0);
+  }
+  CHECK_FALSE(editor.waitingForRaster());
+  CHECK(submitted.size() == 2);
+  editor.strokeTo(0.1, 0.0, brush, 10.02);
+  editor.strokeTo(0.2, 0.0, brush, 10.04);
+  CHECK(submitted.size() == 2);  // throttled
+  editor.strokeTo(0.3, 0.0, brush, 10.2);
+  CHECK(submitted.size() == 3);
+  editor.strokeTo(0.4, 0.0, brush, 10.21);
+  editor.endStroke(10.22);
+  CHECK(submitted.size() == 4);  // the end of a stroke always goes out
+  CHECK(editor.label() == "painted");
+  // The painted target still holds the eight Gaussians (loaded from the preset) plus the blob.
+  core::Points x(2, 2);
+  x << 2.0f * std::sqrt(2.0f), 0.2f, 0.0f, 0.0f;  // a mode of 8gaussians at (2√2, 0), the blob
+  Eigen::VectorXd logp;
+  submitted.back()->logDensity(x, logp);
+  CHECK(std::isfinite(logp(0)));
+  CHECK(std::isfinite(logp(1)));
+  CHECK(editor.importImage("/no/such/file.png", false).find("file.png") != std::string::npos);
+  CHECK(editor.label() == "painted");  // a failed import changes nothing
+}
+
+TEST_CASE("timeline: plays to the end, holds, loops, normalise runs backwards") {
+  Timeline tl;
+  tl.speed = 0.5;
+  tl.holdSeconds = 0.5;
+  CHECK(tl.advance(1.0));
+  CHECK(tl.t == doctest::Approx(0.5));
+  tl.advance(2.0);
+  CHECK(tl.t == 1.0);
+  CHECK_FALSE(tl.advance(0.3));  // holding at the end
+  CHECK(tl.advance(0.3));        // hold over: back to the start
+  CHECK(tl.t == 0.0);
+  tl.loop = false;
+  tl.advance(5.0);
+  CHECK(tl.t == 1.0);
+  tl.advance(0.1);
+  CHECK_FALSE(tl.playing);
+  tl.playing = true;
+  tl.setDirection(core::FlowDirection::Normalize);
+  tl.rewind();
+  CHECK(tl.t == 1.0);
+  tl.advance(1.0);
+  CHECK(tl.t == doctest::Approx(0.5));
+  tl.scrub(7.0);
+  CHECK(tl.t == 1.0);
+}
+
+TEST_CASE("timeline: t advances by speed × elapsed wall time whatever the frame rate") {
+  // A fake clock: frames of 1/60 s, 1/7 s and irregular ones; t after 2 s is 0.4/s × 2 s.
+  for (double period : {1.0 / 60.0, 1.0 / 7.0, 0.05}) {
+    CAPTURE(period);
+    Timeline tl;
+    tl.speed = 0.4;
+    double now = 100.0;  // any origin
+    tl.tick(now);        // the first tick only sets the origin
+    CHECK(tl.t == 0.0);
+    const int frames = static_cast<int>(std::lround(2.0 / period));
+    for (int i = 0; i < frames; ++i) {
+      now += period;
+      tl.tick(now);
+    }
+    CHECK(tl.t == doctest::Approx(0.4 * frames * period).epsilon(1e-9));
+  }
+  // Loop: the end is held for holdSeconds, then the pass starts again.
+  Timeline tl;
+  tl.speed = 0.5;
+  tl.holdSeconds = 0.8;
+  double now = 0.0;
+  tl.tick(now);
+  while (now < 2.0) tl.tick(now += 0.01);  // reaches t = 1 at 2 s
+  CHECK(tl.t == doctest::Approx(1.0));
+  while (now < 2.79) tl.tick(now += 0.01);
+  CHECK(tl.t == 1.0);  // still holding
+  while (now < 3.2) tl.tick(now += 0.01);
+  CHECK(tl.t > 0.0);
+  CHECK(tl.t < 0.25);  // looped back to the start and playing again
+  // A stall (a suspended machine) moves t by at most kMaxGap.
+  Timeline stalled;
+  stalled.tick(0.0);
+  stalled.tick(60.0);
+  CHECK(stalled.t == doctest::Approx(stalled.speed * Timeline::kMaxGap));
+}
+
+TEST_CASE("chart data: log scale, bounded points, debiased smoothing") {
+  std::vector<core::LossSample> loss;
+  for (long s = 0; s < 5000; ++s)
+    loss.push_back({s, static_cast<float>(10.0 * std::exp(-s / 1000.0))});
+  const ChartData d = lossChart(loss, 200, 0.9);
+  CHECK(d.logScale);
+  CHECK(d.raw.x.size() <= 200);
+  CHECK(d.smooth.x.size() <= 200);
+  CHECK(d.raw.y.front() == doctest::Approx(1.0));  // log10(10)
+  CHECK(d.yMin < d.raw.y.back());
+  CHECK(d.yMax > d.raw.y.front());
+  // A negative loss (e.g. an NLL) switches to a linear axis.
+  loss.push_back({5000, -1.0f});
+  CHECK_FALSE(lossChart(loss, 200, 0.9).logScale);
+  // Debiased EMA of a constant is the constant from the first sample on.
+  const auto s = emaSmooth({3.0f, 3.0f, 3.0f}, 0.99);
+  CHECK(s[0] == doctest::Approx(3.0f));
+  CHECK(s[2] == doctest::Approx(3.0f));
+  const ChartData m = metricChart({0, 100, 200}, {0.5, NAN, 0.25}, true);
+  CHECK(m.raw.x.size() == 2);
+  CHECK(m.logScale);
+}
+
+TEST_CASE("frame statistics") {
+  FrameStats f;
+  for (double ms : {10.0, 12.0, 11.0, 50.0, 9.0}) f.add(ms / 1e3);
+  CHECK(f.median() == doctest::Approx(0.011));
+  CHECK(f.worst() == doctest::Approx(0.050));
+  CHECK(f.meanFps() == doctest::Approx(5.0 / 0.092));
+  CHECK(f.recentWorst(2) == doctest::Approx(0.050));
+  const std::string json = toJson(PerfReport{});
+  CHECK(json.find("\"frame_ms_worst\"") != std::string::npos);
+}
+
+TEST_CASE("colours: the start colour wheel and the ramps") {
+  const Rgb red = hsvToRgb(0.0f, 1.0f, 1.0f);
+  CHECK(red[0] == doctest::Approx(1.0f));
+  CHECK(red[1] == doctest::Approx(0.0f));
+  const Rgb a = startColor(2.0f, 0.0f), b = startColor(-2.0f, 0.0f), c = startColor(0.0f, 0.0f);
+  CHECK((a != b));                             // opposite sides differ in hue
+  CHECK(std::min({c[0], c[1], c[2]}) > 0.7f);  // the centre is pale
+  CHECK(sequentialRamp(1.0f)[0] > sequentialRamp(0.0f)[0]);
+  CHECK(divergingRamp(1.0f)[0] > divergingRamp(1.0f)[2]);    // positive: red
+  CHECK(divergingRamp(-1.0f)[2] > divergingRamp(-1.0f)[0]);  // negative: blue
+}
+
+namespace {
+AppOptions parse(std::vector<std::string> words) {
+  words.insert(words.begin(), "flowlab");
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  return parseAppOptions(static_cast<int>(argv.size()), argv.data());
+}
+std::string problem(std::vector<std::string> words) {
+  try {
+    parse(std::move(words));
+  } catch (const core::UsageError& e) {
+    return e.what();
+  }
+  return {};
+}
+}  // namespace
+
+TEST_CASE("app options: defaults, values, and one clear message per problem") {
+  const AppOptions d = parse({});
+  CHECK(d.frames == 0);
+  CHECK(d.width == 1280);
+  CHECK(d.particles == 20000);
+  CHECK(d.vsync);
+  const AppOptions o =
+      parse({"--frames", "10", "--screenshot", "a.png", "--method", "otcfm", "--target",
+             "8gaussians", "--show", "particles,density", "--paint", "1", "2", "0.5"});
+  CHECK(o.frames == 10);
+  CHECK_FALSE(o.vsync);
+  CHECK(o.config.method == core::Method::OtCfm);
+  CHECK(o.show.size() == 2);
+  REQUIRE(o.paint);
+  CHECK(o.paint->radius == 0.5);
+  CHECK(problem({"--frames", "abc"}).find("--frames") != std::string::npos);
+  CHECK(problem({"--method", "gan"}).find("gan") != std::string::npos);
+  CHECK(problem({"--target", "blob"}).find("blob") != std::string::npos);
+  CHECK(problem({"--screenshot", "a.jpg", "--frames", "3"}).find(".png") != std::string::npos);
+  CHECK(problem({"--screenshot", "a.png"}).find("--frames") != std::string::npos);
+  CHECK(problem({"--show", "particles,clouds"}).find("clouds") != std::string::npos);
+  CHECK(problem({"--width", "10"}).find("--width") != std::string::npos);
+  CHECK(problem({"--bogus"}).find("--bogus") != std::string::npos);
+}
+
+TEST_CASE("picture summary: blank versus layered") {
+  RgbaImage blank{16, 16, std::vector<std::uint8_t>(16 * 16 * 4, 20)};
+  const ImageSummary b = summarize(blank, 0, 0, 16, 16);
+  CHECK(b.nonBackgroundFraction == 0.0);
+  CHECK(b.distinctColors == 1);
+  RgbaImage colourful = blank;
+  for (int i = 0; i < 16 * 16; i += 3) {
+    const Rgb c = hsvToRgb(i / 256.0f, 1.0f, 1.0f);
+    for (int k = 0; k < 3; ++k) colourful.pixels[4 * i + k] = static_cast<std::uint8_t>(255 * c[k]);
+  }
+  const ImageSummary s = summarize(colourful, 0, 0, 16, 16);
+  CHECK(s.nonBackgroundFraction > 0.3);
+  CHECK(s.hueBins >= 8);
+  flipRows(colourful);
+  CHECK(writePng("/nonexistent-dir/x.png", colourful).find("/nonexistent-dir/x.png") !=
+        std::string::npos);
+}

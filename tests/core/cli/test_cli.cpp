@@ -1,0 +1,300 @@
+// The CLI as a user drives it: every kind of bad input is one clear line and a non-zero exit,
+// and never leaves an output file behind; a small train → sample → logp → eval run works.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/cli/cli.hpp"
+#include "core/io/file_io.hpp"
+#include "core/nn/kernel_set.hpp"
+#include "core/io/model_io.hpp"
+
+using namespace flowlab::core;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Result {
+  int code;
+  std::string err;
+  std::string out;  // what went to std::cout (not printf's stdout)
+};
+
+// Runs `flowlab <words…>` in-process, capturing std::cerr and std::cout.
+Result run(std::vector<std::string> words) {
+  words.insert(words.begin(), "flowlab");
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  std::ostringstream err, out;
+  std::streambuf* oldErr = std::cerr.rdbuf(err.rdbuf());
+  std::streambuf* oldOut = std::cout.rdbuf(out.rdbuf());
+  const int code = runCli(static_cast<int>(argv.size()), argv.data());
+  std::cerr.rdbuf(oldErr);
+  std::cout.rdbuf(oldOut);
+  return {code, err.str(), out.str()};
+}
+
+std::string temp(const std::string& name) {
+  return (fs::temp_directory_path() / ("flowlab_cli_" + name)).string();
+}
+
+void checkFails(const std::vector<std::string>& words, const std::string& mentions,
+                const std::string& output = "") {
+  if (!output.empty()) std::remove(output.c_str());
+  const Result r = run(words);
+  INFO("flowlab " << words.front() << " … → " << r.err);
+  CHECK(r.code != 0);
+  CHECK(r.err.find(mentions) != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line
+  if (!output.empty()) CHECK_FALSE(fs::exists(output));
+}
+
+}  // namespace
+
+TEST_CASE("bad input gets one clear line and a non-zero exit") {
+  const std::string out = temp("out.json");
+  checkFails({"frobnicate"}, "unknown command", out);
+  checkFails({"train", "--target", "moonz", "--method", "fm", "--out", out}, "unknown target 'moonz'", out);
+  checkFails({"train", "--target", "moons", "--method", "gan", "--out", out}, "unknown method 'gan'", out);
+  checkFails({"train", "--target", "moons", "--method", "fm"}, "--out", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--steps", "0"}, "--steps", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--batch", "-5"}, "--batch", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--batch", "1e9"}, "--batch", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--lr", "abc"}, "--lr", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--lr", "nan"}, "--lr", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--hidden", "100000"}, "--hidden", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--frobs", "1"}, "unknown option --frobs", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--steps"}, "--steps needs", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--reflow", "2"}, "--reflow", out);
+  checkFails({"train", "--target", "moons", "--method", "rf", "--out", out, "--solver", "rk5"}, "unknown solver", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", "/nonexistent/dir/m.json"}, "cannot write");
+  checkFails({"train", "--target-image", temp("missing.png"), "--method", "fm", "--out", out}, "missing.png", out);
+  const std::string garbage = temp("garbage.png");
+  writeFileAtomically(garbage, "this is not an image");
+  checkFails({"train", "--target-image", garbage, "--method", "fm", "--out", out}, "garbage.png", out);
+
+  const std::string csv = temp("out.csv");
+  checkFails({"sample", temp("nope.json"), "--n", "10", "--out", csv}, "nope.json", csv);
+  checkFails({"sample", garbage, "--n", "10", "--out", csv}, "garbage.png", csv);
+  checkFails({"sample"}, "MODEL", csv);
+  checkFails({"eval"}, "MODEL");
+  checkFails({"logp", temp("nope.json"), "--in", csv, "--out", csv}, "nope.json");
+  checkFails({"density", temp("nope.json"), "--out", temp("d.txt")}, "");
+  checkFails({"targets", "extra"}, "unexpected argument");
+  checkFails({"bench", "--only", "cnf,gird"}, "unknown part 'gird'");
+  checkFails({"bench", "--only", ""}, "--only");
+  checkFails({"bench", "--only", "cnf,,grid"}, "unknown part ''");
+  std::remove(garbage.c_str());
+}
+
+TEST_CASE("train, sample, logp and eval work end to end on a tiny run") {
+  const std::string model = temp("tiny.json"), samples = temp("samples.csv"), logp = temp("logp.csv"),
+                    traj = temp("traj.csv");
+  Result r = run({"train", "--target", "8gaussians", "--method", "rf", "--steps", "300", "--reflow", "1",
+                  "--reflow-pairs", "2000", "--hidden", "16", "--layers", "2", "--quiet", "--out", model});
+  REQUIRE(r.code == 0);
+  REQUIRE(fs::exists(model));
+
+  r = run({"sample", model, "--n", "50", "--solver", "rk4", "--solver-steps", "10", "--out", samples,
+           "--trajectories", traj});
+  REQUIRE(r.code == 0);
+  const Points x = readPointsCsv(samples);
+  CHECK(x.cols() == 50);
+  CHECK(x.allFinite());
+  CHECK(readTextFile(traj).rfind("point,t,x,y\n", 0) == 0);
+
+  const std::string other = temp("other.csv");
+  // Stages count from 1 (the model has two: 1-RF and one reflow round).
+  checkFails({"sample", model, "--stage", "3", "--n", "5", "--out", other}, "--stage", other);
+  checkFails({"sample", model, "--stage", "0", "--n", "5", "--out", other}, "counts from 1", other);
+  checkFails({"sample", model, "--n", "5", "--solver", "dopri5", "--solver-steps", "3", "--out", other},
+             "--solver-steps", other);
+  checkFails({"sample", model, "--n", "0", "--out", other}, "--n", other);
+
+  r = run({"logp", model, "--in", samples, "--out", logp});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const std::string text = readTextFile(logp);
+  CHECK(text.rfind("logp\n", 0) == 0);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 51);
+
+  const std::string badCsv = temp("bad.csv");
+  writeFileAtomically(badCsv, "x,y\n1,2\noops\n");
+  checkFails({"logp", model, "--in", badCsv, "--out", logp}, "line 3", logp);
+
+  r = run({"eval", model, "--target", "8gaussians", "--n", "200", "--json"});
+  CHECK(r.code == 0);
+  const auto rows = nlohmann::json::parse(r.out);
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[0]["stage"] == 1);
+  CHECK(rows[1]["stage"] == 2);
+  r = run({"eval", model, "--target", "8gaussians", "--n", "200", "--json", "--stage", "2"});
+  CHECK(r.code == 0);
+  const auto last = nlohmann::json::parse(r.out);
+  REQUIRE(last.size() == 1);
+  CHECK(last[0]["stage"] == 2);
+  CHECK(last[0]["w2"] == rows[1]["w2"]);
+  for (const auto& f : {model, samples, logp, traj, badCsv}) std::remove(f.c_str());
+}
+
+namespace {
+
+// The rows of a CSV text (header first), split on commas.
+std::vector<std::vector<std::string>> csvRows(const std::string& text) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> cells;
+    std::istringstream cellsIn(line);
+    for (std::string cell; std::getline(cellsIn, cell, ',');) cells.push_back(cell);
+    rows.push_back(cells);
+  }
+  return rows;
+}
+
+std::vector<std::string> tinyCnf(const std::string& out) {
+  return {"train", "--target", "8gaussians", "--method", "cnf", "--hidden", "8", "--layers", "1",
+          "--batch", "32", "--solver", "rk4", "--solver-steps", "2", "--quiet", "--out", out};
+}
+
+std::vector<std::string> with(std::vector<std::string> words, const std::vector<std::string>& more) {
+  words.insert(words.end(), more.begin(), more.end());
+  return words;
+}
+
+}  // namespace
+
+TEST_CASE("held-out evaluation options: bad values get one clear line and leave no file") {
+  const std::string model = temp("eval_model.json"), log = temp("eval_log.csv");
+  std::remove(model.c_str());
+  const auto base = tinyCnf(model);
+  checkFails(with(base, {"--eval-every", "0"}), "--eval-every", model);
+  checkFails(with(base, {"--eval-every", "ten"}), "--eval-every", model);
+  checkFails(with(base, {"--eval-every", "-3"}), "--eval-every", model);
+  checkFails(with(base, {"--eval-n", "100"}), "need --eval-every", model);
+  checkFails(with(base, {"--log", log}), "need --eval-every", log);
+  checkFails(with(base, {"--stop-at-gap"}), "need --eval-every", model);
+  checkFails(with(base, {"--eval-every", "10", "--eval-n", "0"}), "--eval-n", model);
+  checkFails(with(base, {"--eval-every", "10", "--eval-n", "1e9"}), "--eval-n", model);
+  checkFails(with(base, {"--eval-every", "10", "--gap", "-0.1"}), "--gap", model);
+  checkFails(with(base, {"--eval-every", "10", "--gap", "inf"}), "--gap", model);
+  checkFails(with(base, {"--eval-every", "10", "--log", temp("eval_log.txt")}), "--log must name a .csv",
+             temp("eval_log.txt"));
+  checkFails(with(base, {"--eval-every", "10", "--log", "/nonexistent/dir/log.csv"}), "cannot write", model);
+  checkFails(with(base, {"--eval-every", "10", "--log", model}), "--log must name a .csv", model);
+  const std::string csvModel = temp("eval_model.csv");
+  checkFails({"train", "--target", "8gaussians", "--method", "cnf", "--out", csvModel, "--eval-every", "10",
+              "--log", csvModel},
+             "same file", csvModel);
+  checkFails({"train", "--target-image", temp("missing.png"), "--method", "cnf", "--out", model,
+              "--eval-every", "10", "--stop-at-gap"},
+             "built-in --target", model);
+  checkFails({"train", "--target-image", temp("missing.png"), "--method", "cnf", "--out", model,
+              "--eval-every", "10", "--gap", "0.2"},
+             "built-in --target", model);
+  CHECK_FALSE(fs::exists(log));
+}
+
+TEST_CASE("--eval-every logs held-out NLL, training time and NFE at every checkpoint") {
+  const std::string model = temp("eval_run.json"), log = temp("eval_run.csv");
+  std::remove(log.c_str());
+  Result r = run(with(tinyCnf(model), {"--steps", "50", "--eval-every", "20", "--eval-n", "300", "--log", log}));
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(log));
+  REQUIRE(rows.size() == 4);  // header + steps 20, 40 and the last step 50
+  CHECK(rows[0] == std::vector<std::string>{"step", "train_s", "train_cpu_s", "nll_fine", "nll_train_solver",
+                                            "loss", "nfe_forward", "nfe_backward"});
+  double previousSeconds = 0.0;
+  for (std::size_t k = 1; k < rows.size(); ++k) {
+    const auto& row = rows[k];
+    REQUIRE(row.size() == 8);
+    CHECK(row[0] == std::vector<std::string>{"20", "40", "50"}[k - 1]);
+    const double seconds = std::stod(row[1]), nllFine = std::stod(row[3]), nllTrain = std::stod(row[4]);
+    CHECK(seconds > previousSeconds);  // training time only grows
+    previousSeconds = seconds;
+    CHECK(std::stod(row[2]) >= 0.0);
+    // A barely trained 8-unit CNF: NLL well above H = 2.836 but finite, under both solvers.
+    CHECK(std::isfinite(nllFine));
+    CHECK(nllFine > 2.836);
+    CHECK(nllFine < 20.0);
+    CHECK(std::isfinite(nllTrain));
+    // RK4 with 2 steps: 4 stages per step, each reversed once by backprop through the solver.
+    CHECK(row[6] == "8");
+    CHECK(row[7] == "8");
+  }
+  const Model trained = loadModel(model);
+  CHECK(trained.stages.back().stepsTrained == 50);
+  for (const auto& f : {model, log}) std::remove(f.c_str());
+}
+
+TEST_CASE("--stop-at-gap stops at the first checkpoint under H + gap, dopri5 NFE are logged") {
+  const std::string model = temp("gap_run.json"), log = temp("gap_run.csv");
+  // A gap of 100 nats is reached at the first checkpoint, so training stops at step 10.
+  Result r = run({"train", "--target", "8gaussians", "--method", "cnf", "--hidden", "8", "--layers", "1",
+                  "--batch", "32", "--solver", "dopri5", "--rtol", "1e-3", "--atol", "1e-3", "--steps", "200",
+                  "--eval-every", "10", "--eval-n", "200", "--gap", "100", "--stop-at-gap", "--log", log,
+                  "--quiet", "--out", model});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(log));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1][0] == "10");
+  CHECK(std::stol(rows[1][6]) >= 7);  // Dopri5: at least one accepted step of 6 stages + FSAL
+  CHECK(std::stol(rows[1][7]) >= 6);
+  CHECK(loadModel(model).stages.back().stepsTrained == 10);
+  for (const auto& f : {model, log}) std::remove(f.c_str());
+}
+
+TEST_CASE("the held-out log exposes a CNF that exploits a coarse training solver") {
+  // Two Euler steps on checkerboard: the model learns the discretisation, so its NLL under the
+  // training solver falls below the entropy H = ln 32 (impossible for a true density) while the
+  // fine solver's NLL stays far above it.
+  const std::string model = temp("exploit.json"), log = temp("exploit.csv");
+  Result r = run({"train", "--target", "checkerboard", "--method", "cnf", "--solver", "euler", "--solver-steps",
+                  "2", "--steps", "600", "--threads", "1", "--eval-every", "600", "--eval-n", "2000", "--log", log,
+                  "--quiet", "--out", model});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(log));
+  REQUIRE(rows.size() == 2);
+  const double nllFine = std::stod(rows[1][3]), nllTrain = std::stod(rows[1][4]);
+  const double entropy = std::log(32.0);
+  CHECK(nllTrain < entropy);
+  CHECK(nllFine > entropy + 0.5);
+  CHECK(rows[1][6] == "2");
+  for (const auto& f : {model, log}) std::remove(f.c_str());
+}
+
+TEST_CASE("bench reports the CNF step's arithmetic against the core's FMA peak") {
+  // bench-vs-peer judges the 4× CNF bar by the fraction of the FMA peak each program reaches,
+  // so the count and the rates derived from it must be right.
+  const Result r = run({"bench", "--quick", "--json", "--only", "cnf,peak"});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  // The peer's 3×64 tanh CNF, RK4 8 steps (32 evaluations), batch 256. Per evaluation and
+  // point, in MACs: 2·8512 for the primal's forward and weight gradients over all layers;
+  // 7·8320 over every layer but the first, for the two tangents' forward and weight gradients
+  // and the three streams' input gradients; 2·64 for the state gradient through W₁.
+  CHECK(j.at("cnf_step_flops").get<double>() == doctest::Approx(2.0 * 256 * 32 * (2 * 8512 + 7 * 8320 + 128)));
+  const double rate = j.at("cnf_train_steps_per_s").get<double>();
+  CHECK(rate > 0.0);
+  CHECK(j.at("cnf_train_gflops").get<double>() ==
+        doctest::Approx(rate * j.at("cnf_step_flops").get<double>() / 1e9));
+  const double fraction = j.at("cnf_peak_fraction").get<double>();
+  CHECK(fraction > 0.0);
+  CHECK(fraction == doctest::Approx(j.at("cnf_train_gflops").get<double>() /
+                                    j.at("fma_peak_gflops_one_core").get<double>()));
+  // The kernel set that ran and the one the peak was measured with are named, with the CPU.
+  CHECK(j.at("simd") == std::string(kernelSetName(activeKernelSet())));
+  CHECK(j.at("fma_peak_simd") == std::string(kernelSetName(runnableKernelSets().front())));
+  CHECK_FALSE(j.at("cpu").get<std::string>().empty());
+}

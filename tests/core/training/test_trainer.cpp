@@ -1,0 +1,217 @@
+// The trainer thread: start, pause, single steps, live config vs reset, target swaps,
+// divergence surfaced, snapshot versions increasing, clean stop.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <memory>
+#include <thread>
+
+#include "core/training/trainer.hpp"
+#include "tests/test_helpers.hpp"
+
+using namespace flowlab::core;
+using namespace std::chrono_literals;
+
+namespace {
+
+TrainerConfig liveConfig() {
+  TrainerConfig c;
+  c.method = Method::FlowMatching;
+  c.steps = 100000000;
+  c.mlp.hidden = 16;
+  c.mlp.layers = 2;
+  c.batch = 64;
+  return c;
+}
+
+// The first snapshot satisfying pred, waiting on the trainer's publications (no polling); the
+// newest one when the limit passes first.
+template <typename Pred>
+std::shared_ptr<const Snapshot> waitFor(const Trainer& trainer, Pred pred,
+                                        std::chrono::milliseconds limit = 30s) {
+  const auto until = std::chrono::steady_clock::now() + limit;
+  auto snap = trainer.snapshot();
+  while (!pred(*snap) && std::chrono::steady_clock::now() < until)
+    snap = trainer.waitForNewer(snap->version, 100ms);
+  return snap;
+}
+
+// A target whose samples turn into NaN on request, to provoke a non-finite loss.
+class PoisonTarget final : public Target {
+ public:
+  explicit PoisonTarget(std::shared_ptr<std::atomic<bool>> poison) : poison_(std::move(poison)) {}
+  std::string name() const override { return "poison"; }
+  void sample(Points& out, Rng& rng) const override {
+    rng.fillNormal(out);
+    if (poison_->load()) out(0, 0) = std::numeric_limits<float>::quiet_NaN();
+  }
+  void logDensity(const Points& x, Eigen::VectorXd& out) const override { out.setZero(x.cols()); }
+  Box bounds() const override { return {}; }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> poison_;
+};
+
+}  // namespace
+
+TEST_CASE("the trainer runs, publishes increasing versions, pauses and single-steps") {
+  Trainer trainer(liveConfig(), makeBuiltinTarget("moons"));
+  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 50; });
+  CHECK(snap->status == TrainerStatus::Running);
+  CHECK(snap->model != nullptr);
+  const std::uint64_t v1 = snap->version;
+  snap = waitFor(trainer, [&](const Snapshot& s) { return s.version > v1 + 2; });
+  CHECK(snap->version > v1);
+  CHECK(!snap->loss.empty());
+
+  trainer.setPaused(true);
+  snap = waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Paused; });
+  REQUIRE(snap->status == TrainerStatus::Paused);
+  // Paused: nothing more is published until a command arrives.
+  const long pausedAt = snap->totalSteps;
+  const auto still = trainer.waitForNewer(snap->version, 200ms);
+  CHECK(still->version == snap->version);
+  CHECK(still->totalSteps == pausedAt);
+
+  trainer.stepOnce(5);
+  snap = waitFor(trainer, [&](const Snapshot& s) {
+    return s.totalSteps >= pausedAt + 5 && s.status == TrainerStatus::Paused;
+  });
+  CHECK(snap->totalSteps == pausedAt + 5);
+  CHECK(snap->status == TrainerStatus::Paused);
+  const auto after = trainer.waitForNewer(snap->version, 200ms);
+  CHECK(after->totalSteps == pausedAt + 5);
+}
+
+TEST_CASE("live changes keep the model, structural changes reset it") {
+  TrainerConfig c = liveConfig();
+  Trainer trainer(c, makeBuiltinTarget("8gaussians"));
+  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 200; });
+  REQUIRE(snap->totalSteps > 200);
+
+  TrainerConfig live = c;
+  live.adam.learningRate = 5e-4;
+  live.batch = 128;
+  CHECK_FALSE(needsReset(c, live));
+  const long before = trainer.snapshot()->totalSteps;
+  const std::uint64_t resets = trainer.snapshot()->resets;
+  CHECK(resets == 1);  // the first model
+  trainer.submit(live);
+  snap = waitFor(trainer, [&](const Snapshot& s) { return s.model && s.model->config.batch == 128; });
+  CHECK(snap->model->config.adam.learningRate == doctest::Approx(5e-4));
+  CHECK(snap->resets == resets);  // not reset
+  CHECK(snap->totalSteps >= before);
+
+  TrainerConfig wider = live;
+  wider.mlp.hidden = 24;
+  CHECK(needsReset(live, wider));
+  trainer.submit(wider);
+  snap = waitFor(trainer, [](const Snapshot& s) { return s.model && s.model->config.mlp.hidden == 24; });
+  REQUIRE(snap->model->config.mlp.hidden == 24);
+  CHECK(snap->resets == resets + 1);  // a fresh model
+}
+
+TEST_CASE("a new target is picked up between steps without a reset") {
+  Trainer trainer(liveConfig(), makeBuiltinTarget("moons"));
+  waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 100; });
+  const long before = trainer.snapshot()->totalSteps;
+  const std::uint64_t resets = trainer.snapshot()->resets;
+  trainer.setTarget(makeBuiltinTarget("rings"));
+  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.target && s.target->name() == "rings"; });
+  CHECK(snap->target->name() == "rings");
+  CHECK(snap->resets == resets);
+  CHECK(snap->totalSteps >= before);
+}
+
+TEST_CASE("a non-finite loss pauses training, restores parameters and says why") {
+  auto poison = std::make_shared<std::atomic<bool>>(false);
+  Trainer trainer(liveConfig(), std::make_shared<PoisonTarget>(poison));
+  waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 100; });
+  poison->store(true);
+  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Diverged; });
+  REQUIRE(snap->status == TrainerStatus::Diverged);
+  CHECK(snap->message.find("NaN") != std::string::npos);
+  CHECK(trainer.paused());
+  REQUIRE(snap->model != nullptr);
+  CHECK(snap->model->stages.back().params.allFinite());
+}
+
+TEST_CASE("an invalid config is reported as an error, not a crash") {
+  TrainerConfig bad = liveConfig();
+  bad.batch = 0;
+  Trainer trainer(bad, makeBuiltinTarget("moons"));
+  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Error; });
+  CHECK(snap->status == TrainerStatus::Error);
+  CHECK(snap->message.find("batch") != std::string::npos);
+  trainer.submit(liveConfig());
+  trainer.setPaused(false);
+  snap = waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 10; });
+  CHECK(snap->totalSteps > 10);
+}
+
+TEST_CASE("metrics exist for every method, with the W2 floor at the same n") {
+  for (Method method : {Method::FlowMatching, Method::OtCfm, Method::Cnf, Method::ReverseKl,
+                        Method::RealNvp}) {
+    CAPTURE(methodName(method));
+    TrainerConfig c = defaultConfig(method);
+    c.mlp.hidden = 16;
+    c.mlp.layers = 2;
+    c.couplingLayers = 4;
+    c.batch = 64;
+    c.steps = 30;
+    c.cnf.solver.steps = 4;
+    Trainer trainer(c, makeBuiltinTarget("8gaussians"));
+    auto snap = waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Finished; });
+    REQUIRE(snap->status == TrainerStatus::Finished);
+    REQUIRE_FALSE(snap->metrics.empty());
+    const MetricSample& m = snap->metrics.back();
+    CHECK(m.step == 30);  // measured at the last step
+    CHECK(std::isfinite(m.w2));
+    CHECK(std::isfinite(m.nll));  // every method here has a density
+    // The floor of n = 500 target samples is well above the n = 2000 floor of targets.md.
+    CHECK(m.w2Floor > findTargetInfo("8gaussians")->w2Floor);
+    CHECK(std::isfinite(m.straightness) == isContinuous(method));
+  }
+}
+
+TEST_CASE("rectified flow: metrics of every stage including the last, pair progress, prompt stop") {
+  TrainerConfig c = defaultConfig(Method::RectifiedFlow);
+  c.mlp.hidden = 16;
+  c.mlp.layers = 2;
+  c.batch = 64;
+  c.steps = 40;
+  c.reflow = 1;
+  c.reflowPairs = 20000;
+  Trainer trainer(c, makeBuiltinTarget("moons"));
+  bool sawPreparing = false;
+  auto snap = waitFor(trainer, [&](const Snapshot& s) {
+    if (s.status == TrainerStatus::Preparing) {
+      sawPreparing = true;
+      CHECK(s.message.find("reflow pairs") != std::string::npos);
+      CHECK(s.progress >= 0.0);
+      CHECK(s.progress <= 1.0);
+    }
+    return s.status == TrainerStatus::Finished;
+  });
+  REQUIRE(snap->status == TrainerStatus::Finished);
+  CHECK(sawPreparing);
+  REQUIRE(snap->metrics.size() >= 2);
+  bool stage0 = false, stage1 = false;
+  for (const MetricSample& m : snap->metrics) {
+    stage0 = stage0 || (m.stage == 0 && m.step == 40);
+    stage1 = stage1 || (m.stage == 1 && m.step == 80);
+  }
+  CHECK(stage0);  // the first stage at its end
+  CHECK(stage1);  // the final stage at its end
+
+  // Stopping while pairs are generated: the destructor returns promptly.
+  c.reflowPairs = 10000000;
+  c.steps = 5;
+  auto slow = std::make_unique<Trainer>(c, makeBuiltinTarget("moons"));
+  waitFor(*slow, [](const Snapshot& s) { return s.status == TrainerStatus::Preparing; });
+  const auto start = std::chrono::steady_clock::now();
+  slow.reset();
+  CHECK(std::chrono::steady_clock::now() - start < 20s);  // a hang check, not a speed bar
+}

@@ -1,0 +1,430 @@
+// The view worker: layers agree with direct computations from the same weights, particles are
+// cached on a t-grid (moving t recomputes nothing), new weights refresh them, and the cached
+// interpolation is exact on straight paths.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+
+#include "core/eval/flow_evaluator.hpp"
+#include "core/training/training_session.hpp"
+#include "core/view/view_worker.hpp"
+
+using namespace flowlab::core;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::shared_ptr<const Snapshot> makeSnapshot(std::uint64_t version, std::uint64_t seed,
+                                             Method method = Method::FlowMatching) {
+  auto model = std::make_shared<Model>();
+  model->config.method = method;
+  model->config.mlp.hidden = 16;
+  model->config.mlp.layers = 2;
+  model->config.couplingLayers = 4;
+  model->target = "8gaussians";
+  Stage stage;
+  Rng rng(seed);
+  initialParameters(model->config, stage.params, rng);
+  model->stages.push_back(stage);
+  auto s = std::make_shared<Snapshot>();
+  s->version = version;
+  s->model = model;
+  s->target = makeBuiltinTarget("8gaussians");
+  s->targetVersion = 1;
+  return s;
+}
+
+// A snapshot source the test can swap.
+struct Source {
+  std::mutex mutex;
+  std::shared_ptr<const Snapshot> snap;
+  std::shared_ptr<const Snapshot> operator()() {
+    std::lock_guard lock(mutex);
+    return snap;
+  }
+  void set(std::shared_ptr<const Snapshot> s) {
+    std::lock_guard lock(mutex);
+    snap = std::move(s);
+  }
+};
+
+ViewWorker::Options testOptions() {
+  ViewWorker::Options o;
+  o.lowPriority = false;  // tests may share the machine with other suites
+  return o;
+}
+
+// Waits until the published model layers come from snapshot `version` and the worker is up to
+// date with it.
+bool waitForModelVersion(const ViewWorker& worker, std::uint64_t version) {
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < until) {
+    if (worker.waitUntilUpToDate(100ms) && worker.frame()->modelVersion == version) return true;
+    std::this_thread::yield();
+  }
+  return false;
+}
+
+ViewRequest smallRequest() {
+  ViewRequest r;
+  r.t = 0.5;
+  r.particleCount = 600;
+  r.pathCount = 50;
+  r.knots = 6;
+  r.fieldCols = 6;
+  r.fieldRows = 5;
+  r.fieldBox = {-3, -2.5, 3, 2.5};
+  r.density = true;
+  r.divergence = true;
+  r.heatmapWidth = 12;
+  r.heatmapHeight = 10;
+  r.heatmapBox = {-3, -2.5, 3, 2.5};
+  r.densitySteps = 6;
+  r.warpedGrid = true;
+  r.gridLines = 5;
+  r.gridPointsPerLine = 9;
+  r.targetSamples = true;
+  r.targetSampleCount = 300;
+  r.targetDensity = true;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("particle table: Catmull-Rom interpolation is exact at knots and on straight paths") {
+  ParticleTable table;
+  table.times = {0.0, 0.25, 0.5, 0.75, 1.0};
+  table.start = Points(2, 2);
+  table.start << 0, 1, 0, -1;
+  const Eigen::Vector2f velocity0(2, -1), velocity1(-1, 3);
+  for (double t : table.times) {
+    Points p = table.start;
+    p.col(0) += static_cast<float>(t) * velocity0;
+    p.col(1) += static_cast<float>(t) * velocity1;
+    table.positions.push_back(p);
+  }
+  Points out;
+  for (double t : {0.0, 0.1, 0.25, 0.4, 0.66, 0.9, 1.0}) {
+    table.positionsAt(t, out);
+    CHECK(out(0, 0) == doctest::Approx(2.0 * t).epsilon(1e-5));
+    CHECK(out(1, 0) == doctest::Approx(-1.0 * t).epsilon(1e-5));
+    CHECK(out(0, 1) == doctest::Approx(1.0 - t).epsilon(1e-5));
+    const Eigen::Vector2f one = table.positionAt(1, t);
+    CHECK(one.y() == doctest::Approx(out(1, 1)));
+  }
+  table.positionsAt(-3.0, out);  // clamped
+  CHECK(out(0, 0) == doctest::Approx(0.0));
+}
+
+TEST_CASE("view worker: every layer matches a direct computation with the same weights") {
+  Source source;
+  const auto snap = makeSnapshot(1, 7);
+  source.set(snap);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const auto frame = worker.frame();
+  REQUIRE(frame->hasAllLayers());
+  CHECK(frame->error.empty());
+  CHECK(frame->snapshot == snap);
+  const TrainerConfig& config = snap->model->config;
+  const ParamVec& params = snap->model->stages.back().params;
+
+  // Particles: knots at uniform times; t = 0 is the start; t = 1 is RK4 with `knots` steps.
+  const ParticleTable& p = *frame->particles;
+  CHECK(p.count() == 600);
+  REQUIRE(p.times.size() == 7);
+  CHECK((p.positions.front() - p.start).cwiseAbs().maxCoeff() == 0.0f);
+  Points x1 = p.start;
+  FlowEvaluator flow(config, params);
+  flow.sample(x1, SolverConfig{Solver::RK4, 6, 1e-5, 1e-5, 100000});
+  CHECK((p.positions.back() - x1).cwiseAbs().maxCoeff() < 1e-4f);
+  CHECK(p.stamp.snapshotVersion == 1);
+
+  // Field: v at the cell centres.
+  const FieldSamples& f = *frame->field;
+  CHECK(f.positions.cols() == 30);
+  Points v;
+  flow.velocity(f.positions, 0.5, v);
+  CHECK((f.velocities - v).cwiseAbs().maxCoeff() < 1e-5f);
+
+  // Density: the core's exact density grid, strips put together in the right rows.
+  DensityGridSpec spec;
+  spec.width = 12;
+  spec.height = 10;
+  spec.box = req.heatmapBox;
+  spec.t = 0.5;
+  spec.solver = SolverConfig{Solver::RK4, 3, 1e-5, 1e-5, 100000};  // ceil(6 · 0.5)
+  spec.threads = 1;
+  const DensityGrid direct = computeLogDensityGrid(config, params, spec);
+  REQUIRE(frame->density->grid.values.size() == direct.values.size());
+  for (std::size_t i = 0; i < direct.values.size(); ++i)
+    CHECK(frame->density->grid.values[i] == doctest::Approx(direct.values[i]).epsilon(1e-4));
+  const DensityGrid div = computeDivergenceGrid(config, params, spec);
+  for (std::size_t i = 0; i < div.values.size(); ++i)
+    CHECK(frame->divergence->grid.values[i] == doctest::Approx(div.values[i]).epsilon(1e-4));
+
+  // Warped grid: 2 · lines · perLine vertices; target layers present.
+  CHECK(frame->grid->count() == 2 * 5 * 9);
+  CHECK(frame->targetSamples->cols() == 300);
+  CHECK(frame->targetDensity->grid.values.size() == 120);
+}
+
+TEST_CASE("view worker: moving t reuses the particle cache, new weights refresh it") {
+  Source source;
+  source.set(makeSnapshot(1, 7));
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  req.density = req.divergence = req.warpedGrid = req.targetDensity = false;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const auto before = worker.frame();
+  req.t = 0.8;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const auto moved = worker.frame();
+  CHECK(moved->particles == before->particles);  // same table: nothing recomputed
+  CHECK(moved->field != before->field);          // the field follows t
+  CHECK(moved->field->t == 0.8);
+  CHECK(moved->version > before->version);
+
+  source.set(makeSnapshot(2, 8));
+  REQUIRE(waitForModelVersion(worker, 2));
+  const auto fresh = worker.frame();
+  CHECK(fresh->particles->stamp.snapshotVersion == 2);
+  CHECK(fresh->modelVersion == 2);
+  CHECK((fresh->particles->start - before->particles->start).cwiseAbs().maxCoeff() == 0.0f);
+  CHECK((fresh->particles->positions.back() - before->particles->positions.back())
+            .cwiseAbs()
+            .maxCoeff() > 0.0f);
+}
+
+TEST_CASE("view worker: normalise direction and log densities along the paths") {
+  Source source;
+  const auto snap = makeSnapshot(1, 3);
+  source.set(snap);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  req.density = req.divergence = req.warpedGrid = req.targetDensity = req.field = false;
+  req.particleLogDensity = true;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  {
+    const ParticleTable& p = *worker.frame()->particles;
+    REQUIRE(p.hasLogDensity());
+    PointRow base;
+    standardNormalLogDensity(p.start, base);
+    CHECK((p.logDensity.front() - base).cwiseAbs().maxCoeff() < 1e-5f);  // log p_0 = log N
+  }
+  req.direction = FlowDirection::Normalize;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const ParticleTable& p = *worker.frame()->particles;
+  CHECK((p.positions.back() - p.start).cwiseAbs().maxCoeff() == 0.0f);  // starts at t = 1
+  PointRow base;
+  standardNormalLogDensity(p.positions.front(), base);
+  CHECK((p.logDensity.front() - base).cwiseAbs().maxCoeff() < 1e-4f);
+  // log p_1 at the target samples agrees with the model's own log density (same solver grid).
+  PointRow logp;
+  FlowEvaluator flow(snap->model->config, snap->model->stages.back().params);
+  flow.logDensity(p.start, SolverConfig{Solver::RK4, 6, 1e-5, 1e-5, 100000}, logp);
+  CHECK((p.logDensity.back() - logp).cwiseAbs().maxCoeff() < 1e-3f);
+}
+
+TEST_CASE("view worker: RealNVP has no field, particles are the t = 1 samples") {
+  Source source;
+  const auto snap = makeSnapshot(1, 5, Method::RealNvp);
+  source.set(snap);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  req.divergence = req.warpedGrid = false;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const auto frame = worker.frame();
+  CHECK_FALSE(frame->continuous);
+  CHECK(frame->field == nullptr);
+  REQUIRE(frame->particles);
+  CHECK(frame->particles->times.size() == 1);
+  CHECK(frame->particles->times[0] == 1.0);
+  REQUIRE(frame->density);
+  CHECK(frame->density->grid.t == 1.0);
+  CHECK(frame->hasAllLayers());
+}
+
+TEST_CASE(
+    "streamlines: a rotation's lines stay on their circles; a uniform flow's stop at the box") {
+  // v = (−y, x): the streamline through a point is the circle about the origin through it.
+  const VelocitySampler rotation = [](const Points& x, Points& v) {
+    v.resize(2, x.cols());
+    v.row(0) = -x.row(1);
+    v.row(1) = x.row(0);
+  };
+  Points seeds(2, 3);
+  seeds << 1.0f, 0.0f, -1.5f,  //
+      0.0f, 0.5f, 0.2f;
+  const Box box{-2.0, -2.0, 2.0, 2.0};
+  const Streamlines circles = traceStreamlines(rotation, seeds, box, 0.05, 100);
+  REQUIRE(circles.lines() == 3);
+  for (int k = 0; k < 3; ++k) {
+    const float r = seeds.col(k).norm();
+    const int a = circles.offsets[k], b = circles.offsets[k + 1];
+    CHECK(b - a == 201);  // 100 steps each way plus the seed: nothing stops a circle
+    for (int i = a; i < b; ++i)
+      CHECK(circles.vertices.col(i).norm() == doctest::Approx(r).epsilon(1e-4));
+    // Speeds are |v| = r on the circle of radius r.
+    CHECK(circles.speeds[a] == doctest::Approx(r).epsilon(1e-3));
+    // Arc length 0.05 per step: 100 steps forward turn the seed by 5/r radians (anticlockwise).
+    const Eigen::Vector2f s = seeds.col(k), end = circles.vertices.col(b - 1);
+    const float turned = std::atan2(s.x() * end.y() - s.y() * end.x(), s.dot(end));
+    const float expected = std::remainder(5.0f / r, 2.0f * static_cast<float>(M_PI));
+    CHECK(turned == doctest::Approx(expected).epsilon(1e-3));
+  }
+
+  // v = (2, 0): horizontal lines from the left edge to the right edge, clipped onto it.
+  const VelocitySampler uniform = [](const Points& x, Points& v) {
+    v.resize(2, x.cols());
+    v.row(0).setConstant(2.0f);
+    v.row(1).setZero();
+  };
+  const Box view{0.0, 0.0, 4.0, 2.0};
+  const Points grid = jitteredGridSeeds(view, 4, 2, 3);
+  REQUIRE(grid.cols() == 8);
+  for (Eigen::Index c = 0; c < grid.cols(); ++c) {
+    // Each seed lies in the middle half of its own cell.
+    const int i = static_cast<int>(c % 4), j = static_cast<int>(c / 4);
+    CHECK(grid(0, c) >= i + 0.25f);
+    CHECK(grid(0, c) <= i + 0.75f);
+    CHECK(grid(1, c) >= j + 0.25f);
+    CHECK(grid(1, c) <= j + 0.75f);
+  }
+  const Streamlines lines = traceStreamlines(uniform, grid, view, 0.1, 1000);
+  REQUIRE(lines.lines() == 8);
+  for (int k = 0; k < 8; ++k) {
+    const int a = lines.offsets[k], b = lines.offsets[k + 1];
+    CHECK(lines.vertices(0, a) == doctest::Approx(0.0));
+    CHECK(lines.vertices(0, b - 1) == doctest::Approx(4.0));
+    for (int i = a; i < b; ++i) {
+      CHECK(lines.vertices(1, i) == doctest::Approx(grid(1, k)));
+      CHECK(lines.vertices(0, i) >= 0.0f);
+      CHECK(lines.vertices(0, i) <= 4.0f);
+    }
+    CHECK(b - a < 4.0 / 0.1 + 3);  // stopped at the edges, not after 1000 steps
+  }
+
+
+  // A field that vanishes stops every line at its seed.
+  const VelocitySampler still = [](const Points& x, Points& v) { v.setZero(2, x.cols()); };
+  const Streamlines dots = traceStreamlines(still, grid, view, 0.1, 50);
+  for (int k = 0; k < dots.lines(); ++k) CHECK(dots.offsets[k + 1] - dots.offsets[k] == 1);
+}
+
+TEST_CASE("view worker: streamlines of the model's field at t, on request only") {
+  Source source;
+  const auto snap = makeSnapshot(1, 7);
+  source.set(snap);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  REQUIRE_FALSE(req.streamlines);
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  CHECK(worker.frame()->streamlines == nullptr);
+
+  req.streamlines = true;
+  req.streamlineSeeds = 4;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const auto frame = worker.frame();
+  REQUIRE(frame->hasAllLayers());
+  REQUIRE(frame->streamlines);
+  const Streamlines& s = frame->streamlines->lines;
+  CHECK(frame->streamlines->t == req.t);
+  CHECK(s.lines() > 0);
+  CHECK(s.lines() <= 16);
+  // Every vertex inside the field box; consecutive vertices one step (1/200 of the box) apart
+  // or less, and each step along the model's velocity at t.
+  const Box& b = req.fieldBox;
+  const double step = std::max(b.width(), b.height()) / 200.0;
+  FlowEvaluator flow(snap->model->config, snap->model->stages.back().params);
+  Points v;
+  flow.velocity(s.vertices, req.t, v);
+  for (int k = 0; k < s.lines(); ++k)
+    for (int i = s.offsets[k]; i < s.offsets[k + 1]; ++i) {
+      CHECK(s.vertices(0, i) >= b.x0 - 1e-5);
+      CHECK(s.vertices(0, i) <= b.x1 + 1e-5);
+      CHECK(s.vertices(1, i) >= b.y0 - 1e-5);
+      CHECK(s.vertices(1, i) <= b.y1 + 1e-5);
+      CHECK(s.speeds[i] == doctest::Approx(v.col(i).norm()).epsilon(1e-4));
+      if (i + 1 < s.offsets[k + 1]) {
+        const Eigen::Vector2f d = s.vertices.col(i + 1) - s.vertices.col(i);
+        CHECK(d.norm() <= step * 1.001);
+        if (d.norm() > 0.5 * step && v.col(i).norm() > 1e-3f)
+          CHECK(d.normalized().dot(v.col(i).normalized()) > 0.9f);
+      }
+    }
+}
+
+TEST_CASE("view worker: every model layer of a frame has one snapshot version and says its t") {
+  // Training runs (a new snapshot every few ms) while t changes: every published frame must
+  // still hold model layers from exactly one snapshot, and each t-dependent layer must carry the
+  // t it was computed at, equal to its request's.
+  Source source;
+  source.set(makeSnapshot(1, 7));
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  req.streamlines = true;
+  worker.setRequest(req);
+  std::atomic<bool> done{false};
+  std::thread trainer([&] {
+    for (std::uint64_t v = 2; !done.load(); ++v) {
+      source.set(makeSnapshot(v, 7 + v));
+      std::this_thread::sleep_for(3ms);
+    }
+  });
+  std::uint64_t lastVersion = 0;
+  int frames = 0, consistent = 0;
+  const auto until = std::chrono::steady_clock::now() + 3s;
+  for (int i = 0; std::chrono::steady_clock::now() < until; ++i) {
+    req.t = 0.05 * (i % 20);
+    worker.setRequest(req);
+    const auto f = worker.frame();
+    if (f->version == lastVersion || f->modelVersion == 0) continue;
+    lastVersion = f->version;
+    ++frames;
+    bool same = true;
+    auto check = [&](std::uint64_t layerVersion) { same = same && layerVersion == f->modelVersion; };
+    if (f->particles) check(f->particles->stamp.snapshotVersion);
+    if (f->grid) check(f->grid->stamp.snapshotVersion);
+    if (f->field) check(f->field->stamp.snapshotVersion);
+    if (f->streamlines) check(f->streamlines->stamp.snapshotVersion);
+    if (f->density) check(f->density->stamp.snapshotVersion);
+    if (f->divergence) check(f->divergence->stamp.snapshotVersion);
+    CHECK(same);
+    CHECK(f->snapshot->version == f->modelVersion);
+    // The t of the field, streamlines and grids is the t of the request they were computed for.
+    if (f->field && f->density && f->streamlines && f->divergence) {
+      CHECK(f->field->t == f->density->grid.t);
+      CHECK(f->field->t == f->streamlines->t);
+      CHECK(f->field->t == f->divergence->grid.t);
+    }
+    consistent += same;
+    std::this_thread::sleep_for(2ms);
+  }
+  done = true;
+  trainer.join();
+  CHECK(frames > 3);
+  CHECK(consistent == frames);
+
+  // Once the weights and t stop changing, every layer catches up with the t on screen.
+  req.t = 0.35;
+  worker.setRequest(req);
+  REQUIRE(worker.waitUntilUpToDate(60s));
+  const auto f = worker.frame();
+  REQUIRE(f->density);
+  CHECK(f->density->grid.t == 0.35);
+  CHECK(f->field->t == 0.35);
+  CHECK(f->request.t == 0.35);
+  CHECK(f->particles->stamp.snapshotVersion == f->modelVersion);
+}
