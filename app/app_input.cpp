@@ -121,7 +121,7 @@ void App::handleCanvasInput(const panels::Layout& layout) {
   ui_.probeOn = over && !dragging_ && !painting_;
   if (ui_.probeOn) {
     const double t = view_->continuous ? ui_.timeline.t : 1.0;
-    ui_.probe = inspector_.probe(snapshot_, world.x, world.y, t);
+    ui_.probe = inspector_.probe(snapshot_, world.x, world.y, t, request_.densitySteps);
   }
 }
 

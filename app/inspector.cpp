@@ -1,4 +1,5 @@
-// One-point evaluation for the inspector: the same exact computations as the heatmaps.
+// One-point evaluation for the inspector: the heatmap's and the field layer's computations at
+// one point.
 #include "app/inspector.hpp"
 
 #include <exception>
@@ -9,13 +10,13 @@
 namespace flowlab::app {
 
 const Probe& Inspector::probe(const std::shared_ptr<const core::Snapshot>& snapshot, double x,
-                              double y, double t) {
+                              double y, double t, int densitySteps) {
   if (!snapshot || !snapshot->model || snapshot->model->stages.empty()) {
     probe_ = Probe{};
     return probe_;
   }
   if (probe_.valid && version_ == snapshot->version && probe_.x == x && probe_.y == y &&
-      probe_.t == t)
+      probe_.t == t && steps_ == densitySteps)
     return probe_;
   Probe p;
   p.x = x;
@@ -38,12 +39,12 @@ const Probe& Inspector::probe(const std::shared_ptr<const core::Snapshot>& snaps
       p.divergence = div(0, 0);
     }
     if (continuous || t == 1.0) {
-      // A 1×1 density grid centred on the point: exactly the heatmap's computation.
+      // A 1×1 density grid centred on the point: the heatmap's computation, with its solver.
       core::DensityGridSpec spec;
       spec.width = spec.height = 1;
       spec.box = core::Box{x - 1e-3, y - 1e-3, x + 1e-3, y + 1e-3};
       spec.t = continuous ? t : 1.0;
-      spec.solver = core::SolverConfig{core::Solver::RK4, 16, 1e-5, 1e-5, 100000};
+      spec.solver = core::densitySolverAt(spec.t, densitySteps);
       spec.threads = 1;
       const core::DensityGrid grid = core::computeLogDensityGrid(config, params, spec);
       p.hasLogDensity = !grid.values.empty();
@@ -55,6 +56,7 @@ const Probe& Inspector::probe(const std::shared_ptr<const core::Snapshot>& snaps
   }
   probe_ = p;
   version_ = snapshot->version;
+  steps_ = densitySteps;
   return probe_;
 }
 

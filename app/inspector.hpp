@@ -23,13 +23,16 @@ struct Probe {
 
 class Inspector {
  public:
-  // The probe at world (x, y) and time t for the snapshot's current stage.
+  // The probe at world (x, y) and time t for the snapshot's current stage; log p_t with the
+  // heatmap's solver (core::densitySolverAt with the view's steps per unit time), so the value
+  // under the cursor is the pixel's.
   const Probe& probe(const std::shared_ptr<const core::Snapshot>& snapshot, double x, double y,
-                     double t);
+                     double t, int densitySteps);
 
  private:
   Probe probe_;
   std::uint64_t version_ = 0;
+  int steps_ = 0;
 };
 
 }  // namespace flowlab::app

@@ -131,7 +131,7 @@ double densityGridSeconds(const TrainerConfig& config, int reps) {
   Rng rng(2);
   initialParameters(config, params, rng);
   DensityGridSpec spec;
-  spec.solver = SolverConfig{Solver::RK4, 8, 1e-5, 1e-5, 100000};
+  spec.solver = SolverConfig::rk4(8);
   spec.threads = hardwareThreads();
   computeLogDensityGrid(config, params, spec);
   std::vector<double> times;
@@ -197,7 +197,7 @@ int runBench(int argc, char** argv) {
       for (int r = 0; r < (quick ? 1 : 3); ++r) {
         Points x = x0;
         const auto start = Clock::now();
-        flow.sample(x, SolverConfig{s, 100, 1e-5, 1e-5, 100000});
+        flow.sample(x, SolverConfig::fixed(s, 100));
         times.push_back(seconds(start, Clock::now()));
       }
       out[std::string(solverName(s)) + "_point_steps_per_s"] = 10000.0 * 100.0 / median(times);
@@ -209,7 +209,7 @@ int runBench(int argc, char** argv) {
     for (int r = 0; r < (quick ? 1 : 3); ++r) {
       Points x = x0;
       const auto start = Clock::now();
-      sampleFlow(fm, params, x, SolverConfig{Solver::RK4, 100, 1e-5, 1e-5, 100000}, threads);
+      sampleFlow(fm, params, x, SolverConfig::rk4(100), threads);
       times.push_back(seconds(start, Clock::now()));
     }
     out["rk4_point_steps_per_s_all_threads"] = 10000.0 * 100.0 / median(times);

@@ -222,7 +222,7 @@ int runDensity(int argc, char** argv) {
     spec.box = Box{b[0], b[1], b[2], b[3]};
     if (!spec.box.valid()) throw UsageError("--box needs x0 < x1 and y0 < y1");
   }
-  spec.solver = solverFrom(args, SolverConfig{Solver::RK4, 32, 1e-5, 1e-5, 100000});
+  spec.solver = solverFrom(args, SolverConfig::rk4(32));
   spec.threads = threadsFrom(args, hardwareThreads());
   const std::string out = args.requiredText("--out");
   const bool png = out.size() > 4 && out.substr(out.size() - 4) == ".png";

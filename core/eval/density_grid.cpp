@@ -115,7 +115,7 @@ long forEachBlock(const TrainerConfig& config, const ParamVec& params, const Den
 
 SolverConfig densitySolverAt(double t, int stepsPerUnitTime) {
   const int steps = std::max(1, static_cast<int>(std::ceil(stepsPerUnitTime * t - 1e-9)));
-  return SolverConfig{Solver::RK4, steps, 1e-5, 1e-5, 100000};
+  return SolverConfig::rk4(steps);
 }
 
 DensityGrid computeLogDensityGrid(const TrainerConfig& config, const ParamVec& params,

@@ -37,6 +37,17 @@ struct SolverConfig {
   double atol = 1e-5;     // Dopri5 only
   int maxSteps = 100000;  // Dopri5: give up (throws std::runtime_error) beyond this many attempts
   bool operator==(const SolverConfig&) const = default;
+
+  // A fixed-step solver taking `steps` uniform steps over [t0, t1].
+  static constexpr SolverConfig fixed(Solver solver, int steps) {
+    return SolverConfig{solver, steps, 1e-5, 1e-5, 100000};
+  }
+  static constexpr SolverConfig rk4(int steps) { return fixed(Solver::RK4, steps); }
+  static constexpr SolverConfig euler(int steps) { return fixed(Solver::Euler, steps); }
+  // Dopri5 with its tolerances and the attempts it may take.
+  static constexpr SolverConfig dopri5(double rtol, double atol, int maxSteps = 100000) {
+    return SolverConfig{Solver::Dopri5, 100, rtol, atol, maxSteps};
+  }
 };
 
 struct IntegrationStats {

@@ -18,7 +18,7 @@ double typicalSpeedAt(const TrainerConfig& config, const ParamVec& params, doubl
   Rng(seed ^ 0x7e10c17eULL).fillNormal(x);
   if (t > 0.0) {
     const int steps = std::max(1, static_cast<int>(std::ceil(8.0 * t - 1e-9)));
-    integrate(flow.velocityFn(), x, 0.0, t, SolverConfig{Solver::RK4, steps, 1e-5, 1e-5, 100000});
+    integrate(flow.velocityFn(), x, 0.0, t, SolverConfig::rk4(steps));
   }
   Points v;
   flow.velocity(x, t, v);

@@ -14,10 +14,14 @@
 #include "app/chart_data.hpp"
 #include "app/colors.hpp"
 #include "app/image_io.hpp"
+#include "app/inspector.hpp"
 #include "app/perf_stats.hpp"
 #include "app/target_editor.hpp"
 #include "app/timeline.hpp"
+#include "core/base/grid_geometry.hpp"
 #include "core/cli/args.hpp"
+#include "core/eval/density_grid.hpp"
+#include "core/training/training_session.hpp"
 
 using namespace flowlab;
 using namespace flowlab::app;
@@ -310,4 +314,36 @@ TEST_CASE("picture summary: blank versus layered") {
   flipRows(colourful);
   CHECK(writePng("/nonexistent-dir/x.png", colourful).find("/nonexistent-dir/x.png") !=
         std::string::npos);
+}
+
+TEST_CASE("inspector: log p_t under the cursor is the heatmap pixel's value, at any t") {
+  auto model = std::make_shared<core::Model>();
+  model->config.method = core::Method::FlowMatching;
+  model->config.mlp.hidden = 16;
+  model->config.mlp.layers = 2;
+  core::Stage stage;
+  core::Rng rng(3);
+  core::initialParameters(model->config, stage.params, rng);
+  model->stages.push_back(stage);
+  auto snapshot = std::make_shared<core::Snapshot>();
+  snapshot->version = 1;
+  snapshot->model = model;
+  constexpr int kStepsPerUnit = 8;  // the view's default
+  for (double t : {0.3, 0.77, 1.0}) {
+    CAPTURE(t);
+    core::DensityGridSpec spec;
+    spec.width = 8;
+    spec.height = 6;
+    spec.box = {-2.0, -1.5, 2.0, 1.5};
+    spec.t = t;
+    spec.solver = core::densitySolverAt(t, kStepsPerUnit);
+    const core::DensityGrid grid = core::computeLogDensityGrid(model->config, stage.params, spec);
+    const core::GridGeometry g{spec.box, spec.width, spec.height};
+    Inspector inspector;
+    for (auto [i, j] : {std::pair{3, 4}, std::pair{0, 0}, std::pair{7, 5}}) {
+      const Probe& p = inspector.probe(snapshot, g.centreX(i), g.centreY(j), t, kStepsPerUnit);
+      REQUIRE(p.hasLogDensity);
+      CHECK(p.logDensity == doctest::Approx(grid.values[g.index(i, j)]).epsilon(1e-6));
+    }
+  }
 }

@@ -71,7 +71,7 @@ TEST_CASE("the t = 1 grid equals the flow's own log density, the t-grid integrat
   const TrainerConfig c = smallFlow();
   const ParamVec theta = randomParams(c, 2);
   DensityGridSpec s = spec(9, 6, Box{-3.0, -2.0, 3.0, 2.0}, 1.0);
-  s.solver = SolverConfig{Solver::RK4, 8, 1e-5, 1e-5, 100000};
+  s.solver = SolverConfig::rk4(8);
   const DensityGrid g = computeLogDensityGrid(c, theta, s);
   CHECK(g.nfe == 32);
   Points centres(2, 54);
@@ -147,7 +147,7 @@ TEST_CASE("a trained model's grid holds probability mass 1 on a covering box") {
   for (double t : {1.0, 0.5}) {
     CAPTURE(t);
     DensityGridSpec s = spec(128, 128, Box{-6.0, -6.0, 6.0, 6.0}, t, 0);
-    s.solver = SolverConfig{Solver::RK4, 16, 1e-5, 1e-5, 100000};
+    s.solver = SolverConfig::rk4(16);
     const DensityGrid g = computeLogDensityGrid(model.config, model.stages.back().params, s);
     CAPTURE(g.mass);
     CHECK(g.mass == doctest::Approx(1.0).epsilon(0.02));

@@ -116,7 +116,7 @@ TEST_CASE("pathMetrics of a constant field: straight paths") {
   for (Solver s : kAll) {
     CAPTURE(solverName(s));
     Points x1;
-    const PathMetrics m = pathMetrics(field, x0, SolverConfig{s, 10}, &x1);
+    const PathMetrics m = pathMetrics(field, x0, SolverConfig::fixed(s, 10), &x1);
     CHECK(std::abs(m.straightness) < 1e-10);
     CHECK(m.transportCost == doctest::Approx(2.5).epsilon(1e-6));
     CHECK(m.pathEnergy == doctest::Approx(2.5).epsilon(1e-6));
@@ -124,7 +124,7 @@ TEST_CASE("pathMetrics of a constant field: straight paths") {
     if (!isAdaptive(s)) CHECK(m.nfe == 10L * stagesPerStep(s) + 11);
     // x1 may alias x0.
     Points x = x0;
-    const PathMetrics aliased = pathMetrics(field, x, SolverConfig{s, 10}, &x);
+    const PathMetrics aliased = pathMetrics(field, x, SolverConfig::fixed(s, 10), &x);
     CHECK(x == x1);
     CHECK(aliased.transportCost == m.transportCost);
   }
@@ -163,8 +163,8 @@ TEST_CASE("pathMetrics of a rotating, decaying linear field matches the closed f
     CHECK(m.pathEnergy >= m.transportCost);
   }
   // The trapezoid rule converges at second order in the grid spacing.
-  const PathMetrics coarse = pathMetrics(field, x0, SolverConfig{Solver::RK4, 20});
-  const PathMetrics fine = pathMetrics(field, x0, SolverConfig{Solver::RK4, 40});
+  const PathMetrics coarse = pathMetrics(field, x0, SolverConfig::rk4(20));
+  const PathMetrics fine = pathMetrics(field, x0, SolverConfig::rk4(40));
   const double e1 = std::abs(coarse.straightness - (energy - transport));
   const double e2 = std::abs(fine.straightness - (energy - transport));
   CHECK(std::log2(e1 / e2) == doctest::Approx(2.0).epsilon(0.15));
@@ -172,9 +172,9 @@ TEST_CASE("pathMetrics of a rotating, decaying linear field matches the closed f
 
 TEST_CASE("pathMetrics rejects bad input") {
   const VelocityFn zero = [](const Points& x, double, Points& v) { v.setZero(2, x.cols()); };
-  CHECK_THROWS_AS(pathMetrics(zero, Points::Zero(2, 3), SolverConfig{Solver::RK4, 0}),
+  CHECK_THROWS_AS(pathMetrics(zero, Points::Zero(2, 3), SolverConfig::rk4(0)),
                   std::invalid_argument);
-  CHECK_THROWS_AS(pathMetrics(zero, Points(2, 0), SolverConfig{Solver::RK4, 4}),
+  CHECK_THROWS_AS(pathMetrics(zero, Points(2, 0), SolverConfig::rk4(4)),
                   std::invalid_argument);
 }
 

@@ -56,7 +56,7 @@ TEST_CASE("one reflow round makes the flow much straighter") {
   TrainerConfig c = smallConfig(Method::RectifiedFlow, 2500);
   c.reflow = 1;
   c.reflowPairs = 8000;
-  c.pairSolver = SolverConfig{Solver::RK4, 40, 1e-5, 1e-5, 100000};
+  c.pairSolver = SolverConfig::rk4(40);
   TrainingSession session(c, makeBuiltinTarget("8gaussians"));
   for (;;) {
     while (!session.stageDone()) session.step();
@@ -70,7 +70,7 @@ TEST_CASE("one reflow round makes the flow much straighter") {
   double straightness[2];
   for (int k = 0; k < 2; ++k) {
     FlowEvaluator flow(model.config, model.stages[k].params);
-    straightness[k] = pathMetrics(flow.velocityFn(), x0, SolverConfig{Solver::RK4, 50, 1e-5, 1e-5, 100000}).straightness;
+    straightness[k] = pathMetrics(flow.velocityFn(), x0, SolverConfig::rk4(50)).straightness;
   }
   INFO("straightness 1-RF " << straightness[0] << ", 2-RF " << straightness[1]);
   CHECK(straightness[0] > 0.1);
@@ -89,7 +89,7 @@ TEST_CASE("OT-CFM trains and has lower transport cost than independent coupling"
     Rng rng(3);
     Points x0(2, 1000);
     rng.fillNormal(x0);
-    straightness[k++] = pathMetrics(flow.velocityFn(), x0, SolverConfig{Solver::RK4, 50, 1e-5, 1e-5, 100000}).straightness;
+    straightness[k++] = pathMetrics(flow.velocityFn(), x0, SolverConfig::rk4(50)).straightness;
   }
   INFO("straightness FM " << straightness[0] << ", OT-CFM " << straightness[1]);
   CHECK(straightness[1] < 0.5 * straightness[0]);

@@ -197,7 +197,7 @@ TEST_CASE("linear field: log density through integrateWithLogDensity matches the
   const Points x1 = randomPoints(200, 3, 2.0f);
   Points x = x1;
   PointRow acc = PointRow::Zero(x.cols());
-  integrateWithLogDensity(field, x, acc, 1.0, 0.0, SolverConfig{Solver::RK4, 8, 1e-5, 1e-5, 100000});
+  integrateWithLogDensity(field, x, acc, 1.0, 0.0, SolverConfig::rk4(8));
   PointRow logp;
   standardNormalLogDensity(x, logp);
   logp -= acc;
@@ -583,7 +583,7 @@ TEST_CASE("CNF objective: quick training on 8gaussians lowers the held-out NLL")
   config.method = Method::Cnf;
   config.mlp = smallConfig(32, 2, Activation::Tanh);
   config.batch = 128;
-  config.cnf.solver = SolverConfig{Solver::RK4, 4, 1e-5, 1e-5, 100000};
+  config.cnf.solver = SolverConfig::rk4(4);
   config.adam.learningRate = 5e-3;
   auto target = makeBuiltinTarget("8gaussians");
   REQUIRE(target);
@@ -600,7 +600,7 @@ TEST_CASE("CNF objective: quick training on 8gaussians lowers the held-out NLL")
   const auto nll = [&] {
     FlowEvaluator ev(config, theta);
     PointRow logp;
-    ev.logDensity(held, SolverConfig{Solver::RK4, 32, 1e-5, 1e-5, 100000}, logp);
+    ev.logDensity(held, SolverConfig::rk4(32), logp);
     return -logp.cast<double>().mean();
   };
   const double before = nll();
@@ -627,7 +627,7 @@ TEST_CASE("reverse KL recovers a Gaussian target") {
   config.method = Method::ReverseKl;
   config.mlp = smallConfig(32, 2, Activation::Tanh);
   config.batch = 256;
-  config.cnf.solver = SolverConfig{Solver::RK4, 4, 1e-5, 1e-5, 100000};
+  config.cnf.solver = SolverConfig::rk4(4);
   config.adam.learningRate = 5e-3;
   auto objective = makeReverseKlObjective(config, target);
   const Mlp mlp(config.mlp);
@@ -646,7 +646,7 @@ TEST_CASE("reverse KL recovers a Gaussian target") {
   Rng srng(3);
   srng.fillNormal(x);
   FlowEvaluator ev(config, theta);
-  ev.sample(x, SolverConfig{Solver::RK4, 16, 1e-5, 1e-5, 100000});
+  ev.sample(x, SolverConfig::rk4(16));
   const Eigen::Vector2d mean = x.cast<double>().rowwise().mean();
   const Eigen::Matrix2Xd c = x.cast<double>().colwise() - mean;
   const Eigen::Matrix2d sampleCov = c * c.transpose() / static_cast<double>(x.cols() - 1);

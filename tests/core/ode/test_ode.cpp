@@ -88,7 +88,7 @@ double linearError(Solver s, int steps, double t0, double t1) {
   const Eigen::Matrix2d a = testMatrix();
   const Points x0 = startPoints();
   Points x = x0;
-  integrate(linearField(a), x, t0, t1, SolverConfig{s, steps});
+  integrate(linearField(a), x, t0, t1, SolverConfig::fixed(s, steps));
   return maxError(x, exactLinear(a, x0, t0, t1));
 }
 
@@ -200,8 +200,8 @@ TEST_CASE("backward integration inverts forward integration") {
   }
   // A low-order solver does not invert itself exactly: the round trip error is O(h).
   Points x = x0;
-  integrate(field, x, 0.0, 2.0, SolverConfig{Solver::Euler, 50});
-  integrate(field, x, 2.0, 0.0, SolverConfig{Solver::Euler, 50});
+  integrate(field, x, 0.0, 2.0, SolverConfig::euler(50));
+  integrate(field, x, 2.0, 0.0, SolverConfig::euler(50));
   CHECK(maxError(x, x0.cast<double>()) > 1e-3);
 }
 
@@ -215,7 +215,7 @@ TEST_CASE("dopri5 meets its tolerance and tightens with it") {
     for (const auto& [t0, t1] : {std::pair{0.0, 3.0}, std::pair{3.0, 0.0}}) {
       Points x = x0;
       const IntegrationStats st = integrate(linearField(a), x, t0, t1,
-                                            SolverConfig{Solver::Dopri5, 1, tol, tol});
+                                            SolverConfig::dopri5(tol, tol));
       const double err = maxError(x, exactLinear(a, x0, t0, t1));
       // Scale of the error norm: atol + rtol·|x| with |x| ≲ 1.5 here.
       CHECK(err <= 10.0 * tol * 2.5);
@@ -246,7 +246,7 @@ TEST_CASE("dopri5 NFE bookkeeping: 2 + 6 per attempted step (FSAL)") {
     v = (t < 0.5 ? 0.0f : -10.0f) * x;
   };
   Points x = x0;
-  const IntegrationStats st = integrate(kick, x, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, 1e-6, 1e-6});
+  const IntegrationStats st = integrate(kick, x, 0.0, 1.0, SolverConfig::dopri5(1e-6, 1e-6));
   CHECK(st.rejectedSteps > 0);
   CHECK(st.nfe == calls);
   CHECK(st.nfe == 2 + 6L * (st.acceptedSteps + st.rejectedSteps));
@@ -258,7 +258,7 @@ TEST_CASE("fixed-step NFE = steps × stages") {
     long calls = 0;
     Points x = startPoints();
     const IntegrationStats st =
-        integrate(linearField(testMatrix(), &calls), x, 0.0, 1.0, SolverConfig{s, 7});
+        integrate(linearField(testMatrix(), &calls), x, 0.0, 1.0, SolverConfig::fixed(s, 7));
     CHECK(st.nfe == 7L * stagesPerStep(s));
     CHECK(calls == st.nfe);
     CHECK(st.acceptedSteps == 7);
@@ -275,7 +275,7 @@ TEST_CASE("dopri5 dense output matches the exact solution between steps") {
     dense.samples = 64;
     Points x = x0;
     const IntegrationStats st =
-        integrate(linearField(a), x, 0.0, 4.0, SolverConfig{Solver::Dopri5, 1, tol, tol}, &dense);
+        integrate(linearField(a), x, 0.0, 4.0, SolverConfig::dopri5(tol, tol), &dense);
     REQUIRE(dense.states.size() == 65);
     REQUIRE(dense.times.size() == 65);
     CHECK(st.acceptedSteps < 64);  // most samples fall strictly inside steps
@@ -290,7 +290,7 @@ TEST_CASE("dopri5 dense output matches the exact solution between steps") {
     // 4th-order continuous extension from a crude one.
     Trajectory steps;
     Points y = x0;
-    integrate(linearField(a), y, 0.0, 4.0, SolverConfig{Solver::Dopri5, 1, tol, tol}, &steps);
+    integrate(linearField(a), y, 0.0, 4.0, SolverConfig::dopri5(tol, tol), &steps);
     double worstLinear = 0.0;
     for (std::size_t k = 1; k < steps.times.size(); ++k) {
       const double tm = 0.5 * (steps.times[k - 1] + steps.times[k]);
@@ -310,7 +310,7 @@ TEST_CASE("trajectories: sizes, times, endpoints") {
       Trajectory tr;
       tr.logDensities.resize(3);  // stale content from an earlier log-density call
       Points x = x0;
-      integrate(linearField(a), x, 1.0, -0.5, SolverConfig{s, 12}, &tr);
+      integrate(linearField(a), x, 1.0, -0.5, SolverConfig::fixed(s, 12), &tr);
       REQUIRE(tr.times.size() == 13);
       REQUIRE(tr.states.size() == 13);
       CHECK(tr.logDensities.empty());
@@ -321,7 +321,7 @@ TEST_CASE("trajectories: sizes, times, endpoints") {
       CHECK(tr.states.front() == x0);
       CHECK(tr.states.back() == x);
       // Reuse with fewer steps shrinks it.
-      integrate(linearField(a), x, 0.0, 1.0, SolverConfig{s, 3}, &tr);
+      integrate(linearField(a), x, 0.0, 1.0, SolverConfig::fixed(s, 3), &tr);
       CHECK(tr.states.size() == 4);
       CHECK(tr.times.size() == 4);
     }
@@ -342,7 +342,7 @@ TEST_CASE("trajectories: sizes, times, endpoints") {
     Trajectory tr;
     tr.samples = 10;
     Points x = x0;
-    integrate(linearField(a), x, 0.0, -1.0, SolverConfig{Solver::Dopri5, 1, 1e-6, 1e-6}, &tr);
+    integrate(linearField(a), x, 0.0, -1.0, SolverConfig::dopri5(1e-6, 1e-6), &tr);
     REQUIRE(tr.times.size() == 11);
     REQUIRE(tr.states.size() == 11);
     CHECK(tr.times.front() == 0.0);
@@ -374,7 +374,7 @@ TEST_CASE("trajectories: sizes, times, endpoints") {
     Trajectory tr;
     Points x = x0;
     const IntegrationStats st =
-        integrate(linearField(a, &calls), x, 0.5, 0.5, SolverConfig{Solver::RK4, 4}, &tr);
+        integrate(linearField(a, &calls), x, 0.5, 0.5, SolverConfig::rk4(4), &tr);
     CHECK(st.nfe == 0);
     CHECK(calls == 0);
     CHECK(x == x0);
@@ -396,7 +396,7 @@ TEST_CASE("log density of a linear field changes by −tr(A)·(t1 − t0) under 
       Points x = x0;
       PointRow l = PointRow::LinSpaced(8, -2.0f, 1.0f);
       const PointRow l0 = l;
-      integrateWithLogDensity(linearDivField(a), x, l, t0, t1, SolverConfig{s, 20});
+      integrateWithLogDensity(linearDivField(a), x, l, t0, t1, SolverConfig::fixed(s, 20));
       const double expected = -a.trace() * (t1 - t0);
       CHECK(((l - l0).cast<double>().array() - expected).abs().maxCoeff() < 1e-5);
     }
@@ -440,7 +440,7 @@ TEST_CASE("dopri5 controls the error of ℓ, not only of x") {
   PointRow l = PointRow::Zero(8);
   const double tol = 1e-6;
   const IntegrationStats st =
-      integrateWithLogDensity(field, x, l, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, tol, tol});
+      integrateWithLogDensity(field, x, l, 0.0, 1.0, SolverConfig::dopri5(tol, tol));
   CHECK(st.acceptedSteps > 20);
   CHECK(std::abs(l(0) + std::sin(40.0)) < 10.0 * tol * 2.0);
 }
@@ -470,7 +470,7 @@ TEST_CASE("fixedStep performs one step of the tableau") {
       }
       // integrate with one step is the same step.
       Points y = x0;
-      integrate(field, y, 0.4, 0.4 + h, SolverConfig{s, 1});
+      integrate(field, y, 0.4, 0.4 + h, SolverConfig::fixed(s, 1));
       CHECK((x - y).cwiseAbs().maxCoeff() < 1e-6f);
     }
   }
@@ -554,18 +554,18 @@ TEST_CASE("bad configurations are rejected") {
   const double nan = std::nan("");
   const double inf = std::numeric_limits<double>::infinity();
   for (Solver s : kFixed) {
-    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig{s, 0}), std::invalid_argument);
-    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig{s, -3}), std::invalid_argument);
+    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::fixed(s, 0)), std::invalid_argument);
+    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::fixed(s, -3)), std::invalid_argument);
   }
   for (Solver s : kAll) {
     CHECK_THROWS_AS(integrate(field, x, nan, 1.0, SolverConfig{s}), std::invalid_argument);
     CHECK_THROWS_AS(integrate(field, x, 0.0, inf, SolverConfig{s}), std::invalid_argument);
   }
-  CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, 0.0, 1e-5}),
+  CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::dopri5(0.0, 1e-5)),
                   std::invalid_argument);
-  CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, 1e-5, -1e-5}),
+  CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::dopri5(1e-5, -1e-5)),
                   std::invalid_argument);
-  CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, nan, 1e-5}),
+  CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::dopri5(nan, 1e-5)),
                   std::invalid_argument);
   CHECK_THROWS_AS(
       integrate(field, x, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, 1e-5, 1e-5, 0}),
@@ -605,7 +605,7 @@ TEST_CASE("dopri5 gives up with std::runtime_error") {
   }
   SUBCASE("a field that resizes its output is a logic error") {
     const VelocityFn resizing = [](const Points&, double, Points& v) { v.setZero(2, 1); };
-    CHECK_THROWS_AS(integrate(resizing, x, 0.0, 1.0, SolverConfig{Solver::RK4, 2}),
+    CHECK_THROWS_AS(integrate(resizing, x, 0.0, 1.0, SolverConfig::rk4(2)),
                     std::logic_error);
   }
 }

@@ -140,7 +140,7 @@ TEST_CASE("view worker: every layer matches a direct computation with the same w
   CHECK((p.positions.front() - p.start).cwiseAbs().maxCoeff() == 0.0f);
   Points x1 = p.start;
   FlowEvaluator flow(config, params);
-  flow.sample(x1, SolverConfig{Solver::RK4, 6, 1e-5, 1e-5, 100000});
+  flow.sample(x1, SolverConfig::rk4(6));
   CHECK((p.positions.back() - x1).cwiseAbs().maxCoeff() < 1e-4f);
   CHECK(p.stamp.snapshotVersion == 1);
 
@@ -157,7 +157,7 @@ TEST_CASE("view worker: every layer matches a direct computation with the same w
   spec.height = 10;
   spec.box = req.heatmapBox;
   spec.t = 0.5;
-  spec.solver = SolverConfig{Solver::RK4, 3, 1e-5, 1e-5, 100000};  // ceil(6 · 0.5)
+  spec.solver = SolverConfig::rk4(3);  // ceil(6 · 0.5)
   spec.threads = 1;
   const DensityGrid direct = computeLogDensityGrid(config, params, spec);
   REQUIRE(frame->density->grid.values.size() == direct.values.size());
@@ -230,7 +230,7 @@ TEST_CASE("view worker: normalise direction and log densities along the paths") 
   // log p_1 at the target samples agrees with the model's own log density (same solver grid).
   PointRow logp;
   FlowEvaluator flow(snap->model->config, snap->model->stages.back().params);
-  flow.logDensity(p.start, SolverConfig{Solver::RK4, 6, 1e-5, 1e-5, 100000}, logp);
+  flow.logDensity(p.start, SolverConfig::rk4(6), logp);
   CHECK((p.logDensity.back() - logp).cwiseAbs().maxCoeff() < 1e-3f);
 }
 
