@@ -8,7 +8,7 @@
 namespace flowlab::core {
 
 using cnf_detail::maxAbs;
-using cnf_detail::StepControl;
+using ode_detail::StepControl;
 
 // One adjoint stage at (X, A, t): KX = v into tape[s], KA = −∂(aᵀf)/∂x into ka[s],
 // gOut = ∂(aᵀf)/∂θ (overwritten).

@@ -6,7 +6,7 @@
 
 namespace flowlab::core {
 
-using cnf_detail::StepControl;
+using ode_detail::StepControl;
 
 // Adds one accepted step's quadrature of ℓ, K, F (weights b over stages [base, base + n)).
 // ell == nullptr: ℓ was already advanced (Dopri5 computes it for its error estimate).

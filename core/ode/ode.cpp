@@ -1,6 +1,8 @@
 // Explicit Runge–Kutta solvers on 2×N batches: Euler, midpoint, Heun, RK4 and Dormand–Prince 5(4).
 #include "core/ode/ode.hpp"
 
+#include "core/ode/step_control.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -32,10 +34,6 @@ constexpr double kE1 = 71.0 / 57600, kE3 = -71.0 / 16695, kE4 = 71.0 / 1920,
 constexpr double kD1 = -12715105075.0 / 11282082432, kD3 = 87487479700.0 / 32700410799,
                  kD4 = -10690763975.0 / 1880347072, kD5 = 701980252875.0 / 199316789632,
                  kD6 = -1453857185.0 / 822651844, kD7 = 69997945.0 / 29380423;
-
-// Step-size control: PI controller (Gustafsson; Hairer et al. II.4 with β = 0.04).
-constexpr double kSafety = 0.9, kMinFactor = 0.2, kMaxFactor = 10.0;
-constexpr double kBeta = 0.04, kAlpha = 0.2 - 0.75 * kBeta;
 
 // The log-density solvers carry the augmented state (x, ℓ) as a pair of references, the plain
 // solvers a bare Points, so one templated stepper serves both with no copies.
@@ -189,55 +187,43 @@ void validate(const SolverConfig& config, double t0, double t1, const Trajectory
   throw std::invalid_argument("ode: unknown solver");
 }
 
-// One step of a fixed-step method, the formulas of butcherTableau() with h rounded to float.
+// o = y + Σ_j float(h·a[s][j])·k_j over the nonzero a[s][j], in order: the input of stage s.
+// (Accumulated term by term, which rounds exactly as the one-line classic formulas do.)
+template <class Sys, class Y, class O>
+void stageInput(Sys& sys, const ButcherTableau& T, int s, double h, const Y& y, O&& o) {
+  each([](auto& oo, const auto& yy) { oo = yy; }, o, y);
+  for (int j = 0; j < s; ++j) {
+    if (T.a[s][j] == 0.0) continue;
+    const float c = static_cast<float>(h * T.a[s][j]);
+    each([c](auto& oo, const auto& k) { oo += c * k; }, o, sys.stage(j));
+  }
+}
+
+// One step of a fixed-step method from butcherTableau(): its stages, then
+// y ← y + (h/d)·Σ_j m_j k_j with the weights b = m/d (ButcherTableau::bm, bd), the sum from
+// k_1 in float — the classic formulas' rounding (RK4: y + h/6·(k1 + 2k2 + 2k3 + k4)).
 template <class Sys, class Y>
 void rkStep(Sys& sys, Solver solver, Y&& y, double t, double h) {
-  const float hf = static_cast<float>(h);
-  auto&& k1 = sys.stage(0);
+  if (isAdaptive(solver)) throw std::invalid_argument("ode: fixedStep needs a fixed-step solver");
+  const ButcherTableau& T = butcherTableau(solver);
   auto&& tmp = sys.scratch();
-  switch (solver) {
-    case Solver::Euler:
-      sys.eval(y, t, k1);
-      each([&](auto& yy, const auto& a) { yy += hf * a; }, y, k1);
-      return;
-    case Solver::Midpoint: {
-      auto&& k2 = sys.stage(1);
-      sys.eval(y, t, k1);
-      each([&](auto& o, const auto& yy, const auto& a) { o = yy + (0.5f * hf) * a; }, tmp, y, k1);
-      sys.eval(tmp, t + 0.5 * h, k2);
-      each([&](auto& yy, const auto& b) { yy += hf * b; }, y, k2);
-      return;
-    }
-    case Solver::Heun: {
-      auto&& k2 = sys.stage(1);
-      sys.eval(y, t, k1);
-      each([&](auto& o, const auto& yy, const auto& a) { o = yy + hf * a; }, tmp, y, k1);
-      sys.eval(tmp, t + h, k2);
-      each([&](auto& yy, const auto& a, const auto& b) { yy += (0.5f * hf) * (a + b); }, y, k1,
-           k2);
-      return;
-    }
-    case Solver::RK4: {
-      auto&& k2 = sys.stage(1);
-      auto&& k3 = sys.stage(2);
-      auto&& k4 = sys.stage(3);
-      const auto half = [&](auto& o, const auto& yy, const auto& a) { o = yy + (0.5f * hf) * a; };
-      sys.eval(y, t, k1);
-      each(half, tmp, y, k1);
-      sys.eval(tmp, t + 0.5 * h, k2);
-      each(half, tmp, y, k2);
-      sys.eval(tmp, t + 0.5 * h, k3);
-      each([&](auto& o, const auto& yy, const auto& a) { o = yy + hf * a; }, tmp, y, k3);
-      sys.eval(tmp, t + h, k4);
-      each([&](auto& yy, const auto& a, const auto& b, const auto& c, const auto& d) {
-        yy += (hf / 6.0f) * (a + 2.0f * b + 2.0f * c + d);
-      }, y, k1, k2, k3, k4);
-      return;
-    }
-    case Solver::Dopri5:
-      break;
+  sys.eval(y, t, sys.stage(0));
+  for (int s = 1; s < T.stages; ++s) {
+    stageInput(sys, T, s, h, y, tmp);
+    sys.eval(tmp, t + T.c[s] * h, sys.stage(s));
   }
-  throw std::invalid_argument("ode: fixedStep needs a fixed-step solver");
+  bool first = true;
+  for (int j = 0; j < T.stages; ++j) {
+    if (T.bm[j] == 0.0) continue;
+    const float m = static_cast<float>(T.bm[j]);
+    if (first)
+      each([m](auto& acc, const auto& k) { acc = m * k; }, tmp, sys.stage(j));
+    else
+      each([m](auto& acc, const auto& k) { acc += m * k; }, tmp, sys.stage(j));
+    first = false;
+  }
+  const float scale = static_cast<float>(h) / static_cast<float>(T.bd);
+  each([scale](auto& yy, const auto& acc) { yy += scale * acc; }, y, tmp);
 }
 
 template <class Sys, class Y>
@@ -268,26 +254,21 @@ double scaledRms(const V& v, const Y& y, double atol, double rtol) {
   return count > 0 ? std::sqrt(sum / static_cast<double>(count)) : 0.0;
 }
 
-// Initial step size (Hairer, Nørsett & Wanner, II.4 "starting step size"); k1 = v(y0, t0).
-// Uses the scratch and stage 2 buffers; one field evaluation.
+// The starting step of Dopri5 (StepControl); k1 = v(y0, t0). Uses the scratch and stage 2
+// buffers; one field evaluation.
 template <class Sys, class Y>
-double initialStep(Sys& sys, Y&& y, double t0, double span, double dir, double atol,
+double initialStep(Sys& sys, Y&& y, double t0, const ode_detail::StepControl& ctl, double atol,
                    double rtol) {
   auto&& k1 = sys.stage(0);
   auto&& f1 = sys.stage(1);
   auto&& tmp = sys.scratch();
-  const double d0 = scaledRms(y, y, atol, rtol);
   const double d1 = scaledRms(k1, y, atol, rtol);
-  double h0 = (d0 < 1e-5 || d1 < 1e-5) ? 1e-6 : 0.01 * d0 / d1;
-  h0 = std::min(h0, span);
-  const float step = static_cast<float>(dir * h0);
+  const double h0 = ode_detail::StepControl::firstGuess(scaledRms(y, y, atol, rtol), d1, ctl.span);
+  const float step = static_cast<float>(ctl.dir * h0);
   each([&](auto& o, const auto& yy, const auto& a) { o = yy + step * a; }, tmp, y, k1);
-  sys.eval(tmp, t0 + dir * h0, f1);
+  sys.eval(tmp, t0 + ctl.dir * h0, f1);
   each([&](auto& b, const auto& a) { b -= a; }, f1, k1);
-  const double d2 = scaledRms(f1, y, atol, rtol) / h0;
-  const double dMax = std::max(d1, d2);
-  const double h1 = dMax <= 1e-15 ? std::max(1e-6, h0 * 1e-3) : std::pow(0.01 / dMax, 1.0 / 5.0);
-  return std::min({100.0 * h0, h1, span});
+  return ctl.initial(h0, d1, scaledRms(f1, y, atol, rtol) / h0);
 }
 
 // Dense output y(t + θh), θ ∈ [0, 1], from the stages of the accepted step y0 → y1 (the
@@ -312,82 +293,48 @@ void denseOutput(Sys& sys, const Y0& y0, const Y1& y1, double h, double theta, O
 template <class Sys, class Y>
 void dopri5(Sys& sys, Y&& y, double t0, double t1, const SolverConfig& config, int samples,
             Recorder& rec, IntegrationStats& stats) {
+  const ButcherTableau& T = butcherTableau(Solver::Dopri5);
   const double atol = config.atol, rtol = config.rtol;
-  const double dir = t1 > t0 ? 1.0 : -1.0;
-  const double span = std::abs(t1 - t0);
+  ode_detail::StepControl ctl{t1 > t0 ? 1.0 : -1.0, std::abs(t1 - t0), t1, config.maxSteps,
+                              "dopri5"};
+  const double dir = ctl.dir;
   auto&& k1 = sys.stage(0);
-  auto&& k2 = sys.stage(1);
-  auto&& k3 = sys.stage(2);
-  auto&& k4 = sys.stage(3);
-  auto&& k5 = sys.stage(4);
-  auto&& k6 = sys.stage(5);
   auto&& k7 = sys.stage(6);
   auto&& tmp = sys.scratch();
   auto&& next = sys.candidate();
 
   sys.eval(y, t0, k1);
-  double h = dir * initialStep(sys, y, t0, span, dir, atol, rtol);
+  double h = initialStep(sys, y, t0, ctl, atol, rtol);
   rec.add(t0, y);
   int nextSample = 1;  // samples > 0: sample j sits at t0 + (t1 − t0)·j/samples
 
   double t = t0;
-  double errPrev = 1e-4;
-  bool lastRejected = false;
-  for (int attempts = 0;; ++attempts) {
-    if (attempts >= config.maxSteps)
-      throw std::runtime_error("dopri5: more than maxSteps = " + std::to_string(config.maxSteps) +
-                               " step attempts before t1; tolerance too tight or field too stiff");
-    bool last = false;
-    if (dir * (t + h - t1) >= 0.0) {
-      h = t1 - t;
-      last = true;
-    }
-    if (std::abs(h) <= 16.0 * std::numeric_limits<double>::epsilon() * std::max(1.0, std::abs(t)))
-      throw std::runtime_error("dopri5: step size underflow at t = " + std::to_string(t) +
-                               " (non-finite or stiff field?)");
-
-    const auto f = [h](double a) { return static_cast<float>(h * a); };
-    each([&](auto& o, const auto& yy, const auto& a) { o = yy + f(kA21) * a; }, tmp, y, k1);
-    sys.eval(tmp, t + kC2 * h, k2);
-    each([&](auto& o, const auto& yy, const auto& a, const auto& b) {
-      o = yy + f(kA31) * a + f(kA32) * b;
-    }, tmp, y, k1, k2);
-    sys.eval(tmp, t + kC3 * h, k3);
-    each([&](auto& o, const auto& yy, const auto& a, const auto& b, const auto& c) {
-      o = yy + f(kA41) * a + f(kA42) * b + f(kA43) * c;
-    }, tmp, y, k1, k2, k3);
-    sys.eval(tmp, t + kC4 * h, k4);
-    each([&](auto& o, const auto& yy, const auto& a, const auto& b, const auto& c, const auto& d) {
-      o = yy + f(kA51) * a + f(kA52) * b + f(kA53) * c + f(kA54) * d;
-    }, tmp, y, k1, k2, k3, k4);
-    sys.eval(tmp, t + kC5 * h, k5);
-    each([&](auto& o, const auto& yy, const auto& a, const auto& b, const auto& c, const auto& d,
-             const auto& e) {
-      o = yy + f(kA61) * a + f(kA62) * b + f(kA63) * c + f(kA64) * d + f(kA65) * e;
-    }, tmp, y, k1, k2, k3, k4, k5);
-    sys.eval(tmp, t + h, k6);
-    each([&](auto& o, const auto& yy, const auto& a, const auto& c, const auto& d, const auto& e,
-             const auto& g) {
-      o = yy + f(kB1) * a + f(kB3) * c + f(kB4) * d + f(kB5) * e + f(kB6) * g;
-    }, next, y, k1, k3, k4, k5, k6);
+  for (;;) {
+    bool last;
+    ctl.begin(t, h, last);
     const double tNew = last ? t1 : t + h;
-    sys.eval(next, tNew, k7);
+    // Stages 2…6 at t + c_s·h; stage 7 (a[6] = b) is the 5th-order solution, evaluated at the
+    // new point: the next step's first stage if this one is accepted (FSAL).
+    for (int s = 1; s < 7; ++s) {
+      stageInput(sys, T, s, h, y, s == 6 ? next : tmp);
+      sys.eval(s == 6 ? next : tmp, s == 6 ? tNew : t + T.c[s] * h, sys.stage(s));
+    }
 
     // err = h·Σ e_i k_i, scaled by atol + rtol·max(|y_old|, |y_new|), RMS over every entry.
     double sum = 0.0;
     Eigen::Index count = 0;
     each([&](const auto& y0, const auto& y1, const auto& a, const auto& c, const auto& d,
              const auto& e, const auto& g, const auto& k) {
-      const auto err = h * (kE1 * a.array().template cast<double>() +
-                            kE3 * c.array().template cast<double>() +
-                            kE4 * d.array().template cast<double>() +
-                            kE5 * e.array().template cast<double>() +
-                            kE6 * g.array().template cast<double>() +
-                            kE7 * k.array().template cast<double>());
+      const auto err = h * (T.e[0] * a.array().template cast<double>() +
+                            T.e[2] * c.array().template cast<double>() +
+                            T.e[3] * d.array().template cast<double>() +
+                            T.e[4] * e.array().template cast<double>() +
+                            T.e[5] * g.array().template cast<double>() +
+                            T.e[6] * k.array().template cast<double>());
       const auto scale = atol + rtol * y0.array().abs().max(y1.array().abs()).template cast<double>();
       sum += (err / scale).square().sum();
       count += y0.size();
-    }, y, next, k1, k3, k4, k5, k6, k7);
+    }, y, next, k1, sys.stage(2), sys.stage(3), sys.stage(4), sys.stage(5), k7);
     const double err = count > 0 ? std::sqrt(sum / static_cast<double>(count)) : 0.0;
 
     if (err <= 1.0) {
@@ -412,20 +359,10 @@ void dopri5(Sys& sys, Y&& y, double t0, double t1, const SolverConfig& config, i
       t = tNew;
       if (samples == 0) rec.add(t, y);
       if (last) return;
-      double factor = err == 0.0 ? kMaxFactor
-                                 : kSafety * std::pow(err, -kAlpha) * std::pow(errPrev, kBeta);
-      factor = std::clamp(factor, kMinFactor, kMaxFactor);
-      if (lastRejected) factor = std::min(factor, 1.0);  // no growth right after a rejection
-      errPrev = std::max(err, 1e-4);
-      lastRejected = false;
-      h *= factor;
     } else {
       ++stats.rejectedSteps;
-      lastRejected = true;
-      // NaN/inf error (a diverging field) shrinks by the minimum factor until underflow throws.
-      const double factor = std::isfinite(err) ? kSafety * std::pow(err, -0.2) : kMinFactor;
-      h *= std::max(kMinFactor, factor);
     }
+    h = ctl.next(h, err);
   }
 }
 
@@ -546,16 +483,20 @@ const ButcherTableau& butcherTableau(Solver solver) {
     ButcherTableau& euler = tb[0];
     euler.stages = 1;
     euler.b[0] = 1.0;
+    euler.bm[0] = 1.0;
     ButcherTableau& mid = tb[1];
     mid.stages = 2;
     mid.a[1][0] = 0.5;
     mid.c[1] = 0.5;
     mid.b[1] = 1.0;
+    mid.bm[1] = 1.0;
     ButcherTableau& heun = tb[2];
     heun.stages = 2;
     heun.a[1][0] = 1.0;
     heun.c[1] = 1.0;
     heun.b[0] = heun.b[1] = 0.5;
+    heun.bm[0] = heun.bm[1] = 1.0;
+    heun.bd = 2;
     ButcherTableau& rk4 = tb[3];
     rk4.stages = 4;
     rk4.a[1][0] = 0.5;
@@ -563,6 +504,8 @@ const ButcherTableau& butcherTableau(Solver solver) {
     rk4.a[3][2] = 1.0;
     rk4.c = {0.0, 0.5, 0.5, 1.0};
     rk4.b = {1.0 / 6, 1.0 / 3, 1.0 / 3, 1.0 / 6};
+    rk4.bm = {1.0, 2.0, 2.0, 1.0};
+    rk4.bd = 6;
     ButcherTableau& dp = tb[4];
     dp.stages = 7;
     dp.c = {0.0, kC2, kC3, kC4, kC5, 1.0, 1.0};

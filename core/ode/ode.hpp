@@ -123,6 +123,10 @@ struct ButcherTableau {
   int stages = 0;
   std::array<std::array<double, 7>, 7> a{};
   std::array<double, 7> b{}, c{}, e{};
+  // Fixed-step methods: b = bm / bd, small integers over a common denominator, the form the
+  // steps are computed in (RK4: bm = 1, 2, 2, 1 and bd = 6).
+  std::array<double, 7> bm{};
+  int bd = 1;
 };
 const ButcherTableau& butcherTableau(Solver solver);
 
