@@ -19,11 +19,11 @@
 #include <iostream>
 #include <thread>
 
-#include "app/canvas_raster.hpp"
-#include "app/render/canvas.hpp"
+#include "app/canvas/raster_image.hpp"
+#include "app/render/canvas_quad.hpp"
 #include "app/render/panel_cache.hpp"
 #include "app/screenshot.hpp"
-#include "app/thread_cpu.hpp"
+#include "app/state/thread_cpu.hpp"
 #include "app/window.hpp"
 #include "core/nn/kernel_set.hpp"
 
@@ -119,7 +119,7 @@ int App::run() {
     return 1;
   }
   try {
-    canvas_ = std::make_unique<render::Canvas>();
+    canvasQuad_ = std::make_unique<render::CanvasQuad>();
     panels_ = std::make_unique<render::PanelCache>(
         std::vector<std::string>{"controls", "charts", "timeline", "status"});
   } catch (const std::exception& e) {
@@ -224,9 +224,9 @@ void App::frame() {
   FrameContext ctx{*trainer_, *targets_, snapshot_, view_, frames_};
   ctx.now = now();
   if (view_->particles) ctx.dataAge = seconds(Clock::now() - view_->particles->stamp.seen);
-  ctx.densityLo = canvas_->densityLo();
-  ctx.densityHi = canvas_->densityHi();
-  ctx.divergenceScale = canvas_->divergenceScale();
+  ctx.densityLo = canvasQuad_->densityLo();
+  ctx.densityHi = canvasQuad_->densityHi();
+  ctx.divergenceScale = canvasQuad_->divergenceScale();
 
   panels::controlPanel(layout_, ctx, ui_);
   panels::chartsPanel(layout_, ctx, ui_);
@@ -239,11 +239,11 @@ void App::frame() {
 
   request_ = makeRequest(continuous);
   worker_->setRequest(request_);
-  canvas_->update(view_, ui_.view);
+  canvasQuad_->update(view_, ui_.view);
   const bool done = headlessDone();
   // The screenshot shows this frame's particles; otherwise the newest image painted so far.
   if (done && !options_.screenshot.empty()) raster_->waitFor(canvasImage, std::chrono::seconds(2));
-  canvas_->updateImage(raster_->latest());
+  canvasQuad_->updateImage(raster_->latest());
 
   // The fixed panels from their offscreen copy, the canvas, then the rest of ImGui over them.
   // No clear: between them the panels' copy and the canvas cover every pixel.
@@ -252,8 +252,8 @@ void App::frame() {
   const float sx = window_->framebufferScaleX(), sy = window_->framebufferScaleY();
   static constexpr float kPanelBackground[3] = {0.105f, 0.11f, 0.13f};  // ImGuiCol_WindowBg
   panels_->drawPanels(*imgui, fbWidth, fbHeight,
-                      render::Canvas::viewport(ui_.camera, sx, sy, fbHeight), kPanelBackground);
-  canvas_->draw(ui_.camera, sx, sy, fbHeight);
+                      render::CanvasQuad::viewport(ui_.camera, sx, sy, fbHeight), kPanelBackground);
+  canvasQuad_->draw(ui_.camera, sx, sy, fbHeight);
   glViewport(0, 0, fbWidth, fbHeight);
   panels_->drawRest(*imgui);
 

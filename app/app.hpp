@@ -7,19 +7,19 @@
 #include <memory>
 #include <optional>
 
-#include "app/app_options.hpp"
-#include "app/inspector.hpp"
+#include "app/state/app_options.hpp"
+#include "app/state/inspector.hpp"
 #include "app/panels/panels.hpp"
-#include "app/perf_stats.hpp"
-#include "app/raster_worker.hpp"
-#include "app/thread_cpu.hpp"
-#include "app/ui_state.hpp"
+#include "app/state/perf_stats.hpp"
+#include "app/canvas/raster_worker.hpp"
+#include "app/state/thread_cpu.hpp"
+#include "app/state/ui_state.hpp"
 
 namespace flowlab::app {
 
 class Window;
 namespace render {
-class Canvas;
+class CanvasQuad;
 class PanelCache;
 }  // namespace render
 
@@ -49,7 +49,7 @@ class App {
   std::unique_ptr<core::ViewWorker> worker_;
   std::unique_ptr<RasterWorker> raster_;
   std::unique_ptr<TargetEditor> targets_;
-  std::unique_ptr<render::Canvas> canvas_;
+  std::unique_ptr<render::CanvasQuad> canvasQuad_;
   std::unique_ptr<render::PanelCache> panels_;
   UiState ui_;
   Inspector inspector_;

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "app/app.hpp"
-#include "app/app_options.hpp"
+#include "app/state/app_options.hpp"
 #include "core/cli/cli.hpp"
 #include "core/cli/args.hpp"
 #include "core/nn/kernel_set.hpp"

@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "app/image_io.hpp"
+#include "app/canvas/image_io.hpp"
 
 namespace flowlab::app {
 

@@ -1,7 +1,6 @@
 // Compiling and linking the embedded shaders.
 #include "app/gl/shader.hpp"
 
-#include <sstream>
 #include <stdexcept>
 #include <vector>
 
@@ -12,7 +11,9 @@ namespace flowlab::app::gl {
 namespace {
 
 GLuint compile(GLenum stage, const std::string& name) {
-  const std::string text = expandedSource(name);
+  const std::string_view source = shaderSource(name);
+  if (source.empty()) throw std::runtime_error("no embedded shader named " + name);
+  const std::string text(source);
   const GLuint shader = glCreateShader(stage);
   const char* src = text.c_str();
   glShaderSource(shader, 1, &src, nullptr);
@@ -31,25 +32,6 @@ GLuint compile(GLenum stage, const std::string& name) {
 }
 
 }  // namespace
-
-std::string expandedSource(const std::string& name, int depth) {
-  const std::string_view text = shaderSource(name);
-  if (text.empty()) throw std::runtime_error("no embedded shader named " + name);
-  if (depth > 4) throw std::runtime_error("shader includes nest too deep at " + name);
-  std::istringstream in{std::string(text)};
-  std::ostringstream out;
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto at = line.find("#include \"");
-    if (at != std::string::npos) {
-      const auto end = line.find('"', at + 10);
-      out << expandedSource(line.substr(at + 10, end - at - 10), depth + 1) << '\n';
-    } else {
-      out << line << '\n';
-    }
-  }
-  return out.str();
-}
 
 Program::~Program() {
   if (id_) glDeleteProgram(id_);

@@ -1,5 +1,5 @@
-// A linked GLSL program built from embedded shader files, with `#include "file"` lines resolved
-// from the same embedded set, and cached uniform locations. UI thread only (needs the context).
+// A linked GLSL program built from embedded shader files, with cached uniform locations.
+// UI thread only (needs the context).
 #pragma once
 
 #include <epoxy/gl.h>
@@ -35,8 +35,5 @@ class Program {
   GLuint id_ = 0;
   std::unordered_map<std::string, GLint> uniforms_;
 };
-
-// The source of an embedded shader with its #include lines expanded. Throws when missing.
-std::string expandedSource(const std::string& name, int depth = 0);
 
 }  // namespace flowlab::app::gl

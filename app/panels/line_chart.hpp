@@ -5,7 +5,7 @@
 #include <cmath>
 #include <limits>
 
-#include "app/chart_data.hpp"
+#include "app/state/chart_data.hpp"
 
 namespace flowlab::app::panels {
 

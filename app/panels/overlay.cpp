@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <string>
 
-#include "app/canvas_painter.hpp"
-#include "app/colors.hpp"
+#include "app/canvas/canvas_painter.hpp"
+#include "app/canvas/colours.hpp"
 #include "app/panels/panels.hpp"
 #include "core/nn/kernel_set.hpp"
 

@@ -2,7 +2,7 @@
 // when the user edited something. UI thread only, between ImGui::NewFrame and ImGui::Render.
 #pragma once
 
-#include "app/ui_state.hpp"
+#include "app/state/ui_state.hpp"
 
 namespace flowlab::app::panels {
 

@@ -51,10 +51,10 @@ bool targetSection(FrameContext& f, UiState& ui) {
   float soft = static_cast<float>(ui.brush.softness);
   if (ImGui::SliderFloat("soft edge", &soft, 0.0f, 1.0f, "%.2f")) ui.brush.softness = soft;
   ImGui::PopItemWidth();
-  if (ImGui::Button("Clear canvas")) {
-    f.targets.clearCanvas();
+  if (ImGui::Button("Clear painting")) {
+    f.targets.clearPainting();
     ui.brushOn = true;
-    ui.toast = "Canvas cleared: paint a new density (training keeps the old one until you do)";
+    ui.toast = "Painting cleared: paint a new density (training keeps the old one until you do)";
     ui.toastUntil = f.now + 4.0;
   }
 

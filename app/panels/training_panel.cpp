@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "app/app_options.hpp"
+#include "app/state/app_options.hpp"
 #include "app/panels/panels.hpp"
 
 namespace flowlab::app::panels {

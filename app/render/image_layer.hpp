@@ -6,7 +6,7 @@
 #include <array>
 #include <cstdint>
 
-#include "app/canvas_raster.hpp"
+#include "app/canvas/raster_image.hpp"
 #include "app/gl/buffer.hpp"
 #include "app/gl/shader.hpp"
 #include "app/gl/texture.hpp"

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "app/image_io.hpp"
+#include "app/canvas/image_io.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 4) {

@@ -8,16 +8,16 @@
 #include <thread>
 #include <vector>
 
-#include "app/app_options.hpp"
-#include "app/brush.hpp"
-#include "app/camera2d.hpp"
-#include "app/chart_data.hpp"
-#include "app/colors.hpp"
-#include "app/image_io.hpp"
-#include "app/inspector.hpp"
-#include "app/perf_stats.hpp"
-#include "app/target_editor.hpp"
-#include "app/timeline.hpp"
+#include "app/state/app_options.hpp"
+#include "app/target/painted_density.hpp"
+#include "app/state/camera2d.hpp"
+#include "app/state/chart_data.hpp"
+#include "app/canvas/colours.hpp"
+#include "app/canvas/image_io.hpp"
+#include "app/state/inspector.hpp"
+#include "app/state/perf_stats.hpp"
+#include "app/target/target_editor.hpp"
+#include "app/state/timeline.hpp"
 #include "core/base/grid_geometry.hpp"
 #include "core/cli/args.hpp"
 #include "core/eval/density_grid.hpp"
@@ -76,7 +76,7 @@ TEST_CASE("brush falloff: flat core, smooth rim, nothing beyond the radius") {
 }
 
 TEST_CASE("paint canvas: paint inside the radius only, rows from the top, erase, target") {
-  PaintCanvas canvas(40, 40, {-2, -2, 2, 2});  // 0.1 world units per cell
+  PaintedDensity canvas(40, 40, {-2, -2, 2, 2});  // 0.1 world units per cell
   CHECK(canvas.empty());
   CHECK(canvas.makeTarget() == nullptr);
   BrushSettings brush;
@@ -104,7 +104,7 @@ TEST_CASE("paint canvas: paint inside the radius only, rows from the top, erase,
   CHECK(std::isfinite(logp(0)));
   CHECK(logp(1) == -INFINITY);
   // A stroke dabs along the segment.
-  PaintCanvas line(40, 40, {-2, -2, 2, 2});
+  PaintedDensity line(40, 40, {-2, -2, 2, 2});
   brush.mode = BrushMode::Paint;
   brush.strength = 1.0;
   line.strokeTo(-1.5, 0.05, 1.5, 0.05, brush);

@@ -7,11 +7,11 @@
 #include <cmath>
 #include <memory>
 
-#include "app/canvas_painter.hpp"
-#include "app/canvas_raster.hpp"
-#include "app/colors.hpp"
-#include "app/heatmap_colors.hpp"
-#include "app/raster_worker.hpp"
+#include "app/canvas/canvas_painter.hpp"
+#include "app/canvas/raster_image.hpp"
+#include "app/canvas/colours.hpp"
+#include "app/canvas/heatmap_colours.hpp"
+#include "app/canvas/raster_worker.hpp"
 
 using namespace flowlab;
 using namespace flowlab::app;

@@ -3,7 +3,7 @@
 // between steps, never resetting the model); during a stroke at most every `pushInterval`
 // seconds, and once more when the stroke ends.
 //
-// Painting adds to the density being trained, so the canvas starts from a raster of the current
+// Painting adds to the density being trained, so the painting starts from a raster of the current
 // target. Rasterising can take ~0.1 s (quadrature targets), so it runs on a helper thread as
 // soon as a target is set; dabs made before it arrives are queued and replayed. GL-free; UI
 // thread only (the helper threads touch only their own copies).
@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/brush.hpp"
+#include "app/target/painted_density.hpp"
 #include "core/targets/targets.hpp"
 
 namespace flowlab::app {
@@ -25,7 +25,7 @@ class TargetEditor {
  public:
   using Submit = std::function<void(std::shared_ptr<const core::Target>)>;
 
-  // The canvas covers `box` with `cells` × `cells` cells.
+  // The painting covers `box` with `cells` × `cells` cells.
   explicit TargetEditor(Submit submit, core::Box box = {-5.0, -5.0, 5.0, 5.0}, int cells = 160);
   ~TargetEditor();  // joins the rasterising threads
 
@@ -33,7 +33,7 @@ class TargetEditor {
   void setTarget(std::shared_ptr<const core::Target> target, std::string label);
   // A built-in target by name; false when unknown.
   bool loadPreset(const std::string& name);
-  // A PNG/JPG mapped onto the canvas box; returns "" or the error message (target unchanged).
+  // A PNG/JPG mapped onto the painting's box; returns "" or the error message (target unchanged).
   std::string importImage(const std::string& path, bool invert);
 
   // Brush strokes in world coordinates; `now` in seconds (any monotonic clock).
@@ -41,16 +41,16 @@ class TargetEditor {
   void strokeTo(double x, double y, const BrushSettings& brush, double now);
   void endStroke(double now);
   bool painting() const { return painting_; }
-  // Empties the canvas; the trainer keeps the current target until something is painted.
-  void clearCanvas();
+  // Empties the painting; the trainer keeps the current target until something is painted.
+  void clearPainting();
   // Call once a frame: picks up a finished raster, replays queued dabs, submits when due.
   void poll(double now);
   // True while dabs wait for the raster of the current target.
-  bool waitingForRaster() const { return !canvasHoldsTarget_ && !queue_.empty(); }
+  bool waitingForRaster() const { return !densityHoldsTarget_ && !queue_.empty(); }
 
   const std::shared_ptr<const core::Target>& target() const { return target_; }
   const std::string& label() const { return label_; }
-  const PaintCanvas& canvas() const { return canvas_; }
+  const PaintedDensity& density() const { return density_; }
   long submissions() const { return submissions_; }
   double pushInterval = 0.1;  // seconds between submissions during a stroke
 
@@ -61,14 +61,14 @@ class TargetEditor {
     bool first;
   };
   void apply(const Dab& dab);
-  bool takeRaster();  // true when the canvas holds the current target
+  bool takeRaster();  // true when the painting holds the current target
   void push(double now, bool force);
 
   Submit submit_;
-  PaintCanvas canvas_;
+  PaintedDensity density_;
   std::shared_ptr<const core::Target> target_;
   std::string label_;
-  bool canvasHoldsTarget_ = false;
+  bool densityHoldsTarget_ = false;
   std::future<std::vector<float>> raster_;  // of target_, from a helper thread
   std::vector<std::jthread> helpers_;
   std::vector<Dab> queue_;  // dabs waiting for the raster

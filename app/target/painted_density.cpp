@@ -1,5 +1,5 @@
 // The paint canvas behind the brush (GL-free).
-#include "app/brush.hpp"
+#include "app/target/painted_density.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -14,24 +14,24 @@ double brushFalloff(double d, double radius, double softness) {
   return u * u * (3.0 - 2.0 * u);
 }
 
-PaintCanvas::PaintCanvas(int width, int height, core::Box box)
+PaintedDensity::PaintedDensity(int width, int height, core::Box box)
     : width_(std::max(width, 1)),
       height_(std::max(height, 1)),
       box_(box),
       weights_(static_cast<std::size_t>(width_) * height_, 0.0f) {}
 
-void PaintCanvas::clear() {
+void PaintedDensity::clear() {
   std::fill(weights_.begin(), weights_.end(), 0.0f);
   ++revision_;
 }
 
-void PaintCanvas::setWeights(std::vector<float> weights) {
+void PaintedDensity::setWeights(std::vector<float> weights) {
   if (weights.size() != weights_.size()) return;
   weights_ = std::move(weights);
   ++revision_;
 }
 
-void PaintCanvas::loadFromTarget(const core::Target& target) {
+void PaintedDensity::loadFromTarget(const core::Target& target) {
   const double dx = box_.width() / width_, dy = box_.height() / height_;
   core::Points centres(2, static_cast<Eigen::Index>(width_) * height_);
   for (int j = 0; j < height_; ++j)
@@ -52,7 +52,7 @@ void PaintCanvas::loadFromTarget(const core::Target& target) {
   ++revision_;
 }
 
-bool PaintCanvas::stamp(double x, double y, const BrushSettings& brush) {
+bool PaintedDensity::stamp(double x, double y, const BrushSettings& brush) {
   const double dx = box_.width() / width_, dy = box_.height() / height_;
   const int i0 = std::max(0, static_cast<int>(std::floor((x - brush.radius - box_.x0) / dx)));
   const int i1 =
@@ -80,7 +80,7 @@ bool PaintCanvas::stamp(double x, double y, const BrushSettings& brush) {
   return changed;
 }
 
-bool PaintCanvas::strokeTo(double x0, double y0, double x1, double y1, const BrushSettings& brush) {
+bool PaintedDensity::strokeTo(double x0, double y0, double x1, double y1, const BrushSettings& brush) {
   const double length = std::hypot(x1 - x0, y1 - y0);
   const double spacing = std::max(brush.radius * 0.25, 1e-6);
   const int dabs = std::max(1, static_cast<int>(std::ceil(length / spacing)));
@@ -92,11 +92,11 @@ bool PaintCanvas::strokeTo(double x0, double y0, double x1, double y1, const Bru
   return changed;
 }
 
-bool PaintCanvas::empty() const {
+bool PaintedDensity::empty() const {
   return std::all_of(weights_.begin(), weights_.end(), [](float w) { return w <= 0.0f; });
 }
 
-std::shared_ptr<const core::ImageTarget> PaintCanvas::makeTarget(const std::string& name) const {
+std::shared_ptr<const core::ImageTarget> PaintedDensity::makeTarget(const std::string& name) const {
   if (empty()) return nullptr;
   return std::make_shared<const core::ImageTarget>(width_, height_, weights_, box_, name);
 }

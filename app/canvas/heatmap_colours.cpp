@@ -1,5 +1,5 @@
 // Heatmap colours from the ramps of core/colormap.hpp, with a soft fade-out at the low end.
-#include "app/heatmap_colors.hpp"
+#include "app/canvas/heatmap_colours.hpp"
 
 #include <algorithm>
 #include <cmath>

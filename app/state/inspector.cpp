@@ -1,6 +1,6 @@
 // One-point evaluation for the inspector: the heatmap's and the field layer's computations at
 // one point.
-#include "app/inspector.hpp"
+#include "app/state/inspector.hpp"
 
 #include <exception>
 

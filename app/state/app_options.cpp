@@ -1,5 +1,5 @@
 // Parsing the desktop app's options with the CLI's strict option reader (core::Args).
-#include "app/app_options.hpp"
+#include "app/state/app_options.hpp"
 
 #include <algorithm>
 #include <sstream>

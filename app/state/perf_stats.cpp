@@ -1,5 +1,5 @@
 // Frame-time statistics and the JSON performance report (GL-free).
-#include "app/perf_stats.hpp"
+#include "app/state/perf_stats.hpp"
 
 #include <algorithm>
 #include <cmath>

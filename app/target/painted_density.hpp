@@ -24,10 +24,10 @@ struct BrushSettings {
 // 0 at the radius, 0 beyond.
 double brushFalloff(double d, double radius, double softness);
 
-class PaintCanvas {
+class PaintedDensity {
  public:
   // Weights start at zero. Rows are stored from the TOP (as core::ImageTarget expects).
-  PaintCanvas(int width = 128, int height = 128, core::Box box = {-4.0, -4.0, 4.0, 4.0});
+  PaintedDensity(int width = 128, int height = 128, core::Box box = {-4.0, -4.0, 4.0, 4.0});
 
   int width() const { return width_; }
   int height() const { return height_; }
@@ -49,7 +49,7 @@ class PaintCanvas {
   bool strokeTo(double x0, double y0, double x1, double y1, const BrushSettings& brush);
 
   bool empty() const;  // every weight zero
-  // The painted density as a target, or nullptr when the canvas is empty.
+  // The painted density as a target, or nullptr when nothing is painted.
   std::shared_ptr<const core::ImageTarget> makeTarget(const std::string& name = "painted") const;
 
  private:

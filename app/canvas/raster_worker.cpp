@@ -1,5 +1,5 @@
 // The raster worker's loop: take the newest request, paint it into a free pooled image, publish.
-#include "app/raster_worker.hpp"
+#include "app/canvas/raster_worker.hpp"
 
 #include <atomic>
 

@@ -1,5 +1,5 @@
 // PNG output through stb_image_write, and a coarse content summary of a picture (GL-free).
-#include "app/image_io.hpp"
+#include "app/canvas/image_io.hpp"
 
 #include <stb_image_write.h>
 

@@ -1,12 +1,12 @@
 // Which layers go into the canvas image, with which colours and opacities, and what of it is
 // kept between frames.
-#include "app/canvas_painter.hpp"
+#include "app/canvas/canvas_painter.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "app/colors.hpp"
+#include "app/canvas/colours.hpp"
 
 namespace flowlab::app {
 

@@ -1,6 +1,6 @@
 // Disc, line and arrow splatting with coverage from the distance to the shape (a one-pixel box
 // filter), and bilinear heatmaps.
-#include "app/canvas_raster.hpp"
+#include "app/canvas/raster_image.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "app/image_io.hpp"
+#include "app/canvas/image_io.hpp"
 #include "core/base/types.hpp"
 
 namespace flowlab::app {

@@ -1,5 +1,5 @@
 // Reads /proc/self/task/<tid>/{comm,stat} (utime + stime, in clock ticks).
-#include "app/thread_cpu.hpp"
+#include "app/state/thread_cpu.hpp"
 
 #include <unistd.h>
 

@@ -1,5 +1,5 @@
 // Camera maths for the canvas (GL-free).
-#include "app/camera2d.hpp"
+#include "app/state/camera2d.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,5 @@
 // The animation clock (GL-free).
-#include "app/timeline.hpp"
+#include "app/state/timeline.hpp"
 
 #include <algorithm>
 

@@ -5,18 +5,18 @@
 
 #include <memory>
 
-#include "app/camera2d.hpp"
-#include "app/raster_worker.hpp"
+#include "app/state/camera2d.hpp"
+#include "app/canvas/raster_worker.hpp"
 #include "app/render/image_layer.hpp"
 #include "app/render/panel_cache.hpp"
-#include "app/view_settings.hpp"
+#include "app/state/view_settings.hpp"
 #include "core/view/view_worker.hpp"
 
 namespace flowlab::app::render {
 
-class Canvas {
+class CanvasQuad {
  public:
-  Canvas();  // compiles the shaders; throws std::runtime_error naming a failing shader
+  CanvasQuad();  // compiles the shaders; throws std::runtime_error naming a failing shader
 
   // Takes the newest frame's value ranges for the legends.
   void update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view);

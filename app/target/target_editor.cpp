@@ -1,5 +1,5 @@
 // Target edits: presets, import and brush strokes, throttled into Trainer::setTarget calls.
-#include "app/target_editor.hpp"
+#include "app/target/target_editor.hpp"
 
 #include <chrono>
 #include <exception>
@@ -7,7 +7,7 @@
 namespace flowlab::app {
 
 TargetEditor::TargetEditor(Submit submit, core::Box box, int cells)
-    : submit_(std::move(submit)), canvas_(cells, cells, box) {}
+    : submit_(std::move(submit)), density_(cells, cells, box) {}
 
 TargetEditor::~TargetEditor() = default;  // jthreads join
 
@@ -15,12 +15,12 @@ void TargetEditor::setTarget(std::shared_ptr<const core::Target> target, std::st
   if (!target) return;
   target_ = std::move(target);
   label_ = std::move(label);
-  canvasHoldsTarget_ = false;
+  densityHoldsTarget_ = false;
   queue_.clear();
   // Rasterise the new target off the UI thread (a copy of the pointer and the canvas geometry).
   std::packaged_task<std::vector<float>()> task(
-      [t = target_, w = canvas_.width(), h = canvas_.height(), box = canvas_.box()] {
-        PaintCanvas canvas(w, h, box);
+      [t = target_, w = density_.width(), h = density_.height(), box = density_.box()] {
+        PaintedDensity canvas(w, h, box);
         canvas.loadFromTarget(*t);
         return canvas.weights();
       });
@@ -40,7 +40,7 @@ bool TargetEditor::loadPreset(const std::string& name) {
 
 std::string TargetEditor::importImage(const std::string& path, bool invert) {
   try {
-    auto target = core::ImageTarget::fromFile(path, canvas_.box(), invert);
+    auto target = core::ImageTarget::fromFile(path, density_.box(), invert);
     const auto slash = path.find_last_of('/');
     setTarget(target, "image " + path.substr(slash == std::string::npos ? 0 : slash + 1));
     return {};
@@ -50,12 +50,12 @@ std::string TargetEditor::importImage(const std::string& path, bool invert) {
 }
 
 bool TargetEditor::takeRaster() {
-  if (canvasHoldsTarget_) return true;
+  if (densityHoldsTarget_) return true;
   if (!raster_.valid() || raster_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
     return false;
-  canvas_.setWeights(raster_.get());
-  canvasHoldsTarget_ = true;
-  pushedRevision_ = canvas_.revision();
+  density_.setWeights(raster_.get());
+  densityHoldsTarget_ = true;
+  pushedRevision_ = density_.revision();
   for (const Dab& dab : queue_) apply(dab);
   queue_.clear();
   return true;
@@ -63,9 +63,9 @@ bool TargetEditor::takeRaster() {
 
 void TargetEditor::apply(const Dab& dab) {
   if (dab.first)
-    canvas_.stamp(dab.x1, dab.y1, dab.brush);
+    density_.stamp(dab.x1, dab.y1, dab.brush);
   else
-    canvas_.strokeTo(dab.x0, dab.y0, dab.x1, dab.y1, dab.brush);
+    density_.strokeTo(dab.x0, dab.y0, dab.x1, dab.y1, dab.brush);
 }
 
 void TargetEditor::beginStroke(double x, double y, const BrushSettings& brush, double now) {
@@ -103,25 +103,25 @@ void TargetEditor::endStroke(double now) {
 void TargetEditor::poll(double now) {
   if (!takeRaster()) return;
   push(now, strokeEnded_);
-  if (canvas_.revision() == pushedRevision_) strokeEnded_ = false;
+  if (density_.revision() == pushedRevision_) strokeEnded_ = false;
 }
 
-void TargetEditor::clearCanvas() {
+void TargetEditor::clearPainting() {
   takeRaster();
-  canvas_.clear();
-  canvasHoldsTarget_ = true;
+  density_.clear();
+  densityHoldsTarget_ = true;
   queue_.clear();
-  pushedRevision_ = canvas_.revision();
+  pushedRevision_ = density_.revision();
 }
 
 void TargetEditor::push(double now, bool force) {
-  if (!canvasHoldsTarget_ || canvas_.revision() == pushedRevision_) return;
+  if (!densityHoldsTarget_ || density_.revision() == pushedRevision_) return;
   if (!force && now - lastPush_ < pushInterval) return;
-  auto target = canvas_.makeTarget("painted");
+  auto target = density_.makeTarget("painted");
   if (!target) return;  // an empty canvas cannot be a density: keep the current target
   target_ = target;
   label_ = "painted";
-  pushedRevision_ = canvas_.revision();
+  pushedRevision_ = density_.revision();
   lastPush_ = now;
   ++submissions_;
   if (submit_) submit_(target_);

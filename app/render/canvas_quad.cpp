@@ -1,16 +1,16 @@
 // Canvas drawing: one opaque quad of the CPU-painted image, cleared around only when the camera
 // has moved since the image was painted.
-#include "app/render/canvas.hpp"
+#include "app/render/canvas_quad.hpp"
 
 #include <cmath>
 
-#include "app/heatmap_colors.hpp"
+#include "app/canvas/heatmap_colours.hpp"
 
 namespace flowlab::app::render {
 
-Canvas::Canvas() = default;
+CanvasQuad::CanvasQuad() = default;
 
-void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view) {
+void CanvasQuad::update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view) {
   if (!frame) return;
   if (frame->density) {
     const HeatmapRange r = densityRange(*frame->density, view.densityRange);
@@ -20,7 +20,7 @@ void Canvas::update(const std::shared_ptr<const core::ViewFrame>& frame, const V
   if (frame->divergence) divergenceScale_ = divergenceRange(*frame->divergence).hi;
 }
 
-void Canvas::updateImage(const std::shared_ptr<const CanvasImage>& image) {
+void CanvasQuad::updateImage(const std::shared_ptr<const CanvasImage>& image) {
   if (!image || image->sequence == imageSeen_) return;
   imageSeen_ = image->sequence;
   if (image->empty)
@@ -29,7 +29,7 @@ void Canvas::updateImage(const std::shared_ptr<const CanvasImage>& image) {
     image_.set(image->image);
 }
 
-PixelRect Canvas::viewport(const Camera2d& camera, float fbScaleX, float fbScaleY,
+PixelRect CanvasQuad::viewport(const Camera2d& camera, float fbScaleX, float fbScaleY,
                            int framebufferHeight) {
   const int x = static_cast<int>(std::lround(camera.viewportLeft() * fbScaleX));
   const int w = static_cast<int>(std::lround(camera.viewportWidth() * fbScaleX));
@@ -39,7 +39,7 @@ PixelRect Canvas::viewport(const Camera2d& camera, float fbScaleX, float fbScale
   return {x, y, x + w, y + h};
 }
 
-void Canvas::draw(const Camera2d& camera, float fbScaleX, float fbScaleY, int framebufferHeight) {
+void CanvasQuad::draw(const Camera2d& camera, float fbScaleX, float fbScaleY, int framebufferHeight) {
   const PixelRect rect = viewport(camera, fbScaleX, fbScaleY, framebufferHeight);
   const int x = rect.x0, y = rect.y0, w = rect.x1 - rect.x0, h = rect.y1 - rect.y0;
   glViewport(x, y, w, h);

@@ -11,9 +11,9 @@
 #include <memory>
 #include <vector>
 
-#include "app/canvas_raster.hpp"
-#include "app/heatmap_colors.hpp"
-#include "app/view_settings.hpp"
+#include "app/canvas/raster_image.hpp"
+#include "app/canvas/heatmap_colours.hpp"
+#include "app/state/view_settings.hpp"
 #include "core/view/view_worker.hpp"
 
 namespace flowlab::app {

@@ -1,5 +1,5 @@
 // Curves for the charts (GL-free).
-#include "app/chart_data.hpp"
+#include "app/state/chart_data.hpp"
 
 #include <algorithm>
 #include <cmath>

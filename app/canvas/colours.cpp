@@ -1,5 +1,5 @@
 // Data colours (GL-free).
-#include "app/colors.hpp"
+#include "app/canvas/colours.hpp"
 
 #include <algorithm>
 #include <cmath>

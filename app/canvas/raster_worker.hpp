@@ -18,7 +18,7 @@
 #include <thread>
 #include <vector>
 
-#include "app/canvas_painter.hpp"
+#include "app/canvas/canvas_painter.hpp"
 
 namespace flowlab::app {
 
