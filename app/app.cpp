@@ -147,7 +147,7 @@ core::ViewRequest App::makeRequest(bool continuous) const {
   r.direction = ui_.timeline.direction;
   r.particles = v.particles;
   r.particleCount = v.particleCount;
-  r.particleLogDensity = v.particles && v.coloring == ParticleColoring::ByLogDensity;
+  r.particleLogDensity = v.particles && v.colouring == ParticleColouring::ByLogDensity;
   r.paths = v.paths && continuous;
   r.pathCount = v.pathCount;
   r.knots = v.knots;

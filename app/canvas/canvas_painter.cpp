@@ -15,16 +15,16 @@ namespace {
 // Pathlines are sampled this many times per knot interval of the particle table.
 constexpr int kPathSubdivisions = 6;
 
-const PackedRgb kTargetSampleColour = packRgb(0.85f, 0.85f, 0.9f);
-const PackedRgb kWhite = packRgb(1.0f, 1.0f, 1.0f);
-const PackedRgb kGridAlongX = packRgb(0.95f, 0.75f, 0.35f);
-const PackedRgb kGridAlongY = packRgb(0.45f, 0.8f, 0.95f);
+const PackedRgb kTargetSampleColour = core::packed({0.85f, 0.85f, 0.9f});
+const PackedRgb kWhite = core::packed({1.0f, 1.0f, 1.0f});
+const PackedRgb kGridAlongX = core::packed({0.95f, 0.75f, 0.35f});
+const PackedRgb kGridAlongY = core::packed({0.45f, 0.8f, 0.95f});
 
 // Slow arrows and streamlines are grey-blue; faster ones climb the sequential ramp.
 PackedRgb speedColour(float s) {
-  const Rgb ramp = sequentialRamp(0.35f + 0.65f * s);
-  return packRgb(0.15f * 0.55f + 0.85f * ramp[0], 0.15f * 0.6f + 0.85f * ramp[1],
-                 0.15f * 0.7f + 0.85f * ramp[2]);
+  const core::Colour ramp = core::sequentialColour(0.35f + 0.65f * s);
+  return core::packed({0.15f * 0.55f + 0.85f * ramp.r, 0.15f * 0.6f + 0.85f * ramp.g,
+                       0.15f * 0.7f + 0.85f * ramp.b});
 }
 
 }  // namespace
@@ -43,8 +43,7 @@ bool CanvasPainter::BackgroundKey::operator==(const BackgroundKey& o) const {
 
 CanvasPainter::CanvasPainter() {
   for (int i = 0; i < 256; ++i) {
-    const Rgb c = sequentialRamp(static_cast<float>(i) / 255.0f);
-    densityRamp_[i] = packRgb(c[0], c[1], c[2]);
+    densityRamp_[i] = core::packed(core::sequentialColour(i / 255.0));
   }
 }
 
@@ -221,8 +220,7 @@ const std::vector<PackedRgb>& CanvasPainter::startColours(const core::ParticleTa
     startsSeen_ = s;
     startColours_.resize(s.cols());
     for (Eigen::Index i = 0; i < s.cols(); ++i) {
-      const Rgb c = startColor(s(0, i), s(1, i));
-      startColours_[i] = packRgb(c[0], c[1], c[2]);
+      startColours_[i] = core::packed(startColour(s(0, i), s(1, i)));
     }
   }
   return startColours_;
@@ -299,7 +297,7 @@ void CanvasPainter::paintParticles(const CanvasRequest& request, const core::Par
   const int shown = std::min(table.count(), v.particleCount);
   table.positionsAt(request.t, positions_);
   const PackedRgb* colours = nullptr;
-  if (v.coloring == ParticleColoring::ByLogDensity && table.hasLogDensity()) {
+  if (v.colouring == ParticleColouring::ByLogDensity && table.hasLogDensity()) {
     // The same span as the density heatmap, from the particles' own values.
     table.logDensityAt(request.t, values_);
     const auto shownValues = values_.leftCols(shown);

@@ -19,7 +19,7 @@
 namespace flowlab::app {
 
 // The canvas's background (what shows where no layer paints).
-constexpr PackedRgb kCanvasBackground = packRgb(0.07f, 0.075f, 0.09f);
+constexpr PackedRgb kCanvasBackground = core::packed({0.07f, 0.075f, 0.09f});
 
 // Field arrows: an arrow of twice the flow's typical speed (or faster) is this many field cells
 // long; slower ones in proportion, so the typical speed draws half of it (the legend's arrow).

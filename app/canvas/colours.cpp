@@ -4,11 +4,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/base/colormap.hpp"
 
 namespace flowlab::app {
 
-Rgb hsvToRgb(float h, float s, float v) {
+core::Colour hsvColour(float h, float s, float v) {
   h = h - std::floor(h);
   auto channel = [&](float n) {
     const float k = std::fmod(n + h * 6.0f, 6.0f);
@@ -17,23 +16,13 @@ Rgb hsvToRgb(float h, float s, float v) {
   return {channel(5.0f), channel(3.0f), channel(1.0f)};
 }
 
-Rgb startColor(float x, float y) {
+core::Colour startColour(float x, float y) {
   constexpr float kTwoPi = 6.28318530718f;
   const float h = std::atan2(y, x) / kTwoPi + 0.5f;
   const float r = std::sqrt(x * x + y * y);
   const float u = std::clamp(r / 2.2f, 0.0f, 1.0f);
   const float s = 0.25f + 0.7f * u * u * (3.0f - 2.0f * u);
-  return hsvToRgb(h, s, 1.0f);
-}
-
-Rgb sequentialRamp(float s) {
-  const core::Rgb8 c = core::sequentialColor(s);
-  return {c.r / 255.0f, c.g / 255.0f, c.b / 255.0f};
-}
-
-Rgb divergingRamp(float s) {
-  const core::Rgb8 c = core::divergingColor(s);
-  return {c.r / 255.0f, c.g / 255.0f, c.b / 255.0f};
+  return hsvColour(h, s, 1.0f);
 }
 
 }  // namespace flowlab::app

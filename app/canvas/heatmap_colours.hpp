@@ -16,9 +16,9 @@ enum class HeatmapRamp { Sequential, Diverging, Grey };
 // The premultiplied RGBA colour of one grid value. Sequential/Grey: lo..hi maps onto the ramp
 // and values near lo fade out (so the layers beneath show through); Diverging: −scale..scale
 // with scale = max(|lo|, |hi|), transparent near 0. NaN means "no data yet" (transparent).
-std::array<std::uint8_t, 4> heatmapColor(float value, HeatmapRamp ramp, float lo, float hi);
+std::array<std::uint8_t, 4> heatmapColour(float value, HeatmapRamp ramp, float lo, float hi);
 
-// Every cell's heatmapColor packed as 0xAABBGGRR (R in the lowest byte), in the grid's order
+// Every cell's heatmapColour packed as 0xAABBGGRR (R in the lowest byte), in the grid's order
 // (row 0 at the bottom). out is resized to width·height.
 void heatmapTexels(const core::DensityGrid& grid, HeatmapRamp ramp, float lo, float hi,
                    std::vector<std::uint32_t>& out);

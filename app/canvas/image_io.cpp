@@ -55,7 +55,7 @@ ImageSummary summarize(const RgbaImage& image, int x0, int y0, int w, int h) {
   long most = 0;
   for (const auto& [colour, n] : counts) {
     most = std::max(most, n);
-    if (n >= std::max<long>(1, total / 20000)) ++s.distinctColors;
+    if (n >= std::max<long>(1, total / 20000)) ++s.distinctColours;
   }
   s.nonBackgroundFraction = 1.0 - static_cast<double>(most) / total;
   s.hueBins = static_cast<int>(std::count(std::begin(hue), std::end(hue), true));

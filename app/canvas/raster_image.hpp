@@ -11,18 +11,12 @@
 #include <vector>
 
 #include "app/canvas/image_io.hpp"
+#include "core/base/colour.hpp"
 #include "core/base/types.hpp"
 
 namespace flowlab::app {
 
-// An RGB colour packed as 0x00BBGGRR (8 bits a channel, not premultiplied).
-using PackedRgb = std::uint32_t;
-constexpr PackedRgb packRgb(float r, float g, float b) {
-  auto c = [](float v) {
-    return static_cast<std::uint32_t>((v <= 0.0f ? 0.0f : v >= 1.0f ? 1.0f : v) * 255.0f + 0.5f);
-  };
-  return c(r) | (c(g) << 8) | (c(b) << 16);
-}
+using core::PackedRgb;  // 0x00BBGGRR, 8 bits a channel, not premultiplied (core::packed)
 
 // width × height premultiplied RGBA8 pixels over a world box. Row 0 is the bottom (y0), as GL
 // textures are; pixel (i, j) has its centre at world (x0 + (i + ½)·dx, y0 + (j + ½)·dy).

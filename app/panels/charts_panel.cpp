@@ -68,17 +68,17 @@ void chartsSection(FrameContext& f, UiState& ui) {
   }
   lineChart("W2 to the target", cache.w2, w2);
   ChartStyle nll;
-  nll.smoothColor = 0xffffaa55u;
+  nll.smoothColour = 0xffffaa55u;
   if (info) {
     nll.reference = info->entropy;
     nll.referenceLabel = "entropy H";
   }
   lineChart("NLL (nats/point)", cache.nll, nll);
   ChartStyle straight;
-  straight.smoothColor = 0xff88ff88u;
+  straight.smoothColour = 0xff88ff88u;
   lineChart("straightness", cache.straightness, straight);
   ChartStyle nfe;
-  nfe.smoothColor = 0xffddddddu;
+  nfe.smoothColour = 0xffddddddu;
   nfe.format = "%.0f";
   nfe.height = 50.0f;
   lineChart("NFE (sampling)", cache.nfe, nfe);

@@ -17,11 +17,11 @@ bool layersSection(FrameContext& f, UiState& ui) {
                                ImGuiSliderFlags_Logarithmic);
     edited |= ImGui::SliderFloat("size", &v.pointSize, 1.0f, 8.0f, "%.1f px");
     edited |= ImGui::SliderFloat("opacity##p", &v.particleAlpha, 0.05f, 1.0f);
-    int coloring = v.coloring == ParticleColoring::ByStart ? 0 : 1;
-    edited |= ImGui::RadioButton("colour by start", &coloring, 0);
+    int colouring = v.colouring == ParticleColouring::ByStart ? 0 : 1;
+    edited |= ImGui::RadioButton("colour by start", &colouring, 0);
     ImGui::SameLine();
-    edited |= ImGui::RadioButton("by log p_t", &coloring, 1);
-    v.coloring = coloring == 0 ? ParticleColoring::ByStart : ParticleColoring::ByLogDensity;
+    edited |= ImGui::RadioButton("by log p_t", &colouring, 1);
+    v.colouring = colouring == 0 ? ParticleColouring::ByStart : ParticleColouring::ByLogDensity;
     ImGui::TreePop();
   }
   if (!continuous) ImGui::BeginDisabled();

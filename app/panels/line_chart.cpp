@@ -87,8 +87,8 @@ void lineChart(const char* title, const ChartData& data, const ChartStyle& style
     if (points.size() == 1) points.emplace_back(points[0].x + 1.0f, points[0].y);
     draw->AddPolyline(points.data(), static_cast<int>(points.size()), colour, 0, thickness);
   };
-  if (style.showRaw) polyline(data.raw, style.rawColor, 1.0f);
-  polyline(data.smooth, style.smoothColor, 1.6f);
+  if (style.showRaw) polyline(data.raw, style.rawColour, 1.0f);
+  polyline(data.smooth, style.smoothColour, 1.6f);
   draw->PopClipRect();
 
   // The value axis: its top and bottom, inside the plot at the left.

@@ -12,8 +12,8 @@ namespace flowlab::app::panels {
 struct ChartStyle {
   float height = 90.0f;
   bool showRaw = false;             // draw the raw curve under the smoothed one
-  unsigned rawColor = 0x5533aaffu;  // ImU32 (ABGR)
-  unsigned smoothColor = 0xff33ccffu;
+  unsigned rawColour = 0x5533aaffu;  // ImU32 (ABGR)
+  unsigned smoothColour = 0xff33ccffu;
   double reference = std::numeric_limits<double>::quiet_NaN();  // in data units (not log10)
   const char* referenceLabel = nullptr;
   const char* format = "%.3g";

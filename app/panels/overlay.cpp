@@ -17,8 +17,8 @@ namespace flowlab::app::panels {
 
 namespace {
 
-ImU32 rgb(const Rgb& c, float a = 1.0f) {
-  return ImGui::ColorConvertFloat4ToU32(ImVec4(c[0], c[1], c[2], a));
+ImU32 rgb(const core::Colour& c, float a = 1.0f) {
+  return ImGui::ColorConvertFloat4ToU32(ImVec4(c.r, c.g, c.b, a));
 }
 
 void shadowText(ImDrawList* d, ImVec2 p, ImU32 colour, const char* text) {
@@ -36,7 +36,8 @@ void colourBar(ImDrawList* d, ImVec2 p, float w, bool diverging, const char* lo,
   const int n = 32;
   for (int i = 0; i < n; ++i) {
     const float s = (i + 0.5f) / n;
-    const Rgb c = diverging ? divergingRamp(2.0f * s - 1.0f) : sequentialRamp(s);
+    const core::Colour c =
+        diverging ? core::divergingColour(2.0f * s - 1.0f) : core::sequentialColour(s);
     d->AddRectFilled(ImVec2(p.x + w * i / n, p.y), ImVec2(p.x + w * (i + 1) / n + 0.5f, p.y + 8),
                      rgb(c));
   }

@@ -16,7 +16,7 @@ namespace flowlab::app::panels {
 
 namespace {
 
-const ImVec4 kResetColor(1.0f, 0.65f, 0.25f, 1.0f);
+const ImVec4 kResetColour(1.0f, 0.65f, 0.25f, 1.0f);
 
 void tooltip(const char* text) {
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", text);
@@ -29,7 +29,7 @@ void resetMarker(const UiState& ui, Mutate mutate) {
   mutate(probe);
   if (!(probe == ui.running) && core::needsReset(ui.running, probe)) {
     ImGui::SameLine();
-    ImGui::TextColored(kResetColor, "new model");
+    ImGui::TextColored(kResetColour, "new model");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("This change needs a fresh model: press \"Apply and reset\" below.");
   }
@@ -226,7 +226,7 @@ bool trainingSection(FrameContext& f, UiState& ui) {
       trainer.submit(c);
       ui.running = c;
     } else {
-      ImGui::TextColored(kResetColor, "Some changes need a new model.");
+      ImGui::TextColored(kResetColour, "Some changes need a new model.");
       if (ImGui::Button("Apply and reset...")) ImGui::OpenPopup("Apply and reset?");
       ImGui::SameLine();
       if (ImGui::Button("Revert")) c = ui.running;

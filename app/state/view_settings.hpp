@@ -4,14 +4,14 @@
 
 namespace flowlab::app {
 
-enum class ParticleColoring { ByStart, ByLogDensity };
+enum class ParticleColouring { ByStart, ByLogDensity };
 
 struct ViewSettings {
   bool particles = true;
   int particleCount = 20000;
   float pointSize = 2.5f;  // pixels
   float particleAlpha = 0.8f;
-  ParticleColoring coloring = ParticleColoring::ByStart;
+  ParticleColouring colouring = ParticleColouring::ByStart;
 
   bool paths = true;
   int pathCount = 250;

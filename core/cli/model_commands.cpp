@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/cli/cli_common.hpp"
-#include "core/base/colormap.hpp"
+#include "core/base/colour.hpp"
 #include "core/eval/density_grid.hpp"
 #include "core/io/file_io.hpp"
 #include "core/eval/flow_evaluator.hpp"
@@ -260,18 +260,18 @@ int runDensity(int argc, char** argv) {
     float peak = 0.0f;
     for (float v : grid.values) peak = std::max(peak, std::exp(v));
     constexpr int kStrip = 30;
-    Rgb8Image image(grid.width, grid.height + kStrip, Rgb8{18, 20, 26});
+    RgbImage image(grid.width, grid.height + kStrip, Colour{0.07f, 0.08f, 0.1f});
     for (int j = 0; j < grid.height; ++j)
       for (int i = 0; i < grid.width; ++i) {
         const float p = std::exp(grid.values[geometry.index(i, j)]);
-        image.set(i, grid.height - 1 - j, sequentialColor(peak > 0 ? std::sqrt(p / peak) : 0.0));
+        image.set(i, grid.height - 1 - j, sequentialColour(peak > 0 ? std::sqrt(p / peak) : 0.0));
       }
     char hi[32], caption[64];
     std::snprintf(hi, sizeof hi, "%.3g", static_cast<double>(peak));
     std::snprintf(caption, sizeof caption, "p_t(x) at t = %.2f, sqrt scale", spec.t);
     const int margin = std::min(8, grid.width / 8);
     drawColourBar(image, margin, grid.height + 6, grid.width - 2 * margin, 8,
-                  [](double s) { return sequentialColor(std::sqrt(s)); }, "0", hi, caption);
+                  [](double s) { return sequentialColour(std::sqrt(s)); }, "0", hi, caption);
     writePngAtomically(out, image);
   }
   std::fprintf(stderr, "mass %.4f on the box (%dx%d cells, t = %.3f, %ld NFE per point)\n", grid.mass,

@@ -11,24 +11,24 @@
 
 namespace flowlab::core {
 
-Rgb8Image::Rgb8Image(int w, int h, Rgb8 fill) : width(w), height(h) {
+RgbImage::RgbImage(int w, int h, Colour fill) : width(w), height(h) {
   rgb.resize(static_cast<std::size_t>(w) * h * 3);
   for (std::size_t i = 0; i < rgb.size(); i += 3) {
-    rgb[i] = fill.r;
-    rgb[i + 1] = fill.g;
-    rgb[i + 2] = fill.b;
+    rgb[i] = channelByte(fill.r);
+    rgb[i + 1] = channelByte(fill.g);
+    rgb[i + 2] = channelByte(fill.b);
   }
 }
 
-void Rgb8Image::set(int x, int y, Rgb8 c) {
+void RgbImage::set(int x, int y, Colour c) {
   if (x < 0 || y < 0 || x >= width || y >= height) return;
   std::uint8_t* p = &rgb[(static_cast<std::size_t>(y) * width + x) * 3];
-  p[0] = c.r;
-  p[1] = c.g;
-  p[2] = c.b;
+  p[0] = channelByte(c.r);
+  p[1] = channelByte(c.g);
+  p[2] = channelByte(c.b);
 }
 
-int drawText(Rgb8Image& image, int x, int y, const std::string& text, Rgb8 colour, int scale) {
+int drawText(RgbImage& image, int x, int y, const std::string& text, Colour colour, int scale) {
   // stb_easy_font emits axis-aligned quads: 4 vertices of (x, y, z, rgba) = 16 bytes each.
   std::vector<char> buffer(text.size() * 270 + 64);
   std::string copy = text;
@@ -51,14 +51,14 @@ int textWidth(const std::string& text, int scale) {
   return stb_easy_font_width(copy.data()) * scale;
 }
 
-void drawColourBar(Rgb8Image& image, int x, int y, int width, int height,
-                   const std::function<Rgb8(double)>& ramp, const std::string& lo,
+void drawColourBar(RgbImage& image, int x, int y, int width, int height,
+                   const std::function<Colour(double)>& ramp, const std::string& lo,
                    const std::string& hi, const std::string& caption) {
   for (int i = 0; i < width; ++i) {
-    const Rgb8 c = ramp(width > 1 ? static_cast<double>(i) / (width - 1) : 0.0);
+    const Colour c = ramp(width > 1 ? static_cast<double>(i) / (width - 1) : 0.0);
     for (int j = 0; j < height; ++j) image.set(x + i, y + j, c);
   }
-  const Rgb8 text{220, 224, 232};
+  const Colour text{0.86f, 0.88f, 0.91f};
   const int ty = y + height + 3;
   drawText(image, x, ty, lo, text);
   drawText(image, x + width - textWidth(hi), ty, hi, text);
@@ -67,7 +67,7 @@ void drawColourBar(Rgb8Image& image, int x, int y, int width, int height,
   if (cw <= right - left) drawText(image, left + (right - left - cw) / 2, ty, caption, text);
 }
 
-void writePngAtomically(const std::string& path, const Rgb8Image& image) {
+void writePngAtomically(const std::string& path, const RgbImage& image) {
   const std::string temp = path + ".tmp.png";
   if (!stbi_write_png(temp.c_str(), image.width, image.height, 3, image.rgb.data(),
                       image.width * 3)) {

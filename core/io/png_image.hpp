@@ -8,32 +8,33 @@
 #include <string>
 #include <vector>
 
-#include "core/base/colormap.hpp"
+#include "core/base/colour.hpp"
 
 namespace flowlab::core {
 
-struct Rgb8Image {
+struct RgbImage {
   int width = 0, height = 0;
   std::vector<std::uint8_t> rgb;  // width·height·3, first row at the TOP
 
-  Rgb8Image(int w, int h, Rgb8 fill);
-  void set(int x, int y, Rgb8 c);  // ignores pixels outside
+  RgbImage(int w, int h, Colour fill);
+  void set(int x, int y, Colour c);  // ignores pixels outside
 };
 
 // Text with its top-left corner at (x, y) pixels, `scale` pixels per glyph unit (glyphs are
 // about 6 units wide, 7 high). Returns the width drawn, in pixels.
-int drawText(Rgb8Image& image, int x, int y, const std::string& text, Rgb8 colour, int scale = 1);
+int drawText(RgbImage& image, int x, int y, const std::string& text, Colour colour,
+             int scale = 1);
 int textWidth(const std::string& text, int scale = 1);
 
 // A horizontal colour bar over [x, x + width) × [y, y + height) of ramp(s), s from 0 at the left
 // to 1 at the right, with `lo` under its left end, `hi` under its right end and `caption` under
 // its middle.
-void drawColourBar(Rgb8Image& image, int x, int y, int width, int height,
-                   const std::function<Rgb8(double)>& ramp, const std::string& lo,
+void drawColourBar(RgbImage& image, int x, int y, int width, int height,
+                   const std::function<Colour(double)>& ramp, const std::string& lo,
                    const std::string& hi, const std::string& caption);
 
 // Writes the image as a PNG atomically (a temporary file in the same folder, then a rename).
 // Throws std::runtime_error naming the file on failure.
-void writePngAtomically(const std::string& path, const Rgb8Image& image);
+void writePngAtomically(const std::string& path, const RgbImage& image);
 
 }  // namespace flowlab::core

@@ -31,14 +31,14 @@ int main(int argc, char** argv) {
   // The middle of the window is canvas at any supported size.
   const auto canvas = flowlab::app::summarize(image, w * 3 / 10, h / 10, w * 4 / 10, h * 7 / 10);
   std::printf("canvas: %.1f%% non-background, %d colours, %d hue sectors\n",
-              100.0 * canvas.nonBackgroundFraction, canvas.distinctColors, canvas.hueBins);
+              100.0 * canvas.nonBackgroundFraction, canvas.distinctColours, canvas.hueBins);
   expect(canvas.nonBackgroundFraction > 0.10, "canvas is not blank");
-  expect(canvas.distinctColors >= 40, "canvas shows many colours (heatmap, particles, arrows)");
+  expect(canvas.distinctColours >= 40, "canvas shows many colours (heatmap, particles, arrows)");
   expect(canvas.hueBins >= 5, "particles coloured by their start span the colour wheel");
   // The left column holds the controls: text on a panel background.
   const auto panel = flowlab::app::summarize(image, 0, 0, w / 5, h * 8 / 10);
   std::printf("panel: %.1f%% non-background, %d colours\n", 100.0 * panel.nonBackgroundFraction,
-              panel.distinctColors);
+              panel.distinctColours);
   expect(panel.nonBackgroundFraction > 0.03, "control panel shows widgets and text");
   std::printf("%d passed, %d failed\n", 5 - failures, failures);
   return failures == 0 ? 0 : 1;

@@ -245,15 +245,17 @@ TEST_CASE("frame statistics") {
 }
 
 TEST_CASE("colours: the start colour wheel and the ramps") {
-  const Rgb red = hsvToRgb(0.0f, 1.0f, 1.0f);
-  CHECK(red[0] == doctest::Approx(1.0f));
-  CHECK(red[1] == doctest::Approx(0.0f));
-  const Rgb a = startColor(2.0f, 0.0f), b = startColor(-2.0f, 0.0f), c = startColor(0.0f, 0.0f);
-  CHECK((a != b));                             // opposite sides differ in hue
-  CHECK(std::min({c[0], c[1], c[2]}) > 0.7f);  // the centre is pale
-  CHECK(sequentialRamp(1.0f)[0] > sequentialRamp(0.0f)[0]);
-  CHECK(divergingRamp(1.0f)[0] > divergingRamp(1.0f)[2]);    // positive: red
-  CHECK(divergingRamp(-1.0f)[2] > divergingRamp(-1.0f)[0]);  // negative: blue
+  const core::Colour red = hsvColour(0.0f, 1.0f, 1.0f);
+  CHECK(red.r == doctest::Approx(1.0f));
+  CHECK(red.g == doctest::Approx(0.0f));
+  const core::Colour a = startColour(2.0f, 0.0f), b = startColour(-2.0f, 0.0f),
+                     c = startColour(0.0f, 0.0f);
+  CHECK((a != b));                        // opposite sides differ in hue
+  CHECK(std::min({c.r, c.g, c.b}) > 0.7f);  // the centre is pale
+  CHECK(core::sequentialColour(1.0).r > core::sequentialColour(0.0).r);
+  CHECK(core::divergingColour(1.0).r > core::divergingColour(1.0).b);    // positive: red
+  CHECK(core::divergingColour(-1.0).b > core::divergingColour(-1.0).r);  // negative: blue
+  CHECK(core::packed({1.0f, 0.5f, 0.0f}) == 0x000080ffu);  // R in the lowest byte
 }
 
 namespace {
@@ -302,11 +304,13 @@ TEST_CASE("picture summary: blank versus layered") {
   RgbaImage blank{16, 16, std::vector<std::uint8_t>(16 * 16 * 4, 20)};
   const ImageSummary b = summarize(blank, 0, 0, 16, 16);
   CHECK(b.nonBackgroundFraction == 0.0);
-  CHECK(b.distinctColors == 1);
+  CHECK(b.distinctColours == 1);
   RgbaImage colourful = blank;
   for (int i = 0; i < 16 * 16; i += 3) {
-    const Rgb c = hsvToRgb(i / 256.0f, 1.0f, 1.0f);
-    for (int k = 0; k < 3; ++k) colourful.pixels[4 * i + k] = static_cast<std::uint8_t>(255 * c[k]);
+    const core::Colour c = hsvColour(i / 256.0f, 1.0f, 1.0f);
+    colourful.pixels[4 * i] = core::channelByte(c.r);
+    colourful.pixels[4 * i + 1] = core::channelByte(c.g);
+    colourful.pixels[4 * i + 2] = core::channelByte(c.b);
   }
   const ImageSummary s = summarize(colourful, 0, 0, 16, 16);
   CHECK(s.nonBackgroundFraction > 0.3);

@@ -78,7 +78,7 @@ RasterImage unitImage() {
 TEST_CASE("canvas raster: a disc covers its centre fully and fades to nothing past its radius") {
   RasterImage image = unitImage();
   const float xy[] = {5.5f, 4.5f};  // the centre of pixel (5, 4)
-  drawDiscs(image, xy, 1, nullptr, packRgb(1, 0, 0), 1.5f, 1.0f);
+  drawDiscs(image, xy, 1, nullptr, core::packed({1, 0, 0}), 1.5f, 1.0f);
   CHECK(alphaAt(image, 5, 4) == 255);
   CHECK(redAt(image, 5, 4) == 255);
   CHECK(alphaAt(image, 6, 4) == 255);  // distance 1 < radius − ½
@@ -93,7 +93,7 @@ TEST_CASE("canvas raster: a disc covers its centre fully and fades to nothing pa
 TEST_CASE("canvas raster: opacity blends, points outside the box are skipped, rows start at y0") {
   RasterImage image = unitImage();
   const float xy[] = {2.5f, 0.5f, 2.5f, 0.5f, 100.0f, 100.0f, -50.0f, 3.0f};
-  drawDiscs(image, xy, 4, nullptr, packRgb(1, 1, 1), 0.5f, 0.5f);
+  drawDiscs(image, xy, 4, nullptr, core::packed({1, 1, 1}), 0.5f, 0.5f);
   // Two discs of opacity ½ over each other: 1 − (1 − ½)² = ¾.
   CHECK(alphaAt(image, 2, 0) == doctest::Approx(191).epsilon(0.02));
   CHECK(alphaAt(image, 2, 9) == 0);  // row 0 is the bottom of the world box
@@ -104,7 +104,7 @@ TEST_CASE("canvas raster: opacity blends, points outside the box are skipped, ro
 
 TEST_CASE("canvas raster: a segment covers the pixels on it once, and polyline joints once") {
   RasterImage image = unitImage();
-  drawSegment(image, 2.0f, 5.0f, 12.0f, 5.0f, packRgb(0, 1, 0), 1.0f, 1.0f, true, true);
+  drawSegment(image, 2.0f, 5.0f, 12.0f, 5.0f, core::packed({0, 1, 0}), 1.0f, 1.0f, true, true);
   for (int i = 2; i <= 12; ++i) CHECK(alphaAt(image, i, 5) == 255);
   CHECK(alphaAt(image, 7, 4) == 0);
   CHECK(alphaAt(image, 7, 6) == 0);
@@ -112,14 +112,14 @@ TEST_CASE("canvas raster: a segment covers the pixels on it once, and polyline j
 
   // Opacity runs from alphaA to alphaB along the segment.
   RasterImage fade = unitImage();
-  drawSegment(fade, 0.0f, 2.0f, 10.0f, 2.0f, packRgb(1, 1, 1), 0.0f, 1.0f, true, true);
+  drawSegment(fade, 0.0f, 2.0f, 10.0f, 2.0f, core::packed({1, 1, 1}), 0.0f, 1.0f, true, true);
   CHECK(alphaAt(fade, 5, 2) == doctest::Approx(128).epsilon(0.02));
   CHECK(alphaAt(fade, 2, 2) < alphaAt(fade, 8, 2));
 
   // Two half-opaque segments meeting at (6, 5): the joint is blended once, not twice.
   RasterImage joint = unitImage();
-  drawSegment(joint, 2.0f, 5.0f, 6.0f, 5.0f, packRgb(1, 1, 1), 0.5f, 0.5f, true, false);
-  drawSegment(joint, 6.0f, 5.0f, 10.0f, 5.0f, packRgb(1, 1, 1), 0.5f, 0.5f, false, true);
+  drawSegment(joint, 2.0f, 5.0f, 6.0f, 5.0f, core::packed({1, 1, 1}), 0.5f, 0.5f, true, false);
+  drawSegment(joint, 6.0f, 5.0f, 10.0f, 5.0f, core::packed({1, 1, 1}), 0.5f, 0.5f, false, true);
   CHECK(alphaAt(joint, 6, 5) == alphaAt(joint, 4, 5));
   CHECK(alphaAt(joint, 6, 5) == doctest::Approx(128).epsilon(0.02));
 }
@@ -202,7 +202,7 @@ TEST_CASE("canvas raster: a heatmap is the texel colour at cell centres and bili
                                   red, red,  blue,  blue};      // top row
   RasterImage image;
   image.reset(12, 6, {0.0, 0.0, 4.0, 2.0});
-  fillOpaque(image, packRgb(0.2f, 0.2f, 0.2f));
+  fillOpaque(image, core::packed({0.2f, 0.2f, 0.2f}));
   const std::uint32_t bg = image.at(0, 0);
   drawHeatmap(image, texels, 4, 2, {0.0, 0.0, 4.0, 2.0}, 1.0f);
   for (int k = 0; k < 4; ++k)
@@ -222,7 +222,7 @@ TEST_CASE("canvas raster: a heatmap is the texel colour at cell centres and bili
   // Opacity scales the colour; a transparent texel leaves the background.
   RasterImage faint;
   faint.reset(12, 6, {0.0, 0.0, 4.0, 2.0});
-  fillOpaque(faint, packRgb(0.2f, 0.2f, 0.2f));
+  fillOpaque(faint, core::packed({0.2f, 0.2f, 0.2f}));
   drawHeatmap(faint, texels, 4, 2, {0.0, 0.0, 4.0, 2.0}, 0.5f);
   CHECK(near(faint.at(1, 1), over(bg, red, 0.5f)));
   CHECK(near(faint.at(7, 1), bg));
@@ -254,7 +254,7 @@ TEST_CASE("canvas raster: an arrow lies along its direction, head at the front, 
     shape.shaftHalfWidth = 0.75f;
     shape.headLength = 9.0f;
     shape.headHalfWidth = 5.0f;
-    drawArrow(image, 30.0f, 30.0f, dx, dy, shape, packRgb(1, 1, 1), 1.0f);
+    drawArrow(image, 30.0f, 30.0f, dx, dy, shape, core::packed({1, 1, 1}), 1.0f);
     long total = 0, front = 0;
     for (int j = 0; j < 61; ++j)
       for (int i = 0; i < 61; ++i) {
@@ -285,7 +285,7 @@ TEST_CASE("canvas raster: an arrow lies along its direction, head at the front, 
   still.length = 0.3f;
   still.headLength = 3.0f;
   still.headHalfWidth = 2.0f;
-  drawArrow(image, 10.0f, 5.0f, 1.0f, 0.0f, still, packRgb(1, 1, 1), 1.0f);
+  drawArrow(image, 10.0f, 5.0f, 1.0f, 0.0f, still, core::packed({1, 1, 1}), 1.0f);
   CHECK(totalAlpha(image) == 0);
 }
 
@@ -349,7 +349,7 @@ TEST_CASE("canvas painter: the density heatmap shows each cell's colour-mapped v
       CAPTURE(m);
       const float value = density->grid.values[static_cast<std::size_t>(m) * 5 + k];
       const std::uint32_t cell =
-          packed(heatmapColor(value, HeatmapRamp::Sequential, range.lo, range.hi));
+          packed(heatmapColour(value, HeatmapRamp::Sequential, range.lo, range.hi));
       const std::uint32_t pixel = image.at(3 * k + 1, 3 * m + 1);
       // The axes cross at the world origin, pixel (0, 0): not a cell centre.
       CAPTURE(pixel);
@@ -427,8 +427,7 @@ TEST_CASE("canvas painter: arrows by speed, layers in order, background kept bet
   CHECK(dot != fast);
   CHECK(near(
       dot,
-      packRgb(startColor(3.0f, 0.0f)[0], startColor(3.0f, 0.0f)[1], startColor(3.0f, 0.0f)[2]) |
-          0xff000000u,
+      core::packed(startColour(3.0f, 0.0f)) | 0xff000000u,
       2));
   // Away from the particle the two pictures agree.
   CHECK(withParticle.at(4 * 2 + 1, 4 * 2 + 2) == image.at(4 * 2 + 1, 4 * 2 + 2));
