@@ -234,7 +234,7 @@ void App::frame() {
   panels::statusBar(layout_, ctx, ui_);
   panels::helpWindow(ui_);
   handleShortcuts();
-  handleCanvasInput(layout_);
+  handleCanvasInput();
   panels::canvasOverlay(layout_, ctx, ui_);
 
   request_ = makeRequest(continuous);

@@ -33,7 +33,7 @@ class App {
  private:
   void frame();
   void handleShortcuts();
-  void handleCanvasInput(const panels::Layout& layout);
+  void handleCanvasInput();
   void runScriptedPaint();
   core::ViewRequest makeRequest(bool continuous) const;
   std::uint64_t requestCanvasImage(bool continuous, double t);

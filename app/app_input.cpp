@@ -83,13 +83,12 @@ void App::handleShortcuts() {
     if (pressed(GLFW_KEY_1 + i)) *layers[i] = !*layers[i];
 }
 
-void App::handleCanvasInput(const panels::Layout& layout) {
+void App::handleCanvasInput() {
   const ImGuiIO& io = ImGui::GetIO();
   const double mx = io.MousePos.x, my = io.MousePos.y;
   // Headless runs (--frames) have no person at the mouse: no hover, no drags.
   const bool over =
       ui_.camera.containsScreen(mx, my) && !io.WantCaptureMouse && options_.frames == 0;
-  (void)layout;
   if (over && io.MouseWheel != 0.0f) ui_.camera.zoomAt(mx, my, std::pow(1.15, io.MouseWheel));
 
   const Vec2 world = ui_.camera.screenToWorld({mx, my});

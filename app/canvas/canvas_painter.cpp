@@ -188,7 +188,7 @@ void CanvasPainter::paintArrows(const core::FieldSamples& field, float alpha, fl
                                 RasterImage& image) {
   const auto n = field.positions.cols();
   if (n == 0 || field.velocities.cols() != n) return;
-  // Sizes in pixels from the spacing of the samples on screen, as the GL arrows had them.
+  // Sizes in pixels from the spacing of the samples on screen.
   const float cell = static_cast<float>(field.box.width() / std::max(field.cols, 1) * image.width /
                                         image.box.width());
   // Length and colour from |v| relative to the flow's typical speed at t (its median where the

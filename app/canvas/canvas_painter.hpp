@@ -1,8 +1,8 @@
 // Paints every layer of the canvas of one ViewFrame at time t into one opaque RasterImage, in
 // the order they stack: background, target density, model density, divergence, grid lines and
-// axes, warped grid, field arrows, streamlines, target samples, pathlines, particles. The styles
-// match what the GL layers drew before (colour-mapped heatmaps with bilinear filtering, arrows
-// by speed, round points, pathlines fading with age). GL-free. Not thread-safe: one painter
+// axes, warped grid, field arrows, streamlines, target samples, pathlines, particles: colour-
+// mapped heatmaps with bilinear filtering, arrows coloured by speed, round points, pathlines
+// fading with age. GL-free. Not thread-safe: one painter
 // belongs to one thread (the raster worker's).
 #pragma once
 

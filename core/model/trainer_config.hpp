@@ -56,7 +56,7 @@ struct TrainerConfig {
 };
 
 // The recommended starting point for a method (network, learning rate, steps, solver), tuned so
-// that the CLI's defaults reach the quality bars of README. Schedule: cosine (the app switches
+// that the CLI's defaults reach the quality figures of docs/performance.md. Schedule: cosine (the app switches
 // to constant for open-ended live training).
 TrainerConfig defaultConfig(Method method);
 

@@ -1,7 +1,6 @@
 // RealNVP (Dinh et al. 2017): a discrete normalizing flow of affine coupling layers in 2-D, with
 // exact log-determinant, sampling (base → data), density (data → base) and the
-// maximum-likelihood gradient by hand-written reverse mode. Seeds 002 ("Example: RealNVP") and
-// 003 §3.4 (coupling layers).
+// maximum-likelihood gradient by hand-written reverse mode.
 //
 // The map f: base → data, read left to right (K couplings):
 //

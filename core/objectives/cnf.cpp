@@ -1,5 +1,5 @@
 // Continuous normalizing flow by maximum likelihood (Chen et al. 2018; Grathwohl et al. 2019,
-// FFJORD; seed 000): maximise log p(x) = log N(x₀; 0, I) − ∫₀¹ tr(∂v/∂x)(x_t, t) dt, integrating
+// FFJORD): maximise log p(x) = log N(x₀; 0, I) − ∫₀¹ tr(∂v/∂x)(x_t, t) dt, integrating
 // each data point x = x₁ back from t = 1 to the base at t = 0 with the training solver.
 #include <cmath>
 #include <numbers>

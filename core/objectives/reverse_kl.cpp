@@ -1,4 +1,4 @@
-// Reverse KL, the "sampler" objective (seed 002): push base samples x₀ ~ N(0, I) forward through
+// Reverse KL, the "sampler" objective (Rezende & Mohamed 2015): push base samples x₀ ~ N(0, I) forward through
 // the flow with their log density and minimise E[log p_θ(T(x₀)) − log q̃(T(x₀))] — no target
 // samples needed, only the (unnormalised) target log density. Mode-seeking.
 #include "core/objectives/reverse_kl.hpp"

@@ -1,4 +1,5 @@
-// The target side of the reverse-KL ("sampler") objective of seed 002: a finite stand-in log q̃
+// The target side of the reverse-KL ("sampler") objective of Rezende & Mohamed 2015 (section
+// 6.1): a finite stand-in log q̃
 // for the target's log density and its gradient ∇ₓ log q̃ (the score), which the objective
 // backpropagates through the flow. Targets expose only logDensity(), so the score is numerical.
 //

@@ -1,6 +1,6 @@
 // A differentiable log-density ODE solve for continuous normalizing flows: integrates the
 // augmented state (x, ℓ) of an Mlp velocity field and returns parameter gradients, either by
-// backpropagation through the solver's steps or by the adjoint method (seed 003 §3.6). Shared by
+// backpropagation through the solver's steps or by the adjoint method (Chen et al. 2018). Shared by
 // CNF maximum likelihood (cnf.cpp) and reverse KL (reverse_kl.cpp).
 //
 // The solve. From t_a to t_b (either direction), per point:

@@ -1,4 +1,4 @@
-// targets.cpp: the eight built-in toy densities of targets.md — samplers and log densities.
+// The eight built-in toy densities: samplers and log densities.
 #include "core/targets/targets.hpp"
 
 #include <algorithm>

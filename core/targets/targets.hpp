@@ -1,4 +1,5 @@
-// Target densities (t = 1): the eight built-in toy densities of ../shared/spec/targets.md and
+// Target densities (t = 1): the eight built-in toy densities of the flow-matching and FFJORD
+// literature (8gaussians, moons, …; Grathwohl et al. 2019, Tong et al. 2023) and
 // the image target (a painted or imported non-negative grid). Each samples with a seeded Rng
 // and has a normalised log density (exact, or quadrature accurate to 1e-3 nats).
 //
@@ -30,7 +31,9 @@ class Target {
   virtual Box bounds() const = 0;
 };
 
-// Reference facts from targets.md for a built-in target (NaN when unknown).
+// Reference facts for a built-in target (NaN when unknown): its entropy H and the W2 between two
+// of its samples of n = 2000 (the floor a model is compared with), computed for the spec the
+// targets were written from.
 struct TargetInfo {
   std::string name;
   std::string description;
@@ -38,7 +41,7 @@ struct TargetInfo {
   double w2Floor;  // W2 between two independent samples of n = 2000
 };
 
-const std::vector<TargetInfo>& builtinTargets();                   // in targets.md order
+const std::vector<TargetInfo>& builtinTargets();                   // in a fixed order
 const TargetInfo* findTargetInfo(std::string_view name);            // nullptr when unknown
 std::shared_ptr<const Target> makeBuiltinTarget(std::string_view name);  // nullptr when unknown
 // Same, with the quadrature targets (moons, swissroll, 2spirals) using `quadratureRefine` times

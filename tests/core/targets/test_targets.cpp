@@ -187,7 +187,7 @@ TEST_CASE("every built-in log density integrates to 1 over its bounds") {
   }
 }
 
-TEST_CASE("Monte-Carlo entropy of each sampler under its log density matches targets.md") {
+TEST_CASE("Monte-Carlo entropy of each sampler under its log density matches the reference entropy") {
   constexpr int kSamples = 100000;
   for (const TargetInfo& info : builtinTargets()) {
     const auto target = makeBuiltinTarget(info.name);

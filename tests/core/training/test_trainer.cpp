@@ -170,7 +170,7 @@ TEST_CASE("metrics exist for every method, with the W2 floor at the same n") {
     CHECK(m.step == 30);  // measured at the last step
     CHECK(std::isfinite(m.w2));
     CHECK(std::isfinite(m.nll));  // every method here has a density
-    // The floor of n = 500 target samples is well above the n = 2000 floor of targets.md.
+    // The floor of n = 500 target samples is well above the n = 2000 floor of the target's reference facts.
     CHECK(m.w2Floor > findTargetInfo("8gaussians")->w2Floor);
     CHECK(std::isfinite(m.straightness) == isContinuous(method));
   }
