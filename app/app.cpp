@@ -66,23 +66,7 @@ double measureStepsPerSecond(const core::TrainerConfig& config,
 App::App(AppOptions options) : options_(std::move(options)) {
   ui_.running = ui_.editing = options_.config;
   ui_.view.particleCount = options_.particles;
-  if (!options_.show.empty()) {
-    ViewSettings& v = ui_.view;
-    v.particles = v.paths = v.field = v.density = v.divergence = v.warpedGrid = false;
-    v.arrows = v.streamlines = false;
-    v.targetSamples = v.targetDensity = false;
-    for (const std::string& name : options_.show) {
-      if (name == "particles") v.particles = true;
-      if (name == "paths") v.paths = true;
-      if (name == "field") v.field = v.arrows = true;
-      if (name == "streamlines") v.field = v.streamlines = true;
-      if (name == "density") v.density = true;
-      if (name == "divergence") v.divergence = true;
-      if (name == "grid") v.warpedGrid = true;
-      if (name == "target") v.targetSamples = true;
-      if (name == "target-density") v.targetDensity = true;
-    }
-  }
+  if (!options_.show.empty()) showOnly(options_.show, ui_.view);  // names checked by the parser
   if (options_.t >= 0.0) ui_.timeline.t = options_.t;
   ui_.timeline.playing = !options_.still;
   ui_.pointerOn = options_.frames == 0;

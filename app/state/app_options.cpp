@@ -40,14 +40,6 @@ const std::vector<std::string>& appOptionNames() {
   return names;
 }
 
-const std::vector<std::string>& layerNames() {
-  static const std::vector<std::string> names{"particles", "paths",          "field",
-                                              "density",   "divergence",     "grid",
-                                              "target",    "target-density", "streamlines",
-                                              "none"};
-  return names;
-}
-
 core::TrainerConfig liveConfig(core::Method method) {
   core::TrainerConfig c = core::defaultConfig(method);
   // Live training is open-ended: a constant learning rate and, for single-stage methods, a stage
@@ -136,11 +128,10 @@ AppOptions parseAppOptions(int argc, char** argv) {
     std::stringstream list(args.requiredText("--show"));
     std::string name;
     while (std::getline(list, name, ',')) {
-      bool known = false;
-      for (const auto& l : layerNames()) known = known || l == name;
-      if (!known) {
+      ViewSettings probe;
+      if (!showOnly({name}, probe)) {
         std::string all;
-        for (const auto& l : layerNames()) all += (all.empty() ? "" : ", ") + l;
+        for (const LayerName& l : layerNames()) all += (all.empty() ? "" : ", ") + std::string(l.name);
         throw UsageError("--show: unknown layer '" + name + "' (layers: " + all + ")");
       }
       o.show.push_back(name);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/state/view_settings.hpp"
 #include "core/targets/targets.hpp"
 #include "core/model/trainer_config.hpp"
 
@@ -49,8 +50,6 @@ core::TrainerConfig liveConfig(core::Method method);
 
 // Every option name the app accepts, for messages and tests.
 const std::vector<std::string>& appOptionNames();
-// Layer names accepted by --show.
-const std::vector<std::string>& layerNames();
 
 // Parses argv[1..argc). Throws core::UsageError with a one-line message on any problem.
 AppOptions parseAppOptions(int argc, char** argv);

@@ -2,6 +2,9 @@
 // layer panel and read by the renderer and the view request. UI thread only.
 #pragma once
 
+#include <string>
+#include <vector>
+
 namespace flowlab::app {
 
 enum class ParticleColouring { ByStart, ByLogDensity };
@@ -46,5 +49,15 @@ struct ViewSettings {
 
   int knots = 8;  // RK4 steps of the cached particle paths
 };
+
+// The layers by name, as --show takes them: each name and what it switches on. "none" switches
+// everything off (for profiling).
+struct LayerName {
+  const char* name;
+  void (*show)(ViewSettings&);
+};
+const std::vector<LayerName>& layerNames();
+// Every layer off, then the named ones on. Returns false (changing nothing) for an unknown name.
+bool showOnly(const std::vector<std::string>& names, ViewSettings& view);
 
 }  // namespace flowlab::app

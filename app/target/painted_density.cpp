@@ -1,4 +1,4 @@
-// The paint canvas behind the brush (GL-free).
+// The painted density behind the brush (GL-free).
 #include "app/target/painted_density.hpp"
 
 #include <algorithm>
@@ -32,15 +32,8 @@ void PaintedDensity::setWeights(std::vector<float> weights) {
 }
 
 void PaintedDensity::loadFromTarget(const core::Target& target) {
-  const double dx = box_.width() / width_, dy = box_.height() / height_;
-  core::Points centres(2, static_cast<Eigen::Index>(width_) * height_);
-  for (int j = 0; j < height_; ++j)
-    for (int i = 0; i < width_; ++i) {
-      centres(0, j * width_ + i) = static_cast<float>(box_.x0 + (i + 0.5) * dx);
-      centres(1, j * width_ + i) = static_cast<float>(box_.y1 - (j + 0.5) * dy);  // from the top
-    }
   Eigen::VectorXd logp;
-  target.logDensity(centres, logp);
+  target.logDensity(grid().cellCentres(), logp);
   double peak = -INFINITY;
   for (Eigen::Index k = 0; k < logp.size(); ++k)
     if (std::isfinite(logp(k))) peak = std::max(peak, logp(k));
@@ -53,21 +46,22 @@ void PaintedDensity::loadFromTarget(const core::Target& target) {
 }
 
 bool PaintedDensity::stamp(double x, double y, const BrushSettings& brush) {
-  const double dx = box_.width() / width_, dy = box_.height() / height_;
+  const core::GridGeometry g = grid();
+  const double dx = g.cellWidth(), dy = g.cellHeight();
   const int i0 = std::max(0, static_cast<int>(std::floor((x - brush.radius - box_.x0) / dx)));
   const int i1 =
       std::min(width_ - 1, static_cast<int>(std::floor((x + brush.radius - box_.x0) / dx)));
-  const int j0 = std::max(0, static_cast<int>(std::floor((box_.y1 - (y + brush.radius)) / dy)));
+  const int j0 = std::max(0, static_cast<int>(std::floor((y - brush.radius - box_.y0) / dy)));
   const int j1 =
-      std::min(height_ - 1, static_cast<int>(std::floor((box_.y1 - (y - brush.radius)) / dy)));
+      std::min(height_ - 1, static_cast<int>(std::floor((y + brush.radius - box_.y0) / dy)));
   const double strength = std::clamp(brush.strength, 0.0, 1.0);
   bool changed = false;
   for (int j = j0; j <= j1; ++j)
     for (int i = i0; i <= i1; ++i) {
-      const double cx = box_.x0 + (i + 0.5) * dx, cy = box_.y1 - (j + 0.5) * dy;
-      const double f = brushFalloff(std::hypot(cx - x, cy - y), brush.radius, brush.softness);
+      const double d = std::hypot(g.centreX(i) - x, g.centreY(j) - y);
+      const double f = brushFalloff(d, brush.radius, brush.softness);
       if (f <= 0.0) continue;
-      float& w = weights_[j * width_ + i];
+      float& w = weights_[g.index(i, j)];
       const float before = w;
       if (brush.mode == BrushMode::Paint)
         w = std::min(1.0f, w + static_cast<float>(strength * f));  // saturates at the peak

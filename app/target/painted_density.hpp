@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/base/grid_geometry.hpp"
 #include "core/targets/targets.hpp"
 
 namespace flowlab::app {
@@ -26,19 +27,20 @@ double brushFalloff(double d, double radius, double softness);
 
 class PaintedDensity {
  public:
-  // Weights start at zero. Rows are stored from the TOP (as core::ImageTarget expects).
+  // Weights start at zero, in the grid's order (row 0 at the bottom, as core::ImageTarget's).
   PaintedDensity(int width = 128, int height = 128, core::Box box = {-4.0, -4.0, 4.0, 4.0});
 
   int width() const { return width_; }
   int height() const { return height_; }
   const core::Box& box() const { return box_; }
   const std::vector<float>& weights() const { return weights_; }
-  float weight(int i, int jFromTop) const { return weights_[jFromTop * width_ + i]; }
+  core::GridGeometry grid() const { return {box_, width_, height_}; }
+  float weight(int i, int j) const { return weights_[grid().index(i, j)]; }
   // Incremented by every edit, so callers can tell when to rebuild the target.
   std::uint64_t revision() const { return revision_; }
 
   void clear();
-  // Replaces every weight (sizes must match; rows from the top).
+  // Replaces every weight (sizes must match; the grid's order).
   void setWeights(std::vector<float> weights);
   // Rasterises a target's density at the cell centres, scaled so the densest cell is 1.
   void loadFromTarget(const core::Target& target);

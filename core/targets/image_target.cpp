@@ -84,14 +84,16 @@ ImageTarget::ImageTarget(int width, int height, std::vector<float> weights, Box 
 
 namespace {
 
-// Cell column of x and cell row (from the top) of y, per the half-open cells of the header.
+// Cell column of x and cell row (from the bottom) of y, per the half-open cells of the header.
+int cellIndex(double origin, double extent, int cells, double v) {
+  const double t = std::floor((v - origin) / extent * cells);
+  return static_cast<int>(std::clamp(t, -1.0, static_cast<double>(cells)));
+}
 int cellColumn(const Box& box, int width, double x) {
-  const double t = std::floor((x - box.x0) / box.width() * width);
-  return static_cast<int>(std::clamp(t, -1.0, static_cast<double>(width)));
+  return cellIndex(box.x0, box.width(), width, x);
 }
 int cellRow(const Box& box, int height, double y) {
-  const double t = std::ceil((box.y1 - y) / box.height() * height) - 1.0;
-  return static_cast<int>(std::clamp(t, -1.0, static_cast<double>(height)));
+  return cellIndex(box.y0, box.height(), height, y);
 }
 
 // The float nearest v whose cell (by `cell`) is `want`; rounding to float can move a point
@@ -120,10 +122,9 @@ void ImageTarget::sample(Points& out, Rng& rng) const {
         it - cumulative_.begin(), static_cast<std::ptrdiff_t>(cumulative_.size()) - 1));
     const int col = cell % width_, row = cell / width_;
     const double x = box_.x0 + (col + rng.uniform()) * dx;
-    const double y =
-        box_.y1 - (row + 1.0 - rng.uniform()) * dy;  // in [top − (row+1)dy, top − row·dy)
+    const double y = box_.y0 + (row + rng.uniform()) * dy;
     out(0, j) = floatInCell(x, col, true, [&](double v) { return cellColumn(box_, width_, v); });
-    out(1, j) = floatInCell(y, row, false, [&](double v) { return cellRow(box_, height_, v); });
+    out(1, j) = floatInCell(y, row, true, [&](double v) { return cellRow(box_, height_, v); });
   }
 }
 
@@ -185,6 +186,11 @@ std::shared_ptr<const ImageTarget> ImageTarget::fromFile(const std::string& path
     h = nh;
   }
 
+  // Pictures store their top row first; the grid's row 0 is the bottom.
+  for (int j = 0; j < h / 2; ++j)
+    std::swap_ranges(weights.begin() + static_cast<std::ptrdiff_t>(j) * w,
+                     weights.begin() + static_cast<std::ptrdiff_t>(j + 1) * w,
+                     weights.begin() + static_cast<std::ptrdiff_t>(h - 1 - j) * w);
   if (std::none_of(weights.begin(), weights.end(), [](float v) { return v > 0.0f; }))
     throw fail(invert ? "every pixel is white or transparent (inverted brightness is zero)"
                       : "every pixel is black or transparent (brightness is zero)");

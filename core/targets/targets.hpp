@@ -48,9 +48,9 @@ std::shared_ptr<const Target> makeBuiltinTarget(std::string_view name);  // null
 // as many nodes as the default (≥ 1; for checking the default's accuracy). Others ignore it.
 std::shared_ptr<const Target> makeBuiltinTarget(std::string_view name, int quadratureRefine);
 
-// A piecewise-constant density on a W×H grid over a world box. Cell (i, j) (column i from the
-// left, row j from the TOP, row-major: weights[j·W + i]) covers
-// [x0 + i·dx, x0 + (i+1)·dx) × [y1 − (j+1)·dy, y1 − j·dy). Density ∝ weight inside a cell, 0
+// A piecewise-constant density on a W×H grid over a world box, in GridGeometry's order (column i
+// from the left, row j from the BOTTOM, row-major: weights[j·W + i]); cell (i, j) covers
+// [x0 + i·dx, x0 + (i+1)·dx) × [y0 + j·dy, y0 + (j+1)·dy). Density ∝ weight inside a cell, 0
 // outside the box. Sampling: cell by the cumulative sum, then uniform inside the cell.
 class ImageTarget final : public Target {
  public:
@@ -59,7 +59,7 @@ class ImageTarget final : public Target {
   ImageTarget(int width, int height, std::vector<float> weights, Box box, std::string name);
 
   // Loads a PNG/JPG (any channels; brightness = density, alpha multiplies when present) and
-  // maps it onto box. `invert` uses 1 − brightness (dark ink on white paper). Throws
+  // maps it onto box, the picture's top row at the top of the box. `invert` uses 1 − brightness (dark ink on white paper). Throws
   // std::runtime_error with a message naming the file on any failure.
   static std::shared_ptr<const ImageTarget> fromFile(const std::string& path, Box box,
                                                      bool invert = false, int maxSide = 256);

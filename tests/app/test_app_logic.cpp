@@ -75,7 +75,7 @@ TEST_CASE("brush falloff: flat core, smooth rim, nothing beyond the radius") {
   CHECK(brushFalloff(0.99, 1.0, 0.0) == 1.0);  // hard edge
 }
 
-TEST_CASE("paint canvas: paint inside the radius only, rows from the top, erase, target") {
+TEST_CASE("painted density: paint inside the radius only, rows from the bottom, erase, target") {
   PaintedDensity canvas(40, 40, {-2, -2, 2, 2});  // 0.1 world units per cell
   CHECK(canvas.empty());
   CHECK(canvas.makeTarget() == nullptr);
@@ -83,16 +83,16 @@ TEST_CASE("paint canvas: paint inside the radius only, rows from the top, erase,
   brush.radius = 0.3;
   brush.strength = 1.0;
   brush.softness = 0.0;
-  // Top-left quadrant: world (−1.5, 1.5) is column 5, row 5 from the top.
+  // Top-left quadrant: world (−1.5, 1.5) is column 5, row 34 from the bottom.
   CHECK(canvas.stamp(-1.5, 1.5, brush));
-  CHECK(canvas.weight(5, 5) == doctest::Approx(1.0f));
-  CHECK(canvas.weight(5, 34) == 0.0f);  // the mirror row (bottom) stays empty
-  CHECK(canvas.weight(9, 5) == 0.0f);   // 0.4 away: outside the radius
+  CHECK(canvas.weight(5, 34) == doctest::Approx(1.0f));
+  CHECK(canvas.weight(5, 5) == 0.0f);   // the mirror row (bottom) stays empty
+  CHECK(canvas.weight(9, 34) == 0.0f);  // 0.4 away: outside the radius
   const auto rev = canvas.revision();
   brush.mode = BrushMode::Erase;
   brush.strength = 0.5;
   CHECK(canvas.stamp(-1.5, 1.5, brush));
-  CHECK(canvas.weight(5, 5) == doctest::Approx(0.5f));
+  CHECK(canvas.weight(5, 34) == doctest::Approx(0.5f));
   CHECK(canvas.revision() > rev);
   // The painted target puts its mass where we painted.
   auto target = canvas.makeTarget("t");
@@ -108,7 +108,7 @@ TEST_CASE("paint canvas: paint inside the radius only, rows from the top, erase,
   brush.mode = BrushMode::Paint;
   brush.strength = 1.0;
   line.strokeTo(-1.5, 0.05, 1.5, 0.05, brush);
-  for (int i = 6; i <= 34; ++i) CHECK(line.weight(i, 19) > 0.5f);
+  for (int i = 6; i <= 34; ++i) CHECK(line.weight(i, 20) > 0.5f);
 }
 
 TEST_CASE("target editor: strokes add to the current target and reach the trainer throttled") {

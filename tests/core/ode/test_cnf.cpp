@@ -567,7 +567,7 @@ TEST_CASE("target score: finite differences of a smooth target, blur for a piece
   // An image target (one bright cell at the top right of a 4×4 image over [0, 4]²) is blurred
   // too; far below-left of it, the score points up and to the right.
   std::vector<float> weights(16, 0.0f);
-  weights[3] = 1.0f;  // row 0 is the TOP row: cell [3, 4) × [3, 4)
+  weights[15] = 1.0f;  // row 3 is the top row: cell [3, 4) × [3, 4)
   TargetScore image(std::make_shared<ImageTarget>(4, 4, weights, Box{0.0, 0.0, 4.0, 4.0}, "dot"));
   CHECK(image.kind() == TargetScore::Kind::Blurred);
   Points q(2, 2);

@@ -450,9 +450,9 @@ namespace {
 
 // A 4×3 grid with zeros, over a box that is not the unit square.
 ImageTarget smallImage() {
-  std::vector<float> w = {1.0f, 0.0f, 2.0f, 0.5f,    // top row
+  std::vector<float> w = {4.0f, 1.5f, 0.0f, 0.25f,   // bottom row (row 0)
                           0.0f, 0.0f, 3.0f, 0.0f,    //
-                          4.0f, 1.5f, 0.0f, 0.25f};  // bottom row
+                          1.0f, 0.0f, 2.0f, 0.5f};   // top row
   return ImageTarget(4, 3, std::move(w), Box{-2.0, -1.0, 2.0, 2.0}, "small");
 }
 
@@ -473,15 +473,15 @@ struct TempDir {
 
 }  // namespace
 
-TEST_CASE("image target: exact log density per cell, rows from the top, integrates to 1") {
+TEST_CASE("image target: exact log density per cell, rows from the bottom, integrates to 1") {
   const ImageTarget t = smallImage();
   CHECK(t.width() == 4);
   CHECK(t.height() == 3);
   const double total = 12.25, cellArea = 1.0 * 1.0;  // Σ weights; cells are 1×1
-  // Cell centres: column i at x = −1.5 + i, row j (from the top) at y = 1.5 − j.
+  // Cell centres: column i at x = −1.5 + i, row j (from the bottom) at y = −0.5 + j.
   Points centres(2, 12);
   for (int j = 0; j < 3; ++j)
-    for (int i = 0; i < 4; ++i) centres.col(j * 4 + i) << -1.5f + i, 1.5f - j;
+    for (int i = 0; i < 4; ++i) centres.col(j * 4 + i) << -1.5f + i, -0.5f + j;
   Eigen::VectorXd lp;
   t.logDensity(centres, lp);
   for (int k = 0; k < 12; ++k) {
@@ -525,7 +525,7 @@ TEST_CASE("image target: sample histogram matches the weights, zero cells never 
       continue;
     }
     const int i = static_cast<int>(std::floor(px + 2.0)),
-              j = static_cast<int>(std::floor(2.0 - py));
+              j = static_cast<int>(std::floor(py + 1.0));
     ++counts[j * 4 + i];
   }
   CHECK(outside == 0);
@@ -591,8 +591,8 @@ TEST_CASE("image target from a PNG: orientation, luminance, alpha, invert, downs
     CHECK(t->name() == "corner");
     CHECK(t->width() == 4);
     CHECK(t->height() == 3);
-    CHECK(t->weights()[0] == doctest::Approx(1.0));
-    CHECK(t->weights()[11] == doctest::Approx(0.7152 * 0.4).epsilon(1e-6));
+    CHECK(t->weights()[8] == doctest::Approx(1.0));  // the top row is the grid's last
+    CHECK(t->weights()[3] == doctest::Approx(0.7152 * 0.4).epsilon(1e-6));
     Points p(2, 3);
     p << 0.5f, 0.5f, 3.5f,  //
         2.5f, 0.5f, 0.5f;   // top-left, bottom-left, bottom-right
@@ -637,9 +637,9 @@ TEST_CASE("image target from a PNG: orientation, luminance, alpha, invert, downs
     const auto t = ImageTarget::fromFile(path, Box{0.0, 0.0, 8.0, 4.0}, false, 4);
     REQUIRE(t->width() == 4);
     REQUIRE(t->height() == 2);
-    CHECK(t->weights()[0] == doctest::Approx(1.0));
-    CHECK(t->weights()[7] == doctest::Approx(0.25));
-    CHECK(t->weights()[1] == 0.0f);
+    CHECK(t->weights()[4] == doctest::Approx(1.0));   // top-left
+    CHECK(t->weights()[3] == doctest::Approx(0.25));  // bottom-right
+    CHECK(t->weights()[5] == 0.0f);
     // A side that does not divide evenly: 8×4 → maxSide 3 gives 3×2 (areas kept exactly).
     const auto odd = ImageTarget::fromFile(path, Box{0.0, 0.0, 8.0, 4.0}, false, 3);
     CHECK(odd->width() == 3);
