@@ -24,6 +24,7 @@
 #include "app/render/panel_cache.hpp"
 #include "app/screenshot.hpp"
 #include "app/state/thread_cpu.hpp"
+#include "app/state/view_request.hpp"
 #include "app/window.hpp"
 #include "core/nn/kernel_set.hpp"
 
@@ -34,19 +35,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
-
-double threadCpuSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-double processCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
-}
 
 // Training steps per second of a trainer over `duration` seconds after a short warm-up.
 double measureStepsPerSecond(const core::TrainerConfig& config,
@@ -63,7 +51,8 @@ double measureStepsPerSecond(const core::TrainerConfig& config,
 
 }  // namespace
 
-App::App(AppOptions options) : options_(std::move(options)) {
+App::App(AppOptions options)
+    : options_(std::move(options)), measurement_(options_.frames) {
   ui_.running = ui_.editing = options_.config;
   ui_.view.particleCount = options_.particles;
   if (!options_.show.empty()) showOnly(options_.show, ui_.view);  // names checked by the parser
@@ -118,49 +107,29 @@ int App::run() {
         t->setTarget(std::move(next));
       });
   targets_->setTarget(target, options_.targetImage.empty() ? options_.targetName : "image");
-  start_ = lastFrame_ = Clock::now();
-  measureFrom_ = options_.frames > 0 ? std::min<long>(30, options_.frames / 4) : 0;
+  start_ = Clock::now();
   while (!window_->shouldClose() && !exitRequested_) frame();
   return finish();
 }
 
-core::ViewRequest App::makeRequest(bool continuous) const {
-  const ViewSettings& v = ui_.view;
-  core::ViewRequest r;
-  r.t = continuous ? ui_.timeline.t : 1.0;
-  r.direction = ui_.timeline.direction;
-  r.particles = v.particles;
-  r.particleCount = v.particleCount;
-  r.particleLogDensity = v.particles && v.colouring == ParticleColouring::ByLogDensity;
-  r.paths = v.paths && continuous;
-  r.pathCount = v.pathCount;
-  r.knots = v.knots;
-  // Field arrows over the visible box, square cells.
-  const core::Box visible = ui_.camera.visibleBox();
-  r.field = v.field && v.arrows && continuous;
-  r.streamlines = v.field && v.streamlines && continuous;
-  r.streamlineSeeds = v.streamlineSeeds;
-  const double cell = std::max(visible.width(), visible.height()) / v.fieldArrows;
-  r.fieldCols = std::max(1, static_cast<int>(visible.width() / cell));
-  r.fieldRows = std::max(1, static_cast<int>(visible.height() / cell));
-  const double cx = 0.5 * (visible.x0 + visible.x1), cy = 0.5 * (visible.y0 + visible.y1);
-  r.fieldBox = {cx - 0.5 * r.fieldCols * cell, cy - 0.5 * r.fieldRows * cell,
-                cx + 0.5 * r.fieldCols * cell, cy + 0.5 * r.fieldRows * cell};
-  // Heatmaps: a square box over the view, snapped to a coarse grid so that small pans reuse it.
-  r.density = v.density;
-  r.divergence = v.divergence && continuous;
-  r.heatmapWidth = r.heatmapHeight = v.heatmapSize;
-  const double side = std::max(visible.width(), visible.height());
-  const double snap = std::pow(2.0, std::floor(std::log2(side / 8.0)));
-  const double half = std::ceil(0.5 * side / snap) * snap;
-  const double sx = std::round(cx / snap) * snap, sy = std::round(cy / snap) * snap;
-  r.heatmapBox = {sx - half - snap, sy - half - snap, sx + half + snap, sy + half + snap};
-  r.warpedGrid = v.warpedGrid;
-  r.gridLines = v.gridLines;
-  r.targetSamples = v.targetSamples;
-  r.targetSampleCount = v.targetSampleCount;
-  r.targetDensity = v.targetDensity;
-  return r;
+void App::apply(const Commands& c) {
+  if (c.pause) trainer_->setPaused(*c.pause);
+  if (c.steps > 0) {
+    trainer_->setPaused(true);
+    trainer_->stepOnce(c.steps);
+  }
+  if (c.reset) trainer_->reset();
+  if (c.config) trainer_->submit(*c.config);
+  if (!c.preset.empty()) {
+    targets_->loadPreset(c.preset);
+    ui_.fitPending = true;
+  }
+  if (c.clearPainting) targets_->clearPainting();
+  if (c.image) {
+    const std::string error = targets_->importImage(c.image->path, c.image->invert);
+    ui_.importMessage = error.empty() ? "loaded" : error;
+    if (error.empty()) ui_.fitPending = true;
+  }
 }
 
 std::uint64_t App::requestCanvasImage(bool continuous, double t) {
@@ -205,7 +174,9 @@ void App::frame() {
   runScriptedPaint();
   targets_->poll(now());
 
-  FrameContext ctx{*trainer_, *targets_, snapshot_, view_, frames_};
+  Commands commands;
+  FrameContext ctx{commands, trainer_->paused(), targets_->label(), snapshot_, view_,
+                   measurement_.frames()};
   ctx.now = now();
   if (view_->particles) ctx.dataAge = seconds(Clock::now() - view_->particles->stamp.seen);
   ctx.densityLo = canvasQuad_->densityLo();
@@ -217,11 +188,12 @@ void App::frame() {
   panels::timelineBar(layout_, ctx, ui_);
   panels::statusBar(layout_, ctx, ui_);
   panels::helpWindow(ui_);
-  handleShortcuts();
+  handleShortcuts(commands);
   handleCanvasInput();
   panels::canvasOverlay(layout_, ctx, ui_);
+  apply(commands);
 
-  request_ = makeRequest(continuous);
+  request_ = viewRequest(ui_.view, ui_.timeline, ui_.camera.visibleBox(), continuous);
   worker_->setRequest(request_);
   canvasQuad_->update(view_, ui_.view);
   const bool done = headlessDone();
@@ -257,21 +229,9 @@ void App::frame() {
                                       std::chrono::duration<double>(1.0 / options_.maxFps));
     std::this_thread::sleep_until(due);
   }
-  const auto end = Clock::now();
-  if (frameIndex_ == measureFrom_) {
-    measureStart_ = end;
-    stepsAtMeasure_ = snapshot_ ? snapshot_->totalSteps : 0;
-    viewVersionAtMeasure_ = view_->version;
-    uiCpuAtMeasure_ = threadCpuSeconds();
-    processCpuAtMeasure_ = processCpuSeconds();
-    threadsAtMeasure_ = threadCpuTimes();
-  } else if (frameIndex_ > measureFrom_) {
-    frames_.add(seconds(end - lastFrame_));
-    workTimes_.add(seconds(end - frameStart));
-    if (painting_ || targets_->painting() || targets_->waitingForRaster())
-      paintFrames_.add(seconds(end - lastFrame_));
-  }
-  lastFrame_ = end;
+  measurement_.frameEnded(frameIndex_, frameStart, snapshot_ ? snapshot_->totalSteps : 0,
+                          view_->version,
+                          painting_ || targets_->painting() || targets_->waitingForRaster());
   ++frameIndex_;
 }
 
@@ -350,30 +310,11 @@ int App::finish() {
     r.animationSpeed = ui_.timeline.speed;
     r.densityT = view_ && view_->density ? view_->density->grid.t : NAN;
     r.fieldT = view_ && view_->field ? view_->field->t : NAN;
-    r.frames = static_cast<long>(frames_.count());
-    r.seconds = seconds(Clock::now() - measureStart_);
-    r.medianFrameMs = 1e3 * frames_.median();
-    r.p95FrameMs = 1e3 * frames_.percentile(0.95);
-    r.worstFrameMs = 1e3 * frames_.worst();
-    r.fps = frames_.meanFps();
-    r.paintFrames = static_cast<long>(paintFrames_.count());
-    r.worstPaintFrameMs = 1e3 * paintFrames_.worst();
     r.baselineStepsPerSecond = baselineStepsPerSecond_;
-    const auto s = trainer_ ? trainer_->snapshot() : nullptr;
-    if (s && r.seconds > 0.0) r.appStepsPerSecond = (s->totalSteps - stepsAtMeasure_) / r.seconds;
     r.maxFps = options_.maxFps;
     r.viewWorkerBusy = view_ ? view_->busyFraction : 0.0;
-    r.viewFrames = view_ ? static_cast<long>(view_->version - viewVersionAtMeasure_) : 0;
-    if (r.frames > 0) r.uiCpuMsPerFrame = 1e3 * (threadCpuSeconds() - uiCpuAtMeasure_) / r.frames;
-    if (r.seconds > 0.0) {
-      r.processCpuCores = (processCpuSeconds() - processCpuAtMeasure_) / r.seconds;
-      const ThreadCpu t = threadCpuTimes();
-      r.uiCpuCores = (t.ui - threadsAtMeasure_.ui) / r.seconds;
-      r.viewCpuCores = (t.view - threadsAtMeasure_.view) / r.seconds;
-      r.rasterCpuCores = (t.raster - threadsAtMeasure_.raster) / r.seconds;
-      r.glCpuCores = (t.gl - threadsAtMeasure_.gl) / r.seconds;
-      r.trainerCpuCores = (t.other - threadsAtMeasure_.other) / r.seconds;
-    }
+    const auto s = trainer_ ? trainer_->snapshot() : nullptr;
+    measurement_.fill(r, s ? s->totalSteps : 0, view_ ? view_->version : 0);
     const std::string json = toJson(r);
     std::ofstream out(options_.perfReport);
     out << json;

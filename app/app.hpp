@@ -11,8 +11,10 @@
 #include "app/state/inspector.hpp"
 #include "app/panels/panels.hpp"
 #include "app/state/perf_stats.hpp"
+#include "app/state/run_measurement.hpp"
 #include "app/canvas/raster_worker.hpp"
 #include "app/state/thread_cpu.hpp"
+#include "app/state/commands.hpp"
 #include "app/state/ui_state.hpp"
 
 namespace flowlab::app {
@@ -32,10 +34,10 @@ class App {
 
  private:
   void frame();
-  void handleShortcuts();
+  void handleShortcuts(Commands& commands);
+  void apply(const Commands& commands);  // what the panels and keys asked for
   void handleCanvasInput();
   void runScriptedPaint();
-  core::ViewRequest makeRequest(bool continuous) const;
   std::uint64_t requestCanvasImage(bool continuous, double t);
   void takeScreenshot(const std::string& path, bool canvasOnly);
   void updateTitle();
@@ -53,13 +55,12 @@ class App {
   std::unique_ptr<render::PanelCache> panels_;
   UiState ui_;
   Inspector inspector_;
-  FrameStats frames_, workTimes_, paintFrames_;
   std::shared_ptr<const core::Snapshot> snapshot_;
   std::shared_ptr<const core::ViewFrame> view_;
   core::ViewRequest request_;  // the request sent to the view worker this frame
   panels::Layout layout_{};
 
-  std::chrono::steady_clock::time_point start_, lastFrame_;
+  std::chrono::steady_clock::time_point start_;
   long frameIndex_ = 0;
   double lastTitle_ = -1.0;
   bool dragging_ = false;
@@ -67,14 +68,9 @@ class App {
   bool exitRequested_ = false;
   int exitCode_ = 0;
 
-  // Headless runs (--frames): measurement window and waiting for layers before a screenshot.
-  long measureFrom_ = 0;
-  long stepsAtMeasure_ = 0;
-  std::chrono::steady_clock::time_point measureStart_{};
-  std::uint64_t viewVersionAtMeasure_ = 0;
+  // Headless runs (--frames): the measurement, and waiting for layers before a screenshot.
+  RunMeasurement measurement_;
   double baselineStepsPerSecond_ = 0.0;
-  double uiCpuAtMeasure_ = 0.0, processCpuAtMeasure_ = 0.0;
-  ThreadCpu threadsAtMeasure_{};
   std::optional<std::chrono::steady_clock::time_point> waitStart_;
   std::uint64_t versionAtEnd_ = 0;  // snapshot version when the last frame was reached
   std::chrono::steady_clock::time_point firstFrameStart_{}, lastFrameStart_{};

@@ -26,7 +26,7 @@ std::string timestampedName() {
 
 }  // namespace
 
-void App::handleShortcuts() {
+void App::handleShortcuts(Commands& commands) {
   const ImGuiIO& io = ImGui::GetIO();
   if (ImGui::IsKeyPressed(GLFW_KEY_F1, false)) ui_.showHelp = !ui_.showHelp;
   if (ImGui::IsKeyPressed(GLFW_KEY_F12, false)) {
@@ -46,11 +46,8 @@ void App::handleShortcuts() {
     tl.playing = !tl.playing;
     if (tl.playing && tl.t == tl.endTime() && !tl.loop) tl.rewind();
   }
-  if (pressed(GLFW_KEY_T)) trainer_->setPaused(!trainer_->paused());
-  if (pressed(GLFW_KEY_N)) {
-    trainer_->setPaused(true);
-    trainer_->stepOnce(1);
-  }
+  if (pressed(GLFW_KEY_T)) commands.pause = !trainer_->paused();
+  if (pressed(GLFW_KEY_N)) commands.steps = 1;
   if (pressed(GLFW_KEY_R)) ui_.fitPending = true;
   if (pressed(GLFW_KEY_B)) ui_.brushOn = !ui_.brushOn;
   if (pressed(GLFW_KEY_E)) {

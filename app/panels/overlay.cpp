@@ -258,7 +258,7 @@ void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
         c ? std::string(core::methodName(c->method)).c_str() : "?", c ? c->mlp.hidden : 0,
         c ? c->mlp.layers : 0,
         c ? std::string(core::activationName(c->mlp.activation)).c_str() : "",
-        c ? c->adam.learningRate : 0.0, c ? c->batch : 0, f.targets.label().c_str());
+        c ? c->adam.learningRate : 0.0, c ? c->batch : 0, f.targetLabel.c_str());
     if (ui.brushOn) {
       ImGui::SameLine();
       ImGui::TextColored(ImVec4(1.0f, 0.9f, 0.45f, 1.0f), "|  brush on");

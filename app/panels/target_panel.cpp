@@ -9,7 +9,7 @@ namespace flowlab::app::panels {
 
 bool targetSection(FrameContext& f, UiState& ui) {
   bool edited = false;
-  ImGui::Text("Training on: %s", f.targets.label().c_str());
+  ImGui::Text("Training on: %s", f.targetLabel.c_str());
   if (f.snapshot) {
     ImGui::SameLine();
     ImGui::TextDisabled("(edit %llu)", static_cast<unsigned long long>(f.snapshot->targetVersion));
@@ -22,11 +22,10 @@ bool targetSection(FrameContext& f, UiState& ui) {
   for (std::size_t i = 0; i < all.size(); ++i) {
     const float w = ImGui::CalcTextSize(all[i].name.c_str()).x + 2 * style.FramePadding.x;
     if (i > 0 && ImGui::GetItemRectMax().x + style.ItemSpacing.x + w <= right) ImGui::SameLine();
-    const bool current = f.targets.label() == all[i].name;
+    const bool current = f.targetLabel == all[i].name;
     if (current) ImGui::PushStyleColor(ImGuiCol_Button, ImVec4(0.25f, 0.45f, 0.7f, 1.0f));
     if (ImGui::Button(all[i].name.c_str(), ImVec2(w, 0))) {
-      f.targets.loadPreset(all[i].name);
-      ui.fitPending = true;
+      f.commands.preset = all[i].name;
       edited = true;
     }
     if (current) ImGui::PopStyleColor();
@@ -52,7 +51,7 @@ bool targetSection(FrameContext& f, UiState& ui) {
   if (ImGui::SliderFloat("soft edge", &soft, 0.0f, 1.0f, "%.2f")) ui.brush.softness = soft;
   ImGui::PopItemWidth();
   if (ImGui::Button("Clear painting")) {
-    f.targets.clearPainting();
+    f.commands.clearPainting = true;
     ui.brushOn = true;
     ui.toast = "Painting cleared: paint a new density (training keeps the old one until you do)";
     ui.toastUntil = f.now + 4.0;
@@ -65,10 +64,8 @@ bool targetSection(FrameContext& f, UiState& ui) {
   ImGui::Checkbox("invert (dark = dense)", &ui.importInvert);
   ImGui::SameLine();
   if (ImGui::Button("Load image")) {
-    const std::string error = f.targets.importImage(ui.importPath, ui.importInvert);
-    ui.importMessage = error.empty() ? "loaded" : error;
-    if (error.empty()) ui.fitPending = true;
-    edited = error.empty();
+    f.commands.image = Commands::Import{ui.importPath, ui.importInvert};
+    edited = true;
   }
   if (!ui.importMessage.empty()) ImGui::TextWrapped("%s", ui.importMessage.c_str());
   return edited;

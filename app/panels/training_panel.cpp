@@ -84,27 +84,25 @@ bool comboMethod(core::Method& method) {
 
 bool trainingSection(FrameContext& f, UiState& ui) {
   bool edited = false;
-  core::Trainer& trainer = f.trainer;
-  const bool paused = trainer.paused();
+  Commands& commands = f.commands;
+  const bool paused = f.trainingPaused;
   // Two buttons sharing the column's width, whatever it is.
   const float half = 0.5f * (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x);
   if (ImGui::Button(paused ? "Resume training" : "Pause training", ImVec2(half, 0))) {
-    trainer.setPaused(!paused);
+    commands.pause = !paused;
     edited = true;
   }
   ImGui::SameLine();
   if (ImGui::Button("Reset model...", ImVec2(half, 0)) || ui.confirmReset)
     ImGui::OpenPopup("Reset the model?");
   if (ImGui::Button("Step", ImVec2(60, 0))) {
-    trainer.setPaused(true);
-    trainer.stepOnce(1);
+    commands.steps = 1;
   }
   ImGui::SameLine();
   char stepLabel[32];
   std::snprintf(stepLabel, sizeof stepLabel, "Step %ld", ui.stepCount);
   if (ImGui::Button(stepLabel, ImVec2(100, 0))) {
-    trainer.setPaused(true);
-    trainer.stepOnce(ui.stepCount);
+    commands.steps = ui.stepCount;
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(std::max(50.0f, ImGui::GetContentRegionAvail().x));
@@ -114,7 +112,7 @@ bool trainingSection(FrameContext& f, UiState& ui) {
   if (ImGui::BeginPopupModal("Reset the model?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
     ImGui::TextUnformatted("Start again from fresh weights (same seed, same settings)?");
     if (ImGui::Button("Reset", ImVec2(100, 0))) {
-      trainer.reset();
+      commands.reset = true;
       ImGui::CloseCurrentPopup();
     }
     ImGui::SameLine();
@@ -223,7 +221,7 @@ bool trainingSection(FrameContext& f, UiState& ui) {
   // Apply: live changes at once; the rest on a confirmed reset.
   if (!(c == ui.running)) {
     if (!core::needsReset(ui.running, c)) {
-      trainer.submit(c);
+      commands.config = c;
       ui.running = c;
     } else {
       ImGui::TextColored(kResetColour, "Some changes need a new model.");
@@ -233,7 +231,7 @@ bool trainingSection(FrameContext& f, UiState& ui) {
       if (ImGui::BeginPopupModal("Apply and reset?", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) {
         ImGui::TextUnformatted("These settings need fresh weights: training starts over.");
         if (ImGui::Button("Apply and reset", ImVec2(140, 0))) {
-          trainer.submit(c);
+          commands.config = c;
           ui.running = c;
           ImGui::CloseCurrentPopup();
         }

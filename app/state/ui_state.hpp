@@ -7,6 +7,7 @@
 #include "app/target/painted_density.hpp"
 #include "app/state/camera2d.hpp"
 #include "app/state/inspector.hpp"
+#include "app/state/commands.hpp"
 #include "app/state/perf_stats.hpp"
 #include "app/target/target_editor.hpp"
 #include "app/state/timeline.hpp"
@@ -49,10 +50,12 @@ struct UiState {
   bool pointerOn = true;  // a person's pointer is there (false in headless runs)
 };
 
-// What the panels need from the running app this frame.
+// What the panels see of the running app this frame, and where they record what the user asked
+// for (App applies it afterwards).
 struct FrameContext {
-  core::Trainer& trainer;
-  TargetEditor& targets;
+  Commands& commands;
+  bool trainingPaused = false;
+  std::string targetLabel;  // what the trainer trains on: a preset's name, "painted", "image"
   std::shared_ptr<const core::Snapshot> snapshot;  // newest (may be null at start-up)
   std::shared_ptr<const core::ViewFrame> view;     // newest (never null)
   const FrameStats& frames;

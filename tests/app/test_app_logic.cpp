@@ -18,6 +18,7 @@
 #include "app/state/perf_stats.hpp"
 #include "app/target/target_editor.hpp"
 #include "app/state/timeline.hpp"
+#include "app/state/view_request.hpp"
 #include "core/base/grid_geometry.hpp"
 #include "core/cli/args.hpp"
 #include "core/eval/density_grid.hpp"
@@ -350,4 +351,48 @@ TEST_CASE("inspector: log p_t under the cursor is the heatmap pixel's value, at 
       CHECK(p.logDensity == doctest::Approx(grid.values[g.index(i, j)]).epsilon(1e-6));
     }
   }
+}
+
+TEST_CASE("heatmap box: covers the view, square, reused across small pans, new after large ones") {
+  const core::Box view{-3.0, -2.2, 5.0, 2.8};  // 8 × 5, centred at (1, 0.3): off the snap grid's edges
+  const core::Box box = heatmapBox(view);
+  CHECK(box.width() == doctest::Approx(box.height()));
+  CHECK(box.x0 <= view.x0);
+  CHECK(box.y0 <= view.y0);
+  CHECK(box.x1 >= view.x1);
+  CHECK(box.y1 >= view.y1);
+  // A pan of a few percent of the view keeps the same grid (nothing is recomputed)…
+  for (double d : {0.05, -0.1, 0.15}) {
+    CAPTURE(d);
+    const core::Box panned{view.x0 + d, view.y0 + d, view.x1 + d, view.y1 + d};
+    CHECK(core::sameBox(heatmapBox(panned), box));
+    CHECK(box.x0 <= panned.x0);
+    CHECK(box.y1 >= panned.y1);
+  }
+  // … and still covers every view it is reused for; a pan by half the view asks for a new one.
+  const core::Box far{view.x0 + 4.0, view.y0, view.x1 + 4.0, view.y1};
+  const core::Box moved = heatmapBox(far);
+  CHECK_FALSE(core::sameBox(moved, box));
+  CHECK(moved.x0 <= far.x0);
+  CHECK(moved.x1 >= far.x1);
+  // Zooming in by 2× halves the box (a finer grid where the view is).
+  const core::Box zoomed{-1.0, -0.95, 3.0, 1.55};
+  CHECK(heatmapBox(zoomed).width() < 0.75 * box.width());
+}
+
+TEST_CASE("view request: the field's cells are square and centred on the view") {
+  const FieldGrid g = fieldGrid(core::Box{0.0, 0.0, 10.0, 5.0}, 20);
+  CHECK(g.cols == 20);
+  CHECK(g.rows == 10);
+  CHECK(g.box.width() / g.cols == doctest::Approx(g.box.height() / g.rows));
+  CHECK(0.5 * (g.box.x0 + g.box.x1) == doctest::Approx(5.0));
+  ViewSettings v;
+  Timeline tl;
+  tl.t = 0.4;
+  const core::ViewRequest continuous = viewRequest(v, tl, core::Box{0, 0, 10, 5}, true);
+  CHECK(continuous.t == 0.4);
+  const core::ViewRequest discrete = viewRequest(v, tl, core::Box{0, 0, 10, 5}, false);
+  CHECK(discrete.t == 1.0);  // no velocity field: t = 1 only
+  CHECK_FALSE(discrete.field);
+  CHECK_FALSE(discrete.paths);
 }

@@ -1,0 +1,28 @@
+// What the app asks the view worker for: the layers of ViewSettings at the timeline's t, over
+// what the camera shows. GL-free; UI thread only.
+#pragma once
+
+#include "app/state/timeline.hpp"
+#include "app/state/view_settings.hpp"
+#include "core/view/view_frame.hpp"
+
+namespace flowlab::app {
+
+// The field arrows: square cells over `visible`, about `arrowsAcross` along its longer side,
+// centred on it.
+struct FieldGrid {
+  int cols = 1, rows = 1;
+  core::Box box{};
+};
+FieldGrid fieldGrid(const core::Box& visible, int arrowsAcross);
+
+// The heatmaps' box: a square that covers `visible` with a margin, its side and centre snapped
+// to a power-of-two grid of about an eighth of the view, so that a small pan or zoom asks for
+// the same grid again (no recomputation) while a large one asks for a new one.
+core::Box heatmapBox(const core::Box& visible);
+
+// The request for these settings at the timeline's t (t = 1 without a velocity field).
+core::ViewRequest viewRequest(const ViewSettings& view, const Timeline& timeline,
+                              const core::Box& visible, bool continuous);
+
+}  // namespace flowlab::app
