@@ -281,158 +281,174 @@ void Trainer::publish(std::shared_ptr<const Snapshot> snapshot) {
   published_.notify_all();
 }
 
-void Trainer::run(std::stop_token stop) {
-  Loop loop;
-  // A failure the thread turns into a paused, explained state.
-  auto fail = [&](TrainerStatus status, std::string message) {
-    loop.status = status;
-    loop.message = std::move(message);
-    loop.stepsPerSecond = 0.0;
-    {
-      std::lock_guard lock(mutex_);
-      paused_ = true;
-    }
-    publish(loop.snapshot());
-  };
+void Trainer::fail(Loop& loop, TrainerStatus status, std::string message) {
+  loop.status = status;
+  loop.message = std::move(message);
+  loop.stepsPerSecond = 0.0;
+  {
+    std::lock_guard lock(mutex_);
+    paused_ = true;
+  }
+  publish(loop.snapshot());
+}
 
-  while (!stop.stop_requested()) {
-    // 1. Take the commands and apply them between steps.
-    const Commands cmd = takeCommands();
-    if (cmd.target) {
-      loop.target = cmd.target;
-      loop.targetVersion = cmd.targetVersion;
-      if (loop.session) loop.session->setTarget(loop.target);
+void Trainer::apply(Loop& loop, const Commands& cmd) {
+  if (cmd.target) {
+    loop.target = cmd.target;
+    loop.targetVersion = cmd.targetVersion;
+    if (loop.session) loop.session->setTarget(loop.target);
+    loop.dirty = true;
+  }
+  const bool fresh = cmd.reset || (cmd.config && (!loop.session ||
+                                                  needsReset(loop.session->config(), *cmd.config)));
+  try {
+    if (fresh) {
+      if (cmd.config) loop.config = *cmd.config;
+      loop.session.reset();
+      loop.session = std::make_unique<TrainingSession>(loop.config, loop.target);
+      ++loop.resets;
+      loop.loss.clear();
+      loop.metrics.clear();
+      loop.message.clear();
+      loop.lastMetrics = Clock::now();
+      if (loop.status == TrainerStatus::Error || loop.status == TrainerStatus::Diverged)
+        loop.status = TrainerStatus::Paused;
+      loop.dirty = true;
+    } else if (cmd.config) {
+      loop.session->applyLive(*cmd.config);
+      loop.config = *cmd.config;
       loop.dirty = true;
     }
-    const bool fresh =
-        cmd.reset || (cmd.config && (!loop.session || needsReset(loop.session->config(), *cmd.config)));
-    try {
-      if (fresh) {
-        if (cmd.config) loop.config = *cmd.config;
-        loop.session.reset();
-        loop.session = std::make_unique<TrainingSession>(loop.config, loop.target);
-        ++loop.resets;
-        loop.loss.clear();
-        loop.metrics.clear();
-        loop.message.clear();
-        loop.lastMetrics = Clock::now();
-        if (loop.status == TrainerStatus::Error || loop.status == TrainerStatus::Diverged)
-          loop.status = TrainerStatus::Paused;
-        loop.dirty = true;
-      } else if (cmd.config) {
-        loop.session->applyLive(*cmd.config);
-        loop.config = *cmd.config;
-        loop.dirty = true;
-      }
-    } catch (const std::exception& e) {
-      // A model that cannot be built is gone; a live change that cannot apply leaves it as is.
-      if (fresh) loop.session.reset();
-      fail(TrainerStatus::Error, e.what());
-    }
+  } catch (const std::exception& e) {
+    // A model that cannot be built is gone; a live change that cannot apply leaves it as is.
+    if (fresh) loop.session.reset();
+    fail(loop, TrainerStatus::Error, e.what());
+  }
+}
 
-    // 2. Idle: paused without single steps to run, finished, or no model.
-    const bool finished = loop.session && loop.session->finished();
-    if (!loop.session || finished || (cmd.paused && cmd.budget == 0)) {
-      if (loop.session) {
-        const TrainerStatus idle = finished ? TrainerStatus::Finished : TrainerStatus::Paused;
-        const bool failed =
-            loop.status == TrainerStatus::Diverged || loop.status == TrainerStatus::Error;
-        if ((!failed && loop.status != idle) || loop.dirty) {
-          if (finished && loop.status != TrainerStatus::Finished) {
-            loop.measure();  // the final stage, at its last step
-            loop.message = "all stages trained";
-          }
-          if (!failed) loop.status = idle;
-          loop.stepsPerSecond = 0.0;
-          publish(loop.snapshot());
-          loop.dirty = false;
-        }
+bool Trainer::idle(Loop& loop, const Commands& cmd) {
+  const bool finished = loop.session && loop.session->finished();
+  if (loop.session && !finished && !(cmd.paused && cmd.budget == 0)) return false;
+  if (loop.session) {
+    const TrainerStatus status = finished ? TrainerStatus::Finished : TrainerStatus::Paused;
+    const bool failed = loop.status == TrainerStatus::Diverged || loop.status == TrainerStatus::Error;
+    if ((!failed && loop.status != status) || loop.dirty) {
+      if (finished && loop.status != TrainerStatus::Finished) {
+        loop.measure();  // the final stage, at its last step
+        loop.message = "all stages trained";
       }
-      waitForCommand(stop, cmd.serial);
-      continue;
-    }
-    if (cmd.paused) {
-      std::lock_guard lock(mutex_);
-      stepBudget_ = std::max(0L, stepBudget_ - 1);
-    }
-
-    // 3. One step, with the session's divergence guard.
-    TrainingSession& session = *loop.session;
-    TrainingSession::StepResult result;
-    try {
-      result = session.step();
-    } catch (const std::exception& e) {
-      fail(TrainerStatus::Error, std::string("training step failed: ") + e.what());
-      continue;
-    }
-    ++loop.stepsSincePublish;
-    if (result.restored) {
-      fail(TrainerStatus::Diverged,
-           "loss became " + std::string(std::isnan(result.loss) ? "NaN" : "infinite") +
-               " at step " + std::to_string(session.totalSteps()) +
-               "; restored the last good parameters and paused (try a lower learning rate)");
-      continue;
-    }
-    loop.status = TrainerStatus::Running;
-    loop.message.clear();
-    loop.loss.push_back(LossSample{session.totalSteps(), static_cast<float>(result.loss)});
-    if (loop.loss.size() > Snapshot::kLossHistory) loop.loss.pop_front();
-
-    // 4. The end of a stage: its final metrics, then the next stage's preparation.
-    if (session.stageDone() && !session.finished()) {
-      loop.measure();
-      loop.status = TrainerStatus::Preparing;
-      auto lastProgress = Clock::now() - kProgressInterval;
-      auto progress = [&](double done) {
-        if (Clock::now() - lastProgress >= kProgressInterval) {
-          loop.progress = done;
-          loop.stepsPerSecond = 0.0;
-          loop.message = "stage " + std::to_string(session.stage() + 1) + " done; generating " +
-                         std::to_string(loop.config.reflowPairs) + " reflow pairs for stage " +
-                         std::to_string(session.stage() + 2) + " (" +
-                         std::to_string(static_cast<int>(100.0 * done)) + "%)";
-          publish(loop.snapshot());
-          lastProgress = Clock::now();
-        }
-        return !stop.stop_requested();
-      };
-      try {
-        if (!session.advanceStage(progress)) break;  // stopping
-        loop.status = TrainerStatus::Running;
-        loop.message.clear();
-        loop.progress = 0.0;
-      } catch (const std::exception& e) {
-        fail(TrainerStatus::Error, std::string("could not start the next stage: ") + e.what());
-        continue;
-      }
-      loop.dirty = true;
-    }
-
-    // 5. Metrics every few seconds, with the solver-drift guard; a snapshot every ~40 ms.
-    const auto now = Clock::now();
-    if (now - loop.lastMetrics >= kMetricsInterval) {
-      const double drift = loop.measure();
-      if (drift > kSolverDriftNats && loop.good.size() == session.params().size()) {
-        const MetricSample& m = loop.metrics.back();
-        char text[320];
-        std::snprintf(text, sizeof text,
-                      "at step %ld the held-out NLL was %.3f under the training solver but %.3f "
-                      "under a fine one: the model began to exploit the solver's error. Rewound "
-                      "to step %ld and paused (try more solver steps or a lower learning rate)",
-                      m.step, m.nllTrainSolver, m.nll, loop.goodStep);
-        session.rewind(loop.good);
-        fail(TrainerStatus::Diverged, text);
-        continue;
-      }
-    }
-    if (now - loop.lastPublish >= kPublishInterval || loop.dirty) {
-      const double dt = std::chrono::duration<double>(now - loop.lastPublish).count();
-      loop.stepsPerSecond = dt > 0.0 ? loop.stepsSincePublish / dt : 0.0;
-      loop.stepsSincePublish = 0;
-      loop.lastPublish = now;
+      if (!failed) loop.status = status;
+      loop.stepsPerSecond = 0.0;
       publish(loop.snapshot());
       loop.dirty = false;
     }
+  }
+  return true;
+}
+
+bool Trainer::step(Loop& loop, const Commands& cmd) {
+  if (cmd.paused) {
+    std::lock_guard lock(mutex_);
+    stepBudget_ = std::max(0L, stepBudget_ - 1);
+  }
+  TrainingSession& session = *loop.session;
+  TrainingSession::StepResult result;
+  try {
+    result = session.step();
+  } catch (const std::exception& e) {
+    fail(loop, TrainerStatus::Error, std::string("training step failed: ") + e.what());
+    return false;
+  }
+  ++loop.stepsSincePublish;
+  if (result.restored) {
+    fail(loop, TrainerStatus::Diverged,
+         "loss became " + std::string(std::isnan(result.loss) ? "NaN" : "infinite") +
+             " at step " + std::to_string(session.totalSteps()) +
+             "; restored the last good parameters and paused (try a lower learning rate)");
+    return false;
+  }
+  loop.status = TrainerStatus::Running;
+  loop.message.clear();
+  loop.loss.push_back(LossSample{session.totalSteps(), static_cast<float>(result.loss)});
+  if (loop.loss.size() > Snapshot::kLossHistory) loop.loss.pop_front();
+  return true;
+}
+
+bool Trainer::nextStage(Loop& loop, std::stop_token stop) {
+  TrainingSession& session = *loop.session;
+  if (!session.stageDone() || session.finished()) return true;
+  loop.measure();  // the stage's final metrics
+  loop.status = TrainerStatus::Preparing;
+  auto lastProgress = Clock::now() - kProgressInterval;
+  auto progress = [&](double done) {
+    if (Clock::now() - lastProgress >= kProgressInterval) {
+      loop.progress = done;
+      loop.stepsPerSecond = 0.0;
+      loop.message = "stage " + std::to_string(session.stage() + 1) + " done; generating " +
+                     std::to_string(loop.config.reflowPairs) + " reflow pairs for stage " +
+                     std::to_string(session.stage() + 2) + " (" +
+                     std::to_string(static_cast<int>(100.0 * done)) + "%)";
+      publish(loop.snapshot());
+      lastProgress = Clock::now();
+    }
+    return !stop.stop_requested();
+  };
+  try {
+    if (!session.advanceStage(progress)) return false;  // stopping
+  } catch (const std::exception& e) {
+    fail(loop, TrainerStatus::Error, std::string("could not start the next stage: ") + e.what());
+    return true;
+  }
+  loop.status = TrainerStatus::Running;
+  loop.message.clear();
+  loop.progress = 0.0;
+  loop.dirty = true;
+  return true;
+}
+
+bool Trainer::measureAndGuard(Loop& loop) {
+  if (Clock::now() - loop.lastMetrics < kMetricsInterval) return true;
+  TrainingSession& session = *loop.session;
+  const double drift = loop.measure();
+  if (!(drift > kSolverDriftNats) || loop.good.size() != session.params().size()) return true;
+  const MetricSample& m = loop.metrics.back();
+  char text[320];
+  std::snprintf(text, sizeof text,
+                "at step %ld the held-out NLL was %.3f under the training solver but %.3f under a "
+                "fine one: the model began to exploit the solver's error. Rewound to step %ld and "
+                "paused (try more solver steps or a lower learning rate)",
+                m.step, m.nllTrainSolver, m.nll, loop.goodStep);
+  session.rewind(loop.good);
+  fail(loop, TrainerStatus::Diverged, text);
+  return false;
+}
+
+void Trainer::publishIfDue(Loop& loop) {
+  const auto now = Clock::now();
+  if (now - loop.lastPublish < kPublishInterval && !loop.dirty) return;
+  const double dt = std::chrono::duration<double>(now - loop.lastPublish).count();
+  loop.stepsPerSecond = dt > 0.0 ? loop.stepsSincePublish / dt : 0.0;
+  loop.stepsSincePublish = 0;
+  loop.lastPublish = now;
+  publish(loop.snapshot());
+  loop.dirty = false;
+}
+
+// The thread: take commands, apply them, idle until the next command or take one step, finish
+// a stage, measure, publish.
+void Trainer::run(std::stop_token stop) {
+  Loop loop;
+  while (!stop.stop_requested()) {
+    const Commands cmd = takeCommands();
+    apply(loop, cmd);
+    if (idle(loop, cmd)) {
+      waitForCommand(stop, cmd.serial);
+      continue;
+    }
+    if (!step(loop, cmd)) continue;
+    if (!nextStage(loop, stop)) break;
+    if (!measureAndGuard(loop)) continue;
+    publishIfDue(loop);
   }
 }
 
