@@ -26,10 +26,6 @@ void shadowText(ImDrawList* d, ImVec2 p, ImU32 colour, const char* text) {
   d->AddText(p, colour, text);
 }
 
-double secondsSince(std::chrono::steady_clock::time_point t) {
-  if (t == std::chrono::steady_clock::time_point{}) return NAN;
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 // A horizontal colour bar with end labels.
 void colourBar(ImDrawList* d, ImVec2 p, float w, bool diverging, const char* lo, const char* hi) {
@@ -147,13 +143,13 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   // Messages: view-worker failures, divergence — wrapped to the left 60% of the canvas, on a
   // dark band, so they stay clear of the performance lines at the right.
   float my = c0.y + 24;
-  auto message = [&](const std::string& text) {
+  auto message = [&](const std::string& body) {
     const float wrap = 0.6f * layout.canvasW;
-    const ImVec2 size = ImGui::CalcTextSize(text.c_str(), nullptr, false, wrap);
+    const ImVec2 size = ImGui::CalcTextSize(body.c_str(), nullptr, false, wrap);
     const ImVec2 at(c0.x + 8, my);
     d->AddRectFilled(ImVec2(at.x - 4, at.y - 2), ImVec2(at.x + size.x + 4, at.y + size.y + 2),
                      IM_COL32(30, 12, 14, 210), 3.0f);
-    d->AddText(nullptr, 0.0f, at, IM_COL32(255, 130, 130, 255), text.c_str(), nullptr, wrap);
+    d->AddText(nullptr, 0.0f, at, IM_COL32(255, 130, 130, 255), body.c_str(), nullptr, wrap);
     my += size.y + 6;
   };
   if (!f.view->error.empty()) message("view: " + f.view->error);

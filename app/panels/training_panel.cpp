@@ -149,9 +149,9 @@ bool trainingSection(FrameContext& f, UiState& ui) {
   resetMarker(ui, [&](core::TrainerConfig& p) { p = c; });
   double lr = c.adam.learningRate;
   if (deferred("learning rate", lr, [](const char* label, double& v) {
-        float f = static_cast<float>(v);
-        if (ImGui::SliderFloat(label, &f, 1e-5f, 1e-1f, "%.1e", ImGuiSliderFlags_Logarithmic))
-          v = f;
+        float value = static_cast<float>(v);
+        if (ImGui::SliderFloat(label, &value, 1e-5f, 1e-1f, "%.1e", ImGuiSliderFlags_Logarithmic))
+          v = value;
       }))
     commit([&](core::TrainerConfig& p) { p.adam.learningRate = lr; });
   tooltip("Adam's step size, in (0, 1]; applies live. Ctrl+click to type a value.");

@@ -92,6 +92,97 @@ struct ViewWorker::State {
             stamp};
   }
 
+  // Keeps the newest snapshot with weights, stamped with when it was first seen.
+  void see(std::shared_ptr<const Snapshot> s) {
+    if (!s || !currentParams(*s)) return;
+    if (!latest || s->version != latest->version) latestStamp = {s->version, Clock::now()};
+    latest = std::move(s);
+  }
+
+  // Pins the cycle: a new one takes the newest snapshot and request; a request change other
+  // than t restarts the one in progress with the same snapshot.
+  void pin(const ViewRequest& req) {
+    if (!active) {
+      snap = latest;
+      stamp = latestStamp;
+      request = req;
+      active = true;
+    } else if (!sameButTime(request, req)) {
+      request = req;
+    }
+  }
+
+  // The outcome of one piece of work.
+  struct Piece {
+    std::shared_ptr<ViewFrame> next;  // the frame to publish, if any
+    bool worked = false;              // something was computed
+    bool complete = false;            // the cycle completed
+    ViewFrame& edit(const ViewFrame& from) {
+      if (!next) next = std::make_shared<ViewFrame>(from);
+      return *next;
+    }
+    const ViewFrame& shown(const ViewFrame& from) const { return next ? *next : from; }
+  };
+
+  // One bounded piece of work: the target's layers if they are behind, then one model job's
+  // piece, or the cycle's completion. An error is shown in the frame and ends the cycle.
+  Piece work(const ViewRequest& req, double chunkSeconds) {
+    Piece piece;
+    try {
+      stepTarget(req, chunkSeconds, piece);
+      stepModel(chunkSeconds, piece);
+      if (piece.next) piece.next->error.clear();
+    } catch (const std::exception& e) {
+      piece.edit(*frame).error = e.what();
+      active = false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    return piece;
+  }
+
+  // The target's layers follow the newest snapshot's target; published when done.
+  void stepTarget(const ViewRequest& req, double chunkSeconds, Piece& piece) {
+    const ViewInputs in{*latest, *currentParams(*latest), req,
+                        isContinuous(latest->model->config.method), latestStamp};
+    const bool shown = frame->targetSamples || frame->targetDensity;
+    if (target.wanted(in) && !target.current(in)) {
+      target.step(in, chunkSeconds);
+      target.publish(piece.edit(*frame));
+      piece.worked = true;
+    } else if (!target.wanted(in) && shown) {
+      target.clear();
+      target.publish(piece.edit(*frame));
+    }
+  }
+
+  // A piece of the next pending model job, or, with none left, the whole cycle published.
+  void stepModel(double chunkSeconds, Piece& piece) {
+    const ViewInputs in = cycleInputs();
+    ViewJob* job = nextPending(in);
+    if (!job) {
+      const ViewFrame& shown = piece.shown(*frame);
+      if (computed || shown.modelVersion != stamp.snapshotVersion || !(shown.request == request)) {
+        withModelLayers(in, piece.edit(*frame));
+        computed = false;
+      }
+      active = false;
+      piece.complete = true;
+      return;
+    }
+    job->step(in, chunkSeconds);
+    piece.worked = computed = true;
+    // Early: the frame holds nothing from other weights or another t, so a finished layer may
+    // show now (the first picture; a layer switched on; a new box).
+    const ViewFrame& shown = piece.shown(*frame);
+    const bool alone = shown.modelVersion == 0 || (shown.modelVersion == stamp.snapshotVersion &&
+                                                   shown.request.t == request.t);
+    if (job->current(in) && alone) {
+      ViewFrame& f = piece.edit(*frame);
+      job->publish(f);
+      stampModel(in, f);
+    }
+  }
+
   // The next job with work left for the cycle, in turn; null when the cycle is complete.
   ViewJob* nextPending(const ViewInputs& in) {
     for (std::size_t i = 0; i < jobs.size(); ++i) {
@@ -110,6 +201,11 @@ struct ViewWorker::State {
       if (!job->wanted(in)) job->clear();
       job->publish(out);
     }
+    stampModel(in, out);
+  }
+
+  // Marks `out`'s model layers as the cycle's: its snapshot, weights version and request.
+  void stampModel(const ViewInputs& in, ViewFrame& out) const {
     out.snapshot = snap;
     out.modelVersion = stamp.snapshotVersion;
     out.request = request;
@@ -166,130 +262,66 @@ void ViewWorker::publish(std::shared_ptr<const ViewFrame> frame, bool upToDate) 
   changed_.notify_all();
 }
 
+std::uint64_t ViewWorker::takeRequest(ViewRequest& out) const {
+  std::lock_guard lock(mutex_);
+  out = request_;
+  return requestVersion_;
+}
+
+void ViewWorker::waitForRequest(std::stop_token stop, std::uint64_t seen,
+                                std::chrono::duration<double> timeout) const {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, stop, timeout, [&] { return requestVersion_ != seen; });
+}
+
+void ViewWorker::sleepFor(std::stop_token stop, std::chrono::duration<double> duration) const {
+  std::unique_lock lock(mutex_);
+  wake_.wait_for(lock, stop, duration, [] { return false; });
+}
+
 void ViewWorker::run(std::stop_token stop) {
   nameThread();
   if (options_.lowPriority) setLowPriority();
   State& st = *state_;
+  const std::chrono::duration<double> poll = std::chrono::milliseconds(options_.pollMilliseconds);
   std::uint64_t frameVersion = 0;
   while (!stop.stop_requested()) {
-    // The newest request and snapshot.
     ViewRequest req;
-    std::uint64_t reqVersion;
-    {
-      std::lock_guard lock(mutex_);
-      req = request_;
-      reqVersion = requestVersion_;
-    }
-    if (auto snap = source_ ? source_() : nullptr; snap && currentParams(*snap)) {
-      if (!st.latest || snap->version != st.latest->version)
-        st.latestStamp = {snap->version, Clock::now()};
-      st.latest = std::move(snap);
-    }
+    const std::uint64_t reqVersion = takeRequest(req);
+    st.see(source_ ? source_() : nullptr);
     if (!st.latest) {
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, stop, std::chrono::milliseconds(options_.pollMilliseconds),
-                     [&] { return requestVersion_ != reqVersion; });
+      waitForRequest(stop, reqVersion, poll);
       continue;
     }
-
-    // Pin the cycle: a new one takes the newest snapshot and request; a request change other
-    // than t restarts the one in progress with the same snapshot.
-    if (!st.active) {
-      st.snap = st.latest;
-      st.stamp = st.latestStamp;
-      st.request = req;
-      st.active = true;
-    } else if (!sameButTime(st.request, req)) {
-      st.request = req;
-    }
+    st.pin(req);
 
     const auto begin = Clock::now();
-    std::shared_ptr<ViewFrame> next;  // the frame to publish, if any
-    auto edit = [&]() -> ViewFrame& {
-      if (!next) next = std::make_shared<ViewFrame>(*st.frame);
-      return *next;
-    };
-    bool worked = false, complete = false;
-    try {
-      // The target's layers follow the newest snapshot's target; published when done.
-      const ViewInputs latestIn{*st.latest, *currentParams(*st.latest), req,
-                                isContinuous(st.latest->model->config.method), st.latestStamp};
-      const bool targetShown = st.frame->targetSamples || st.frame->targetDensity;
-      if (st.target.wanted(latestIn) && !st.target.current(latestIn)) {
-        st.target.step(latestIn, options_.chunkSeconds);
-        st.target.publish(edit());
-        worked = true;
-      } else if (!st.target.wanted(latestIn) && targetShown) {
-        st.target.clear();
-        st.target.publish(edit());
-      }
-
-      const ViewInputs in = st.cycleInputs();
-      if (ViewJob* job = st.nextPending(in)) {
-        job->step(in, options_.chunkSeconds);
-        worked = st.computed = true;
-        // Early: the frame holds nothing from other weights or another t, so a finished layer
-        // may show now (the first picture; a layer switched on; a new box).
-        const ViewFrame& shown = next ? *next : *st.frame;
-        const bool alone = shown.modelVersion == 0 ||
-                           (shown.modelVersion == st.stamp.snapshotVersion &&
-                            shown.request.t == st.request.t);
-        if (job->current(in) && alone) {
-          ViewFrame& f = edit();
-          job->publish(f);
-          f.snapshot = st.snap;
-          f.modelVersion = st.stamp.snapshotVersion;
-          f.request = st.request;
-          f.continuous = in.continuous;
-        }
-      } else {
-        // The cycle is complete: every model layer from one snapshot and one request.
-        const ViewFrame& shown = next ? *next : *st.frame;
-        if (st.computed || shown.modelVersion != st.stamp.snapshotVersion ||
-            !(shown.request == st.request)) {
-          st.withModelLayers(in, edit());
-          st.computed = false;
-        }
-        st.active = false;
-        complete = true;
-      }
-      if (next) next->error.clear();
-    } catch (const std::exception& e) {
-      edit().error = e.what();
-      st.active = false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-
-    if (next) {
-      next->version = ++frameVersion;
-      next->busyFraction = st.busyEma;
-      st.frame = next;
+    State::Piece piece = st.work(req, options_.chunkSeconds);
+    if (piece.next) {
+      piece.next->version = ++frameVersion;
+      piece.next->busyFraction = st.busyEma;
+      st.frame = piece.next;
     }
     // Up to date: the cycle just completed was the newest request with the newest weights.
-    bool upToDate = complete && st.snap == st.latest;
+    bool upToDate = piece.complete && st.snap == st.latest;
     {
       std::lock_guard lock(mutex_);
       upToDate = upToDate && requestVersion_ == reqVersion && st.request == request_;
     }
-    if (next || upToDate) publish(next, upToDate);
+    if (piece.next || upToDate) publish(piece.next, upToDate);
 
-    const double busy = secondsSince(begin);
-    if (worked) {
-      double pause = 0.0;
-      if (options_.maxBusyFraction > 0.0 && options_.maxBusyFraction < 1.0)
-        pause = busy * (1.0 / options_.maxBusyFraction - 1.0);
-      st.busyEma = 0.9 * st.busyEma + 0.1 * (busy / (busy + pause + 1e-9));
-      if (pause > 0.0) {
-        std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, stop, std::chrono::duration<double>(pause), [] { return false; });
-      }
-    } else {
-      // Nothing to do until the request or the weights change.
+    if (!piece.worked) {  // nothing to do until the request or the weights change
       st.busyEma *= 0.9;
-      std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, stop, std::chrono::milliseconds(options_.pollMilliseconds),
-                     [&] { return requestVersion_ != reqVersion; });
+      waitForRequest(stop, reqVersion, poll);
+      continue;
     }
+    // Pace the work to stay under maxBusyFraction of a core.
+    const double busy = secondsSince(begin);
+    double pause = 0.0;
+    if (options_.maxBusyFraction > 0.0 && options_.maxBusyFraction < 1.0)
+      pause = busy * (1.0 / options_.maxBusyFraction - 1.0);
+    st.busyEma = 0.9 * st.busyEma + 0.1 * (busy / (busy + pause + 1e-9));
+    if (pause > 0.0) sleepFor(stop, std::chrono::duration<double>(pause));
   }
 }
 

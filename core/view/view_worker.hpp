@@ -65,6 +65,13 @@ class ViewWorker {
  private:
   struct State;
   void run(std::stop_token stop);
+  // The current request into `out`; returns its version.
+  std::uint64_t takeRequest(ViewRequest& out) const;
+  // Sleeps until the request's version differs from `seen`, a stop, or the timeout.
+  void waitForRequest(std::stop_token stop, std::uint64_t seen,
+                      std::chrono::duration<double> timeout) const;
+  // Sleeps for `duration` or until a stop; a new request does not cut it short.
+  void sleepFor(std::stop_token stop, std::chrono::duration<double> duration) const;
   void publish(std::shared_ptr<const ViewFrame> frame, bool upToDate);
 
   Options options_;
