@@ -51,8 +51,7 @@ double measureStepsPerSecond(const core::TrainerConfig& config,
 
 }  // namespace
 
-App::App(AppOptions options)
-    : options_(std::move(options)), measurement_(options_.frames) {
+App::App(AppOptions options) : options_(std::move(options)), measurement_(options_.frames) {
   ui_.running = ui_.editing = options_.config;
   ui_.view.particleCount = options_.particles;
   if (!options_.show.empty()) showOnly(options_.show, ui_.view);  // names checked by the parser
@@ -175,8 +174,8 @@ void App::frame() {
   targets_->poll(now());
 
   Commands commands;
-  FrameContext ctx{commands, trainer_->paused(), targets_->label(), snapshot_, view_,
-                   measurement_.frames()};
+  FrameContext ctx{commands, trainer_->paused(),   targets_->label(), snapshot_,
+                   view_,    measurement_.frames()};
   ctx.now = now();
   if (view_->particles) ctx.dataAge = seconds(Clock::now() - view_->particles->stamp.seen);
   ctx.densityLo = canvasQuad_->densityLo();
@@ -249,8 +248,8 @@ bool App::headlessDone() {
   // The picture a person would see after waiting: every layer computed for the final request
   // (the animation stopped at frame N's t) from the weights of frame N or later (the same ones
   // when training is paused).
-  const bool current = view_->hasAllLayers() && view_->request == request_ &&
-                       view_->modelVersion >= versionAtEnd_;
+  const bool current =
+      view_->hasAllLayers() && view_->request == request_ && view_->modelVersion >= versionAtEnd_;
   if (current) return true;
   if (seconds(Clock::now() - *waitStart_) < options_.waitSeconds) return false;
   std::cerr << "flowlab: some layers were still being computed after " << options_.waitSeconds
@@ -273,8 +272,9 @@ void App::takeScreenshot(const std::string& path, bool canvasOnly) {
   const std::string where = std::filesystem::absolute(path, ec).string();
   if (error.empty()) {
     ui_.toast = "saved " + where;
-    std::cerr << "flowlab: saved " << (canvasOnly ? "the canvas" : "the window") << " at t = "
-              << (view_ && view_->continuous ? ui_.timeline.t : 1.0) << " to " << where << "\n";
+    std::cerr << "flowlab: saved " << (canvasOnly ? "the canvas" : "the window")
+              << " at t = " << (view_ && view_->continuous ? ui_.timeline.t : 1.0) << " to "
+              << where << "\n";
   } else {
     ui_.toast = error;
     std::cerr << "flowlab: " << error << "\n";

@@ -7,14 +7,14 @@
 #include <memory>
 #include <optional>
 
-#include "app/state/app_options.hpp"
-#include "app/state/inspector.hpp"
+#include "app/canvas/raster_worker.hpp"
 #include "app/panels/panels.hpp"
+#include "app/state/app_options.hpp"
+#include "app/state/commands.hpp"
+#include "app/state/inspector.hpp"
 #include "app/state/perf_stats.hpp"
 #include "app/state/run_measurement.hpp"
-#include "app/canvas/raster_worker.hpp"
 #include "app/state/thread_cpu.hpp"
-#include "app/state/commands.hpp"
 #include "app/state/ui_state.hpp"
 
 namespace flowlab::app {

@@ -5,8 +5,8 @@
 
 #include "app/app.hpp"
 #include "app/state/app_options.hpp"
-#include "core/cli/cli.hpp"
 #include "core/cli/args.hpp"
+#include "core/cli/cli.hpp"
 #include "core/nn/kernel_set.hpp"
 
 namespace {

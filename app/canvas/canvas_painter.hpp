@@ -11,8 +11,8 @@
 #include <memory>
 #include <vector>
 
-#include "app/canvas/raster_image.hpp"
 #include "app/canvas/heatmap_colours.hpp"
+#include "app/canvas/raster_image.hpp"
 #include "app/state/view_settings.hpp"
 #include "core/view/view_worker.hpp"
 

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 
-
 namespace flowlab::app {
 
 core::Colour hsvColour(float h, float s, float v) {

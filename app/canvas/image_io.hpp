@@ -20,7 +20,7 @@ std::string writePng(const std::string& path, const RgbaImage& image);
 // Picture content checks (the smoke test and the headless mode use them).
 struct ImageSummary {
   double nonBackgroundFraction = 0.0;  // pixels differing from the most common colour
-  int distinctColours = 0;              // distinct colours after quantising to 4 bits/channel
+  int distinctColours = 0;             // distinct colours after quantising to 4 bits/channel
   int hueBins = 0;                     // occupied bins of 12 hue sectors among saturated pixels
 };
 // Summary of the rectangle [x0, x0 + w) × [y0, y0 + h) (clamped to the image).

@@ -58,7 +58,7 @@ class RasterWorker {
   std::shared_ptr<CanvasImage> latest_;
   std::vector<std::shared_ptr<CanvasImage>> pool_;
   CanvasPainter painter_;  // worker thread only
-  std::jthread thread_;         // last
+  std::jthread thread_;    // last
 };
 
 }  // namespace flowlab::app

@@ -30,7 +30,8 @@ void chartsSection(FrameContext& f, UiState& ui) {
   float& smoothing = ui.lossSmoothing;
   const core::Snapshot* s = f.snapshot.get();
   const int points = static_cast<int>(ImGui::GetContentRegionAvail().x);
-  if (s && (s->version != cache.version || smoothing != cache.smoothing || points != cache.points)) {
+  if (s &&
+      (s->version != cache.version || smoothing != cache.smoothing || points != cache.points)) {
     cache.loss = lossChart(s->loss, points, smoothing);
     std::vector<double> steps, w2, nll, straight, nfe;
     for (const auto& m : s->metrics) {
@@ -85,8 +86,9 @@ void chartsSection(FrameContext& f, UiState& ui) {
 
   ImGui::Separator();
   if (!last) {
-    ImGui::TextWrapped("Metrics appear after the first evaluation (every 3 s of training, and "
-                       "at the end of each stage).");
+    ImGui::TextWrapped(
+        "Metrics appear after the first evaluation (every 3 s of training, and "
+        "at the end of each stage).");
     return;
   }
   const int stages = s->model ? core::stageCount(s->model->config) : 1;

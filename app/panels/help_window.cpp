@@ -41,28 +41,35 @@ void helpWindow(UiState& ui) {
   heading("Canvas");
   bullet("Drag (or right/middle-drag): pan. Wheel: zoom. R or double-click: fit the view.");
   bullet("Hover: the inspector shows x, v(x, t), div v and the exact log p_t(x).");
-  bullet("B: brush on/off. With the brush, left-drag paints the target density, E toggles "
-         "paint/erase, [ and ] change the radius. Training picks up every stroke between steps "
-         "and never resets.");
+  bullet(
+      "B: brush on/off. With the brush, left-drag paints the target density, E toggles "
+      "paint/erase, [ and ] change the radius. Training picks up every stroke between steps "
+      "and never resets.");
   heading("Time");
   bullet("Space: play/pause the animation. Left/Right: scrub t. Home/End: t = 0 / 1.");
   bullet("D: direction (generate 0 -> 1 or normalise 1 -> 0). L: loop.");
   heading("Training");
   bullet("T: pause/resume training. N: one step (pauses). Ctrl+R: reset the model.");
-  bullet("A value applies when you let go of a slider, press Enter or leave a field; a value "
-         "out of range is refused with the range it must be in.");
-  bullet("Learning rate, batch and steps apply live; method, width, depth, activation, solver "
-         "and seed need a new model: they are marked and wait for a confirmation.");
+  bullet(
+      "A value applies when you let go of a slider, press Enter or leave a field; a value "
+      "out of range is refused with the range it must be in.");
+  bullet(
+      "Learning rate, batch and steps apply live; method, width, depth, activation, solver "
+      "and seed need a new model: they are marked and wait for a confirmation.");
   heading("Layers (keys 1-8)");
-  bullet("1 particles, 2 trajectories, 3 velocity field, 4 density p_t (exact), 5 divergence, "
-         "6 warped grid, 7 target samples, 8 target density.");
-  bullet("The velocity field shows arrows, streamlines or both (Layers > field style). Arrow "
-         "lengths are relative to the flow's median speed at t; the legend shows that speed.");
-  bullet("Every layer on screen comes from the same model weights; a layer computed for another "
-         "t than the one shown is marked stale in amber until it catches up.");
+  bullet(
+      "1 particles, 2 trajectories, 3 velocity field, 4 density p_t (exact), 5 divergence, "
+      "6 warped grid, 7 target samples, 8 target density.");
+  bullet(
+      "The velocity field shows arrows, streamlines or both (Layers > field style). Arrow "
+      "lengths are relative to the flow's median speed at t; the legend shows that speed.");
+  bullet(
+      "Every layer on screen comes from the same model weights; a layer computed for another "
+      "t than the one shown is marked stale in amber until it catches up.");
   heading("Export");
-  bullet("F12 or P: the canvas as painted, without text over it; Shift+F12: the whole window "
-         "(PNG, in the working folder; the message says where).");
+  bullet(
+      "F12 or P: the canvas as painted, without text over it; Shift+F12: the whole window "
+      "(PNG, in the working folder; the message says where).");
   bullet("F1: this help. Esc: close help. Ctrl+Q: quit.");
   ImGui::Separator();
   ImGui::TextWrapped(

@@ -88,8 +88,9 @@ bool layersSection(FrameContext& f, UiState& ui) {
   }
   if (ImGui::TreeNode("path accuracy")) {
     edited |= ImGui::SliderInt("RK4 steps", &v.knots, 1, 64);
-    ImGui::TextWrapped("Particles are computed with this many RK4 steps from t = 0 to 1 and "
-                       "interpolated in between.");
+    ImGui::TextWrapped(
+        "Particles are computed with this many RK4 steps from t = 0 to 1 and "
+        "interpolated in between.");
     ImGui::TreePop();
   }
   if (!continuous)

@@ -11,7 +11,7 @@ namespace flowlab::app::panels {
 
 struct ChartStyle {
   float height = 90.0f;
-  bool showRaw = false;             // draw the raw curve under the smoothed one
+  bool showRaw = false;              // draw the raw curve under the smoothed one
   unsigned rawColour = 0x5533aaffu;  // ImU32 (ABGR)
   unsigned smoothColour = 0xff33ccffu;
   double reference = std::numeric_limits<double>::quiet_NaN();  // in data units (not log10)

@@ -3,7 +3,6 @@
 #include <imgui.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -25,7 +24,6 @@ void shadowText(ImDrawList* d, ImVec2 p, ImU32 colour, const char* text) {
   d->AddText(ImVec2(p.x + 1, p.y + 1), IM_COL32(0, 0, 0, 200), text);
   d->AddText(p, colour, text);
 }
-
 
 // A horizontal colour bar with end labels.
 void colourBar(ImDrawList* d, ImVec2 p, float w, bool diverging, const char* lo, const char* hi) {
@@ -98,7 +96,8 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
     ly -= 40;
     const bool behind = std::abs(g.grid.t - tShown) > 1e-9;
     std::snprintf(label, sizeof label, "%s at t = %.2f, %dx%d, step %ld", what, g.grid.t,
-                  g.grid.width, g.grid.height, f.view->snapshot ? f.view->snapshot->totalSteps : 0L);
+                  g.grid.width, g.grid.height,
+                  f.view->snapshot ? f.view->snapshot->totalSteps : 0L);
     shadowText(d, ImVec2(c0.x + 8, ly), behind ? stale : text, label);
     if (behind) {
       std::snprintf(lo, sizeof lo, "  (stale: computing t = %.2f)", tShown);
@@ -122,8 +121,8 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   // Field arrows: the length of an arrow at the flow's typical speed (canvas_painter.cpp).
   if (v.field && v.arrows && f.view->continuous && f.view->field && f.view->field->cols > 0) {
     const core::FieldSamples& field = *f.view->field;
-    const float cell = static_cast<float>(field.box.width() / field.cols *
-                                          ui.camera.pixelsPerUnit());
+    const float cell =
+        static_cast<float>(field.box.width() / field.cols * ui.camera.pixelsPerUnit());
     const float length = 0.5f * kArrowCells * cell;
     ly -= 20;
     const ImVec2 a(c0.x + 10, ly + 7), b(c0.x + 10 + length, ly + 7);

@@ -9,8 +9,8 @@
 #include <cstdio>
 #include <unordered_map>
 
-#include "app/state/app_options.hpp"
 #include "app/panels/panels.hpp"
+#include "app/state/app_options.hpp"
 
 namespace flowlab::app::panels {
 
@@ -35,9 +35,9 @@ void resetMarker(const UiState& ui, Mutate mutate) {
   }
 }
 
-// Runs widget(label, draft) on a draft of `value` that lives while the control is active (typing, dragging)
-// and commits it to `value` when the control is let go of after an edit. Returns true then.
-// UI thread only (the drafts are per control id).
+// Runs widget(label, draft) on a draft of `value` that lives while the control is active (typing,
+// dragging) and commits it to `value` when the control is let go of after an edit. Returns true
+// then. UI thread only (the drafts are per control id).
 template <typename T, typename Widget>
 bool deferred(const char* label, T& value, Widget widget) {
   static std::unordered_map<ImGuiID, T> drafts;
@@ -182,7 +182,8 @@ bool trainingSection(FrameContext& f, UiState& ui) {
     const char* solvers[] = {"euler", "midpoint", "heun", "rk4", "dopri5"};
     int solver = static_cast<int>(c.cnf.solver.solver);
     if (ImGui::Combo("solver", &solver, solvers, 5))
-      commit([&](core::TrainerConfig& p) { p.cnf.solver.solver = static_cast<core::Solver>(solver); });
+      commit(
+          [&](core::TrainerConfig& p) { p.cnf.solver.solver = static_cast<core::Solver>(solver); });
     resetMarker(ui, [&](core::TrainerConfig& p) { p.cnf.solver.solver = c.cnf.solver.solver; });
     if (!core::isAdaptive(c.cnf.solver.solver)) {
       int steps = c.cnf.solver.steps;

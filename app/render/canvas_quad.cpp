@@ -10,7 +10,8 @@ namespace flowlab::app::render {
 
 CanvasQuad::CanvasQuad() = default;
 
-void CanvasQuad::update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view) {
+void CanvasQuad::update(const std::shared_ptr<const core::ViewFrame>& frame,
+                        const ViewSettings& view) {
   if (!frame) return;
   if (frame->density) {
     const HeatmapRange r = densityRange(*frame->density, view.densityRange);
@@ -30,7 +31,7 @@ void CanvasQuad::updateImage(const std::shared_ptr<const CanvasImage>& image) {
 }
 
 PixelRect CanvasQuad::viewport(const Camera2d& camera, float fbScaleX, float fbScaleY,
-                           int framebufferHeight) {
+                               int framebufferHeight) {
   const int x = static_cast<int>(std::lround(camera.viewportLeft() * fbScaleX));
   const int w = static_cast<int>(std::lround(camera.viewportWidth() * fbScaleX));
   const int h = static_cast<int>(std::lround(camera.viewportHeight() * fbScaleY));
@@ -39,7 +40,8 @@ PixelRect CanvasQuad::viewport(const Camera2d& camera, float fbScaleX, float fbS
   return {x, y, x + w, y + h};
 }
 
-void CanvasQuad::draw(const Camera2d& camera, float fbScaleX, float fbScaleY, int framebufferHeight) {
+void CanvasQuad::draw(const Camera2d& camera, float fbScaleX, float fbScaleY,
+                      int framebufferHeight) {
   const PixelRect rect = viewport(camera, fbScaleX, fbScaleY, framebufferHeight);
   const int x = rect.x0, y = rect.y0, w = rect.x1 - rect.x0, h = rect.y1 - rect.y0;
   glViewport(x, y, w, h);

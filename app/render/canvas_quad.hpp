@@ -5,10 +5,10 @@
 
 #include <memory>
 
-#include "app/state/camera2d.hpp"
 #include "app/canvas/raster_worker.hpp"
 #include "app/render/image_layer.hpp"
 #include "app/render/panel_cache.hpp"
+#include "app/state/camera2d.hpp"
 #include "app/state/view_settings.hpp"
 #include "core/view/view_worker.hpp"
 

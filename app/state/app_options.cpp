@@ -131,7 +131,8 @@ AppOptions parseAppOptions(int argc, char** argv) {
       ViewSettings probe;
       if (!showOnly({name}, probe)) {
         std::string all;
-        for (const LayerName& l : layerNames()) all += (all.empty() ? "" : ", ") + std::string(l.name);
+        for (const LayerName& l : layerNames())
+          all += (all.empty() ? "" : ", ") + std::string(l.name);
         throw UsageError("--show: unknown layer '" + name + "' (layers: " + all + ")");
       }
       o.show.push_back(name);

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "app/state/view_settings.hpp"
-#include "core/targets/targets.hpp"
 #include "core/model/trainer_config.hpp"
+#include "core/targets/targets.hpp"
 
 namespace flowlab::app {
 

@@ -11,12 +11,12 @@
 namespace flowlab::app {
 
 struct Commands {
-  std::optional<bool> pause;                 // pause (true) or resume (false) training
-  long steps = 0;                            // single training steps to run (pauses first)
-  bool reset = false;                        // a fresh model from the running config
+  std::optional<bool> pause;                  // pause (true) or resume (false) training
+  long steps = 0;                             // single training steps to run (pauses first)
+  bool reset = false;                         // a fresh model from the running config
   std::optional<core::TrainerConfig> config;  // submit to the trainer
-  std::string preset;                        // a built-in target to train on ("" when none)
-  bool clearPainting = false;                // empty the painted density
+  std::string preset;                         // a built-in target to train on ("" when none)
+  bool clearPainting = false;                 // empty the painted density
   struct Import {
     std::string path;
     bool invert = false;

@@ -85,13 +85,13 @@ std::string toJson(const PerfReport& r) {
                 "  \"animation\": {\"t\": %.6f, \"seconds\": %.6f, \"speed\": %.6f},\n"
                 "  \"shown_t\": {\"density\": %s, \"field\": %s}\n"
                 "}\n",
-                r.width, r.height, r.method.c_str(), r.target.c_str(), r.simd.c_str(), r.particles, r.heatmapWidth,
-                r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds, r.fps,
-                r.medianFrameMs, r.p95FrameMs, r.worstFrameMs, r.paintFrames, r.worstPaintFrameMs,
-                r.baselineStepsPerSecond, r.appStepsPerSecond, ratio, r.viewWorkerBusy,
-                r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores, r.viewCpuCores,
-                r.rasterCpuCores, r.glCpuCores, r.trainerCpuCores, r.viewFrames, r.animationT,
-                r.animationSeconds, r.animationSpeed, jsonNumber(r.densityT).c_str(),
+                r.width, r.height, r.method.c_str(), r.target.c_str(), r.simd.c_str(), r.particles,
+                r.heatmapWidth, r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds,
+                r.fps, r.medianFrameMs, r.p95FrameMs, r.worstFrameMs, r.paintFrames,
+                r.worstPaintFrameMs, r.baselineStepsPerSecond, r.appStepsPerSecond, ratio,
+                r.viewWorkerBusy, r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores,
+                r.viewCpuCores, r.rasterCpuCores, r.glCpuCores, r.trainerCpuCores, r.viewFrames,
+                r.animationT, r.animationSeconds, r.animationSpeed, jsonNumber(r.densityT).c_str(),
                 jsonNumber(r.fieldT).c_str());
   return buf;
 }

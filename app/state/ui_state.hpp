@@ -4,14 +4,14 @@
 #include <memory>
 #include <string>
 
-#include "app/target/painted_density.hpp"
 #include "app/state/camera2d.hpp"
-#include "app/state/inspector.hpp"
 #include "app/state/commands.hpp"
+#include "app/state/inspector.hpp"
 #include "app/state/perf_stats.hpp"
-#include "app/target/target_editor.hpp"
 #include "app/state/timeline.hpp"
 #include "app/state/view_settings.hpp"
+#include "app/target/painted_density.hpp"
+#include "app/target/target_editor.hpp"
 #include "core/training/trainer.hpp"
 #include "core/view/view_worker.hpp"
 

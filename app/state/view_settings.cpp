@@ -28,8 +28,8 @@ bool showOnly(const std::vector<std::string>& names, ViewSettings& view) {
   v.density = v.divergence = v.warpedGrid = v.targetSamples = v.targetDensity = false;
   for (const std::string& name : names) {
     const auto& all = layerNames();
-    const auto it = std::find_if(all.begin(), all.end(),
-                                 [&](const LayerName& l) { return name == l.name; });
+    const auto it =
+        std::find_if(all.begin(), all.end(), [&](const LayerName& l) { return name == l.name; });
     if (it == all.end()) return false;
     it->show(v);
   }

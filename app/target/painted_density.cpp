@@ -74,7 +74,8 @@ bool PaintedDensity::stamp(double x, double y, const BrushSettings& brush) {
   return changed;
 }
 
-bool PaintedDensity::strokeTo(double x0, double y0, double x1, double y1, const BrushSettings& brush) {
+bool PaintedDensity::strokeTo(double x0, double y0, double x1, double y1,
+                              const BrushSettings& brush) {
   const double length = std::hypot(x1 - x0, y1 - y0);
   const double spacing = std::max(brush.radius * 0.25, 1e-6);
   const int dabs = std::max(1, static_cast<int>(std::ceil(length / spacing)));

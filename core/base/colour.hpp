@@ -31,9 +31,12 @@ constexpr PackedRgb packed(Colour c) {
 // s in [0, 1] (clamped; NaN maps to 0): the sequential ramp for densities, dark blue → teal →
 // yellow, perceptually ordered.
 inline Colour sequentialColour(double s) {
-  static constexpr std::array<std::array<double, 3>, 6> kStops{{
-      {0.02, 0.02, 0.10}, {0.18, 0.09, 0.38}, {0.12, 0.35, 0.55},
-      {0.10, 0.60, 0.55}, {0.55, 0.82, 0.30}, {0.99, 0.92, 0.25}}};
+  static constexpr std::array<std::array<double, 3>, 6> kStops{{{0.02, 0.02, 0.10},
+                                                                {0.18, 0.09, 0.38},
+                                                                {0.12, 0.35, 0.55},
+                                                                {0.10, 0.60, 0.55},
+                                                                {0.55, 0.82, 0.30},
+                                                                {0.99, 0.92, 0.25}}};
   if (!(s > 0.0)) s = 0.0;
   s = std::min(s, 1.0) * (kStops.size() - 1);
   const std::size_t i = std::min<std::size_t>(static_cast<std::size_t>(s), kStops.size() - 2);

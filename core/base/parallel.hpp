@@ -3,12 +3,11 @@
 // Threads are started per call: use it for work of milliseconds or more, not in a training step.
 #pragma once
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <atomic>
 #include <thread>
 #include <vector>
-
-#include <Eigen/Core>
 
 namespace flowlab::core {
 

@@ -26,7 +26,9 @@ bool parseDouble(const std::string& word, double& out) {
 Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs) {
   for (int i = first; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word.size() > 1 && word[0] == '-' && !(word.size() > 1 && (std::isdigit(static_cast<unsigned char>(word[1])) || word[1] == '.'))) {
+    if (word.size() > 1 && word[0] == '-' &&
+        !(word.size() > 1 &&
+          (std::isdigit(static_cast<unsigned char>(word[1])) || word[1] == '.'))) {
       std::string name = word, inlineValue;
       bool hasInline = false;
       if (const auto eq = word.find('='); eq != std::string::npos && word.rfind("--", 0) == 0) {
@@ -58,7 +60,9 @@ Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& spec
   }
 }
 
-const std::vector<std::string>& Args::raw(const std::string& name) const { return values_.at(name); }
+const std::vector<std::string>& Args::raw(const std::string& name) const {
+  return values_.at(name);
+}
 
 std::string Args::text(const std::string& name, const std::string& fallback) const {
   return has(name) ? raw(name).front() : fallback;

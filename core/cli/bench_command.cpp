@@ -8,13 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "core/base/parallel.hpp"
 #include "core/cli/cli_common.hpp"
 #include "core/eval/density_grid.hpp"
 #include "core/eval/flow_evaluator.hpp"
-#include "core/nn/kernel_set.hpp"
 #include "core/eval/metrics.hpp"
+#include "core/nn/kernel_set.hpp"
 #include "core/objectives/ot.hpp"
-#include "core/base/parallel.hpp"
 #include "core/training/training_session.hpp"
 
 namespace flowlab::core::cli {
@@ -292,8 +292,9 @@ int runBench(int argc, char** argv) {
   if (args.has("--json")) {
     std::cout << out.dump(1) << "\n";
   } else {
-    std::printf("%s, kernel set %s (widest this CPU runs: %s)\n", out["cpu"].get<std::string>().c_str(),
-                out["simd"].get<std::string>().c_str(), out["simd_widest"].get<std::string>().c_str());
+    std::printf("%s, kernel set %s (widest this CPU runs: %s)\n",
+                out["cpu"].get<std::string>().c_str(), out["simd"].get<std::string>().c_str(),
+                out["simd_widest"].get<std::string>().c_str());
     auto show = [&](const char* key, const char* label, const char* unit) {
       if (out.contains(key) && out[key].is_number())
         std::printf("%-44s %12.4g %s\n", label, out[key].get<double>(), unit);

@@ -6,9 +6,9 @@
 #include <iostream>
 #include <string>
 
+#include "core/base/parallel.hpp"
 #include "core/cli/cli_common.hpp"
 #include "core/io/model_io.hpp"
-#include "core/base/parallel.hpp"
 
 namespace flowlab::core {
 namespace {

@@ -1,24 +1,24 @@
 // The subcommands that use a trained model: sample, logp, eval and density.
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <limits>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
-#include "core/cli/cli_common.hpp"
 #include "core/base/colour.hpp"
-#include "core/eval/density_grid.hpp"
-#include "core/io/file_io.hpp"
-#include "core/eval/flow_evaluator.hpp"
 #include "core/base/grid_geometry.hpp"
-#include "core/eval/held_out_nll.hpp"
-#include "core/io/png_image.hpp"
-#include "core/eval/metrics.hpp"
-#include "core/io/model_io.hpp"
 #include "core/base/parallel.hpp"
+#include "core/cli/cli_common.hpp"
+#include "core/eval/density_grid.hpp"
+#include "core/eval/flow_evaluator.hpp"
+#include "core/eval/held_out_nll.hpp"
+#include "core/eval/metrics.hpp"
+#include "core/io/file_io.hpp"
+#include "core/io/model_io.hpp"
+#include "core/io/png_image.hpp"
 
 namespace flowlab::core::cli {
 namespace {
@@ -33,13 +33,21 @@ std::vector<OptionSpec> withSolver(std::vector<OptionSpec> specs) {
 
 double nanIfNot(bool ok, double v) { return ok ? v : std::numeric_limits<double>::quiet_NaN(); }
 
-nlohmann::json number(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+nlohmann::json number(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 }  // namespace
 
 int runSample(int argc, char** argv) {
-  const Args args(argc, argv, 2, withSolver({{"--help", 0}, {"--stage", 1}, {"--n", 1}, {"--seed", 1},
-                                             {"--out", 1}, {"--trajectories", 1}, {"--threads", 1}}));
+  const Args args(argc, argv, 2,
+                  withSolver({{"--help", 0},
+                              {"--stage", 1},
+                              {"--n", 1},
+                              {"--seed", 1},
+                              {"--out", 1},
+                              {"--trajectories", 1},
+                              {"--threads", 1}}));
   if (args.has("--help")) {
     std::cout << "usage: flowlab sample MODEL [--stage k] --n N [--solver S] [--solver-steps K]\n"
                  "                      [--rtol R --atol A] [--seed S] --out FILE.csv\n"
@@ -56,7 +64,8 @@ int runSample(int argc, char** argv) {
   const std::string out = args.requiredText("--out");
   const std::string trajOut = args.text("--trajectories", "");
   if (!trajOut.empty() && n * (isAdaptive(solver.solver) ? 101 : solver.steps + 1) > 50000000)
-    throw UsageError("--trajectories would write more than 50 million rows; lower --n or --solver-steps");
+    throw UsageError(
+        "--trajectories would write more than 50 million rows; lower --n or --solver-steps");
   Rng rng(static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 0x7fffffffffffffffL)));
   Points x(2, n);
   rng.fillNormal(x);
@@ -64,14 +73,16 @@ int runSample(int argc, char** argv) {
   trajectory.samples = isAdaptive(solver.solver) ? 100 : 0;
   sampleFlow(loaded.model.config, loaded.params(), x, solver, threadsFrom(args, hardwareThreads()),
              trajOut.empty() ? nullptr : &trajectory);
-  if (!x.allFinite()) throw std::runtime_error("the flow produced non-finite points (diverged model?)");
+  if (!x.allFinite())
+    throw std::runtime_error("the flow produced non-finite points (diverged model?)");
   if (!trajOut.empty()) {
     std::string text = "point,t,x,y\n";
     char buf[96];
     for (Eigen::Index i = 0; i < n; ++i)
       for (std::size_t k = 0; k < trajectory.times.size(); ++k) {
         const int len = std::snprintf(buf, sizeof buf, "%ld,%.6g,%.9g,%.9g\n", static_cast<long>(i),
-                                      trajectory.times[k], trajectory.states[k](0, i), trajectory.states[k](1, i));
+                                      trajectory.times[k], trajectory.states[k](0, i),
+                                      trajectory.states[k](1, i));
         text.append(buf, static_cast<std::size_t>(len));
       }
     writeFileAtomically(trajOut, text);
@@ -81,12 +92,15 @@ int runSample(int argc, char** argv) {
 }
 
 int runLogp(int argc, char** argv) {
-  const Args args(argc, argv, 2, withSolver({{"--help", 0}, {"--stage", 1}, {"--in", 1}, {"--out", 1}, {"--threads", 1}}));
+  const Args args(
+      argc, argv, 2,
+      withSolver({{"--help", 0}, {"--stage", 1}, {"--in", 1}, {"--out", 1}, {"--threads", 1}}));
   if (args.has("--help")) {
-    std::cout << "usage: flowlab logp MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]\n"
-                 "  Exact model log density (natural log) at each point of FILE.csv (header x,y):\n"
-                 "  integrates back to t = 0 with the exact divergence (default dopri5,\n"
-                 "  rtol = atol = 1e-5). Writes one column with header logp.\n";
+    std::cout
+        << "usage: flowlab logp MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]\n"
+           "  Exact model log density (natural log) at each point of FILE.csv (header x,y):\n"
+           "  integrates back to t = 0 with the exact divergence (default dopri5,\n"
+           "  rtol = atol = 1e-5). Writes one column with header logp.\n";
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
@@ -95,30 +109,37 @@ int runLogp(int argc, char** argv) {
   const SolverConfig solver = solverFrom(args, kDensitySolver);
   const Points x = readPointsCsv(in);
   PointRow logp;
-  flowLogDensity(loaded.model.config, loaded.params(), x, solver, threadsFrom(args, hardwareThreads()), logp);
+  flowLogDensity(loaded.model.config, loaded.params(), x, solver,
+                 threadsFrom(args, hardwareThreads()), logp);
   writeFileAtomically(out, valuesCsv("logp", logp));
   return 0;
 }
 
 int runEval(int argc, char** argv) {
-  std::vector<OptionSpec> specs = withSolver({{"--help", 0}, {"--n", 1}, {"--json", 0}, {"--seed", 1},
-                                             {"--stage", 1}, {"--threads", 1}, {"--nll-n", 1}});
+  std::vector<OptionSpec> specs = withSolver({{"--help", 0},
+                                              {"--n", 1},
+                                              {"--json", 0},
+                                              {"--seed", 1},
+                                              {"--stage", 1},
+                                              {"--threads", 1},
+                                              {"--nll-n", 1}});
   for (const auto& s : targetOptions()) specs.push_back(s);
   const Args args(argc, argv, 2, specs);
   if (args.has("--help")) {
-    std::cout << "usage: flowlab eval MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--stage k]\n"
-                 "                    [--threads T] [--json] [solver options]\n"
-                 "  For every stage (or --stage k): exact W2 between N generated and N fresh target\n"
-                 "  points with its floor (W2 between two fresh target samples of the same N),\n"
-                 "  straightness, transport cost and path energy along the model's own paths, NFE\n"
-                 "  of the sampling solve (default rk4, 100 steps), and the held-out NLL of\n"
-                 "  --nll-n (default N) target points under a fine solver (dopri5, 1e-5) — for cnf\n"
-                 "  models also under the training solver, with a warning when they drift apart.\n"
-                 "  --seed S draws other model and target samples (default 0): W2 at n = 2000\n"
-                 "  varies by a few hundredths from one draw to the next, so average a few seeds\n"
-                 "  (scripts/rf-bars does). --stage k scores one stage, counted from 1 as in the\n"
-                 "  table (rf: 1 is 1-RF, 2 the first reflow; -1 the last); --threads T (default:\n"
-                 "  all cores); --json prints one object per stage.\n";
+    std::cout
+        << "usage: flowlab eval MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--stage k]\n"
+           "                    [--threads T] [--json] [solver options]\n"
+           "  For every stage (or --stage k): exact W2 between N generated and N fresh target\n"
+           "  points with its floor (W2 between two fresh target samples of the same N),\n"
+           "  straightness, transport cost and path energy along the model's own paths, NFE\n"
+           "  of the sampling solve (default rk4, 100 steps), and the held-out NLL of\n"
+           "  --nll-n (default N) target points under a fine solver (dopri5, 1e-5) — for cnf\n"
+           "  models also under the training solver, with a warning when they drift apart.\n"
+           "  --seed S draws other model and target samples (default 0): W2 at n = 2000\n"
+           "  varies by a few hundredths from one draw to the next, so average a few seeds\n"
+           "  (scripts/rf-bars does). --stage k scores one stage, counted from 1 as in the\n"
+           "  table (rf: 1 is 1-RF, 2 the first reflow; -1 the last); --threads T (default:\n"
+           "  all cores); --json prints one object per stage.\n";
     return 0;
   }
   expectPositional(args, 1, "MODEL (a model file written by 'flowlab train')");
@@ -128,7 +149,8 @@ int runEval(int argc, char** argv) {
   const long nllN = args.integer("--nll-n", n, 1, 10000000);
   const SolverConfig solver = solverFrom(args, kSampleSolver);
   const int threads = threadsFrom(args, hardwareThreads());
-  const std::uint64_t seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 0x7fffffffffffffffL));
+  const std::uint64_t seed =
+      static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 0x7fffffffffffffffL));
   const long count = static_cast<long>(model.stages.size());
   long first = 0, last = count - 1;
   if (args.has("--stage")) first = last = stageFrom(args, static_cast<int>(count), 0);
@@ -145,7 +167,8 @@ int runEval(int argc, char** argv) {
   nlohmann::json rows = nlohmann::json::array();
   if (!args.has("--json"))
     std::printf("%-5s %8s %8s %6s %13s %14s %11s %6s %9s%s\n", "stage", "W2", "floor", "n",
-                "straightness", "transport", "energy", "NFE", "NLL", isCnf ? "  NLL(train solver)" : "");
+                "straightness", "transport", "energy", "NFE", "NLL",
+                isCnf ? "  NLL(train solver)" : "");
   for (long k = first; k <= last; ++k) {
     const TrainerConfig& config = model.config;
     const ParamVec& params = model.stages[static_cast<std::size_t>(k)].params;
@@ -171,14 +194,20 @@ int runEval(int argc, char** argv) {
       flowLogDensity(config, params, held, config.cnf.solver, threads, logp);
       nllTrain = meanNll(logp);
     }
-    nlohmann::json row = {{"stage", k + 1}, {"w2", number(w2)}, {"w2_floor", floor}, {"n", n},
+    nlohmann::json row = {{"stage", k + 1},
+                          {"w2", number(w2)},
+                          {"w2_floor", floor},
+                          {"n", n},
                           {"straightness", number(nanIfNot(hasPath, path.straightness))},
                           {"transport_cost", number(nanIfNot(hasPath, path.transportCost))},
                           {"path_energy", number(nanIfNot(hasPath, path.pathEnergy))},
-                          {"nfe", path.nfe}, {"nll", number(nll)}, {"nll_n", nllN},
+                          {"nfe", path.nfe},
+                          {"nll", number(nll)},
+                          {"nll_n", nllN},
                           {"solver", std::string(solverName(solver.solver))}};
     if (isCnf) row["nll_train_solver"] = number(nllTrain);
-    if (const TargetInfo* info = findTargetInfo(model.target); info && info->name == targetLabel(args))
+    if (const TargetInfo* info = findTargetInfo(model.target);
+        info && info->name == targetLabel(args))
       row["entropy"] = info->entropy;
     rows.push_back(row);
     if (!args.has("--json"))
@@ -187,26 +216,34 @@ int runEval(int argc, char** argv) {
                   nanIfNot(hasPath, path.pathEnergy), path.nfe, nll,
                   isCnf ? ("  " + std::to_string(nllTrain)).c_str() : "");
     if (isCnf && std::abs(nllTrain - nll) > kSolverDriftNats)
-      std::fprintf(stderr,
-                   "warning: stage %ld: NLL under the training solver (%.4f) and a fine solver (%.4f) "
-                   "differ by %.3f nats: the model may be exploiting the training solver's "
-                   "discretisation; trust the fine-solver figure\n",
-                   k + 1, nllTrain, nll, std::abs(nllTrain - nll));
+      std::fprintf(
+          stderr,
+          "warning: stage %ld: NLL under the training solver (%.4f) and a fine solver (%.4f) "
+          "differ by %.3f nats: the model may be exploiting the training solver's "
+          "discretisation; trust the fine-solver figure\n",
+          k + 1, nllTrain, nll, std::abs(nllTrain - nll));
   }
   if (args.has("--json")) std::cout << rows.dump(1) << "\n";
   return 0;
 }
 
 int runDensity(int argc, char** argv) {
-  const Args args(argc, argv, 2, withSolver({{"--help", 0}, {"--stage", 1}, {"--t", 1}, {"--grid", 2},
-                                             {"--box", 4}, {"--out", 1}, {"--threads", 1}}));
+  const Args args(argc, argv, 2,
+                  withSolver({{"--help", 0},
+                              {"--stage", 1},
+                              {"--t", 1},
+                              {"--grid", 2},
+                              {"--box", 4},
+                              {"--out", 1},
+                              {"--threads", 1}}));
   if (args.has("--help")) {
-    std::cout << "usage: flowlab density MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1\n"
-                 "                       --out FILE.csv|FILE.png [solver options] [--threads T]\n"
-                 "  Exact log p_t at every cell centre (integrated back to t = 0 with the exact\n"
-                 "  divergence; default rk4, 32 steps). CSV: header x,y,logp, one row per cell.\n"
-                 "  PNG: the density exp(logp) colour-mapped (square root scale), top row = y1, with a\n"
-                 "  colour bar under it (0 to the peak density). Prints progress and the grid's mass.\n";
+    std::cout
+        << "usage: flowlab density MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1\n"
+           "                       --out FILE.csv|FILE.png [solver options] [--threads T]\n"
+           "  Exact log p_t at every cell centre (integrated back to t = 0 with the exact\n"
+           "  divergence; default rk4, 32 steps). CSV: header x,y,logp, one row per cell.\n"
+           "  PNG: the density exp(logp) colour-mapped (square root scale), top row = y1, with a\n"
+           "  colour bar under it (0 to the peak density). Prints progress and the grid's mass.\n";
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
@@ -270,12 +307,13 @@ int runDensity(int argc, char** argv) {
     std::snprintf(hi, sizeof hi, "%.3g", static_cast<double>(peak));
     std::snprintf(caption, sizeof caption, "p_t(x) at t = %.2f, sqrt scale", spec.t);
     const int margin = std::min(8, grid.width / 8);
-    drawColourBar(image, margin, grid.height + 6, grid.width - 2 * margin, 8,
-                  [](double s) { return sequentialColour(std::sqrt(s)); }, "0", hi, caption);
+    drawColourBar(
+        image, margin, grid.height + 6, grid.width - 2 * margin, 8,
+        [](double s) { return sequentialColour(std::sqrt(s)); }, "0", hi, caption);
     writePngAtomically(out, image);
   }
-  std::fprintf(stderr, "mass %.4f on the box (%dx%d cells, t = %.3f, %ld NFE per point)\n", grid.mass,
-               grid.width, grid.height, spec.t, grid.nfe);
+  std::fprintf(stderr, "mass %.4f on the box (%dx%d cells, t = %.3f, %ld NFE per point)\n",
+               grid.mass, grid.width, grid.height, spec.t, grid.nfe);
   return 0;
 }
 

@@ -1,5 +1,7 @@
 // `flowlab train`: builds a TrainerConfig from options, trains every stage with a live progress
 // line, and writes the model file atomically.
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -7,20 +9,20 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
+#include "core/base/parallel.hpp"
 #include "core/cli/cli_common.hpp"
-#include "core/io/file_io.hpp"
 #include "core/eval/held_out_nll.hpp"
+#include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
 #include "core/objectives/objective.hpp"
-#include "core/base/parallel.hpp"
 #include "core/training/training_session.hpp"
 
 namespace flowlab::core::cli {
 namespace {
 
-constexpr const char* kTrainHelp = R"(usage: flowlab train (--target NAME | --target-image FILE) --method METHOD --out MODEL.json [options]
+constexpr const char* kTrainHelp =
+    R"(usage: flowlab train (--target NAME | --target-image FILE) --method METHOD --out MODEL.json [options]
 
   --target NAME          a built-in target (see 'flowlab targets')
   --target-image FILE    a PNG/JPG whose brightness is the density
@@ -74,7 +76,8 @@ TrainerConfig configFrom(const Args& args) {
   const std::string methodText = args.requiredText("--method");
   const auto method = parseMethod(methodText);
   if (!method)
-    throw UsageError("unknown method '" + methodText + "' (choose fm, otcfm, rf, cnf, rkl or realnvp)");
+    throw UsageError("unknown method '" + methodText +
+                     "' (choose fm, otcfm, rf, cnf, rkl or realnvp)");
   TrainerConfig c = defaultConfig(*method);
   c.steps = args.integer("--steps", c.steps, 1, 100000000);
   if (args.has("--reflow") && c.method != Method::RectifiedFlow)
@@ -85,7 +88,8 @@ TrainerConfig configFrom(const Args& args) {
   c.adam.learningRate = args.real("--lr", c.adam.learningRate, 1e-9, 1.0);
   c.adam.weightDecay = args.real("--weight-decay", 0.0, 0.0, 0.99);
   const std::string schedule = args.text("--schedule", "cosine");
-  if (schedule != "cosine" && schedule != "constant") throw UsageError("--schedule must be cosine or constant");
+  if (schedule != "cosine" && schedule != "constant")
+    throw UsageError("--schedule must be cosine or constant");
   c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
   c.adam.maxGradNorm = args.real("--clip", c.adam.maxGradNorm, 0.0, 1e9);
   c.mlp.hidden = static_cast<int>(args.integer("--hidden", c.mlp.hidden, 1, 4096));
@@ -108,22 +112,28 @@ TrainerConfig configFrom(const Args& args) {
     c.cnf.solver = solverFrom(args, c.cnf.solver);
   } else if (c.method == Method::RectifiedFlow) {
     c.pairSolver = solverFrom(args, c.pairSolver);
-  } else if (args.has("--solver") || args.has("--solver-steps") || args.has("--rtol") || args.has("--atol")) {
+  } else if (args.has("--solver") || args.has("--solver-steps") || args.has("--rtol") ||
+             args.has("--atol")) {
     throw UsageError("solver options apply to --method cnf, rkl and rf (reflow pairs) only");
   }
   if (args.has("--trace") || args.has("--probe") || args.has("--gradient") ||
       args.has("--kinetic") || args.has("--jacobian")) {
     if (!integratesInTraining)
-      throw UsageError("--trace, --probe, --gradient, --kinetic and --jacobian apply to --method cnf and rkl only");
+      throw UsageError(
+          "--trace, --probe, --gradient, --kinetic and --jacobian apply to --method cnf and rkl "
+          "only");
   }
   const std::string trace = args.text("--trace", "exact");
-  if (trace != "exact" && trace != "hutchinson") throw UsageError("--trace must be exact or hutchinson");
+  if (trace != "exact" && trace != "hutchinson")
+    throw UsageError("--trace must be exact or hutchinson");
   c.cnf.trace = trace == "exact" ? TraceEstimator::Exact : TraceEstimator::Hutchinson;
   const std::string probe = args.text("--probe", "gaussian");
-  if (probe != "gaussian" && probe != "rademacher") throw UsageError("--probe must be gaussian or rademacher");
+  if (probe != "gaussian" && probe != "rademacher")
+    throw UsageError("--probe must be gaussian or rademacher");
   c.cnf.probe = probe == "gaussian" ? HutchinsonProbe::Gaussian : HutchinsonProbe::Rademacher;
   const std::string gradient = args.text("--gradient", "backprop");
-  if (gradient != "backprop" && gradient != "adjoint") throw UsageError("--gradient must be backprop or adjoint");
+  if (gradient != "backprop" && gradient != "adjoint")
+    throw UsageError("--gradient must be backprop or adjoint");
   c.cnf.gradient = gradient == "backprop" ? GradientMode::Backprop : GradientMode::Adjoint;
   c.cnf.kineticWeight = args.real("--kinetic", 0.0, 0.0, 1e6);
   c.cnf.jacobianWeight = args.real("--jacobian", 0.0, 0.0, 1e6);
@@ -136,7 +146,8 @@ void checkWritable(const std::string& path) {
   const std::string probe = path + ".probe" + std::to_string(::getpid());
   {
     std::ofstream out(probe);
-    if (!out) throw std::runtime_error(path + ": cannot write here (missing folder or no permission)");
+    if (!out)
+      throw std::runtime_error(path + ": cannot write here (missing folder or no permission)");
   }
   std::remove(probe.c_str());
 }
@@ -144,9 +155,12 @@ void checkWritable(const std::string& path) {
 std::string formatSeconds(double s) {
   char buf[32];
   if (!std::isfinite(s) || s < 0) return "?";
-  if (s < 60) std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600) std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
-  else std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
   return buf;
 }
 
@@ -185,8 +199,8 @@ struct EvalOptions {
 
 EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
   EvalOptions e;
-  const bool any = args.has("--eval-n") || args.has("--gap") || args.has("--stop-at-gap") ||
-                   args.has("--log");
+  const bool any =
+      args.has("--eval-n") || args.has("--gap") || args.has("--stop-at-gap") || args.has("--log");
   if (!args.has("--eval-every")) {
     if (any) throw UsageError("--eval-n, --gap, --stop-at-gap and --log need --eval-every N");
     return e;
@@ -202,7 +216,8 @@ EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
     if (e.log == out) throw UsageError("--log and --out name the same file");
   }
   if (args.has("--target")) {
-    if (const TargetInfo* info = findTargetInfo(args.text("--target", ""))) e.entropy = info->entropy;
+    if (const TargetInfo* info = findTargetInfo(args.text("--target", "")))
+      e.entropy = info->entropy;
   }
   if ((args.has("--gap") || e.stopAtGap) && !std::isfinite(e.entropy))
     throw UsageError("--gap and --stop-at-gap need a built-in --target (its entropy H is known)");
@@ -213,13 +228,16 @@ EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
 
 int runTrain(int argc, char** argv) {
   std::vector<OptionSpec> specs = {
-      {"--help", 0}, {"--method", 1}, {"--out", 1}, {"--steps", 1}, {"--reflow", 1},
-      {"--reflow-pairs", 1}, {"--batch", 1}, {"--lr", 1}, {"--weight-decay", 1}, {"--schedule", 1}, {"--clip", 1},
-      {"--hidden", 1}, {"--layers", 1}, {"--activation", 1}, {"--fourier", 1}, {"--sigma", 1},
-      {"--couplings", 1}, {"--seed", 1}, {"--threads", 1}, {"--trace", 1}, {"--probe", 1},
-      {"--gradient", 1}, {"--kinetic", 1}, {"--jacobian", 1}, {"--quiet", 0},
-      {"--eval-every", 1}, {"--eval-n", 1}, {"--gap", 1}, {"--stop-at-gap", 0}, {"--log", 1}};
-  for (auto group : {solverOptions(), targetOptions()}) specs.insert(specs.end(), group.begin(), group.end());
+      {"--help", 0},         {"--method", 1},       {"--out", 1},     {"--steps", 1},
+      {"--reflow", 1},       {"--reflow-pairs", 1}, {"--batch", 1},   {"--lr", 1},
+      {"--weight-decay", 1}, {"--schedule", 1},     {"--clip", 1},    {"--hidden", 1},
+      {"--layers", 1},       {"--activation", 1},   {"--fourier", 1}, {"--sigma", 1},
+      {"--couplings", 1},    {"--seed", 1},         {"--threads", 1}, {"--trace", 1},
+      {"--probe", 1},        {"--gradient", 1},     {"--kinetic", 1}, {"--jacobian", 1},
+      {"--quiet", 0},        {"--eval-every", 1},   {"--eval-n", 1},  {"--gap", 1},
+      {"--stop-at-gap", 0},  {"--log", 1}};
+  for (auto group : {solverOptions(), targetOptions()})
+    specs.insert(specs.end(), group.begin(), group.end());
   const Args args(argc, argv, 2, specs);
   if (args.has("--help")) {
     std::cout << kTrainHelp;
@@ -235,7 +253,8 @@ int runTrain(int argc, char** argv) {
 
   TrainingSession session(config, target);
   std::unique_ptr<HeldOutNll> heldOut;
-  if (evalOpt.every > 0) heldOut = std::make_unique<HeldOutNll>(*target, evalOpt.n, config.seed, config.threads);
+  if (evalOpt.every > 0)
+    heldOut = std::make_unique<HeldOutNll>(*target, evalOpt.n, config.seed, config.threads);
   const bool quiet = args.has("--quiet");
   const bool tty = ::isatty(STDERR_FILENO);
   const int stages = stageCount(config);
@@ -253,7 +272,8 @@ int runTrain(int argc, char** argv) {
     const double eta = rate > 0 ? (config.steps - session.stageStep()) / rate : NAN;
     char nfe[64] = "";
     if (lineNfe.steps > 0)
-      std::snprintf(nfe, sizeof nfe, "  NFE f/b %.0f/%.0f", lineNfe.meanForward(), lineNfe.meanBackward());
+      std::snprintf(nfe, sizeof nfe, "  NFE f/b %.0f/%.0f", lineNfe.meanForward(),
+                    lineNfe.meanBackward());
     std::fprintf(stderr, "%sstage %d/%d  step %ld/%ld  loss %.4f%s  %.0f steps/s  %s %s%s",
                  tty ? "\r" : "", session.stage() + 1, stages, session.stageStep(), config.steps,
                  session.smoothedLoss(), nfe, rate, final ? "took" : "ETA",
@@ -283,8 +303,8 @@ int runTrain(int argc, char** argv) {
       // A solve that gives up (e.g. Dopri5 on a wild early field) is a missing point, not the
       // end of training; say so.
       c.nllFine = c.nllTrainSolver = NAN;
-      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n", tty ? "\r\033[K" : "",
-                   c.step, e.what());
+      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n",
+                   tty ? "\r\033[K" : "", c.step, e.what());
     }
     checkpoints.push_back(c);
     const bool hit = reachedIndex < 0 && std::isfinite(bar) && c.nllFine <= bar;
@@ -292,7 +312,8 @@ int runTrain(int argc, char** argv) {
     if (!quiet) {
       char trainSolver[64] = "";
       if (std::isfinite(c.nllTrainSolver))
-        std::snprintf(trainSolver, sizeof trainSolver, "  (training solver %.4f)", c.nllTrainSolver);
+        std::snprintf(trainSolver, sizeof trainSolver, "  (training solver %.4f)",
+                      c.nllTrainSolver);
       std::fprintf(stderr, "%sstep %ld  train %.2f s (%.2f s CPU)  held-out NLL %.4f%s%s\n",
                    tty ? "\r\033[K" : "", c.step, c.trainSeconds, c.trainCpuSeconds, c.nllFine,
                    trainSolver, hit ? "  <= H + gap" : "");
@@ -327,7 +348,8 @@ int runTrain(int argc, char** argv) {
                                  std::to_string(session.totalSteps()) +
                                  "; try a lower --lr or --clip; nothing was written");
       const bool lastStep = session.stageDone() && session.stage() + 1 >= stages;
-      if (heldOut && (session.totalSteps() % evalOpt.every == 0 || lastStep)) stopped = checkpoint();
+      if (heldOut && (session.totalSteps() % evalOpt.every == 0 || lastStep))
+        stopped = checkpoint();
       if (!quiet && Clock::now() - lastPrint >= printInterval) {
         progress(false);
         lastPrint = Clock::now();
@@ -365,15 +387,16 @@ int runTrain(int argc, char** argv) {
   if (heldOut && std::isfinite(bar)) {
     if (reachedIndex >= 0) {
       reached = &checkpoints[static_cast<std::size_t>(reachedIndex)];
-      std::fprintf(stderr,
-                   "held-out NLL <= H + %g = %.4f (H = %.3f, %ld points, fine solver) first at step "
-                   "%ld: %.3f s training (%.3f s CPU), NLL %.4f%s\n",
-                   evalOpt.gap, bar, evalOpt.entropy, heldOut->size(), reached->step,
-                   reached->trainSeconds, reached->trainCpuSeconds, reached->nllFine,
-                   stopped ? "; stopped there" : "");
+      std::fprintf(
+          stderr,
+          "held-out NLL <= H + %g = %.4f (H = %.3f, %ld points, fine solver) first at step "
+          "%ld: %.3f s training (%.3f s CPU), NLL %.4f%s\n",
+          evalOpt.gap, bar, evalOpt.entropy, heldOut->size(), reached->step, reached->trainSeconds,
+          reached->trainCpuSeconds, reached->nllFine, stopped ? "; stopped there" : "");
     } else {
       std::fprintf(stderr, "held-out NLL did not reach H + %g = %.4f in %ld steps (last %.4f)\n",
-                   evalOpt.gap, bar, session.totalSteps(), checkpoints.empty() ? NAN : checkpoints.back().nllFine);
+                   evalOpt.gap, bar, session.totalSteps(),
+                   checkpoints.empty() ? NAN : checkpoints.back().nllFine);
     }
   }
 
@@ -384,8 +407,8 @@ int runTrain(int argc, char** argv) {
   const double total = std::chrono::duration<double>(Clock::now() - start).count();
   std::fprintf(stderr, "wrote %s%s%s: %s, %d stage%s, %.1f s (training steps %.1f s, %.1f s CPU)\n",
                out.c_str(), evalOpt.log.empty() ? "" : " and ", evalOpt.log.c_str(),
-               std::string(methodName(config.method)).c_str(), stages, stages == 1 ? "" : "s", total,
-               clock.wallSeconds(), clock.cpuSeconds());
+               std::string(methodName(config.method)).c_str(), stages, stages == 1 ? "" : "s",
+               total, clock.wallSeconds(), clock.cpuSeconds());
   return 0;
 }
 

@@ -7,9 +7,9 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "core/eval/flow_evaluator.hpp"
 #include "core/base/grid_geometry.hpp"
 #include "core/base/parallel.hpp"
+#include "core/eval/flow_evaluator.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -33,7 +33,8 @@ void checkSpec(const DensityGridSpec& spec) {
   if (isAdaptive(s.solver)) {
     if (!(s.rtol > 0.0 && std::isfinite(s.rtol)) || !(s.atol > 0.0 && std::isfinite(s.atol)) ||
         s.maxSteps <= 0)
-      throw std::invalid_argument("density grid: dopri5 needs finite rtol, atol > 0 and maxSteps > 0");
+      throw std::invalid_argument(
+          "density grid: dopri5 needs finite rtol, atol > 0 and maxSteps > 0");
   } else if (s.steps <= 0) {
     throw std::invalid_argument("density grid: solver steps must be > 0");
   }
@@ -78,7 +79,8 @@ long forEachBlock(const TrainerConfig& config, const ParamVec& params, const Den
                   std::vector<float>& values, Block&& block) {
   const int rowsPerBlock = std::max(1, kBlockPoints / spec.width);
   const int blocks = (spec.height + rowsPerBlock - 1) / rowsPerBlock;
-  const int threads = std::max(1, std::min(spec.threads > 0 ? spec.threads : hardwareThreads(), blocks));
+  const int threads =
+      std::max(1, std::min(spec.threads > 0 ? spec.threads : hardwareThreads(), blocks));
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(threads));
   std::vector<long> nfe(static_cast<std::size_t>(threads), 0);
   std::mutex progressMutex;
@@ -94,7 +96,8 @@ long forEachBlock(const TrainerConfig& config, const ParamVec& params, const Den
         const int j1 = std::min(spec.height, j0 + rowsPerBlock);
         cellCentres(spec, j0, j1, x);
         const long used = block(w, x, out);
-        nfe[static_cast<std::size_t>(worker)] = std::max(nfe[static_cast<std::size_t>(worker)], used);
+        nfe[static_cast<std::size_t>(worker)] =
+            std::max(nfe[static_cast<std::size_t>(worker)], used);
         std::copy(out.data(), out.data() + out.size(),
                   values.begin() + static_cast<std::ptrdiff_t>(j0) * spec.width);
         if (spec.progress) {
@@ -138,20 +141,20 @@ DensityGrid computeLogDensityGrid(const TrainerConfig& config, const ParamVec& p
   } else if (continuous) {
     // log p_t(x) = log N(x₀; 0, I) − ∫₀ᵗ div v dt: integrate each centre from t back to 0, where
     // integrateWithLogDensity leaves acc = ℓ(0) − ℓ(t) = +∫₀ᵗ div v dt.
-    g.nfe = forEachBlock(config, params, spec, g.values,
-                         [&spec](Worker& w, Points& x, PointRow& out) {
-      w.acc.setZero(x.cols());
-      const IntegrationStats s = integrateWithLogDensity(w.evaluator.velocityDivFn(), x, w.acc,
-                                                         spec.t, 0.0, spec.solver, w.ode);
-      standardNormalLogDensity(x, out);
-      out -= w.acc;
-      return s.nfe;
-    });
+    g.nfe =
+        forEachBlock(config, params, spec, g.values, [&spec](Worker& w, Points& x, PointRow& out) {
+          w.acc.setZero(x.cols());
+          const IntegrationStats s = integrateWithLogDensity(w.evaluator.velocityDivFn(), x, w.acc,
+                                                             spec.t, 0.0, spec.solver, w.ode);
+          standardNormalLogDensity(x, out);
+          out -= w.acc;
+          return s.nfe;
+        });
   } else {
-    g.nfe = forEachBlock(config, params, spec, g.values,
-                         [&spec](Worker& w, Points& x, PointRow& out) {
-      return w.evaluator.logDensity(x, spec.solver, out).nfe;
-    });
+    g.nfe =
+        forEachBlock(config, params, spec, g.values, [&spec](Worker& w, Points& x, PointRow& out) {
+          return w.evaluator.logDensity(x, spec.solver, out).nfe;
+        });
   }
 
   // Σ exp(log p)·cell area, in double (NaN cells make the mass NaN: a visible failure).
@@ -169,13 +172,13 @@ DensityGrid computeDivergenceGrid(const TrainerConfig& config, const ParamVec& p
     throw std::invalid_argument("density grid: a discrete flow (realnvp) has no velocity field");
   { FlowEvaluator check(config, params); }
   DensityGrid g = emptyGrid(spec);
-  g.nfe = forEachBlock(config, params, spec, g.values,
-                       [&spec](Worker& w, Points& x, PointRow& out) {
-    w.v.resize(2, x.cols());
-    out.resize(x.cols());
-    w.evaluator.velocityDivergence(x, spec.t, w.v, out);
-    return 1L;
-  });
+  g.nfe =
+      forEachBlock(config, params, spec, g.values, [&spec](Worker& w, Points& x, PointRow& out) {
+        w.v.resize(2, x.cols());
+        out.resize(x.cols());
+        w.evaluator.velocityDivergence(x, spec.t, w.v, out);
+        return 1L;
+      });
   return g;
 }
 

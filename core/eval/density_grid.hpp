@@ -6,22 +6,21 @@
 #pragma once
 
 #include <functional>
-
 #include <vector>
 
+#include "core/base/types.hpp"
 #include "core/model/model.hpp"
 #include "core/ode/ode.hpp"
-#include "core/base/types.hpp"
 
 namespace flowlab::core {
 
 struct DensityGridSpec {
-  int width = 128;       // cells along x, ≥ 1
-  int height = 128;      // cells along y, ≥ 1
-  Box box{};             // world rectangle covered by the grid
-  double t = 1.0;        // time of the density p_t (t = 0: the base N(0, I))
+  int width = 128;   // cells along x, ≥ 1
+  int height = 128;  // cells along y, ≥ 1
+  Box box{};         // world rectangle covered by the grid
+  double t = 1.0;    // time of the density p_t (t = 0: the base N(0, I))
   SolverConfig solver{Solver::RK4, 8, 1e-5, 1e-5, 100000};  // for the backward integration
-  int threads = 0;       // 0: all hardware threads
+  int threads = 0;                                          // 0: all hardware threads
   // Called with the fraction of the grid done after each block of rows (on the worker threads,
   // one call at a time); may be empty.
   std::function<void(double fraction)> progress;

@@ -8,8 +8,8 @@
 #include <memory>
 
 #include "core/base/standard_normal.hpp"
-#include "core/nn/mlp.hpp"
 #include "core/model/model.hpp"
+#include "core/nn/mlp.hpp"
 #include "core/ode/ode.hpp"
 
 namespace flowlab::core {

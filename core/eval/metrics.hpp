@@ -2,8 +2,8 @@
 // path energy, NLL. All reductions in double. Thread affinity: caller's thread.
 #pragma once
 
-#include "core/ode/ode.hpp"
 #include "core/base/types.hpp"
+#include "core/ode/ode.hpp"
 
 namespace flowlab::core {
 
@@ -13,10 +13,10 @@ namespace flowlab::core {
 double w2Exact(const Points& a, const Points& b);
 
 struct PathMetrics {
-  double straightness = 0.0;   // S = E ∫₀¹ ‖(x₁ − x₀) − v(x_t, t)‖² dt along the model's own paths
+  double straightness = 0.0;  // S = E ∫₀¹ ‖(x₁ − x₀) − v(x_t, t)‖² dt along the model's own paths
   double transportCost = 0.0;  // E ‖x₁ − x₀‖²
-  double pathEnergy = 0.0;     // E ∫₀¹ ‖v(x_t, t)‖² dt (≥ transport cost; equal iff straight)
-  long nfe = 0;                // field evaluations used
+  double pathEnergy = 0.0;  // E ∫₀¹ ‖v(x_t, t)‖² dt (≥ transport cost; equal iff straight)
+  long nfe = 0;             // field evaluations used
 };
 
 // Integrates x0 (2×n) from t = 0 to 1 with `config` (a fixed-step solver; Dopri5 is sampled at

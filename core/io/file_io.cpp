@@ -1,4 +1,8 @@
 // File helpers: whole-file reads, atomic writes, and CSV of points and values.
+#include "core/io/file_io.hpp"
+
+#include <unistd.h>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -8,16 +12,14 @@
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
-#include <unistd.h>
-
-#include "core/io/file_io.hpp"
 
 namespace flowlab::core {
 namespace {
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
   return s;
 }
 

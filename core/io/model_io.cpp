@@ -3,9 +3,8 @@
 #include "core/io/model_io.hpp"
 
 #include <cmath>
-#include <stdexcept>
-
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 #include "core/io/file_io.hpp"
 
@@ -16,8 +15,11 @@ using nlohmann::json;
 constexpr const char* kFormat = "flowlab-model";
 
 json solverJson(const SolverConfig& s) {
-  return {{"solver", solverName(s.solver)}, {"steps", s.steps}, {"rtol", s.rtol},
-          {"atol", s.atol}, {"max_steps", s.maxSteps}};
+  return {{"solver", solverName(s.solver)},
+          {"steps", s.steps},
+          {"rtol", s.rtol},
+          {"atol", s.atol},
+          {"max_steps", s.maxSteps}};
 }
 
 SolverConfig solverFrom(const json& j) {
@@ -35,12 +37,19 @@ SolverConfig solverFrom(const json& j) {
 json configJson(const TrainerConfig& c) {
   return {
       {"method", methodName(c.method)},
-      {"network", {{"hidden", c.mlp.hidden}, {"layers", c.mlp.layers},
-                   {"activation", activationName(c.mlp.activation)},
-                   {"fourier", c.mlp.fourierFrequencies}, {"time_input", c.mlp.timeInput}}},
-      {"adam", {{"lr", c.adam.learningRate}, {"beta1", c.adam.beta1}, {"beta2", c.adam.beta2},
-                {"eps", c.adam.epsilon}, {"weight_decay", c.adam.weightDecay},
-                {"clip", c.adam.maxGradNorm}}},
+      {"network",
+       {{"hidden", c.mlp.hidden},
+        {"layers", c.mlp.layers},
+        {"activation", activationName(c.mlp.activation)},
+        {"fourier", c.mlp.fourierFrequencies},
+        {"time_input", c.mlp.timeInput}}},
+      {"adam",
+       {{"lr", c.adam.learningRate},
+        {"beta1", c.adam.beta1},
+        {"beta2", c.adam.beta2},
+        {"eps", c.adam.epsilon},
+        {"weight_decay", c.adam.weightDecay},
+        {"clip", c.adam.maxGradNorm}}},
       {"schedule", c.schedule == LrSchedule::Cosine ? "cosine" : "constant"},
       {"batch", c.batch},
       {"steps", c.steps},
@@ -50,12 +59,13 @@ json configJson(const TrainerConfig& c) {
       {"reflow", c.reflow},
       {"reflow_pairs", c.reflowPairs},
       {"pair_solver", solverJson(c.pairSolver)},
-      {"cnf", {{"solver", solverJson(c.cnf.solver)},
-               {"trace", c.cnf.trace == TraceEstimator::Exact ? "exact" : "hutchinson"},
-               {"probe", c.cnf.probe == HutchinsonProbe::Gaussian ? "gaussian" : "rademacher"},
-               {"gradient", c.cnf.gradient == GradientMode::Backprop ? "backprop" : "adjoint"},
-               {"kinetic", c.cnf.kineticWeight},
-               {"jacobian", c.cnf.jacobianWeight}}},
+      {"cnf",
+       {{"solver", solverJson(c.cnf.solver)},
+        {"trace", c.cnf.trace == TraceEstimator::Exact ? "exact" : "hutchinson"},
+        {"probe", c.cnf.probe == HutchinsonProbe::Gaussian ? "gaussian" : "rademacher"},
+        {"gradient", c.cnf.gradient == GradientMode::Backprop ? "backprop" : "adjoint"},
+        {"kinetic", c.cnf.kineticWeight},
+        {"jacobian", c.cnf.jacobianWeight}}},
       {"couplings", c.couplingLayers},
   };
 }
@@ -81,7 +91,8 @@ TrainerConfig configFrom(const json& j) {
   c.adam.weightDecay = a.at("weight_decay").get<double>();
   c.adam.maxGradNorm = a.at("clip").get<double>();
   const std::string schedule = j.at("schedule").get<std::string>();
-  if (schedule != "cosine" && schedule != "constant") throw std::runtime_error("unknown schedule " + schedule);
+  if (schedule != "cosine" && schedule != "constant")
+    throw std::runtime_error("unknown schedule " + schedule);
   c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
   c.batch = j.at("batch").get<int>();
   c.steps = j.at("steps").get<long>();
@@ -110,11 +121,13 @@ TrainerConfig configFrom(const json& j) {
 void saveModel(const Model& model, const std::string& path) {
   json stages = json::array();
   for (const Stage& s : model.stages) {
-    if (!s.params.allFinite()) throw std::runtime_error(path + ": refusing to save non-finite parameters");
-    stages.push_back({{"steps", s.stepsTrained},
-                      {"final_loss", std::isfinite(s.finalLoss) ? json(s.finalLoss) : json(nullptr)},
-                      {"train_seconds", s.trainSeconds},
-                      {"params", std::vector<float>(s.params.data(), s.params.data() + s.params.size())}});
+    if (!s.params.allFinite())
+      throw std::runtime_error(path + ": refusing to save non-finite parameters");
+    stages.push_back(
+        {{"steps", s.stepsTrained},
+         {"final_loss", std::isfinite(s.finalLoss) ? json(s.finalLoss) : json(nullptr)},
+         {"train_seconds", s.trainSeconds},
+         {"params", std::vector<float>(s.params.data(), s.params.data() + s.params.size())}});
   }
   const json doc = {{"format", kFormat},
                     {"version", Model::kFormatVersion},
@@ -152,7 +165,8 @@ Model loadModel(const std::string& path) {
     for (const json& s : stages) {
       Stage stage;
       stage.stepsTrained = s.at("steps").get<long>();
-      stage.finalLoss = s.at("final_loss").is_null() ? std::nan("") : s.at("final_loss").get<double>();
+      stage.finalLoss =
+          s.at("final_loss").is_null() ? std::nan("") : s.at("final_loss").get<double>();
       stage.trainSeconds = s.at("train_seconds").get<double>();
       const auto params = s.at("params").get<std::vector<float>>();
       if (static_cast<Eigen::Index>(params.size()) != count)
@@ -161,7 +175,8 @@ Model loadModel(const std::string& path) {
                                  std::to_string(count));
       stage.params = Eigen::Map<const ParamVec>(params.data(), count);
       if (!stage.params.allFinite())
-        throw std::runtime_error("stage " + std::to_string(model.stages.size()) + " has non-finite parameters");
+        throw std::runtime_error("stage " + std::to_string(model.stages.size()) +
+                                 " has non-finite parameters");
       model.stages.push_back(std::move(stage));
     }
     return model;

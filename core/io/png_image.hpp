@@ -22,8 +22,7 @@ struct RgbImage {
 
 // Text with its top-left corner at (x, y) pixels, `scale` pixels per glyph unit (glyphs are
 // about 6 units wide, 7 high). Returns the width drawn, in pixels.
-int drawText(RgbImage& image, int x, int y, const std::string& text, Colour colour,
-             int scale = 1);
+int drawText(RgbImage& image, int x, int y, const std::string& text, Colour colour, int scale = 1);
 int textWidth(const std::string& text, int scale = 1);
 
 // A horizontal colour bar over [x, x + width) × [y, y + height) of ramp(s), s from 0 at the left

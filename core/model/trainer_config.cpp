@@ -7,7 +7,6 @@
 #include <string>
 #include <utility>
 
-
 namespace flowlab::core {
 namespace {
 
@@ -150,7 +149,8 @@ std::string validate(const TrainerConfig& c, Wording w) {
   if (m.layers < 1 || m.layers > 64) return outside(kLayers, w, "[1, 64]", m.layers);
   if (m.fourierFrequencies < 0 || m.fourierFrequencies > 64)
     return outside(kFourier, w, "[0, 64]", m.fourierFrequencies);
-  if (m.inDim != 2 || m.outDim != 2) return "the velocity network must map 2-D points to 2-D velocities";
+  if (m.inDim != 2 || m.outDim != 2)
+    return "the velocity network must map 2-D points to 2-D velocities";
   if (!(c.adam.learningRate > 0.0 && c.adam.learningRate <= 1.0))
     return outside(kLr, w, "(0, 1]", c.adam.learningRate);
   if (!(c.adam.weightDecay >= 0.0 && c.adam.weightDecay < 1.0))

@@ -38,26 +38,26 @@ struct TrainerConfig {
   MlpConfig mlp{};
   AdamConfig adam{};
   LrSchedule schedule = LrSchedule::Constant;  // live
-  int batch = 256;            // live
-  long steps = 20000;         // training steps per stage
+  int batch = 256;                             // live
+  long steps = 20000;                          // training steps per stage
   std::uint64_t seed = 0;
-  int threads = 1;            // threads for one training step (batch split)
+  int threads = 1;  // threads for one training step (batch split)
 
   // Flow matching family.
-  double sigma = 0.0;         // x_t = (1−t)x0 + t·x1 + σ·ε (conditional FM with a Gaussian path)
-  int reflow = 1;             // RF: number of reflow rounds K (stages = K + 1)
-  int reflowPairs = 50000;    // RF: size of each reflow pair set
+  double sigma = 0.0;  // x_t = (1−t)x0 + t·x1 + σ·ε (conditional FM with a Gaussian path)
+  int reflow = 1;      // RF: number of reflow rounds K (stages = K + 1)
+  int reflowPairs = 50000;  // RF: size of each reflow pair set
   SolverConfig pairSolver{Solver::RK4, 100, 1e-5, 1e-5, 100000};  // RF: generates the pairs
 
   CnfOptions cnf{};
-  int couplingLayers = 8;     // RealNVP
+  int couplingLayers = 8;  // RealNVP
 
   bool operator==(const TrainerConfig&) const = default;
 };
 
 // The recommended starting point for a method (network, learning rate, steps, solver), tuned so
-// that the CLI's defaults reach the quality figures of docs/performance.md. Schedule: cosine (the app switches
-// to constant for open-ended live training).
+// that the CLI's defaults reach the quality figures of docs/performance.md. Schedule: cosine (the
+// app switches to constant for open-ended live training).
 TrainerConfig defaultConfig(Method method);
 
 // The number of stages a run of `config` trains: rectified flow's reflow rounds + 1; 1 otherwise.

@@ -42,14 +42,18 @@ EIGEN_ALWAYS_INLINE Packet fastExp(const Packet& in) {
 #ifdef EIGEN_VECTORIZE
   using PacketI = IntPacket;
   const Packet x = pk::pmin(pk::pmax(in, pk::pset1<Packet>(-87.3f)), pk::pset1<Packet>(88.3f));
-  const Packet m = pk::pfloor(pk::pmadd(x, pk::pset1<Packet>(1.44269504088896341f), pk::pset1<Packet>(0.5f)));
-  Packet r = pk::pmadd(m, pk::pset1<Packet>(-0.693359375f), x);  // ln2 = 0.693359375 − 2.12194440e-4
+  const Packet m =
+      pk::pfloor(pk::pmadd(x, pk::pset1<Packet>(1.44269504088896341f), pk::pset1<Packet>(0.5f)));
+  Packet r =
+      pk::pmadd(m, pk::pset1<Packet>(-0.693359375f), x);  // ln2 = 0.693359375 − 2.12194440e-4
   r = pk::pmadd(m, pk::pset1<Packet>(2.12194440e-4f), r);
   const Packet r2 = pk::pmul(r, r), r4 = pk::pmul(r2, r2);
   const Packet c01 = pk::padd(pk::pset1<Packet>(1.0f), r);
   const Packet c23 = pk::pmadd(pk::pset1<Packet>(1.0f / 6.0f), r, pk::pset1<Packet>(0.5f));
-  const Packet c45 = pk::pmadd(pk::pset1<Packet>(1.0f / 120.0f), r, pk::pset1<Packet>(1.0f / 24.0f));
-  const Packet c67 = pk::pmadd(pk::pset1<Packet>(1.0f / 5040.0f), r, pk::pset1<Packet>(1.0f / 720.0f));
+  const Packet c45 =
+      pk::pmadd(pk::pset1<Packet>(1.0f / 120.0f), r, pk::pset1<Packet>(1.0f / 24.0f));
+  const Packet c67 =
+      pk::pmadd(pk::pset1<Packet>(1.0f / 5040.0f), r, pk::pset1<Packet>(1.0f / 720.0f));
   const Packet poly = pk::pmadd(pk::pmadd(c67, r2, c45), r4, pk::pmadd(c23, r2, c01));
   // m ∈ [−126, 127], so 2ᵐ is a normal float: biased exponent m + 127 shifted into place.
   const PacketI biased = pk::padd(pk::pcast<Packet, PacketI>(m), pk::pset1<PacketI>(127));
@@ -70,8 +74,8 @@ struct TanhKernel {
   static constexpr bool kFromOutput = true;
   static EIGEN_ALWAYS_INLINE void eval(const Packet& z, Packet& h, Packet& d, Packet& dd) {
     h = pk::ptanh(z);
-    d = slopeFromOutput(h);                    // 1 − tanh²
-    dd = pk::pmul(ratioFromOutput(h), d);      // −2·tanh·(1 − tanh²)
+    d = slopeFromOutput(h);                // 1 − tanh²
+    dd = pk::pmul(ratioFromOutput(h), d);  // −2·tanh·(1 − tanh²)
   }
   static EIGEN_ALWAYS_INLINE Packet slopeFromOutput(const Packet& h) {
     return pk::pmadd(pk::pnegate(h), h, pk::pset1<Packet>(1.0f));
@@ -152,10 +156,14 @@ struct SoftplusKernel {
 template <typename F>
 EIGEN_ALWAYS_INLINE void withActivationKernel(Activation a, F&& f) {
   switch (a) {
-    case Activation::Tanh: return f(TanhKernel{});
-    case Activation::SiLU: return f(SiluKernel{});
-    case Activation::SELU: return f(SeluKernel{});
-    case Activation::Softplus: return f(SoftplusKernel{});
+    case Activation::Tanh:
+      return f(TanhKernel{});
+    case Activation::SiLU:
+      return f(SiluKernel{});
+    case Activation::SELU:
+      return f(SeluKernel{});
+    case Activation::Softplus:
+      return f(SoftplusKernel{});
   }
 }
 

@@ -1,11 +1,11 @@
 // Adam/AdamW over a flat parameter vector: bias-corrected moments, decoupled decay, norm clipping.
 #include "core/nn/adam.hpp"
 
-#include "core/nn/kernel_set.hpp"
-
 #include <cmath>
 #include <stdexcept>
 #include <string>
+
+#include "core/nn/kernel_set.hpp"
 
 namespace flowlab::core {
 
@@ -24,8 +24,9 @@ void Adam::reset() {
 double Adam::step(Eigen::Ref<ParamVec> theta, const Eigen::Ref<const ParamVec>& grad) {
   const Eigen::Index n = m_.size();
   if (theta.size() != n || grad.size() != n)
-    throw std::invalid_argument("Adam::step: expected " + std::to_string(n) + " parameters, got theta " +
-                                std::to_string(theta.size()) + " and grad " + std::to_string(grad.size()));
+    throw std::invalid_argument("Adam::step: expected " + std::to_string(n) +
+                                " parameters, got theta " + std::to_string(theta.size()) +
+                                " and grad " + std::to_string(grad.size()));
 
   // Float sum of squares (vectorised; accurate enough for a clipping threshold); redone in double
   // only when it overflowed float, which takes |g| > 1.8e19 — or a NaN or Inf is in g.

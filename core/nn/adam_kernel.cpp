@@ -1,10 +1,11 @@
 // Adam's per-parameter update and the gradient's sum of squares, compiled once per kernel set
 // (kernel_set.hpp): at ten thousand steps a second the optimizer is a few percent of a
 // flow-matching step, so it runs at the set's vector width like the network does.
-#include "core/nn/adam.hpp"
 #include "core/nn/adam_kernel.hpp"
 
 #include <algorithm>
+
+#include "core/nn/adam.hpp"
 
 namespace flowlab::core::FLOWLAB_KERNEL_NS {
 

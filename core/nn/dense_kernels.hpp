@@ -51,7 +51,7 @@ void denseProduct(const DenseLayer& layer, const float* in, Eigen::Index ldIn, E
 // dW += adj · prevᵀ: the weight gradient of a layer. adj is rows×n (leading dimension ldAdj),
 // prev is cols×n (ldPrev), dW is rows×cols (ldDW); rows must satisfy denseKernelTakes.
 void denseOuterAccumulate(const float* adj, Eigen::Index ldAdj, Eigen::Index rows,
-                          const float* prev, Eigen::Index ldPrev, Eigen::Index cols,
-                          Eigen::Index n, float* dW, Eigen::Index ldDW);
+                          const float* prev, Eigen::Index ldPrev, Eigen::Index cols, Eigen::Index n,
+                          float* dW, Eigen::Index ldDW);
 
 }  // namespace flowlab::core::FLOWLAB_KERNEL_NS

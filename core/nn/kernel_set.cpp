@@ -1,8 +1,9 @@
 // Kernel sets: CPU detection, the start-up choice and the tables (see kernel_set.hpp).
 #include "core/nn/kernel_set.hpp"
 
-#include <atomic>
 #include <cpuid.h>
+
+#include <atomic>
 #include <cstring>
 #include <stdexcept>
 #include <string>
@@ -10,9 +11,15 @@
 namespace flowlab::core {
 
 // Each set's entry point, compiled in its own objects (kernel_table.cpp, once per set).
-namespace simd_generic { const KernelTable& kernelTable(); }
-namespace simd_avx2 { const KernelTable& kernelTable(); }
-namespace simd_avx512 { const KernelTable& kernelTable(); }
+namespace simd_generic {
+const KernelTable& kernelTable();
+}
+namespace simd_avx2 {
+const KernelTable& kernelTable();
+}
+namespace simd_avx512 {
+const KernelTable& kernelTable();
+}
 
 namespace {
 
@@ -25,9 +32,12 @@ std::atomic<int> selected{-1};
 
 std::string_view kernelSetName(KernelSet set) {
   switch (set) {
-    case KernelSet::Generic: return "generic";
-    case KernelSet::Avx2: return "avx2";
-    case KernelSet::Avx512: return "avx512";
+    case KernelSet::Generic:
+      return "generic";
+    case KernelSet::Avx2:
+      return "avx2";
+    case KernelSet::Avx512:
+      return "avx512";
   }
   return "unknown";
 }
@@ -40,9 +50,12 @@ std::optional<KernelSet> parseKernelSet(std::string_view name) {
 
 std::string_view kernelSetNeeds(KernelSet set) {
   switch (set) {
-    case KernelSet::Generic: return "SSE2";
-    case KernelSet::Avx2: return "x86-64-v3 (AVX2, FMA, BMI2, F16C, MOVBE)";
-    case KernelSet::Avx512: return "x86-64-v4 (AVX-512 F, BW, DQ, VL, CD)";
+    case KernelSet::Generic:
+      return "SSE2";
+    case KernelSet::Avx2:
+      return "x86-64-v3 (AVX2, FMA, BMI2, F16C, MOVBE)";
+    case KernelSet::Avx512:
+      return "x86-64-v4 (AVX-512 F, BW, DQ, VL, CD)";
   }
   return "?";
 }
@@ -53,9 +66,12 @@ std::string_view kernelSetNeeds(KernelSet set) {
 bool cpuRuns(KernelSet set) {
   __builtin_cpu_init();
   switch (set) {
-    case KernelSet::Generic: return true;
-    case KernelSet::Avx2: return __builtin_cpu_supports("x86-64-v3") != 0;
-    case KernelSet::Avx512: return __builtin_cpu_supports("x86-64-v4") != 0;
+    case KernelSet::Generic:
+      return true;
+    case KernelSet::Avx2:
+      return __builtin_cpu_supports("x86-64-v3") != 0;
+    case KernelSet::Avx512:
+      return __builtin_cpu_supports("x86-64-v4") != 0;
   }
   return false;
 }
@@ -72,7 +88,8 @@ std::string cpuModelName() {
   unsigned maxExtended = __get_cpuid_max(0x80000000u, nullptr);
   if (maxExtended < 0x80000004u) return "unknown x86-64";
   for (unsigned i = 0; i < 3; ++i)
-    __get_cpuid(0x80000002u + i, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2], &regs[4 * i + 3]);
+    __get_cpuid(0x80000002u + i, &regs[4 * i], &regs[4 * i + 1], &regs[4 * i + 2],
+                &regs[4 * i + 3]);
   char brand[49] = {};
   std::memcpy(brand, regs, 48);
   std::string name(brand);
@@ -83,9 +100,9 @@ std::string cpuModelName() {
 
 void selectKernelSet(KernelSet set) {
   if (!cpuRuns(set))
-    throw std::invalid_argument("the " + std::string(kernelSetName(set)) +
-                                " kernel set needs " + std::string(kernelSetNeeds(set)) +
-                                ", which this CPU (" + cpuModelName() + ") does not have");
+    throw std::invalid_argument("the " + std::string(kernelSetName(set)) + " kernel set needs " +
+                                std::string(kernelSetNeeds(set)) + ", which this CPU (" +
+                                cpuModelName() + ") does not have");
   selected.store(static_cast<int>(set), std::memory_order_release);
 }
 
@@ -116,9 +133,12 @@ KernelSet activeKernelSet() {
 
 const KernelTable& kernelTable(KernelSet set) {
   switch (set) {
-    case KernelSet::Generic: return simd_generic::kernelTable();
-    case KernelSet::Avx2: return simd_avx2::kernelTable();
-    case KernelSet::Avx512: return simd_avx512::kernelTable();
+    case KernelSet::Generic:
+      return simd_generic::kernelTable();
+    case KernelSet::Avx2:
+      return simd_avx2::kernelTable();
+    case KernelSet::Avx512:
+      return simd_avx512::kernelTable();
   }
   throw std::invalid_argument("kernelTable: unknown kernel set");
 }

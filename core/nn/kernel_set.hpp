@@ -24,7 +24,7 @@ namespace flowlab::core {
 
 enum class KernelSet { Generic, Avx2, Avx512 };
 
-std::string_view kernelSetName(KernelSet set);                    // "generic", "avx2", "avx512"
+std::string_view kernelSetName(KernelSet set);                   // "generic", "avx2", "avx512"
 std::optional<KernelSet> parseKernelSet(std::string_view name);  // nullopt when unknown
 // What the set needs from the CPU, in words: "SSE2", "AVX2 and FMA", "AVX-512 (F, BW, DQ, VL, CD)".
 std::string_view kernelSetNeeds(KernelSet set);
@@ -50,11 +50,11 @@ namespace detail {
 
 // One dense layer for the fused kernels: W is rows × cols, column-major, leading dimension ldW.
 struct DenseLayer {
-  const float* W;      // rows × cols, column-major, leading dimension ldW
-  const float* b;      // rows, or nullptr for no bias
-  Eigen::Index rows;   // outputs
-  Eigen::Index cols;   // inputs (the product's inner dimension)
-  Eigen::Index ldW;    // leading dimension of W (≥ rows)
+  const float* W;     // rows × cols, column-major, leading dimension ldW
+  const float* b;     // rows, or nullptr for no bias
+  Eigen::Index rows;  // outputs
+  Eigen::Index cols;  // inputs (the product's inner dimension)
+  Eigen::Index ldW;   // leading dimension of W (≥ rows)
 };
 
 }  // namespace detail
@@ -72,8 +72,8 @@ struct KernelTable {
 
   void (*forward)(const MlpConfig&, const float* theta, In x, TimeIn t, MatrixF& y, Workspace);
   void (*evaluate)(const MlpConfig&, const float* theta, In x, TimeIn t, MatrixF& y, Workspace);
-  void (*jvp)(const MlpConfig&, const float* theta, In x, TimeIn t, In u, MatrixF& y,
-              MatrixF& yDot, Workspace);
+  void (*jvp)(const MlpConfig&, const float* theta, In x, TimeIn t, In u, MatrixF& y, MatrixF& yDot,
+              Workspace);
   void (*basisForward)(const MlpConfig&, const float* theta, In x, TimeIn t, MatrixF& y,
                        PointRow* div, bool local, Workspace);
   void (*jacobian)(const MlpConfig&, const float* theta, In x, TimeIn t, MatrixF& y, MatrixF& jac,
@@ -102,8 +102,8 @@ struct KernelTable {
   // Σ xᵢ² of n floats, accumulated in float (the gradient norm for clipping).
   double (*sumOfSquares)(const float* x, Eigen::Index n);
   // One Adam step over n parameters with the coefficients of adam.hpp.
-  void (*adamUpdate)(const AdamCoefficients&, const float* grad, float* m, float* v,
-                     float* theta, Eigen::Index n);
+  void (*adamUpdate)(const AdamCoefficients&, const float* grad, float* m, float* v, float* theta,
+                     Eigen::Index n);
 
   // σ'(h) and σ''/σ'(h) from outputs h = σ(z) (n floats each), for an activation with
   // derivativesFromOutput (mlp.hpp); throws std::invalid_argument otherwise. What the tangents

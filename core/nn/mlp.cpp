@@ -4,15 +4,15 @@
 // internals in mlp_internal.hpp.
 #include "core/nn/mlp.hpp"
 
-#include "core/nn/kernel_set.hpp"
-#include "core/nn/mlp_internal.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/nn/kernel_set.hpp"
+#include "core/nn/mlp_internal.hpp"
 
 namespace flowlab::core {
 
@@ -28,14 +28,19 @@ MlpWorkspace& MlpWorkspace::operator=(MlpWorkspace&& other) noexcept {
   return *this;
 }
 
-// ---- Names ---------------------------------------------------------------------------------------
+// ---- Names
+// ---------------------------------------------------------------------------------------
 
 std::string_view activationName(Activation a) {
   switch (a) {
-    case Activation::Tanh: return "tanh";
-    case Activation::SiLU: return "silu";
-    case Activation::SELU: return "selu";
-    case Activation::Softplus: return "softplus";
+    case Activation::Tanh:
+      return "tanh";
+    case Activation::SiLU:
+      return "silu";
+    case Activation::SELU:
+      return "selu";
+    case Activation::Softplus:
+      return "softplus";
   }
   return "unknown";
 }
@@ -46,7 +51,8 @@ std::optional<Activation> parseActivation(std::string_view name) {
   return std::nullopt;
 }
 
-// ---- Construction ----------------------------------------------------------------------------------
+// ---- Construction
+// ----------------------------------------------------------------------------------
 
 namespace {
 
@@ -63,8 +69,10 @@ void validate(const MlpConfig& c) {
     case Activation::Tanh:
     case Activation::SiLU:
     case Activation::SELU:
-    case Activation::Softplus: break;
-    default: fail("unknown activation");
+    case Activation::Softplus:
+      break;
+    default:
+      fail("unknown activation");
   }
 }
 
@@ -100,7 +108,8 @@ void Mlp::initParams(Eigen::Ref<ParamVec> theta, Rng& rng) const {
   }
 }
 
-// ---- Evaluations: argument checks, then the active kernel set -------------------------------------
+// ---- Evaluations: argument checks, then the active kernel set
+// -------------------------------------
 
 void Mlp::forward(const float* theta, const Eigen::Ref<const MatrixF>& x,
                   const Eigen::Ref<const PointRow>& t, MatrixF& y, MlpWorkspace& ws) const {
@@ -146,7 +155,8 @@ void Mlp::jacobian(const float* theta, const Eigen::Ref<const MatrixF>& x,
   activeKernels().jacobian(config_, theta, x, t, y, jac, ws.impl());
 }
 
-// ---- Reverse sweeps: the workspace must hold the matching evaluation ------------------------------
+// ---- Reverse sweeps: the workspace must hold the matching evaluation
+// ------------------------------
 
 void Mlp::backward(const float* theta, const Eigen::Ref<const MatrixF>& dy,
                    Eigen::Ref<ParamVec> grad, MatrixF* dx, MlpWorkspace& ws) const {

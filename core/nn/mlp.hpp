@@ -17,9 +17,9 @@
 // MlpWorkspace belongs to one thread at a time.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
-#include <optional>
 
 #include "core/base/rng.hpp"
 #include "core/base/types.hpp"
@@ -28,7 +28,7 @@ namespace flowlab::core {
 
 enum class Activation { Tanh, SiLU, SELU, Softplus };
 
-std::string_view activationName(Activation a);                    // "tanh", "silu", "selu", "softplus"
+std::string_view activationName(Activation a);  // "tanh", "silu", "selu", "softplus"
 std::optional<Activation> parseActivation(std::string_view name);  // nullopt when unknown
 
 // Whether σ' and σ''/σ' are functions of the output h = σ(z) alone (tanh: 1 − h², −2h; SELU),
@@ -39,10 +39,10 @@ constexpr bool derivativesFromOutput(Activation a) {
 }
 
 struct MlpConfig {
-  int inDim = 2;        // spatial inputs
-  int outDim = 2;       // outputs (2 for a velocity field)
-  int hidden = 64;      // width of every hidden layer, ≥ 1
-  int layers = 3;       // number of hidden layers, ≥ 1
+  int inDim = 2;    // spatial inputs
+  int outDim = 2;   // outputs (2 for a velocity field)
+  int hidden = 64;  // width of every hidden layer, ≥ 1
+  int layers = 3;   // number of hidden layers, ≥ 1
   Activation activation = Activation::SiLU;
   bool timeInput = true;       // append t to the input
   int fourierFrequencies = 0;  // append sin/cos(2πkt), k = 1..F (requires timeInput)

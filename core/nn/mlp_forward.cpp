@@ -2,18 +2,18 @@
 // (divergence, jacobian), through the fused dense kernels when the width allows (dense_kernels.hpp)
 // and Eigen's GEMMs plus one SIMD activation pass otherwise. Inference entry points (evaluate,
 // evaluateDivergence) keep nothing for a reverse sweep and reuse one chunk's worth of buffers.
-#include "core/nn/activation_kernels.hpp"
-#include "core/nn/dense_kernels.hpp"
-#include "core/nn/mlp.hpp"
-#include "core/nn/mlp_internal.hpp"
-#include "core/nn/mlp_sweeps.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/nn/activation_kernels.hpp"
+#include "core/nn/dense_kernels.hpp"
+#include "core/nn/mlp.hpp"
+#include "core/nn/mlp_internal.hpp"
+#include "core/nn/mlp_sweeps.hpp"
 
 namespace flowlab::core::FLOWLAB_KERNEL_NS {
 
@@ -22,7 +22,6 @@ using namespace mlp_internal;
 namespace {
 
 // ---- Activations: σ, σ', σ'' in one SIMD pass ------------------------------------------------
-
 
 // Where one activation pass reads and writes. z (n floats) becomes σ(z); d ← σ'(z);
 // dd ← σ''(z) if non-null. For each of T tangents, tangent[k] holds żᵏ and becomes σ'⊙żᵏ, and
@@ -56,7 +55,8 @@ EIGEN_ALWAYS_INLINE void activatePacket(const ActivationIo& io, Index i, float* 
 template <typename Kernel, int T, bool kSecond>
 void activateRange(const ActivationIo& io, Index n) {
   Index i = 0;
-  for (; i + kLanes <= n; i += kLanes) activatePacket<Kernel, T, kSecond>(io, i, io.tangent, io.curve);
+  for (; i + kLanes <= n; i += kLanes)
+    activatePacket<Kernel, T, kSecond>(io, i, io.tangent, io.curve);
   if (i == n) return;
   const Index m = n - i;
   constexpr int kArrays = 3 + 2 * kMaxTangents;
@@ -92,10 +92,14 @@ void activateWith(const ActivationIo& io, Index n) {
 
 void activate(Activation a, const ActivationIo& io, Index n) {
   switch (a) {
-    case Activation::Tanh: return activateWith<TanhKernel>(io, n);
-    case Activation::SiLU: return activateWith<SiluKernel>(io, n);
-    case Activation::SELU: return activateWith<SeluKernel>(io, n);
-    case Activation::Softplus: return activateWith<SoftplusKernel>(io, n);
+    case Activation::Tanh:
+      return activateWith<TanhKernel>(io, n);
+    case Activation::SiLU:
+      return activateWith<SiluKernel>(io, n);
+    case Activation::SELU:
+      return activateWith<SeluKernel>(io, n);
+    case Activation::Softplus:
+      return activateWith<SoftplusKernel>(io, n);
   }
 }
 
@@ -123,8 +127,8 @@ constexpr Index kColumnChunk = 512;
 // Hidden layers for the primal and T tangents on columns [j0, j0 + n) of the batch, for any
 // width, through Eigen's GEMMs and one activation pass. On return
 // w.act[l] = [a | ȧ¹ … ȧᵀ], w.slope[l] = σ'(z) and, when T > 0, w.curve[l] = [σ''⊙ż¹ …].
-void runHiddenColumnsGeneral(const MlpConfig& c, const float* theta, Tangents mode, Index j0, Index n,
-                      MlpWorkspace::Impl& w) {
+void runHiddenColumnsGeneral(const MlpConfig& c, const float* theta, Tangents mode, Index j0,
+                             Index n, MlpWorkspace::Impl& w) {
   const Index B = w.batch, h = c.hidden;
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
   for (int l = 0; l < c.layers; ++l) {
@@ -186,9 +190,8 @@ struct ColumnLayout {
 // runHiddenColumnsGeneral up to the order of the sums. keepSlope = false (T = 0 only) skips σ'.
 // An activation that recovers its derivatives from its output (derivativesFromOutput) keeps
 // only w.act: no σ', σ'' or curves, and the tangents read σ' off the primal's output.
-void runHiddenColumnsFused(const MlpConfig& c, const float* theta, Tangents mode, Index j0,
-                           Index n, bool keepSlope, const ColumnLayout& lay,
-                           MlpWorkspace::Impl& w) {
+void runHiddenColumnsFused(const MlpConfig& c, const float* theta, Tangents mode, Index j0, Index n,
+                           bool keepSlope, const ColumnLayout& lay, MlpWorkspace::Impl& w) {
   const Index h = c.hidden, inW = c.inputWidth();
   const int T = mode == Tangents::None ? 0 : (mode == Tangents::Given ? 1 : c.inDim);
   const bool fromOutput = derivativesFromOutput(c.activation);
@@ -218,7 +221,8 @@ void runHiddenColumnsFused(const MlpConfig& c, const float* theta, Tangents mode
     };
     if (l == 0 && mode == Tangents::Basis) {
       // ż¹ = W₁ e_k is column k of W₁ for every point: a one-column layer on a broadcast 1.
-      for (int k = 0; k < T; ++k) tangent(k, DenseLayer{layer.W + k * h, nullptr, h, 1, h}, &one, 0);
+      for (int k = 0; k < T; ++k)
+        tangent(k, DenseLayer{layer.W + k * h, nullptr, h, 1, h}, &one, 0);
     } else if (l == 0) {
       // The input tangent u meets only the spatial columns of W₁.
       tangent(0, DenseLayer{layer.W, nullptr, h, c.inDim, h}, w.tangentIn.data() + j0 * c.inDim,
@@ -286,7 +290,6 @@ void divergenceColumns(const MlpConfig& c, const float* theta, PointRow& div, In
   }
 }
 
-
 }  // namespace
 
 // Forward pass with the two basis tangents e₀, e₁, for divergence, jacobian and
@@ -316,7 +319,9 @@ void forward(const MlpConfig& c, const float* theta, const Eigen::Ref<const Matr
   buildInput(c, x, t, w);
   y.resize(c.outDim, B);
   runHidden(c, theta, Tangents::None, w, false /*cached*/,
-            [&](Index j0, Index n, const ColumnLayout& lay) { outputColumns(c, theta, y, j0, n, lay, w); });
+            [&](Index j0, Index n, const ColumnLayout& lay) {
+              outputColumns(c, theta, y, j0, n, lay, w);
+            });
   w.cached = Cached::Primal;
 }
 
@@ -326,7 +331,9 @@ void evaluate(const MlpConfig& c, const float* theta, const Eigen::Ref<const Mat
   buildInput(c, x, t, w);
   y.resize(c.outDim, x.cols());
   runHidden(c, theta, Tangents::None, w, true /*local*/,
-            [&](Index j0, Index n, const ColumnLayout& lay) { outputColumns(c, theta, y, j0, n, lay, w); });
+            [&](Index j0, Index n, const ColumnLayout& lay) {
+              outputColumns(c, theta, y, j0, n, lay, w);
+            });
 }
 
 void jvp(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
@@ -338,14 +345,17 @@ void jvp(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>
   w.tangentIn.leftCols(B) = u;
   y.resize(c.outDim, B);
   runHidden(c, theta, Tangents::Given, w, false /*cached*/,
-            [&](Index j0, Index n, const ColumnLayout& lay) { outputColumns(c, theta, y, j0, n, lay, w); });
+            [&](Index j0, Index n, const ColumnLayout& lay) {
+              outputColumns(c, theta, y, j0, n, lay, w);
+            });
   yDot.resize(c.outDim, B);
   yDot.noalias() = weights(theta, layerShape(c, c.layers)) * w.act[c.layers - 1].middleCols(B, B);
   w.cached = Cached::Given;
 }
 
 void jacobian(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& x,
-              const Eigen::Ref<const PointRow>& t, MatrixF& y, MatrixF& jac, MlpWorkspace::Impl& w) {
+              const Eigen::Ref<const PointRow>& t, MatrixF& y, MatrixF& jac,
+              MlpWorkspace::Impl& w) {
   basisForward(c, theta, x, t, y, nullptr, false, w);
   // Column k of ∂f/∂x is the output tangent along e_k: rows 2k, 2k+1 of jac.
   const Index B = w.batch;

@@ -55,14 +55,14 @@ inline VecMap biasGrad(Eigen::Ref<ParamVec>& grad, const LayerShape& s) {
   return VecMap(grad.data() + s.biasOffset(), s.out);
 }
 
-inline constexpr int kMaxTangents = 2;  // jvp: 1; divergence/jacobian: inDim = 2
+inline constexpr int kMaxTangents = 2;       // jvp: 1; divergence/jacobian: inDim = 2
 enum class Tangents { None, Given, Basis };  // no tangent; one tangent u; e₀ … e_{inDim−1}
 enum class Cached { Nothing, Primal, Given, Basis };
 
 // ---- Argument checks (one line naming the problem) ---------------------------------------------
 
 inline void checkBatch(const MlpConfig& c, const Eigen::Ref<const MatrixF>& x,
-                const Eigen::Ref<const PointRow>& t, const char* who) {
+                       const Eigen::Ref<const PointRow>& t, const char* who) {
   if (x.rows() != c.inDim)
     throw std::invalid_argument(std::string(who) + ": x has " + std::to_string(x.rows()) +
                                 " rows, expected inDim = " + std::to_string(c.inDim));
@@ -89,29 +89,28 @@ inline void requireTwoD(const MlpConfig& c, const char* who) {
     throw std::invalid_argument(std::string(who) + " requires inDim == outDim == 2");
 }
 
-
 }  // namespace flowlab::core::mlp_internal
 
 namespace flowlab::core {
 
 struct MlpWorkspace::Impl {
   using Index = Eigen::Index;
-  MlpConfig config;              // the shape the buffers below were sized for
-  Index batch = -1;              // B
-  int tangentCapacity = -1;      // largest T the buffers hold
+  MlpConfig config;          // the shape the buffers below were sized for
+  Index batch = -1;          // B
+  int tangentCapacity = -1;  // largest T the buffers hold
   mlp_internal::Cached cached = mlp_internal::Cached::Nothing;
-  MatrixF input;                 // inputWidth × B: [x; t; sin(2πkt), cos(2πkt) …]
-  PointRow row;                  // 1×B: contiguous scratch (Fourier rows, output rows)
-  MatrixF tangentIn;             // inDim × B: u of the last jvp()
-  std::vector<MatrixF> act;      // per hidden layer, hidden × (1+T)B: [a | ȧ¹ … ȧᵀ]
-  std::vector<MatrixF> slope;    // per hidden layer, hidden × B: σ'(z)
-  std::vector<MatrixF> curve;    // per hidden layer, hidden × T·B: σ''(z) ⊙ żᵏ
-  MatrixF second;                // hidden × B: σ''(z) of the layer being evaluated
-  MatrixF adjA, adjB;            // hidden × (1+T)B: adjoints of the sweep (ping-pong)
-  Eigen::VectorXf column;        // hidden: scratch for one weight row or a GEMV result
-  MatrixF outT;                  // hidden × outDim: the output layer's Wᵀ
-  MatrixF outGrad;               // hidden × outDim: the output layer's weight gradient, transposed
-  MatrixF transposed;            // hidden × hidden: a hidden layer's Wᵀ for the reverse sweep
+  MatrixF input;               // inputWidth × B: [x; t; sin(2πkt), cos(2πkt) …]
+  PointRow row;                // 1×B: contiguous scratch (Fourier rows, output rows)
+  MatrixF tangentIn;           // inDim × B: u of the last jvp()
+  std::vector<MatrixF> act;    // per hidden layer, hidden × (1+T)B: [a | ȧ¹ … ȧᵀ]
+  std::vector<MatrixF> slope;  // per hidden layer, hidden × B: σ'(z)
+  std::vector<MatrixF> curve;  // per hidden layer, hidden × T·B: σ''(z) ⊙ żᵏ
+  MatrixF second;              // hidden × B: σ''(z) of the layer being evaluated
+  MatrixF adjA, adjB;          // hidden × (1+T)B: adjoints of the sweep (ping-pong)
+  Eigen::VectorXf column;      // hidden: scratch for one weight row or a GEMV result
+  MatrixF outT;                // hidden × outDim: the output layer's Wᵀ
+  MatrixF outGrad;             // hidden × outDim: the output layer's weight gradient, transposed
+  MatrixF transposed;          // hidden × hidden: a hidden layer's Wᵀ for the reverse sweep
 
   // Sizes the buffers for batch B and T tangents; allocates only when B, the shape or a larger
   // T is seen.

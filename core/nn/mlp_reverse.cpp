@@ -4,18 +4,18 @@
 // recomputed from the cached output for tanh and SELU) that also sums the bias gradient, then
 // dW += ḡ·aᵀ and the adjoint Wᵀ·ḡ over all (1+T)·B columns — the dense kernels when the width
 // allows, Eigen's GEMMs otherwise.
-#include "core/nn/activation_kernels.hpp"
-#include "core/nn/dense_kernels.hpp"
-#include "core/nn/mlp.hpp"
-#include "core/nn/mlp_internal.hpp"
-#include "core/nn/mlp_sweeps.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "core/nn/activation_kernels.hpp"
+#include "core/nn/dense_kernels.hpp"
+#include "core/nn/mlp.hpp"
+#include "core/nn/mlp_internal.hpp"
+#include "core/nn/mlp_sweeps.hpp"
 
 namespace flowlab::core::FLOWLAB_KERNEL_NS {
 
@@ -116,7 +116,9 @@ void throughSigmaWith(const MlpWorkspace::Impl& w, int l, float* adj, float* db,
     const SigmaRows p = rowsAt(i);
     alignas(64) float buf[4 + 4 * kMaxTangents][kLanes] = {};
     SigmaRows q{buf[0], buf[1], {}, {}, buf[2], {}, buf[3], {}};
-    auto copy = [m](const float* from, float* to) { if (from) std::copy(from, from + m, to); };
+    auto copy = [m](const float* from, float* to) {
+      if (from) std::copy(from, from + m, to);
+    };
     copy(p.h, buf[0]);
     if (!Kernel::kFromOutput) copy(p.slope, buf[1]);
     copy(p.g0, buf[2]);
@@ -146,9 +148,12 @@ void throughSigma(const MlpConfig& c, int T, const MlpWorkspace::Impl& w, int l,
   withActivationKernel(c.activation, [&](auto kernel) {
     using Kernel = decltype(kernel);
     switch (T) {
-      case 0: return throughSigmaWith<Kernel, 0>(w, l, adj, db, nullptr);
-      case 1: return throughSigmaWith<Kernel, 1>(w, l, adj, db, tangentSums);
-      default: return throughSigmaWith<Kernel, 2>(w, l, adj, db, tangentSums);
+      case 0:
+        return throughSigmaWith<Kernel, 0>(w, l, adj, db, nullptr);
+      case 1:
+        return throughSigmaWith<Kernel, 1>(w, l, adj, db, tangentSums);
+      default:
+        return throughSigmaWith<Kernel, 2>(w, l, adj, db, tangentSums);
     }
   });
 }
@@ -164,7 +169,8 @@ void addColumnSums(const Eigen::MatrixBase<Derived>& m, VecMap sum) {
 // ∂L/∂ȧᵏ = W[k, :]ᵀ ddiv, each packet then taken through σ by sigmaPacket while still in L1.
 // Writes w.adjA (post-σ), adds to the output layer's dW and the top layer's db.
 template <typename Kernel>
-void divergenceTopReverse(const MlpConfig& c, const float* theta, const Eigen::Ref<const MatrixF>& dy,
+void divergenceTopReverse(const MlpConfig& c, const float* theta,
+                          const Eigen::Ref<const MatrixF>& dy,
                           const Eigen::Ref<const PointRow>& ddiv, Eigen::Ref<ParamVec>& grad,
                           MlpWorkspace::Impl& w) {
   const Index h = c.hidden, B = w.batch;
@@ -196,8 +202,8 @@ void divergenceTopReverse(const MlpConfig& c, const float* theta, const Eigen::R
       pk::pstoreu(acc1 + i, pk::pmadd(dd, t2, pk::pmadd(dy1, hv, pk::ploadu<Packet>(acc1 + i))));
       const Packet wk0 = pk::ploadu<Packet>(w0 + i), wk1 = pk::ploadu<Packet>(w1 + i);
       pk::pstoreu(g + i, pk::pmadd(wk1, dy1, pk::pmul(wk0, dy0)));  // ∂L/∂a
-      pk::pstoreu(g1 + i, pk::pmul(wk0, dd));                        // ∂L/∂ȧ¹
-      pk::pstoreu(g2 + i, pk::pmul(wk1, dd));                        // ∂L/∂ȧ²
+      pk::pstoreu(g1 + i, pk::pmul(wk0, dd));                       // ∂L/∂ȧ¹
+      pk::pstoreu(g2 + i, pk::pmul(wk1, dd));                       // ∂L/∂ȧ²
       sigmaPacket<Kernel, 2>(sigmaRowsAt<2>(layer, adj, db, nullptr, j, i));
     }
   }

@@ -33,9 +33,9 @@
 
 #include <vector>
 
-#include "core/nn/mlp.hpp"
 #include "core/base/rng.hpp"
 #include "core/base/types.hpp"
+#include "core/nn/mlp.hpp"
 
 namespace flowlab::core {
 

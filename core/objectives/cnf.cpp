@@ -5,8 +5,8 @@
 #include <numbers>
 #include <stdexcept>
 
-#include "core/ode/cnf_solve.hpp"
 #include "core/objectives/objective.hpp"
+#include "core/ode/cnf_solve.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -14,9 +14,7 @@ namespace {
 class CnfObjective final : public Objective {
  public:
   CnfObjective(const TrainerConfig& config, std::shared_ptr<const Target> target)
-      : mlp_(config.mlp),
-        solve_(mlp_, config.cnf),
-        target_(std::move(target)) {
+      : mlp_(config.mlp), solve_(mlp_, config.cnf), target_(std::move(target)) {
     if (!target_) throw std::invalid_argument("cnf: maximum likelihood needs a target to sample");
     setBatch(config.batch);
   }

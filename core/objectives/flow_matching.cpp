@@ -21,7 +21,8 @@ class FlowMatchingObjective final : public Objective {
         sigma_(static_cast<float>(config.sigma)),
         target_(std::move(target)),
         pairs_(std::move(pairs)) {
-    if (!target_ && !pairs_) throw std::invalid_argument("flow matching needs a target or reflow pairs");
+    if (!target_ && !pairs_)
+      throw std::invalid_argument("flow matching needs a target or reflow pairs");
     if (pairs_ && (pairs_->x0.cols() == 0 || pairs_->x0.cols() != pairs_->x1.cols()))
       throw std::invalid_argument("reflow pair set is empty or inconsistent");
     setBatch(config.batch);

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "core/base/rng.hpp"
-#include "core/targets/targets.hpp"
 #include "core/model/trainer_config.hpp"
+#include "core/targets/targets.hpp"
 
 namespace flowlab::core {
 
@@ -22,8 +22,8 @@ class Objective {
   // Loss on one fresh minibatch; grad ← ∂L/∂θ (overwritten; same size as θ).
   // All randomness from rng, so the same seed repeats exactly.
   virtual double lossAndGradient(const ParamVec& theta, ParamVec& grad, Rng& rng) = 0;
-  virtual void setBatch(int batch) = 0;                                  // live change
-  virtual void setTarget(std::shared_ptr<const Target> target) = 0;      // live change
+  virtual void setBatch(int batch) = 0;                              // live change
+  virtual void setTarget(std::shared_ptr<const Target> target) = 0;  // live change
   virtual ObjectiveStats stats() const { return {}; }
 };
 

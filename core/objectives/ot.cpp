@@ -242,8 +242,7 @@ double AssignmentSolver::solve(const Eigen::Ref<const Eigen::MatrixXd>& cost,
   if (cost.rows() == 0) throw std::invalid_argument("AssignmentSolver: empty cost matrix");
   if (cost.rows() > std::numeric_limits<int>::max())
     throw std::invalid_argument("AssignmentSolver: cost matrix too large");
-  if (!cost.allFinite())
-    throw std::invalid_argument("AssignmentSolver: costs must be finite");
+  if (!cost.allFinite()) throw std::invalid_argument("AssignmentSolver: costs must be finite");
   const int n = static_cast<int>(cost.rows());
   MatrixRows rows{cost.data(), cost.outerStride()};
   run(n, rows);

@@ -3,8 +3,8 @@
 #include <stdexcept>
 #include <string>
 
-#include "core/objectives/objective.hpp"
 #include "core/nn/realnvp.hpp"
+#include "core/objectives/objective.hpp"
 
 namespace flowlab::core {
 
@@ -16,7 +16,9 @@ namespace {
 class RealNvpObjective final : public Objective {
  public:
   RealNvpObjective(const TrainerConfig& config, std::shared_ptr<const Target> target)
-      : flow_(config.mlp, config.couplingLayers), target_(std::move(target)), batch_(2, config.batch) {
+      : flow_(config.mlp, config.couplingLayers),
+        target_(std::move(target)),
+        batch_(2, config.batch) {
     if (!target_) throw std::invalid_argument("realnvp: no target");
     if (config.batch < 1) throw std::invalid_argument("realnvp: batch must be >= 1");
   }

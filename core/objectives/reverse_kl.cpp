@@ -1,6 +1,6 @@
-// Reverse KL, the "sampler" objective (Rezende & Mohamed 2015): push base samples x₀ ~ N(0, I) forward through
-// the flow with their log density and minimise E[log p_θ(T(x₀)) − log q̃(T(x₀))] — no target
-// samples needed, only the (unnormalised) target log density. Mode-seeking.
+// Reverse KL, the "sampler" objective (Rezende & Mohamed 2015): push base samples x₀ ~ N(0, I)
+// forward through the flow with their log density and minimise E[log p_θ(T(x₀)) − log q̃(T(x₀))] —
+// no target samples needed, only the (unnormalised) target log density. Mode-seeking.
 #include "core/objectives/reverse_kl.hpp"
 
 #include <algorithm>
@@ -9,9 +9,9 @@
 #include <numbers>
 #include <stdexcept>
 
-#include "core/ode/cnf_solve.hpp"
 #include "core/base/standard_normal.hpp"
 #include "core/objectives/objective.hpp"
+#include "core/ode/cnf_solve.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -84,7 +84,8 @@ TargetScore::TargetScore(std::shared_ptr<const Target> target) : target_(std::mo
       total += m;
     }
   }
-  if (!(total > 0.0)) throw std::invalid_argument("reverse KL: the target has no mass inside its bounds");
+  if (!(total > 0.0))
+    throw std::invalid_argument("reverse KL: the target has no mass inside its bounds");
   for (double& m : fine_.mass) m /= total;
   // The wide blur works on the raster coarsened 4×4 (its σ spans many fine cells anyway).
   const int c = n / 4;
@@ -153,8 +154,10 @@ void TargetScore::blurred(const Raster& r, double px, double py, double& q, doub
   q = qx = qy = 0.0;
   const double reach = 8.0 * r.sigma;
   // Cells whose extent comes within 8σ of the point, per axis (empty when far outside).
-  const double fi0 = std::floor((px - reach - box_.x0) / r.dx), fi1 = std::floor((px + reach - box_.x0) / r.dx);
-  const double fj0 = std::floor((py - reach - box_.y0) / r.dy), fj1 = std::floor((py + reach - box_.y0) / r.dy);
+  const double fi0 = std::floor((px - reach - box_.x0) / r.dx),
+               fi1 = std::floor((px + reach - box_.x0) / r.dx);
+  const double fj0 = std::floor((py - reach - box_.y0) / r.dy),
+               fj1 = std::floor((py + reach - box_.y0) / r.dy);
   if (!(fi1 >= 0.0 && fi0 < r.n && fj1 >= 0.0 && fj0 < r.n)) return;  // also catches NaN
   const int i0 = std::max(0, static_cast<int>(fi0)), i1 = std::min(r.n - 1, static_cast<int>(fi1));
   const int j0 = std::max(0, static_cast<int>(fj0)), j1 = std::min(r.n - 1, static_cast<int>(fj1));

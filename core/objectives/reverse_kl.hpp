@@ -31,8 +31,8 @@
 #include <memory>
 #include <vector>
 
-#include "core/targets/targets.hpp"
 #include "core/base/types.hpp"
+#include "core/targets/targets.hpp"
 
 namespace flowlab::core {
 
@@ -65,7 +65,7 @@ class TargetScore {
 
   // A cell-mass raster blurred by N(0, σ²I): q and ∇q at a point.
   struct Raster {
-    int n = 0;                 // cells per side
+    int n = 0;  // cells per side
     double dx = 0.0, dy = 0.0;
     double sigma = 0.0;
     std::vector<double> mass;  // row-major, row j from the BOTTOM; Σ = 1

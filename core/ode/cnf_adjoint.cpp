@@ -1,6 +1,6 @@
-// The adjoint method of CnfSolve (continuous backpropagation; Chen et al. 2018, NeurIPS, section 2): x and the
-// adjoint a = ∂L/∂x integrated from t_b back to t_a, ∂L/∂θ = ∫ aᵀ ∂f/∂θ dt accumulated along,
-// with the training solver (Dopri5: error-controlled on x and a).
+// The adjoint method of CnfSolve (continuous backpropagation; Chen et al. 2018, NeurIPS, section
+// 2): x and the adjoint a = ∂L/∂x integrated from t_b back to t_a, ∂L/∂θ = ∫ aᵀ ∂f/∂θ dt
+// accumulated along, with the training solver (Dopri5: error-controlled on x and a).
 #include <utility>
 
 #include "core/ode/cnf_solve_impl.hpp"

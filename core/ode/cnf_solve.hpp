@@ -46,10 +46,10 @@
 #include <memory>
 #include <string>
 
-#include "core/nn/mlp.hpp"
-#include "core/ode/ode.hpp"
 #include "core/base/rng.hpp"
 #include "core/base/types.hpp"
+#include "core/nn/mlp.hpp"
+#include "core/ode/ode.hpp"
 
 namespace flowlab::core {
 
@@ -72,8 +72,8 @@ struct CnfOptions {
 std::string validateCnfOptions(const CnfOptions& options);
 
 struct CnfSolveStats {
-  long nfeForward = 0;   // last forward()
-  long nfeBackward = 0;  // last backward()
+  long nfeForward = 0;                          // last forward()
+  long nfeBackward = 0;                         // last backward()
   int stepsForward = 0, rejectedForward = 0;    // accepted / rejected steps (rejections: Dopri5)
   int stepsBackward = 0, rejectedBackward = 0;  // adjoint reverse solve only
   double kinetic = 0.0;    // mean_i K_i of the last forward() (always computed)

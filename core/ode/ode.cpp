@@ -1,8 +1,6 @@
 // Explicit Runge–Kutta solvers on 2×N batches: Euler, midpoint, Heun, RK4 and Dormand–Prince 5(4).
 #include "core/ode/ode.hpp"
 
-#include "core/ode/step_control.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -11,6 +9,8 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+
+#include "core/ode/step_control.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -22,8 +22,8 @@ constexpr double kA31 = 3.0 / 40, kA32 = 9.0 / 40;
 constexpr double kA41 = 44.0 / 45, kA42 = -56.0 / 15, kA43 = 32.0 / 9;
 constexpr double kA51 = 19372.0 / 6561, kA52 = -25360.0 / 2187, kA53 = 64448.0 / 6561,
                  kA54 = -212.0 / 729;
-constexpr double kA61 = 9017.0 / 3168, kA62 = -355.0 / 33, kA63 = 46732.0 / 5247,
-                 kA64 = 49.0 / 176, kA65 = -5103.0 / 18656;
+constexpr double kA61 = 9017.0 / 3168, kA62 = -355.0 / 33, kA63 = 46732.0 / 5247, kA64 = 49.0 / 176,
+                 kA65 = -5103.0 / 18656;
 // 5th-order weights (also row 7 of a: the FSAL stage is evaluated at the new point).
 constexpr double kB1 = 35.0 / 384, kB3 = 500.0 / 1113, kB4 = 125.0 / 192, kB5 = -2187.0 / 6784,
                  kB6 = 11.0 / 84;
@@ -244,13 +244,15 @@ template <class V, class Y>
 double scaledRms(const V& v, const Y& y, double atol, double rtol) {
   double sum = 0.0;
   Eigen::Index count = 0;
-  each([&](const auto& vv, const auto& yy) {
-    sum += (vv.array().template cast<double>() /
-            (atol + rtol * yy.array().abs().template cast<double>()))
-               .square()
-               .sum();
-    count += vv.size();
-  }, v, y);
+  each(
+      [&](const auto& vv, const auto& yy) {
+        sum += (vv.array().template cast<double>() /
+                (atol + rtol * yy.array().abs().template cast<double>()))
+                   .square()
+                   .sum();
+        count += vv.size();
+      },
+      v, y);
   return count > 0 ? std::sqrt(sum / static_cast<double>(count)) : 0.0;
 }
 
@@ -283,11 +285,13 @@ void denseOutput(Sys& sys, const Y0& y0, const Y1& y1, double h, double theta, O
   const auto c3 = static_cast<float>(q * kD3), c4 = static_cast<float>(q * kD4);
   const auto c5 = static_cast<float>(q * kD5), c6 = static_cast<float>(q * kD6);
   const auto c7 = static_cast<float>(-h * th * th * om + q * kD7);
-  each([&](auto& o, const auto& a, const auto& b, const auto& k1, const auto& k3, const auto& k4,
-           const auto& k5, const auto& k6, const auto& k7) {
-    o = a + cy * (b - a) + c1 * k1 + c3 * k3 + c4 * k4 + c5 * k5 + c6 * k6 + c7 * k7;
-  }, out, y0, y1, sys.stage(0), sys.stage(2), sys.stage(3), sys.stage(4), sys.stage(5),
-       sys.stage(6));
+  each(
+      [&](auto& o, const auto& a, const auto& b, const auto& k1, const auto& k3, const auto& k4,
+          const auto& k5, const auto& k6, const auto& k7) {
+        o = a + cy * (b - a) + c1 * k1 + c3 * k3 + c4 * k4 + c5 * k5 + c6 * k6 + c7 * k7;
+      },
+      out, y0, y1, sys.stage(0), sys.stage(2), sys.stage(3), sys.stage(4), sys.stage(5),
+      sys.stage(6));
 }
 
 template <class Sys, class Y>
@@ -323,18 +327,21 @@ void dopri5(Sys& sys, Y&& y, double t0, double t1, const SolverConfig& config, i
     // err = h·Σ e_i k_i, scaled by atol + rtol·max(|y_old|, |y_new|), RMS over every entry.
     double sum = 0.0;
     Eigen::Index count = 0;
-    each([&](const auto& y0, const auto& y1, const auto& a, const auto& c, const auto& d,
-             const auto& e, const auto& g, const auto& k) {
-      const auto err = h * (T.e[0] * a.array().template cast<double>() +
-                            T.e[2] * c.array().template cast<double>() +
-                            T.e[3] * d.array().template cast<double>() +
-                            T.e[4] * e.array().template cast<double>() +
-                            T.e[5] * g.array().template cast<double>() +
-                            T.e[6] * k.array().template cast<double>());
-      const auto scale = atol + rtol * y0.array().abs().max(y1.array().abs()).template cast<double>();
-      sum += (err / scale).square().sum();
-      count += y0.size();
-    }, y, next, k1, sys.stage(2), sys.stage(3), sys.stage(4), sys.stage(5), k7);
+    each(
+        [&](const auto& y0, const auto& y1, const auto& a, const auto& c, const auto& d,
+            const auto& e, const auto& g, const auto& k) {
+          const auto err = h * (T.e[0] * a.array().template cast<double>() +
+                                T.e[2] * c.array().template cast<double>() +
+                                T.e[3] * d.array().template cast<double>() +
+                                T.e[4] * e.array().template cast<double>() +
+                                T.e[5] * g.array().template cast<double>() +
+                                T.e[6] * k.array().template cast<double>());
+          const auto scale =
+              atol + rtol * y0.array().abs().max(y1.array().abs()).template cast<double>();
+          sum += (err / scale).square().sum();
+          count += y0.size();
+        },
+        y, next, k1, sys.stage(2), sys.stage(3), sys.stage(4), sys.stage(5), k7);
     const double err = count > 0 ? std::sqrt(sum / static_cast<double>(count)) : 0.0;
 
     if (err <= 1.0) {
@@ -404,11 +411,16 @@ PlainSystem plainSystem(const VelocityFn& field, OdeWorkspace& ws) {
 
 std::string_view solverName(Solver s) {
   switch (s) {
-    case Solver::Euler: return "euler";
-    case Solver::Midpoint: return "midpoint";
-    case Solver::Heun: return "heun";
-    case Solver::RK4: return "rk4";
-    case Solver::Dopri5: return "dopri5";
+    case Solver::Euler:
+      return "euler";
+    case Solver::Midpoint:
+      return "midpoint";
+    case Solver::Heun:
+      return "heun";
+    case Solver::RK4:
+      return "rk4";
+    case Solver::Dopri5:
+      return "dopri5";
   }
   return "unknown";
 }
@@ -423,11 +435,16 @@ std::optional<Solver> parseSolver(std::string_view name) {
 
 int stagesPerStep(Solver s) {
   switch (s) {
-    case Solver::Euler: return 1;
-    case Solver::Midpoint: return 2;
-    case Solver::Heun: return 2;
-    case Solver::RK4: return 4;
-    case Solver::Dopri5: return 6;
+    case Solver::Euler:
+      return 1;
+    case Solver::Midpoint:
+      return 2;
+    case Solver::Heun:
+      return 2;
+    case Solver::RK4:
+      return 4;
+    case Solver::Dopri5:
+      return 6;
   }
   return 0;
 }
@@ -520,11 +537,16 @@ const ButcherTableau& butcherTableau(Solver solver) {
     return tb;
   }();
   switch (solver) {
-    case Solver::Euler: return tables[0];
-    case Solver::Midpoint: return tables[1];
-    case Solver::Heun: return tables[2];
-    case Solver::RK4: return tables[3];
-    case Solver::Dopri5: return tables[4];
+    case Solver::Euler:
+      return tables[0];
+    case Solver::Midpoint:
+      return tables[1];
+    case Solver::Heun:
+      return tables[2];
+    case Solver::RK4:
+      return tables[3];
+    case Solver::Dopri5:
+      return tables[4];
   }
   throw std::invalid_argument("ode: unknown solver");
 }

@@ -25,9 +25,9 @@ using VelocityDivFn = std::function<void(const Points& x, double t, Points& v, P
 
 enum class Solver { Euler, Midpoint, Heun, RK4, Dopri5 };
 
-std::string_view solverName(Solver s);                    // "euler", "midpoint", "heun", "rk4", "dopri5"
+std::string_view solverName(Solver s);  // "euler", "midpoint", "heun", "rk4", "dopri5"
 std::optional<Solver> parseSolver(std::string_view name);  // nullopt when unknown
-int stagesPerStep(Solver s);                              // field evaluations per fixed step (Dopri5: 6, FSAL)
+int stagesPerStep(Solver s);  // field evaluations per fixed step (Dopri5: 6, FSAL)
 bool isAdaptive(Solver s);
 
 struct SolverConfig {
@@ -51,9 +51,9 @@ struct SolverConfig {
 };
 
 struct IntegrationStats {
-  long nfe = 0;            // field evaluations, all points counted once per call of the field
+  long nfe = 0;  // field evaluations, all points counted once per call of the field
   int acceptedSteps = 0;
-  int rejectedSteps = 0;   // Dopri5 only
+  int rejectedSteps = 0;  // Dopri5 only
 };
 
 // Reusable stage buffers. The overloads below that take one allocate nothing once it is sized

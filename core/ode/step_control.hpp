@@ -18,7 +18,7 @@ constexpr double kBeta = 0.04, kAlpha = 0.2 - 0.75 * kBeta;
 struct StepControl {
   double dir, span, t1;  // direction of time (±1), |t1 − t0|, the end
   int maxSteps;
-  const char* who;       // names the solve in messages
+  const char* who;  // names the solve in messages
   double errPrev = 1e-4;
   bool lastRejected = false;
   int attempts = 0;
@@ -37,8 +37,8 @@ struct StepControl {
   // Before an attempt from t: clips h to land on t1 (sets last) and enforces the limits.
   void begin(double t, double& h, bool& last) {
     if (attempts++ >= maxSteps)
-      throw std::runtime_error(std::string(who) + ": more than maxSteps = " +
-                               std::to_string(maxSteps) +
+      throw std::runtime_error(std::string(who) +
+                               ": more than maxSteps = " + std::to_string(maxSteps) +
                                " step attempts before t1; tolerance too tight or field too stiff");
     last = false;
     if (dir * (t + h - t1) >= 0.0) {

@@ -41,8 +41,8 @@ struct TargetInfo {
   double w2Floor;  // W2 between two independent samples of n = 2000
 };
 
-const std::vector<TargetInfo>& builtinTargets();                   // in a fixed order
-const TargetInfo* findTargetInfo(std::string_view name);            // nullptr when unknown
+const std::vector<TargetInfo>& builtinTargets();                         // in a fixed order
+const TargetInfo* findTargetInfo(std::string_view name);                 // nullptr when unknown
 std::shared_ptr<const Target> makeBuiltinTarget(std::string_view name);  // nullptr when unknown
 // Same, with the quadrature targets (moons, swissroll, 2spirals) using `quadratureRefine` times
 // as many nodes as the default (≥ 1; for checking the default's accuracy). Others ignore it.
@@ -59,8 +59,9 @@ class ImageTarget final : public Target {
   ImageTarget(int width, int height, std::vector<float> weights, Box box, std::string name);
 
   // Loads a PNG/JPG (any channels; brightness = density, alpha multiplies when present) and
-  // maps it onto box, the picture's top row at the top of the box. `invert` uses 1 − brightness (dark ink on white paper). Throws
-  // std::runtime_error with a message naming the file on any failure.
+  // maps it onto box, the picture's top row at the top of the box. `invert` uses 1 − brightness
+  // (dark ink on white paper). Throws std::runtime_error with a message naming the file on any
+  // failure.
   static std::shared_ptr<const ImageTarget> fromFile(const std::string& path, Box box,
                                                      bool invert = false, int maxSide = 256);
 

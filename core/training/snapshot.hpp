@@ -28,13 +28,13 @@ struct LossSample {
 // finishes, on fresh samples (NaN when the method has no such figure: no NLL without a density,
 // no straightness or NFE without a velocity field).
 struct MetricSample {
-  long step = 0;   // total steps when measured
-  int stage = 0;   // the stage measured (0-based; RF: reflow round)
-  double w2 = std::numeric_limits<double>::quiet_NaN();       // n = kW2Points, RK4 32 steps
+  long step = 0;  // total steps when measured
+  int stage = 0;  // the stage measured (0-based; RF: reflow round)
+  double w2 = std::numeric_limits<double>::quiet_NaN();  // n = kW2Points, RK4 32 steps
   // W2 between two independent target samples of the same n (mean of a few pairs): the floor
   // the model's W2 is to be compared with (it shrinks with n).
   double w2Floor = std::numeric_limits<double>::quiet_NaN();
-  double nll = std::numeric_limits<double>::quiet_NaN();      // nats/point, fine solver
+  double nll = std::numeric_limits<double>::quiet_NaN();  // nats/point, fine solver
   // The same under the training solver (cnf, rkl; else NaN): drifting apart from nll means the
   // model exploits the training solver's discretisation (held_out_nll.hpp).
   double nllTrainSolver = std::numeric_limits<double>::quiet_NaN();
@@ -49,9 +49,9 @@ struct Snapshot {
   long totalSteps = 0;        // steps trained over all stages since the last reset
   int stage = 0;              // current stage (0-based; RF: reflow round)
   TrainerStatus status = TrainerStatus::Paused;
-  std::string message;        // what the trainer is doing or why it stopped
-  double progress = 0.0;      // Preparing: fraction of the work between stages done
-  std::uint64_t resets = 0;   // fresh models started (a reset, a structural change)
+  std::string message;       // what the trainer is doing or why it stopped
+  double progress = 0.0;     // Preparing: fraction of the work between stages done
+  std::uint64_t resets = 0;  // fresh models started (a reset, a structural change)
   double stepsPerSecond = 0.0;
 
   // The model being trained: config and every stage's parameters (the current stage last).

@@ -74,12 +74,18 @@ MetricSample measureMetrics(const TrainingSession& session, const HeldOutNll& he
 
 const char* statusName(TrainerStatus s) {
   switch (s) {
-    case TrainerStatus::Running: return "running";
-    case TrainerStatus::Preparing: return "preparing";
-    case TrainerStatus::Paused: return "paused";
-    case TrainerStatus::Finished: return "finished";
-    case TrainerStatus::Diverged: return "diverged";
-    case TrainerStatus::Error: return "error";
+    case TrainerStatus::Running:
+      return "running";
+    case TrainerStatus::Preparing:
+      return "preparing";
+    case TrainerStatus::Paused:
+      return "paused";
+    case TrainerStatus::Finished:
+      return "finished";
+    case TrainerStatus::Diverged:
+      return "diverged";
+    case TrainerStatus::Error:
+      return "error";
   }
   return "?";
 }
@@ -91,7 +97,7 @@ struct Trainer::Commands {
   std::shared_ptr<const Target> target;  // null: unchanged
   std::uint64_t targetVersion = 0;
   bool paused = false;
-  long budget = 0;          // single steps still to run while paused
+  long budget = 0;           // single steps still to run while paused
   std::uint64_t serial = 0;  // of the newest command taken
 };
 
@@ -299,8 +305,9 @@ void Trainer::apply(Loop& loop, const Commands& cmd) {
     if (loop.session) loop.session->setTarget(loop.target);
     loop.dirty = true;
   }
-  const bool fresh = cmd.reset || (cmd.config && (!loop.session ||
-                                                  needsReset(loop.session->config(), *cmd.config)));
+  const bool fresh =
+      cmd.reset ||
+      (cmd.config && (!loop.session || needsReset(loop.session->config(), *cmd.config)));
   try {
     if (fresh) {
       if (cmd.config) loop.config = *cmd.config;
@@ -331,7 +338,8 @@ bool Trainer::idle(Loop& loop, const Commands& cmd) {
   if (loop.session && !finished && !(cmd.paused && cmd.budget == 0)) return false;
   if (loop.session) {
     const TrainerStatus status = finished ? TrainerStatus::Finished : TrainerStatus::Paused;
-    const bool failed = loop.status == TrainerStatus::Diverged || loop.status == TrainerStatus::Error;
+    const bool failed =
+        loop.status == TrainerStatus::Diverged || loop.status == TrainerStatus::Error;
     if ((!failed && loop.status != status) || loop.dirty) {
       if (finished && loop.status != TrainerStatus::Finished) {
         loop.measure();  // the final stage, at its last step
@@ -362,8 +370,8 @@ bool Trainer::step(Loop& loop, const Commands& cmd) {
   ++loop.stepsSincePublish;
   if (result.restored) {
     fail(loop, TrainerStatus::Diverged,
-         "loss became " + std::string(std::isnan(result.loss) ? "NaN" : "infinite") +
-             " at step " + std::to_string(session.totalSteps()) +
+         "loss became " + std::string(std::isnan(result.loss) ? "NaN" : "infinite") + " at step " +
+             std::to_string(session.totalSteps()) +
              "; restored the last good parameters and paused (try a lower learning rate)");
     return false;
   }

@@ -48,18 +48,18 @@ class Trainer {
   // The thread's named steps (trainer.cpp): each returns whether the loop goes on to the next.
   void run(std::stop_token stop);
   Commands takeCommands();
-  void apply(Loop& loop, const Commands& cmd);           // resets, live changes, target swaps
-  bool idle(Loop& loop, const Commands& cmd);            // true: nothing to step (publishes once)
-  bool step(Loop& loop, const Commands& cmd);            // false: the step failed or diverged
-  bool nextStage(Loop& loop, std::stop_token stop);      // false: stopping mid-preparation
-  bool measureAndGuard(Loop& loop);                      // false: rewound after solver drift
-  void publishIfDue(Loop& loop);                         // about every 40 ms
+  void apply(Loop& loop, const Commands& cmd);       // resets, live changes, target swaps
+  bool idle(Loop& loop, const Commands& cmd);        // true: nothing to step (publishes once)
+  bool step(Loop& loop, const Commands& cmd);        // false: the step failed or diverged
+  bool nextStage(Loop& loop, std::stop_token stop);  // false: stopping mid-preparation
+  bool measureAndGuard(Loop& loop);                  // false: rewound after solver drift
+  void publishIfDue(Loop& loop);                     // about every 40 ms
   void fail(Loop& loop, TrainerStatus status, std::string message);  // pause, say why
   // Blocks until a command newer than serial `seen` arrives (or stop).
   void waitForCommand(std::stop_token stop, std::uint64_t seen);
   void publish(std::shared_ptr<const Snapshot> snapshot);
 
-  mutable std::mutex mutex_;  // guards the fields below
+  mutable std::mutex mutex_;                            // guards the fields below
   mutable std::condition_variable_any commandArrived_;  // the thread: something to apply
   mutable std::condition_variable_any published_;       // waiters: a new snapshot
   std::shared_ptr<const Snapshot> snapshot_;

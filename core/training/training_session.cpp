@@ -7,10 +7,10 @@
 #include <limits>
 #include <stdexcept>
 
-#include "core/nn/adam.hpp"
 #include "core/eval/flow_evaluator.hpp"
-#include "core/objectives/objective.hpp"
+#include "core/nn/adam.hpp"
 #include "core/nn/realnvp.hpp"
+#include "core/objectives/objective.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -26,9 +26,12 @@ std::unique_ptr<Objective> makeObjective(const TrainerConfig& config,
     case Method::OtCfm:
     case Method::RectifiedFlow:
       return makeFlowMatchingObjective(config, std::move(target), std::move(pairs));
-    case Method::Cnf: return makeCnfObjective(config, std::move(target));
-    case Method::ReverseKl: return makeReverseKlObjective(config, std::move(target));
-    case Method::RealNvp: return makeRealNvpObjective(config, std::move(target));
+    case Method::Cnf:
+      return makeCnfObjective(config, std::move(target));
+    case Method::ReverseKl:
+      return makeReverseKlObjective(config, std::move(target));
+    case Method::RealNvp:
+      return makeRealNvpObjective(config, std::move(target));
   }
   throw std::invalid_argument("unknown method");
 }
@@ -131,8 +134,7 @@ void TrainingSession::applyLive(const TrainerConfig& config) {
     throw std::invalid_argument(problem);
   if (config.batch != config_.batch) objective_->setBatch(config.batch);
   adam_->setConfig(config.adam);
-  const bool objectiveChanged = config.sigma != config_.sigma ||
-                                !(config.cnf == config_.cnf);
+  const bool objectiveChanged = config.sigma != config_.sigma || !(config.cnf == config_.cnf);
   config_ = config;
   if (objectiveChanged && stage_ == 0) objective_ = makeObjective(config_, target_, nullptr);
 }

@@ -6,8 +6,8 @@
 #include <functional>
 #include <memory>
 
-#include "core/nn/adam.hpp"
 #include "core/model/model.hpp"
+#include "core/nn/adam.hpp"
 #include "core/targets/targets.hpp"
 
 namespace flowlab::core {
@@ -52,7 +52,6 @@ class TrainingSession {
   void applyLive(const TrainerConfig& config);
   void setTarget(std::shared_ptr<const Target> target);
 
-
   const TrainerConfig& config() const { return config_; }
   const std::shared_ptr<const Target>& target() const { return target_; }
   int stage() const { return stage_; }
@@ -65,7 +64,6 @@ class TrainingSession {
   ObjectiveStats objectiveStats() const;  // the method's per-step diagnostics (CNF NFE)
 
  private:
-
   TrainerConfig config_;
   std::shared_ptr<const Target> target_;
   std::vector<Stage> finishedStages_;

@@ -5,9 +5,9 @@
 #include <cmath>
 #include <vector>
 
-#include "core/eval/flow_evaluator.hpp"
 #include "core/base/grid_geometry.hpp"
 #include "core/base/rng.hpp"
+#include "core/eval/flow_evaluator.hpp"
 
 namespace flowlab::core {
 
@@ -39,7 +39,8 @@ double typicalSpeedAt(const TrainerConfig& config, const ParamVec& params, doubl
 bool FieldArrowsJob::current(const ViewInputs& in) const {
   const ViewRequest& r = in.request;
   return done_ && done_->stamp.snapshotVersion == in.stamp.snapshotVersion && done_->t == r.t &&
-         done_->cols == r.fieldCols && done_->rows == r.fieldRows && sameBox(done_->box, r.fieldBox);
+         done_->cols == r.fieldCols && done_->rows == r.fieldRows &&
+         sameBox(done_->box, r.fieldBox);
 }
 
 void FieldArrowsJob::step(const ViewInputs& in, double) {

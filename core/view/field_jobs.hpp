@@ -19,9 +19,7 @@ double typicalSpeedAt(const TrainerConfig& config, const ParamVec& params, doubl
 
 class FieldArrowsJob final : public ViewJob {
  public:
-  bool wanted(const ViewInputs& in) const override {
-    return in.continuous && in.request.field;
-  }
+  bool wanted(const ViewInputs& in) const override { return in.continuous && in.request.field; }
   bool current(const ViewInputs& in) const override;
   void step(const ViewInputs& in, double chunkSeconds) override;
   void publish(ViewFrame& frame) const override { frame.field = done_; }

@@ -36,8 +36,8 @@ class ScalarGridJob final : public ViewJob {
 
   Quantity quantity_;
   bool building_ = false;
-  DensityGridSpec spec_;         // of the grid being built
-  std::uint64_t version_ = 0;    // snapshot version of the grid being built
+  DensityGridSpec spec_;       // of the grid being built
+  std::uint64_t version_ = 0;  // snapshot version of the grid being built
   LayerStamp stamp_;
   std::vector<float> values_;
   int nextRow_ = 0;

@@ -6,9 +6,9 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/base/rng.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/ode/ode.hpp"
-#include "core/base/rng.hpp"
 
 namespace flowlab::core {
 
@@ -145,8 +145,7 @@ TableKey ParticlesJob::keyFor(const ViewInputs& in) {
   key.knots = std::max(1, r.knots);
   key.seed = r.seed;
   key.continuous = in.continuous;
-  key.targetVersion =
-      key.direction == FlowDirection::Normalize ? in.snapshot.targetVersion : 0;
+  key.targetVersion = key.direction == FlowDirection::Normalize ? in.snapshot.targetVersion : 0;
   return key;
 }
 
@@ -192,8 +191,8 @@ bool WarpedGridJob::current(const ViewInputs& in) const {
 
 void WarpedGridJob::step(const ViewInputs& in, double chunkSeconds) {
   const TableKey key = keyFor(in);
-  table_.step(in, key, [&] { return gridStarts(key.box, key.lines, key.perLine); },
-              chunkSeconds);
+  table_.step(
+      in, key, [&] { return gridStarts(key.box, key.lines, key.perLine); }, chunkSeconds);
 }
 
 void WarpedGridJob::publish(ViewFrame& frame) const {

@@ -52,12 +52,12 @@ class TableBuilder {
   void clear();
 
  private:
-  TableKey key_;                 // of the table being built
-  std::uint64_t version_ = 0;    // snapshot version of the table being built
+  TableKey key_;               // of the table being built
+  std::uint64_t version_ = 0;  // snapshot version of the table being built
   bool building_ = false;
   ParticleTable work_;
-  int next_ = 0;                 // first column still to compute
-  int chunk_ = 256;              // columns per piece, sized from the measured cost
+  int next_ = 0;     // first column still to compute
+  int chunk_ = 256;  // columns per piece, sized from the measured cost
   std::shared_ptr<const ParticleTable> done_;
   TableKey doneKey_;
   std::uint64_t doneVersion_ = 0;

@@ -10,13 +10,12 @@ namespace flowlab::core {
 bool TargetLayersJob::current(const ViewInputs& in) const {
   const ViewRequest& r = in.request;
   const ViewRequest& d = request_;
-  return done_ && target_ == in.snapshot.target &&
-         targetVersion_ == in.snapshot.targetVersion && r.targetSamples == d.targetSamples &&
-         r.targetSampleCount == d.targetSampleCount && r.seed == d.seed &&
-         r.targetDensity == d.targetDensity &&
-         (!r.targetDensity || (r.heatmapWidth == d.heatmapWidth &&
-                               r.heatmapHeight == d.heatmapHeight &&
-                               sameBox(r.heatmapBox, d.heatmapBox)));
+  return done_ && target_ == in.snapshot.target && targetVersion_ == in.snapshot.targetVersion &&
+         r.targetSamples == d.targetSamples && r.targetSampleCount == d.targetSampleCount &&
+         r.seed == d.seed && r.targetDensity == d.targetDensity &&
+         (!r.targetDensity ||
+          (r.heatmapWidth == d.heatmapWidth && r.heatmapHeight == d.heatmapHeight &&
+           sameBox(r.heatmapBox, d.heatmapBox)));
 }
 
 void TargetLayersJob::step(const ViewInputs& in, double) {

@@ -9,11 +9,11 @@
 #include <utility>
 #include <vector>
 
-#include "core/eval/density_grid.hpp"
-#include "core/view/particle_table.hpp"
-#include "core/training/snapshot.hpp"
-#include "core/eval/streamlines.hpp"
 #include "core/base/types.hpp"
+#include "core/eval/density_grid.hpp"
+#include "core/eval/streamlines.hpp"
+#include "core/training/snapshot.hpp"
+#include "core/view/particle_table.hpp"
 
 namespace flowlab::core {
 
@@ -67,8 +67,8 @@ struct FieldSamples {
   int cols = 0, rows = 0;
   Box box{};
   double t = 0.0;
-  Points positions;   // 2×(cols·rows), GridGeometry's cell order (row 0 at the bottom)
-  Points velocities;  // 2×(cols·rows)
+  Points positions;           // 2×(cols·rows), GridGeometry's cell order (row 0 at the bottom)
+  Points velocities;          // 2×(cols·rows)
   float typicalSpeed = 0.0f;  // the flow's median speed at t (view_field_job.hpp): arrow scale
   LayerStamp stamp;
 };
@@ -83,7 +83,7 @@ struct StreamlineLayer {
 
 // A scalar grid layer (model log density, divergence, target log density) with its source.
 struct GridLayer {
-  DensityGrid grid;  // values: row 0 at the bottom (y0), as a GL texture; grid.t its time
+  DensityGrid grid;            // values: row 0 at the bottom (y0), as a GL texture; grid.t its time
   float lo = 0.0f, hi = 0.0f;  // robust value range (percentiles) for colour mapping
   LayerStamp stamp;            // model layers: the snapshot; target layers: the target version
 };

@@ -9,9 +9,9 @@
 
 #include "core/view/field_jobs.hpp"
 #include "core/view/scalar_grid_job.hpp"
-#include "core/view/view_job.hpp"
 #include "core/view/table_jobs.hpp"
 #include "core/view/target_layers_job.hpp"
+#include "core/view/view_job.hpp"
 
 #ifdef __linux__
 #include <pthread.h>
@@ -88,8 +88,7 @@ struct ViewWorker::State {
   }
 
   ViewInputs cycleInputs() const {
-    return {*snap, *currentParams(*snap), request, isContinuous(snap->model->config.method),
-            stamp};
+    return {*snap, *currentParams(*snap), request, isContinuous(snap->model->config.method), stamp};
   }
 
   // Keeps the newest snapshot with weights, stamped with when it was first seen.

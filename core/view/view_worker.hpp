@@ -14,10 +14,11 @@
 // restarts the cycle at once; a new t or new weights wait for the next cycle, so the layers on
 // screen keep one t and one version while the animation plays and training runs. While the
 // frame's layers all come from the pinned snapshot and t (the first picture, a layer switched on
-// or a new box while training is paused), a finished layer is published at once. Target layers follow the target and are published when
-// done. Particles and the warped grid are cached at uniform knot times, so moving t costs the UI
-// an interpolation and the worker nothing. On a 2-core machine the worker runs at a low priority
-// by default: it mostly uses the CPU that training and drawing leave free.
+// or a new box while training is paused), a finished layer is published at once. Target layers
+// follow the target and are published when done. Particles and the warped grid are cached at
+// uniform knot times, so moving t costs the UI an interpolation and the worker nothing. On a 2-core
+// machine the worker runs at a low priority by default: it mostly uses the CPU that training and
+// drawing leave free.
 #pragma once
 
 #include <atomic>
@@ -77,7 +78,7 @@ class ViewWorker {
   Options options_;
   SnapshotSource source_;
   mutable std::mutex mutex_;  // guards request_, requestVersion_, frame_ and upToDate_
-  mutable std::condition_variable_any wake_;   // the worker: a new request
+  mutable std::condition_variable_any wake_;     // the worker: a new request
   mutable std::condition_variable_any changed_;  // waiters: a new frame or up-to-date state
   ViewRequest request_;
   std::uint64_t requestVersion_ = 1;

@@ -8,17 +8,17 @@
 #include <thread>
 #include <vector>
 
-#include "app/state/app_options.hpp"
-#include "app/target/painted_density.hpp"
-#include "app/state/camera2d.hpp"
-#include "app/state/chart_data.hpp"
 #include "app/canvas/colours.hpp"
 #include "app/canvas/image_io.hpp"
+#include "app/state/app_options.hpp"
+#include "app/state/camera2d.hpp"
+#include "app/state/chart_data.hpp"
 #include "app/state/inspector.hpp"
 #include "app/state/perf_stats.hpp"
-#include "app/target/target_editor.hpp"
 #include "app/state/timeline.hpp"
 #include "app/state/view_request.hpp"
+#include "app/target/painted_density.hpp"
+#include "app/target/target_editor.hpp"
 #include "core/base/grid_geometry.hpp"
 #include "core/cli/args.hpp"
 #include "core/eval/density_grid.hpp"
@@ -251,12 +251,12 @@ TEST_CASE("colours: the start colour wheel and the ramps") {
   CHECK(red.g == doctest::Approx(0.0f));
   const core::Colour a = startColour(2.0f, 0.0f), b = startColour(-2.0f, 0.0f),
                      c = startColour(0.0f, 0.0f);
-  CHECK((a != b));                        // opposite sides differ in hue
+  CHECK((a != b));                          // opposite sides differ in hue
   CHECK(std::min({c.r, c.g, c.b}) > 0.7f);  // the centre is pale
   CHECK(core::sequentialColour(1.0).r > core::sequentialColour(0.0).r);
   CHECK(core::divergingColour(1.0).r > core::divergingColour(1.0).b);    // positive: red
   CHECK(core::divergingColour(-1.0).b > core::divergingColour(-1.0).r);  // negative: blue
-  CHECK(core::packed({1.0f, 0.5f, 0.0f}) == 0x000080ffu);  // R in the lowest byte
+  CHECK(core::packed({1.0f, 0.5f, 0.0f}) == 0x000080ffu);                // R in the lowest byte
 }
 
 namespace {
@@ -354,7 +354,8 @@ TEST_CASE("inspector: log p_t under the cursor is the heatmap pixel's value, at 
 }
 
 TEST_CASE("heatmap box: covers the view, square, reused across small pans, new after large ones") {
-  const core::Box view{-3.0, -2.2, 5.0, 2.8};  // 8 × 5, centred at (1, 0.3): off the snap grid's edges
+  const core::Box view{-3.0, -2.2, 5.0,
+                       2.8};  // 8 × 5, centred at (1, 0.3): off the snap grid's edges
   const core::Box box = heatmapBox(view);
   CHECK(box.width() == doctest::Approx(box.height()));
   CHECK(box.x0 <= view.x0);

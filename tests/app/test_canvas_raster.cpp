@@ -8,9 +8,9 @@
 #include <memory>
 
 #include "app/canvas/canvas_painter.hpp"
-#include "app/canvas/raster_image.hpp"
 #include "app/canvas/colours.hpp"
 #include "app/canvas/heatmap_colours.hpp"
+#include "app/canvas/raster_image.hpp"
 #include "app/canvas/raster_worker.hpp"
 
 using namespace flowlab;
@@ -425,10 +425,7 @@ TEST_CASE("canvas painter: arrows by speed, layers in order, background kept bet
   REQUIRE(painter.paint(request, withParticle));
   const std::uint32_t dot = withParticle.at(46, 30);  // world (11.5, 7.5) + ½ pixel
   CHECK(dot != fast);
-  CHECK(near(
-      dot,
-      core::packed(startColour(3.0f, 0.0f)) | 0xff000000u,
-      2));
+  CHECK(near(dot, core::packed(startColour(3.0f, 0.0f)) | 0xff000000u, 2));
   // Away from the particle the two pictures agree.
   CHECK(withParticle.at(4 * 2 + 1, 4 * 2 + 2) == image.at(4 * 2 + 1, 4 * 2 + 2));
 

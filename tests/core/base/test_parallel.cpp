@@ -8,9 +8,9 @@
 
 #include "core/base/parallel.hpp"
 
+using Eigen::Index;
 using flowlab::core::parallelClaim;
 using flowlab::core::parallelColumns;
-using Eigen::Index;
 
 TEST_CASE("parallelColumns covers 0 … n − 1 with disjoint ranges") {
   for (Index n : {0, 1, 255, 256, 1000, 4097}) {

@@ -13,8 +13,8 @@
 
 #include "core/cli/cli.hpp"
 #include "core/io/file_io.hpp"
-#include "core/nn/kernel_set.hpp"
 #include "core/io/model_io.hpp"
+#include "core/nn/kernel_set.hpp"
 
 using namespace flowlab::core;
 namespace fs = std::filesystem;
@@ -61,24 +61,39 @@ void checkFails(const std::vector<std::string>& words, const std::string& mentio
 TEST_CASE("bad input gets one clear line and a non-zero exit") {
   const std::string out = temp("out.json");
   checkFails({"frobnicate"}, "unknown command", out);
-  checkFails({"train", "--target", "moonz", "--method", "fm", "--out", out}, "unknown target 'moonz'", out);
-  checkFails({"train", "--target", "moons", "--method", "gan", "--out", out}, "unknown method 'gan'", out);
+  checkFails({"train", "--target", "moonz", "--method", "fm", "--out", out},
+             "unknown target 'moonz'", out);
+  checkFails({"train", "--target", "moons", "--method", "gan", "--out", out},
+             "unknown method 'gan'", out);
   checkFails({"train", "--target", "moons", "--method", "fm"}, "--out", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--steps", "0"}, "--steps", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--batch", "-5"}, "--batch", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--batch", "1e9"}, "--batch", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--lr", "abc"}, "--lr", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--lr", "nan"}, "--lr", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--hidden", "100000"}, "--hidden", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--frobs", "1"}, "unknown option --frobs", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--steps"}, "--steps needs", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--reflow", "2"}, "--reflow", out);
-  checkFails({"train", "--target", "moons", "--method", "rf", "--out", out, "--solver", "rk5"}, "unknown solver", out);
-  checkFails({"train", "--target", "moons", "--method", "fm", "--out", "/nonexistent/dir/m.json"}, "cannot write");
-  checkFails({"train", "--target-image", temp("missing.png"), "--method", "fm", "--out", out}, "missing.png", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--steps", "0"},
+             "--steps", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--batch", "-5"},
+             "--batch", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--batch", "1e9"},
+             "--batch", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--lr", "abc"}, "--lr",
+             out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--lr", "nan"}, "--lr",
+             out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--hidden", "100000"},
+             "--hidden", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--frobs", "1"},
+             "unknown option --frobs", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--steps"},
+             "--steps needs", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", out, "--reflow", "2"},
+             "--reflow", out);
+  checkFails({"train", "--target", "moons", "--method", "rf", "--out", out, "--solver", "rk5"},
+             "unknown solver", out);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", "/nonexistent/dir/m.json"},
+             "cannot write");
+  checkFails({"train", "--target-image", temp("missing.png"), "--method", "fm", "--out", out},
+             "missing.png", out);
   const std::string garbage = temp("garbage.png");
   writeFileAtomically(garbage, "this is not an image");
-  checkFails({"train", "--target-image", garbage, "--method", "fm", "--out", out}, "garbage.png", out);
+  checkFails({"train", "--target-image", garbage, "--method", "fm", "--out", out}, "garbage.png",
+             out);
 
   const std::string csv = temp("out.csv");
   checkFails({"sample", temp("nope.json"), "--n", "10", "--out", csv}, "nope.json", csv);
@@ -95,15 +110,16 @@ TEST_CASE("bad input gets one clear line and a non-zero exit") {
 }
 
 TEST_CASE("train, sample, logp and eval work end to end on a tiny run") {
-  const std::string model = temp("tiny.json"), samples = temp("samples.csv"), logp = temp("logp.csv"),
-                    traj = temp("traj.csv");
-  Result r = run({"train", "--target", "8gaussians", "--method", "rf", "--steps", "300", "--reflow", "1",
-                  "--reflow-pairs", "2000", "--hidden", "16", "--layers", "2", "--quiet", "--out", model});
+  const std::string model = temp("tiny.json"), samples = temp("samples.csv"),
+                    logp = temp("logp.csv"), traj = temp("traj.csv");
+  Result r =
+      run({"train", "--target", "8gaussians", "--method", "rf", "--steps", "300", "--reflow", "1",
+           "--reflow-pairs", "2000", "--hidden", "16", "--layers", "2", "--quiet", "--out", model});
   REQUIRE(r.code == 0);
   REQUIRE(fs::exists(model));
 
-  r = run({"sample", model, "--n", "50", "--solver", "rk4", "--solver-steps", "10", "--out", samples,
-           "--trajectories", traj});
+  r = run({"sample", model, "--n", "50", "--solver", "rk4", "--solver-steps", "10", "--out",
+           samples, "--trajectories", traj});
   REQUIRE(r.code == 0);
   const Points x = readPointsCsv(samples);
   CHECK(x.cols() == 50);
@@ -114,8 +130,9 @@ TEST_CASE("train, sample, logp and eval work end to end on a tiny run") {
   // Stages count from 1 (the model has two: 1-RF and one reflow round).
   checkFails({"sample", model, "--stage", "3", "--n", "5", "--out", other}, "--stage", other);
   checkFails({"sample", model, "--stage", "0", "--n", "5", "--out", other}, "counts from 1", other);
-  checkFails({"sample", model, "--n", "5", "--solver", "dopri5", "--solver-steps", "3", "--out", other},
-             "--solver-steps", other);
+  checkFails(
+      {"sample", model, "--n", "5", "--solver", "dopri5", "--solver-steps", "3", "--out", other},
+      "--solver-steps", other);
   checkFails({"sample", model, "--n", "0", "--out", other}, "--n", other);
 
   r = run({"logp", model, "--in", samples, "--out", logp});
@@ -160,11 +177,13 @@ std::vector<std::vector<std::string>> csvRows(const std::string& text) {
 }
 
 std::vector<std::string> tinyCnf(const std::string& out) {
-  return {"train", "--target", "8gaussians", "--method", "cnf", "--hidden", "8", "--layers", "1",
-          "--batch", "32", "--solver", "rk4", "--solver-steps", "2", "--quiet", "--out", out};
+  return {"train", "--target",       "8gaussians", "--method", "cnf",   "--hidden",
+          "8",     "--layers",       "1",          "--batch",  "32",    "--solver",
+          "rk4",   "--solver-steps", "2",          "--quiet",  "--out", out};
 }
 
-std::vector<std::string> with(std::vector<std::string> words, const std::vector<std::string>& more) {
+std::vector<std::string> with(std::vector<std::string> words,
+                              const std::vector<std::string>& more) {
   words.insert(words.end(), more.begin(), more.end());
   return words;
 }
@@ -185,13 +204,14 @@ TEST_CASE("held-out evaluation options: bad values get one clear line and leave 
   checkFails(with(base, {"--eval-every", "10", "--eval-n", "1e9"}), "--eval-n", model);
   checkFails(with(base, {"--eval-every", "10", "--gap", "-0.1"}), "--gap", model);
   checkFails(with(base, {"--eval-every", "10", "--gap", "inf"}), "--gap", model);
-  checkFails(with(base, {"--eval-every", "10", "--log", temp("eval_log.txt")}), "--log must name a .csv",
-             temp("eval_log.txt"));
-  checkFails(with(base, {"--eval-every", "10", "--log", "/nonexistent/dir/log.csv"}), "cannot write", model);
+  checkFails(with(base, {"--eval-every", "10", "--log", temp("eval_log.txt")}),
+             "--log must name a .csv", temp("eval_log.txt"));
+  checkFails(with(base, {"--eval-every", "10", "--log", "/nonexistent/dir/log.csv"}),
+             "cannot write", model);
   checkFails(with(base, {"--eval-every", "10", "--log", model}), "--log must name a .csv", model);
   const std::string csvModel = temp("eval_model.csv");
-  checkFails({"train", "--target", "8gaussians", "--method", "cnf", "--out", csvModel, "--eval-every", "10",
-              "--log", csvModel},
+  checkFails({"train", "--target", "8gaussians", "--method", "cnf", "--out", csvModel,
+              "--eval-every", "10", "--log", csvModel},
              "same file", csvModel);
   checkFails({"train", "--target-image", temp("missing.png"), "--method", "cnf", "--out", model,
               "--eval-every", "10", "--stop-at-gap"},
@@ -205,19 +225,22 @@ TEST_CASE("held-out evaluation options: bad values get one clear line and leave 
 TEST_CASE("--eval-every logs held-out NLL, training time and NFE at every checkpoint") {
   const std::string model = temp("eval_run.json"), log = temp("eval_run.csv");
   std::remove(log.c_str());
-  Result r = run(with(tinyCnf(model), {"--steps", "50", "--eval-every", "20", "--eval-n", "300", "--log", log}));
+  Result r = run(with(tinyCnf(model),
+                      {"--steps", "50", "--eval-every", "20", "--eval-n", "300", "--log", log}));
   INFO(r.err);
   REQUIRE(r.code == 0);
   const auto rows = csvRows(readTextFile(log));
   REQUIRE(rows.size() == 4);  // header + steps 20, 40 and the last step 50
-  CHECK(rows[0] == std::vector<std::string>{"step", "train_s", "train_cpu_s", "nll_fine", "nll_train_solver",
-                                            "loss", "nfe_forward", "nfe_backward"});
+  CHECK(rows[0] == std::vector<std::string>{"step", "train_s", "train_cpu_s", "nll_fine",
+                                            "nll_train_solver", "loss", "nfe_forward",
+                                            "nfe_backward"});
   double previousSeconds = 0.0;
   for (std::size_t k = 1; k < rows.size(); ++k) {
     const auto& row = rows[k];
     REQUIRE(row.size() == 8);
     CHECK(row[0] == std::vector<std::string>{"20", "40", "50"}[k - 1]);
-    const double seconds = std::stod(row[1]), nllFine = std::stod(row[3]), nllTrain = std::stod(row[4]);
+    const double seconds = std::stod(row[1]), nllFine = std::stod(row[3]),
+                 nllTrain = std::stod(row[4]);
     CHECK(seconds > previousSeconds);  // training time only grows
     previousSeconds = seconds;
     CHECK(std::stod(row[2]) >= 0.0);
@@ -238,10 +261,12 @@ TEST_CASE("--eval-every logs held-out NLL, training time and NFE at every checkp
 TEST_CASE("--stop-at-gap stops at the first checkpoint under H + gap, dopri5 NFE are logged") {
   const std::string model = temp("gap_run.json"), log = temp("gap_run.csv");
   // A gap of 100 nats is reached at the first checkpoint, so training stops at step 10.
-  Result r = run({"train", "--target", "8gaussians", "--method", "cnf", "--hidden", "8", "--layers", "1",
-                  "--batch", "32", "--solver", "dopri5", "--rtol", "1e-3", "--atol", "1e-3", "--steps", "200",
-                  "--eval-every", "10", "--eval-n", "200", "--gap", "100", "--stop-at-gap", "--log", log,
-                  "--quiet", "--out", model});
+  Result r = run({"train",  "--target",      "8gaussians", "--method", "cnf",     "--hidden",
+                  "8",      "--layers",      "1",          "--batch",  "32",      "--solver",
+                  "dopri5", "--rtol",        "1e-3",       "--atol",   "1e-3",    "--steps",
+                  "200",    "--eval-every",  "10",         "--eval-n", "200",     "--gap",
+                  "100",    "--stop-at-gap", "--log",      log,        "--quiet", "--out",
+                  model});
   INFO(r.err);
   REQUIRE(r.code == 0);
   const auto rows = csvRows(readTextFile(log));
@@ -258,9 +283,28 @@ TEST_CASE("the held-out log exposes a CNF that exploits a coarse training solver
   // training solver falls below the entropy H = ln 32 (impossible for a true density) while the
   // fine solver's NLL stays far above it.
   const std::string model = temp("exploit.json"), log = temp("exploit.csv");
-  Result r = run({"train", "--target", "checkerboard", "--method", "cnf", "--solver", "euler", "--solver-steps",
-                  "2", "--steps", "600", "--threads", "1", "--eval-every", "600", "--eval-n", "2000", "--log", log,
-                  "--quiet", "--out", model});
+  Result r = run({"train",
+                  "--target",
+                  "checkerboard",
+                  "--method",
+                  "cnf",
+                  "--solver",
+                  "euler",
+                  "--solver-steps",
+                  "2",
+                  "--steps",
+                  "600",
+                  "--threads",
+                  "1",
+                  "--eval-every",
+                  "600",
+                  "--eval-n",
+                  "2000",
+                  "--log",
+                  log,
+                  "--quiet",
+                  "--out",
+                  model});
   INFO(r.err);
   REQUIRE(r.code == 0);
   const auto rows = csvRows(readTextFile(log));
@@ -284,7 +328,8 @@ TEST_CASE("bench reports the CNF step's arithmetic against the core's FMA peak")
   // point, in MACs: 2·8512 for the primal's forward and weight gradients over all layers;
   // 7·8320 over every layer but the first, for the two tangents' forward and weight gradients
   // and the three streams' input gradients; 2·64 for the state gradient through W₁.
-  CHECK(j.at("cnf_step_flops").get<double>() == doctest::Approx(2.0 * 256 * 32 * (2 * 8512 + 7 * 8320 + 128)));
+  CHECK(j.at("cnf_step_flops").get<double>() ==
+        doctest::Approx(2.0 * 256 * 32 * (2 * 8512 + 7 * 8320 + 128)));
   const double rate = j.at("cnf_train_steps_per_s").get<double>();
   CHECK(rate > 0.0);
   CHECK(j.at("cnf_train_gflops").get<double>() ==

@@ -82,7 +82,8 @@ TEST_CASE("the t = 1 grid equals the flow's own log density, the t-grid integrat
   FlowEvaluator ev(c, theta);
   PointRow logp;
   ev.logDensity(centres, s.solver, logp);
-  for (int k = 0; k < 54; ++k) CHECK(g.values[static_cast<std::size_t>(k)] == doctest::Approx(logp(k)).epsilon(1e-5));
+  for (int k = 0; k < 54; ++k)
+    CHECK(g.values[static_cast<std::size_t>(k)] == doctest::Approx(logp(k)).epsilon(1e-5));
 
   // Intermediate t: log p_t(x) = log N(x₀) − ∫₀ᵗ div v, with x integrated from t back to 0.
   s.t = 0.4;
@@ -92,7 +93,8 @@ TEST_CASE("the t = 1 grid equals the flow's own log density, the t-grid integrat
   integrateWithLogDensity(ev.velocityDivFn(), x, acc, 0.4, 0.0, s.solver);
   standardNormalLogDensity(x, logp);
   for (int k = 0; k < 54; ++k)
-    CHECK(gt.values[static_cast<std::size_t>(k)] == doctest::Approx(logp(k) - acc(k)).epsilon(1e-5));
+    CHECK(gt.values[static_cast<std::size_t>(k)] ==
+          doctest::Approx(logp(k) - acc(k)).epsilon(1e-5));
 }
 
 TEST_CASE("any number of threads gives the single-thread grid bit for bit") {
@@ -135,7 +137,8 @@ TEST_CASE("the divergence grid is div v at the cell centres") {
       centres.col(j * 5 + i) << static_cast<float>(-2.0 + (i + 0.5) * 4.0 / 5),
           static_cast<float>(-1.0 + (j + 0.5) * 2.0 / 4);
   mlp.divergence(theta.data(), centres, PointRow::Constant(20, 0.25f), y, div, ws);
-  for (int k = 0; k < 20; ++k) CHECK(g.values[static_cast<std::size_t>(k)] == doctest::Approx(div(k)).epsilon(1e-6));
+  for (int k = 0; k < 20; ++k)
+    CHECK(g.values[static_cast<std::size_t>(k)] == doctest::Approx(div(k)).epsilon(1e-6));
 }
 
 TEST_CASE("a trained model's grid holds probability mass 1 on a covering box") {
@@ -176,8 +179,10 @@ TEST_CASE("bad specs and unsupported requests are rejected") {
   TrainerConfig nvp = smallFlow(Method::RealNvp);
   nvp.couplingLayers = 4;
   const ParamVec nvpParams = ParamVec::Zero(parameterCount(nvp));
-  CHECK_THROWS_AS(computeLogDensityGrid(nvp, nvpParams, spec(4, 4, Box{}, 0.5)), std::invalid_argument);
-  CHECK_THROWS_AS(computeDivergenceGrid(nvp, nvpParams, spec(4, 4, Box{}, 1.0)), std::invalid_argument);
+  CHECK_THROWS_AS(computeLogDensityGrid(nvp, nvpParams, spec(4, 4, Box{}, 0.5)),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(computeDivergenceGrid(nvp, nvpParams, spec(4, 4, Box{}, 1.0)),
+                  std::invalid_argument);
 }
 
 TEST_CASE("realnvp: the t = 1 grid is its exact density") {
@@ -187,7 +192,8 @@ TEST_CASE("realnvp: the t = 1 grid is its exact density") {
   Rng rng(4);
   initialParameters(nvp, theta, rng);
   // The identity flow: the density is the base.
-  const DensityGrid g = computeLogDensityGrid(nvp, theta, spec(6, 6, Box{-3.0, -3.0, 3.0, 3.0}, 1.0));
+  const DensityGrid g =
+      computeLogDensityGrid(nvp, theta, spec(6, 6, Box{-3.0, -3.0, 3.0, 3.0}, 1.0));
   const DensityGrid base = computeLogDensityGrid(smallFlow(), randomParams(smallFlow(), 1),
                                                  spec(6, 6, Box{-3.0, -3.0, 3.0, 3.0}, 0.0));
   for (std::size_t k = 0; k < g.values.size(); ++k)

@@ -41,9 +41,7 @@ double bruteW2(const Points& a, const Points& b) {
   return std::sqrt(best / n);
 }
 
-double meanSquaredNorm(const Points& x) {
-  return x.cast<double>().colwise().squaredNorm().mean();
-}
+double meanSquaredNorm(const Points& x) { return x.cast<double>().colwise().squaredNorm().mean(); }
 
 constexpr Solver kAll[] = {Solver::Euler, Solver::Midpoint, Solver::Heun, Solver::RK4,
                            Solver::Dopri5};
@@ -147,8 +145,8 @@ TEST_CASE("pathMetrics of a rotating, decaying linear field matches the closed f
   std::mt19937 rng(25);
   const Points x0 = gaussianPoints(200, rng);
   const double r2 = meanSquaredNorm(x0);
-  const double energy = (alpha * alpha + omega * omega) * (1.0 - std::exp(-2.0 * alpha)) /
-                        (2.0 * alpha) * r2;
+  const double energy =
+      (alpha * alpha + omega * omega) * (1.0 - std::exp(-2.0 * alpha)) / (2.0 * alpha) * r2;
   const double transport =
       (1.0 - 2.0 * std::exp(-alpha) * std::cos(omega) + std::exp(-2.0 * alpha)) * r2;
   for (Solver s : {Solver::RK4, Solver::Dopri5}) {
@@ -174,8 +172,7 @@ TEST_CASE("pathMetrics rejects bad input") {
   const VelocityFn zero = [](const Points& x, double, Points& v) { v.setZero(2, x.cols()); };
   CHECK_THROWS_AS(pathMetrics(zero, Points::Zero(2, 3), SolverConfig::rk4(0)),
                   std::invalid_argument);
-  CHECK_THROWS_AS(pathMetrics(zero, Points(2, 0), SolverConfig::rk4(4)),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(pathMetrics(zero, Points(2, 0), SolverConfig::rk4(4)), std::invalid_argument);
 }
 
 TEST_CASE("meanNll accumulates in double") {

@@ -88,9 +88,12 @@ TEST_CASE("bad model files are rejected with a message naming the problem") {
     REQUIRE(at != std::string::npos);
     return t.replace(at, from.size(), to);
   };
-  CHECK(loadError(replaced("\"version\": 1", "\"version\": 99")).find("version 99") != std::string::npos);
-  CHECK(loadError(replaced("\"method\": \"rf\"", "\"method\": \"gan\"")).find("unknown method") != std::string::npos);
-  CHECK(loadError(replaced("\"hidden\": 8", "\"hidden\": 9")).find("parameters") != std::string::npos);
+  CHECK(loadError(replaced("\"version\": 1", "\"version\": 99")).find("version 99") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"method\": \"rf\"", "\"method\": \"gan\"")).find("unknown method") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"hidden\": 8", "\"hidden\": 9")).find("parameters") !=
+        std::string::npos);
   CHECK(loadError(replaced("\"hidden\": 8", "\"hidden\": -3")).find("hidden") != std::string::npos);
   CHECK(loadError(good.substr(0, good.size() / 2)).find("invalid JSON") != std::string::npos);
   const std::string missing = tempPath("does_not_exist.json");

@@ -78,7 +78,8 @@ TEST_CASE("decoupled weight decay shrinks parameters with zero gradient by lr·w
     CAPTURE(step);
     const ParamVec before = theta;
     CHECK(adam.step(theta, zero) == 0.0);
-    for (int i = 0; i < 4; ++i) CHECK(theta(i) == doctest::Approx(before(i) * (1.0 - 0.1 * 0.5)).epsilon(1e-6));
+    for (int i = 0; i < 4; ++i)
+      CHECK(theta(i) == doctest::Approx(before(i) * (1.0 - 0.1 * 0.5)).epsilon(1e-6));
   }
   const ParamVec expected = start * static_cast<float>(std::pow(0.95, 10));
   CHECK((theta - expected).cwiseAbs().maxCoeff() <= 1e-6f);

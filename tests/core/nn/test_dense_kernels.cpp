@@ -10,20 +10,20 @@
 #include <string>
 #include <vector>
 
+#include "core/base/rng.hpp"
 #include "core/nn/kernel_set.hpp"
 #include "core/nn/mlp.hpp"
-#include "core/base/rng.hpp"
 #include "tests/core/nn/activation_closed_form.hpp"
 
 namespace {
 
+using Eigen::Index;
 using flowlab::core::Activation;
+using flowlab::core::derivativesFromOutput;
 using flowlab::core::KernelTable;
 using flowlab::core::MatrixF;
 using flowlab::core::Rng;
-using flowlab::core::derivativesFromOutput;
 using flowlab::core::detail::DenseLayer;
-using Eigen::Index;
 
 // Runs check(table) once per kernel set the CPU runs, naming the set in failures.
 template <typename Check>
@@ -80,8 +80,8 @@ TEST_CASE("the fused kernels take widths that are a multiple of the SIMD width")
 TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'⊙W·u") {
   forEachKernelSet([](const KernelTable& k) {
     Rng rng(11);
-    const std::vector<Activation> activations{Activation::Tanh, Activation::SiLU,
-                                              Activation::SELU, Activation::Softplus};
+    const std::vector<Activation> activations{Activation::Tanh, Activation::SiLU, Activation::SELU,
+                                              Activation::Softplus};
     // Row counts cover one packet, two packets, and two packets plus a one-packet tile (AVX2: 8,
     // 16, 24; wider SIMD simply takes fewer widths). Column counts cover every tail 1..5 after
     // 0, 1 and 2 full blocks of 6. Inner dimensions cover the first layer (2, 3) and hidden ones.
@@ -102,12 +102,11 @@ TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'�
             CAPTURE(n);
             CAPTURE(static_cast<int>(a));
             MatrixF out(rows, n), slope(rows, n), second(rows, n), inference(rows, n);
-            k.denseActivate(a, layer, x.data(), inner, n, out.data(), slope.data(),
-                            second.data());
+            k.denseActivate(a, layer, x.data(), inner, n, out.data(), slope.data(), second.data());
             k.denseActivate(a, layer, x.data(), inner, n, inference.data(), nullptr, nullptr);
             MatrixF tangent(rows, n), curve(rows, n);
-            k.denseTangent(linear, u.data(), inner, n, slope.data(), second.data(),
-                           tangent.data(), curve.data());
+            k.denseTangent(linear, u.data(), inner, n, slope.data(), second.data(), tangent.data(),
+                           curve.data());
             // Activations whose σ' is a function of σ(z): the same tangent from the output
             // alone, and the first layer's basis tangent (one column of W broadcast, ldIn = 0).
             const bool fromOutput = derivativesFromOutput(a);
@@ -116,8 +115,8 @@ TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'�
             if (fromOutput) {
               k.denseTangentFromOutput(a, linear, u.data(), inner, n, out.data(),
                                        tangentFromH.data());
-              k.denseTangentFromOutput(a, DenseLayer{W.data(), nullptr, rows, 1, rows}, &one, 0,
-                                       n, out.data(), basisFromH.data());
+              k.denseTangentFromOutput(a, DenseLayer{W.data(), nullptr, rows, 1, rows}, &one, 0, n,
+                                       out.data(), basisFromH.data());
             } else {
               CHECK_THROWS_AS(k.denseTangentFromOutput(a, linear, u.data(), inner, n, out.data(),
                                                        tangentFromH.data()),
@@ -134,11 +133,10 @@ TEST_CASE("denseActivate and denseTangent equal σ(W·x + b), σ', σ'' and σ'�
                 const auto [h, d, dd] = flowlab::test::activationClosedForm(a, z);
                 const double tol = 1e-5 * (1.0 + std::abs(z));
                 const double tolDot = tol * (1 + std::abs(zDot));
-                worst = std::max({worst, std::abs(out(i, j) - h) / tol,
-                                  std::abs(slope(i, j) - d) / tol,
-                                  std::abs(second(i, j) - dd) / tol,
-                                  std::abs(tangent(i, j) - d * zDot) / tolDot,
-                                  std::abs(curve(i, j) - dd * zDot) / tolDot});
+                worst = std::max(
+                    {worst, std::abs(out(i, j) - h) / tol, std::abs(slope(i, j) - d) / tol,
+                     std::abs(second(i, j) - dd) / tol, std::abs(tangent(i, j) - d * zDot) / tolDot,
+                     std::abs(curve(i, j) - dd * zDot) / tolDot});
                 // The inference pass computes the same σ(z) (up to how FMAs were contracted).
                 worst = std::max(worst, std::abs(inference(i, j) - out(i, j)) / tol);
                 if (fromOutput) {

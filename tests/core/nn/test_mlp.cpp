@@ -1,4 +1,5 @@
-// test_mlp.cpp: the velocity MLP's layout, activations and every derivative against finite differences.
+// test_mlp.cpp: the velocity MLP's layout, activations and every derivative against finite
+// differences.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 namespace {
 
+using Eigen::Index;
 using flowlab::core::Activation;
 using flowlab::core::MatrixF;
 using flowlab::core::Mlp;
@@ -21,7 +23,6 @@ using flowlab::core::MlpWorkspace;
 using flowlab::core::ParamVec;
 using flowlab::core::PointRow;
 using flowlab::core::Rng;
-using Eigen::Index;
 
 constexpr Index kBatch = 7;
 
@@ -149,8 +150,8 @@ bool near(double a, double ref, double rel, double abs) {
   return std::abs(a - ref) <= rel * std::abs(ref) + abs;
 }
 
-constexpr float kStep = 3e-3f;   // finite-difference step in float
-constexpr double kTol = 1e-3;    // relative to the largest entry; observed errors are ≤ 1e-4
+constexpr float kStep = 3e-3f;  // finite-difference step in float
+constexpr double kTol = 1e-3;   // relative to the largest entry; observed errors are ≤ 1e-4
 
 }  // namespace
 
@@ -266,7 +267,8 @@ TEST_CASE("parameter layout and time features follow the header contract") {
 TEST_CASE("activations and their slopes match closed forms, stable at large |z|") {
   // One unit, W = 1, b = 0 both layers: y = σ(x) and, through jvp with u = 1, ẏ = σ'(x).
   const std::vector<float> zs = {-100.f, -20.f, -3.f, -0.5f, -1e-3f, 0.f, 0.3f, 2.f, 20.f, 100.f};
-  for (Activation a : {Activation::Tanh, Activation::SiLU, Activation::SELU, Activation::Softplus}) {
+  for (Activation a :
+       {Activation::Tanh, Activation::SiLU, Activation::SELU, Activation::Softplus}) {
     CAPTURE(flowlab::core::activationName(a));
     const Mlp mlp(makeConfig(a, 1, 1, 0, false, 1, 1));
     const ParamVec theta = (ParamVec(4) << 1.f, 0.f, 1.f, 0.f).finished();
@@ -289,7 +291,8 @@ TEST_CASE("activations and their slopes match closed forms, stable at large |z|"
 }
 
 TEST_CASE("a NaN input gives a NaN output for every activation") {
-  for (Activation a : {Activation::Tanh, Activation::SiLU, Activation::SELU, Activation::Softplus}) {
+  for (Activation a :
+       {Activation::Tanh, Activation::SiLU, Activation::SELU, Activation::Softplus}) {
     CAPTURE(flowlab::core::activationName(a));
     Setup s(makeConfig(a, 16, 2, 0));
     s.x(1, 3) = std::numeric_limits<float>::quiet_NaN();
@@ -427,7 +430,8 @@ TEST_CASE("divergenceBackward: θ and x gradients of Σc⊙y + Σe⊙div match f
     s.forward();
     ParamVec viaBackward = ParamVec::Zero(s.mlp.paramCount());
     s.mlp.backward(s.theta.data(), cy, viaBackward, nullptr, s.ws);
-    CHECK((viaDiv - viaBackward).cwiseAbs().maxCoeff() <= 1e-5f * viaBackward.cwiseAbs().maxCoeff());
+    CHECK((viaDiv - viaBackward).cwiseAbs().maxCoeff() <=
+          1e-5f * viaBackward.cwiseAbs().maxCoeff());
   }
 }
 
@@ -586,12 +590,14 @@ TEST_CASE("misuse is reported, not silently computed") {
 
   s.forward();
   CHECK_THROWS_AS(s.mlp.jvpBackward(s.theta.data(), dy, dy, grad, nullptr, s.ws), std::logic_error);
-  CHECK_THROWS_AS(s.mlp.divergenceBackward(s.theta.data(), dy, PointRow::Zero(kBatch), grad, nullptr, s.ws),
-                  std::logic_error);
+  CHECK_THROWS_AS(
+      s.mlp.divergenceBackward(s.theta.data(), dy, PointRow::Zero(kBatch), grad, nullptr, s.ws),
+      std::logic_error);
   CHECK_THROWS_AS(s.mlp.backward(s.theta.data(), MatrixF::Zero(2, kBatch + 1), grad, nullptr, s.ws),
                   std::invalid_argument);
   ParamVec shortGrad = ParamVec::Zero(s.mlp.paramCount() - 1);
-  CHECK_THROWS_AS(s.mlp.backward(s.theta.data(), dy, shortGrad, nullptr, s.ws), std::invalid_argument);
+  CHECK_THROWS_AS(s.mlp.backward(s.theta.data(), dy, shortGrad, nullptr, s.ws),
+                  std::invalid_argument);
 
   MatrixF y;
   CHECK_THROWS_AS(s.mlp.forward(s.theta.data(), MatrixF::Zero(3, kBatch), s.t, y, s.ws),

@@ -7,8 +7,8 @@
 #include <numbers>
 
 #include "core/nn/adam.hpp"
-#include "core/objectives/objective.hpp"
 #include "core/nn/realnvp.hpp"
+#include "core/objectives/objective.hpp"
 #include "core/targets/targets.hpp"
 
 using namespace flowlab::core;
@@ -88,7 +88,7 @@ TEST_CASE("realnvp: inverse(forward(z)) = z, forward(inverse(x)) = x, logdets ar
   for (const Activation act : {Activation::Tanh, Activation::SiLU}) {
     CAPTURE(activationName(act));
     const TrainerConfig small = smallConfig(6, 16, 2, act);
-  const RealNvp flow(small.mlp, small.couplingLayers);
+    const RealNvp flow(small.mlp, small.couplingLayers);
     // 0.15: far from the identity (|log det| up to ~1), not so far that float round-off of a
     // strongly contracting map dominates.
     const ParamVec theta = perturbedParams(flow, 11, 0.15f);

@@ -33,7 +33,8 @@ bool isPermutation(const std::vector<int>& p, std::size_t n) {
   if (p.size() != n) return false;
   std::vector<char> seen(n, 0);
   for (int j : p) {
-    if (j < 0 || static_cast<std::size_t>(j) >= n || seen[static_cast<std::size_t>(j)]) return false;
+    if (j < 0 || static_cast<std::size_t>(j) >= n || seen[static_cast<std::size_t>(j)])
+      return false;
     seen[static_cast<std::size_t>(j)] = 1;
   }
   return true;

@@ -3,6 +3,8 @@
 // reverse-KL target score, and the CNF / reverse-KL objectives training on small problems.
 #include <doctest/doctest.h>
 
+#include <Eigen/Cholesky>
+#include <Eigen/LU>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -11,16 +13,13 @@
 #include <numbers>
 #include <vector>
 
-#include <Eigen/Cholesky>
-#include <Eigen/LU>
-
-#include "core/nn/adam.hpp"
-#include "core/ode/cnf_solve.hpp"
 #include "core/eval/flow_evaluator.hpp"
+#include "core/nn/adam.hpp"
 #include "core/nn/mlp.hpp"
 #include "core/objectives/objective.hpp"
-#include "core/ode/ode.hpp"
 #include "core/objectives/reverse_kl.hpp"
+#include "core/ode/cnf_solve.hpp"
+#include "core/ode/ode.hpp"
 #include "core/targets/targets.hpp"
 
 using namespace flowlab::core;
@@ -72,9 +71,9 @@ struct SolveResult {
 
 constexpr float kEllWeight = 0.7f;
 
-SolveResult runSolve(const Mlp& mlp, const ParamVec& theta, const Points& x0,
-                     const CnfOptions& opt, double ta = 1.0, double tb = 0.0,
-                     std::uint64_t probeSeed = 7, bool withGrad = true) {
+SolveResult runSolve(const Mlp& mlp, const ParamVec& theta, const Points& x0, const CnfOptions& opt,
+                     double ta = 1.0, double tb = 0.0, std::uint64_t probeSeed = 7,
+                     bool withGrad = true) {
   CnfSolve solve(mlp, opt);
   SolveResult r;
   const Eigen::Index b = x0.cols();
@@ -115,11 +114,13 @@ std::vector<ParamVec> testDirections(const ParamVec& g, std::uint64_t seed) {
   std::vector<ParamVec> dirs = {gn, r, (gn + r).normalized()};
   std::vector<Eigen::Index> order(static_cast<std::size_t>(g.size()));
   for (Eigen::Index i = 0; i < g.size(); ++i) order[static_cast<std::size_t>(i)] = i;
-  std::partial_sort(order.begin(), order.begin() + 3, order.end(),
-                    [&](Eigen::Index a, Eigen::Index b) { return std::abs(g(a)) > std::abs(g(b)); });
+  std::partial_sort(
+      order.begin(), order.begin() + 3, order.end(),
+      [&](Eigen::Index a, Eigen::Index b) { return std::abs(g(a)) > std::abs(g(b)); });
   for (int k = 0; k < 6; ++k) {
-    const Eigen::Index i = k < 3 ? order[static_cast<std::size_t>(k)]
-                                 : static_cast<Eigen::Index>(rng.below(static_cast<std::uint32_t>(g.size())));
+    const Eigen::Index i =
+        k < 3 ? order[static_cast<std::size_t>(k)]
+              : static_cast<Eigen::Index>(rng.below(static_cast<std::uint32_t>(g.size())));
     dirs.push_back(ParamVec::Unit(g.size(), i));
   }
   return dirs;
@@ -172,9 +173,7 @@ class GaussianTarget final : public Target {
       out(i) = logNorm_ - 0.5 * u.dot(prec_ * u);
     }
   }
-  Box bounds() const override {
-    return {mu_(0) - 5.0, mu_(1) - 5.0, mu_(0) + 5.0, mu_(1) + 5.0};
-  }
+  Box bounds() const override { return {mu_(0) - 5.0, mu_(1) - 5.0, mu_(0) + 5.0, mu_(1) + 5.0}; }
   Eigen::Vector2d score(const Eigen::Vector2d& x) const { return -prec_ * (x - mu_); }
 
  private:
@@ -243,7 +242,8 @@ TEST_CASE("CnfSolve converges at the solver's order and agrees with the change o
   const ParamVec theta = initParams(mlp, 2, 2.5f);
   const Points x1 = randomPoints(32, 8);
   const auto ellErr = [&](Solver s, int n) {
-    const SolveResult fine = runSolve(mlp, theta, x1, options(Solver::RK4, 512), 1.0, 0.0, 7, false);
+    const SolveResult fine =
+        runSolve(mlp, theta, x1, options(Solver::RK4, 512), 1.0, 0.0, 7, false);
     const SolveResult r = runSolve(mlp, theta, x1, options(s, n), 1.0, 0.0, 7, false);
     return (r.ellEnd - fine.ellEnd).cwiseAbs().maxCoeff() +
            (r.xEnd - fine.xEnd).cwiseAbs().maxCoeff();
@@ -400,7 +400,9 @@ TEST_CASE("backprop through the solver matches finite differences of the loss") 
     o.solver.rtol = o.solver.atol = 1e-4;
     const SolveResult r = runSolve(mlp, theta, x0, o);
     CHECK(r.stats.nfeBackward > 0);
-    const auto loss = [&](const ParamVec& th) { return runSolve(mlp, th, x0, o, 1.0, 0.0, 7, false).loss; };
+    const auto loss = [&](const ParamVec& th) {
+      return runSolve(mlp, th, x0, o, 1.0, 0.0, 7, false).loss;
+    };
     // Dopri5: the steps adapt to θ, so finite differences see dh/dθ too: looser.
     if (c.solver == Solver::Dopri5)
       checkGradient(loss, theta, r.grad, 2e-3f, 1e-2, 1e-3);
@@ -413,7 +415,8 @@ TEST_CASE("backprop through the solver matches finite differences of the loss") 
     xp(1, 3) += h;
     xm(1, 3) -= h;
     const double numeric = (runSolve(mlp, theta, xp, o, 1.0, 0.0, 7, false).loss -
-                            runSolve(mlp, theta, xm, o, 1.0, 0.0, 7, false).loss) / (2.0 * h);
+                            runSolve(mlp, theta, xm, o, 1.0, 0.0, 7, false).loss) /
+                           (2.0 * h);
     CHECK(r.dxStart(1, 3) == doctest::Approx(numeric).epsilon(2e-2).scale(0.05));
   }
 }
@@ -508,8 +511,8 @@ TEST_CASE("invalid options are rejected") {
 }
 
 TEST_CASE("target score: finite differences of a smooth target, blur for a piecewise one") {
-  auto gauss = std::make_shared<GaussianTarget>(Eigen::Vector2d(1.0, -0.5),
-                                                (Eigen::Matrix2d() << 0.5, 0.2, 0.2, 0.3).finished());
+  auto gauss = std::make_shared<GaussianTarget>(
+      Eigen::Vector2d(1.0, -0.5), (Eigen::Matrix2d() << 0.5, 0.2, 0.2, 0.3).finished());
   TargetScore smooth(gauss);
   CHECK(smooth.kind() == TargetScore::Kind::Smooth);
   Points x = randomPoints(50, 20, 1.0f);

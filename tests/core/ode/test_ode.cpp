@@ -2,14 +2,13 @@
 // log-density transport, trajectories, bookkeeping and argument checks.
 #include <doctest/doctest.h>
 
+#include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
 #include <utility>
 #include <vector>
-
-#include <Eigen/Dense>
 
 #include "core/ode/ode.hpp"
 
@@ -94,11 +93,15 @@ double linearError(Solver s, int steps, double t0, double t1) {
 
 int order(Solver s) {
   switch (s) {
-    case Solver::Euler: return 1;
+    case Solver::Euler:
+      return 1;
     case Solver::Midpoint:
-    case Solver::Heun: return 2;
-    case Solver::RK4: return 4;
-    case Solver::Dopri5: return 5;
+    case Solver::Heun:
+      return 2;
+    case Solver::RK4:
+      return 4;
+    case Solver::Dopri5:
+      return 5;
   }
   return 0;
 }
@@ -106,10 +109,13 @@ int order(Solver s) {
 // Step counts with errors well above float rounding (~1e-7) and in the asymptotic regime.
 int coarseSteps(Solver s) {
   switch (s) {
-    case Solver::Euler: return 400;
+    case Solver::Euler:
+      return 400;
     case Solver::Midpoint:
-    case Solver::Heun: return 40;
-    default: return 10;
+    case Solver::Heun:
+      return 40;
+    default:
+      return 10;
   }
 }
 
@@ -214,8 +220,8 @@ TEST_CASE("dopri5 meets its tolerance and tightens with it") {
     CAPTURE(tol);
     for (const auto& [t0, t1] : {std::pair{0.0, 3.0}, std::pair{3.0, 0.0}}) {
       Points x = x0;
-      const IntegrationStats st = integrate(linearField(a), x, t0, t1,
-                                            SolverConfig::dopri5(tol, tol));
+      const IntegrationStats st =
+          integrate(linearField(a), x, t0, t1, SolverConfig::dopri5(tol, tol));
       const double err = maxError(x, exactLinear(a, x0, t0, t1));
       // Scale of the error norm: atol + rtol·|x| with |x| ≲ 1.5 here.
       CHECK(err <= 10.0 * tol * 2.5);
@@ -296,7 +302,8 @@ TEST_CASE("dopri5 dense output matches the exact solution between steps") {
       const double tm = 0.5 * (steps.times[k - 1] + steps.times[k]);
       const Eigen::Matrix2Xd mid =
           0.5 * (steps.states[k - 1].cast<double>() + steps.states[k].cast<double>());
-      worstLinear = std::max(worstLinear, (mid - exactLinear(a, x0, 0.0, tm)).cwiseAbs().maxCoeff());
+      worstLinear =
+          std::max(worstLinear, (mid - exactLinear(a, x0, 0.0, tm)).cwiseAbs().maxCoeff());
     }
     CHECK(worstLinear > 10.0 * worst);
   }
@@ -554,8 +561,10 @@ TEST_CASE("bad configurations are rejected") {
   const double nan = std::nan("");
   const double inf = std::numeric_limits<double>::infinity();
   for (Solver s : kFixed) {
-    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::fixed(s, 0)), std::invalid_argument);
-    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::fixed(s, -3)), std::invalid_argument);
+    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::fixed(s, 0)),
+                    std::invalid_argument);
+    CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::fixed(s, -3)),
+                    std::invalid_argument);
   }
   for (Solver s : kAll) {
     CHECK_THROWS_AS(integrate(field, x, nan, 1.0, SolverConfig{s}), std::invalid_argument);
@@ -567,17 +576,16 @@ TEST_CASE("bad configurations are rejected") {
                   std::invalid_argument);
   CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig::dopri5(nan, 1e-5)),
                   std::invalid_argument);
-  CHECK_THROWS_AS(
-      integrate(field, x, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, 1e-5, 1e-5, 0}),
-      std::invalid_argument);
+  CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig{Solver::Dopri5, 1, 1e-5, 1e-5, 0}),
+                  std::invalid_argument);
   Trajectory tr;
   tr.samples = -1;
   CHECK_THROWS_AS(integrate(field, x, 0.0, 1.0, SolverConfig{Solver::Dopri5}, &tr),
                   std::invalid_argument);
   PointRow wrong(3);
-  CHECK_THROWS_AS(integrateWithLogDensity(linearDivField(testMatrix()), x, wrong, 0.0, 1.0,
-                                          SolverConfig{}),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(
+      integrateWithLogDensity(linearDivField(testMatrix()), x, wrong, 0.0, 1.0, SolverConfig{}),
+      std::invalid_argument);
 }
 
 TEST_CASE("dopri5 gives up with std::runtime_error") {
@@ -605,7 +613,6 @@ TEST_CASE("dopri5 gives up with std::runtime_error") {
   }
   SUBCASE("a field that resizes its output is a logic error") {
     const VelocityFn resizing = [](const Points&, double, Points& v) { v.setZero(2, 1); };
-    CHECK_THROWS_AS(integrate(resizing, x, 0.0, 1.0, SolverConfig::rk4(2)),
-                    std::logic_error);
+    CHECK_THROWS_AS(integrate(resizing, x, 0.0, 1.0, SolverConfig::rk4(2)), std::logic_error);
   }
 }

@@ -187,7 +187,8 @@ TEST_CASE("every built-in log density integrates to 1 over its bounds") {
   }
 }
 
-TEST_CASE("Monte-Carlo entropy of each sampler under its log density matches the reference entropy") {
+TEST_CASE(
+    "Monte-Carlo entropy of each sampler under its log density matches the reference entropy") {
   constexpr int kSamples = 100000;
   for (const TargetInfo& info : builtinTargets()) {
     const auto target = makeBuiltinTarget(info.name);
@@ -450,9 +451,9 @@ namespace {
 
 // A 4×3 grid with zeros, over a box that is not the unit square.
 ImageTarget smallImage() {
-  std::vector<float> w = {4.0f, 1.5f, 0.0f, 0.25f,   // bottom row (row 0)
-                          0.0f, 0.0f, 3.0f, 0.0f,    //
-                          1.0f, 0.0f, 2.0f, 0.5f};   // top row
+  std::vector<float> w = {4.0f, 1.5f, 0.0f, 0.25f,  // bottom row (row 0)
+                          0.0f, 0.0f, 3.0f, 0.0f,   //
+                          1.0f, 0.0f, 2.0f, 0.5f};  // top row
   return ImageTarget(4, 3, std::move(w), Box{-2.0, -1.0, 2.0, 2.0}, "small");
 }
 

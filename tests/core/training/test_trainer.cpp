@@ -99,7 +99,8 @@ TEST_CASE("live changes keep the model, structural changes reset it") {
   const std::uint64_t resets = trainer.snapshot()->resets;
   CHECK(resets == 1);  // the first model
   trainer.submit(live);
-  snap = waitFor(trainer, [&](const Snapshot& s) { return s.model && s.model->config.batch == 128; });
+  snap =
+      waitFor(trainer, [&](const Snapshot& s) { return s.model && s.model->config.batch == 128; });
   CHECK(snap->model->config.adam.learningRate == doctest::Approx(5e-4));
   CHECK(snap->resets == resets);  // not reset
   CHECK(snap->totalSteps >= before);
@@ -108,7 +109,8 @@ TEST_CASE("live changes keep the model, structural changes reset it") {
   wider.mlp.hidden = 24;
   CHECK(needsReset(live, wider));
   trainer.submit(wider);
-  snap = waitFor(trainer, [](const Snapshot& s) { return s.model && s.model->config.mlp.hidden == 24; });
+  snap = waitFor(trainer,
+                 [](const Snapshot& s) { return s.model && s.model->config.mlp.hidden == 24; });
   REQUIRE(snap->model->config.mlp.hidden == 24);
   CHECK(snap->resets == resets + 1);  // a fresh model
 }
@@ -119,7 +121,8 @@ TEST_CASE("a new target is picked up between steps without a reset") {
   const long before = trainer.snapshot()->totalSteps;
   const std::uint64_t resets = trainer.snapshot()->resets;
   trainer.setTarget(makeBuiltinTarget("rings"));
-  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.target && s.target->name() == "rings"; });
+  auto snap =
+      waitFor(trainer, [](const Snapshot& s) { return s.target && s.target->name() == "rings"; });
   CHECK(snap->target->name() == "rings");
   CHECK(snap->resets == resets);
   CHECK(snap->totalSteps >= before);
@@ -130,7 +133,8 @@ TEST_CASE("a non-finite loss pauses training, restores parameters and says why")
   Trainer trainer(liveConfig(), std::make_shared<PoisonTarget>(poison));
   waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 100; });
   poison->store(true);
-  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Diverged; });
+  auto snap =
+      waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Diverged; });
   REQUIRE(snap->status == TrainerStatus::Diverged);
   CHECK(snap->message.find("NaN") != std::string::npos);
   CHECK(trainer.paused());
@@ -152,8 +156,8 @@ TEST_CASE("an invalid config is reported as an error, not a crash") {
 }
 
 TEST_CASE("metrics exist for every method, with the W2 floor at the same n") {
-  for (Method method : {Method::FlowMatching, Method::OtCfm, Method::Cnf, Method::ReverseKl,
-                        Method::RealNvp}) {
+  for (Method method :
+       {Method::FlowMatching, Method::OtCfm, Method::Cnf, Method::ReverseKl, Method::RealNvp}) {
     CAPTURE(methodName(method));
     TrainerConfig c = defaultConfig(method);
     c.mlp.hidden = 16;
@@ -163,14 +167,16 @@ TEST_CASE("metrics exist for every method, with the W2 floor at the same n") {
     c.steps = 30;
     c.cnf.solver.steps = 4;
     Trainer trainer(c, makeBuiltinTarget("8gaussians"));
-    auto snap = waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Finished; });
+    auto snap =
+        waitFor(trainer, [](const Snapshot& s) { return s.status == TrainerStatus::Finished; });
     REQUIRE(snap->status == TrainerStatus::Finished);
     REQUIRE_FALSE(snap->metrics.empty());
     const MetricSample& m = snap->metrics.back();
     CHECK(m.step == 30);  // measured at the last step
     CHECK(std::isfinite(m.w2));
     CHECK(std::isfinite(m.nll));  // every method here has a density
-    // The floor of n = 500 target samples is well above the n = 2000 floor of the target's reference facts.
+    // The floor of n = 500 target samples is well above the n = 2000 floor of the target's
+    // reference facts.
     CHECK(m.w2Floor > findTargetInfo("8gaussians")->w2Floor);
     CHECK(std::isfinite(m.straightness) == isContinuous(method));
   }

@@ -314,7 +314,6 @@ TEST_CASE(
     CHECK(b - a < 4.0 / 0.1 + 3);  // stopped at the edges, not after 1000 steps
   }
 
-
   // A field that vanishes stops every line at its seed.
   const VelocitySampler still = [](const Points& x, Points& v) { v.setZero(2, x.cols()); };
   const Streamlines dots = traceStreamlines(still, grid, view, 0.1, 50);
@@ -394,7 +393,9 @@ TEST_CASE("view worker: every model layer of a frame has one snapshot version an
     lastVersion = f->version;
     ++frames;
     bool same = true;
-    auto check = [&](std::uint64_t layerVersion) { same = same && layerVersion == f->modelVersion; };
+    auto check = [&](std::uint64_t layerVersion) {
+      same = same && layerVersion == f->modelVersion;
+    };
     if (f->particles) check(f->particles->stamp.snapshotVersion);
     if (f->grid) check(f->grid->stamp.snapshotVersion);
     if (f->field) check(f->field->stamp.snapshotVersion);
