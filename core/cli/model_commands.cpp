@@ -23,8 +23,8 @@
 namespace flowlab::core::cli {
 namespace {
 
-constexpr SolverConfig kSampleSolver{Solver::RK4, 100, 1e-5, 1e-5, 100000};
-constexpr SolverConfig kDensitySolver{Solver::Dopri5, 100, 1e-5, 1e-5, 100000};
+constexpr SolverConfig kSampleSolver = SolverConfig::rk4(100);
+constexpr SolverConfig kDensitySolver = SolverConfig::dopri5(1e-5, 1e-5);
 
 std::vector<OptionSpec> withSolver(std::vector<OptionSpec> specs) {
   for (const auto& s : solverOptions()) specs.push_back(s);
@@ -115,6 +115,74 @@ int runLogp(int argc, char** argv) {
   return 0;
 }
 
+namespace {
+
+constexpr const char* kEvalHelp =
+    "usage: flowlab eval MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--stage k]\n"
+    "                    [--threads T] [--json] [solver options]\n"
+    "  For every stage (or --stage k): exact W2 between N generated and N fresh target\n"
+    "  points with its floor (W2 between two fresh target samples of the same N),\n"
+    "  straightness, transport cost and path energy along the model's own paths, NFE\n"
+    "  of the sampling solve (default rk4, 100 steps), and the held-out NLL of\n"
+    "  --nll-n (default N) target points under a fine solver (dopri5, 1e-5) — for cnf\n"
+    "  models also under the training solver, with a warning when they drift apart.\n"
+    "  --seed S draws other model and target samples (default 0): W2 at n = 2000\n"
+    "  varies by a few hundredths from one draw to the next, so average a few seeds\n"
+    "  (scripts/rf-bars does). --stage k scores one stage, counted from 1 as in the\n"
+    "  table (rf: 1 is 1-RF, 2 the first reflow; -1 the last); --threads T (default:\n"
+    "  all cores); --json prints one object per stage.\n";
+
+// The fixed target samples `flowlab eval` scores every stage against: the W2 reference and its
+// floor (a second target sample of the same size), and the held-out NLL set.
+struct EvalSamples {
+  Points data, floorData, held;
+  double floor = 0.0;  // W2(data, floorData)
+  EvalSamples(const Target& target, long n, long nllN, const Rng& rng)
+      : data(2, n), floorData(2, n), held(2, nllN) {
+    Rng dataRng = rng.split(1), floorRng = rng.split(2), heldRng = rng.split(3);
+    target.sample(data, dataRng);
+    target.sample(floorData, floorRng);
+    target.sample(held, heldRng);
+    floor = w2Exact(data, floorData);
+  }
+};
+
+// One stage's figures, as `flowlab eval` prints them.
+struct StageScore {
+  double w2 = 0.0;
+  PathMetrics path;  // NaN fields where the method has no paths
+  double nll = 0.0, nllTrain = std::numeric_limits<double>::quiet_NaN();
+};
+
+StageScore scoreStage(const TrainerConfig& config, const ParamVec& params,
+                      const EvalSamples& samples, const SolverConfig& solver, int threads,
+                      Rng baseRng) {
+  const long n = samples.data.cols();
+  StageScore s;
+  Points x0(2, n);
+  baseRng.fillNormal(x0);
+  Points x1 = x0;
+  const bool hasPath = isContinuous(config.method);
+  // The sample (and its NFE) from the sampling solve itself; path integrals on top.
+  const long nfe = sampleFlow(config, params, x1, solver, threads).nfe;
+  if (hasPath) s.path = pathMetrics(FlowEvaluator(config, params).velocityFn(), x0, solver);
+  s.path.nfe = nfe;
+  s.path.straightness = nanIfNot(hasPath, s.path.straightness);
+  s.path.transportCost = nanIfNot(hasPath, s.path.transportCost);
+  s.path.pathEnergy = nanIfNot(hasPath, s.path.pathEnergy);
+  s.w2 = x1.allFinite() ? w2Exact(x1, samples.data) : std::numeric_limits<double>::infinity();
+  PointRow logp;
+  flowLogDensity(config, params, samples.held, kDensitySolver, threads, logp);
+  s.nll = meanNll(logp);
+  if (config.method == Method::Cnf) {
+    flowLogDensity(config, params, samples.held, config.cnf.solver, threads, logp);
+    s.nllTrain = meanNll(logp);
+  }
+  return s;
+}
+
+}  // namespace
+
 int runEval(int argc, char** argv) {
   std::vector<OptionSpec> specs = withSolver({{"--help", 0},
                                               {"--n", 1},
@@ -126,20 +194,7 @@ int runEval(int argc, char** argv) {
   for (const auto& s : targetOptions()) specs.push_back(s);
   const Args args(argc, argv, 2, specs);
   if (args.has("--help")) {
-    std::cout
-        << "usage: flowlab eval MODEL --target NAME [--n N] [--nll-n M] [--seed S] [--stage k]\n"
-           "                    [--threads T] [--json] [solver options]\n"
-           "  For every stage (or --stage k): exact W2 between N generated and N fresh target\n"
-           "  points with its floor (W2 between two fresh target samples of the same N),\n"
-           "  straightness, transport cost and path energy along the model's own paths, NFE\n"
-           "  of the sampling solve (default rk4, 100 steps), and the held-out NLL of\n"
-           "  --nll-n (default N) target points under a fine solver (dopri5, 1e-5) — for cnf\n"
-           "  models also under the training solver, with a warning when they drift apart.\n"
-           "  --seed S draws other model and target samples (default 0): W2 at n = 2000\n"
-           "  varies by a few hundredths from one draw to the next, so average a few seeds\n"
-           "  (scripts/rf-bars does). --stage k scores one stage, counted from 1 as in the\n"
-           "  table (rf: 1 is 1-RF, 2 the first reflow; -1 the last); --threads T (default:\n"
-           "  all cores); --json prints one object per stage.\n";
+    std::cout << kEvalHelp;
     return 0;
   }
   expectPositional(args, 1, "MODEL (a model file written by 'flowlab train')");
@@ -154,78 +209,92 @@ int runEval(int argc, char** argv) {
   const long count = static_cast<long>(model.stages.size());
   long first = 0, last = count - 1;
   if (args.has("--stage")) first = last = stageFrom(args, static_cast<int>(count), 0);
-
-  Rng rng(seed);
-  Points data(2, n), data2(2, n), held(2, nllN);
-  Rng dataRng = rng.split(1), floorRng = rng.split(2), heldRng = rng.split(3);
-  target->sample(data, dataRng);
-  target->sample(data2, floorRng);
-  target->sample(held, heldRng);
-  const double floor = w2Exact(data, data2);
+  const bool json = args.has("--json");
   const bool isCnf = model.config.method == Method::Cnf;
+  const TargetInfo* info = findTargetInfo(model.target);
+  const bool entropyKnown = info && info->name == targetLabel(args);
 
+  const Rng rng(seed);
+  const EvalSamples samples(*target, n, nllN, rng);
   nlohmann::json rows = nlohmann::json::array();
-  if (!args.has("--json"))
+  if (!json)
     std::printf("%-5s %8s %8s %6s %13s %14s %11s %6s %9s%s\n", "stage", "W2", "floor", "n",
                 "straightness", "transport", "energy", "NFE", "NLL",
                 isCnf ? "  NLL(train solver)" : "");
   for (long k = first; k <= last; ++k) {
-    const TrainerConfig& config = model.config;
-    const ParamVec& params = model.stages[static_cast<std::size_t>(k)].params;
-    Rng baseRng = rng.split(100 + static_cast<std::uint64_t>(k));
-    Points x0(2, n);
-    baseRng.fillNormal(x0);
-    Points x1 = x0;
-    PathMetrics path;
-    bool hasPath = isContinuous(config.method);
-    // The sample (and its NFE) from the sampling solve itself; path integrals on top.
-    const long nfe = sampleFlow(config, params, x1, solver, threads).nfe;
-    if (hasPath) {
-      FlowEvaluator flow(config, params);
-      path = pathMetrics(flow.velocityFn(), x0, solver);
-    }
-    path.nfe = nfe;
-    const double w2 = x1.allFinite() ? w2Exact(x1, data) : std::numeric_limits<double>::infinity();
-    PointRow logp;
-    flowLogDensity(config, params, held, kDensitySolver, threads, logp);
-    const double nll = meanNll(logp);
-    double nllTrain = std::numeric_limits<double>::quiet_NaN();
-    if (isCnf) {
-      flowLogDensity(config, params, held, config.cnf.solver, threads, logp);
-      nllTrain = meanNll(logp);
-    }
+    const StageScore s =
+        scoreStage(model.config, model.stages[static_cast<std::size_t>(k)].params, samples, solver,
+                   threads, rng.split(100 + static_cast<std::uint64_t>(k)));
     nlohmann::json row = {{"stage", k + 1},
-                          {"w2", number(w2)},
-                          {"w2_floor", floor},
+                          {"w2", number(s.w2)},
+                          {"w2_floor", samples.floor},
                           {"n", n},
-                          {"straightness", number(nanIfNot(hasPath, path.straightness))},
-                          {"transport_cost", number(nanIfNot(hasPath, path.transportCost))},
-                          {"path_energy", number(nanIfNot(hasPath, path.pathEnergy))},
-                          {"nfe", path.nfe},
-                          {"nll", number(nll)},
+                          {"straightness", number(s.path.straightness)},
+                          {"transport_cost", number(s.path.transportCost)},
+                          {"path_energy", number(s.path.pathEnergy)},
+                          {"nfe", s.path.nfe},
+                          {"nll", number(s.nll)},
                           {"nll_n", nllN},
                           {"solver", std::string(solverName(solver.solver))}};
-    if (isCnf) row["nll_train_solver"] = number(nllTrain);
-    if (const TargetInfo* info = findTargetInfo(model.target);
-        info && info->name == targetLabel(args))
-      row["entropy"] = info->entropy;
+    if (isCnf) row["nll_train_solver"] = number(s.nllTrain);
+    if (entropyKnown) row["entropy"] = info->entropy;
     rows.push_back(row);
-    if (!args.has("--json"))
-      std::printf("%-5ld %8.4f %8.4f %6ld %13.6g %14.6g %11.6g %6ld %9.4f%s\n", k + 1, w2, floor, n,
-                  nanIfNot(hasPath, path.straightness), nanIfNot(hasPath, path.transportCost),
-                  nanIfNot(hasPath, path.pathEnergy), path.nfe, nll,
-                  isCnf ? ("  " + std::to_string(nllTrain)).c_str() : "");
-    if (isCnf && std::abs(nllTrain - nll) > kSolverDriftNats)
+    if (!json)
+      std::printf("%-5ld %8.4f %8.4f %6ld %13.6g %14.6g %11.6g %6ld %9.4f%s\n", k + 1, s.w2,
+                  samples.floor, n, s.path.straightness, s.path.transportCost, s.path.pathEnergy,
+                  s.path.nfe, s.nll, isCnf ? ("  " + std::to_string(s.nllTrain)).c_str() : "");
+    if (isCnf && std::abs(s.nllTrain - s.nll) > kSolverDriftNats)
       std::fprintf(
           stderr,
           "warning: stage %ld: NLL under the training solver (%.4f) and a fine solver (%.4f) "
           "differ by %.3f nats: the model may be exploiting the training solver's "
           "discretisation; trust the fine-solver figure\n",
-          k + 1, nllTrain, nll, std::abs(nllTrain - nll));
+          k + 1, s.nllTrain, s.nll, std::abs(s.nllTrain - s.nll));
   }
-  if (args.has("--json")) std::cout << rows.dump(1) << "\n";
+  if (json) std::cout << rows.dump(1) << "\n";
   return 0;
 }
+
+namespace {
+
+// One row x,y,logp per cell centre, bottom row first.
+void writeDensityCsv(const std::string& out, const DensityGrid& grid,
+                     const GridGeometry& geometry) {
+  std::string text = "x,y,logp\n";
+  char buf[96];
+  for (int j = 0; j < grid.height; ++j)
+    for (int i = 0; i < grid.width; ++i) {
+      const int len = std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g\n", geometry.centreX(i),
+                                    geometry.centreY(j), grid.values[geometry.index(i, j)]);
+      text.append(buf, static_cast<std::size_t>(len));
+    }
+  writeFileAtomically(out, text);
+}
+
+// The density colour-mapped (square root: the tails stay visible), the top row at y1, and a
+// strip under it with the colour bar: 0 at the left, the peak density at the right.
+void writeDensityPng(const std::string& out, const DensityGrid& grid, const GridGeometry& geometry,
+                     double t) {
+  float peak = 0.0f;
+  for (float v : grid.values) peak = std::max(peak, std::exp(v));
+  constexpr int kStrip = 30;
+  RgbImage image(grid.width, grid.height + kStrip, Colour{0.07f, 0.08f, 0.1f});
+  for (int j = 0; j < grid.height; ++j)
+    for (int i = 0; i < grid.width; ++i) {
+      const float p = std::exp(grid.values[geometry.index(i, j)]);
+      image.set(i, grid.height - 1 - j, sequentialColour(peak > 0 ? std::sqrt(p / peak) : 0.0));
+    }
+  char hi[32], caption[64];
+  std::snprintf(hi, sizeof hi, "%.3g", static_cast<double>(peak));
+  std::snprintf(caption, sizeof caption, "p_t(x) at t = %.2f, sqrt scale", t);
+  const int margin = std::min(8, grid.width / 8);
+  drawColourBar(
+      image, margin, grid.height + 6, grid.width - 2 * margin, 8,
+      [](double s) { return sequentialColour(std::sqrt(s)); }, "0", hi, caption);
+  writePngAtomically(out, image);
+}
+
+}  // namespace
 
 int runDensity(int argc, char** argv) {
   const Args args(argc, argv, 2,
@@ -281,37 +350,10 @@ int runDensity(int argc, char** argv) {
   const DensityGrid grid = computeLogDensityGrid(loaded.model.config, loaded.params(), spec);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const GridGeometry geometry{spec.box, spec.width, spec.height};
-  if (csv) {
-    std::string text = "x,y,logp\n";
-    char buf[96];
-    for (int j = 0; j < grid.height; ++j)
-      for (int i = 0; i < grid.width; ++i) {
-        const int len = std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g\n", geometry.centreX(i),
-                                      geometry.centreY(j), grid.values[geometry.index(i, j)]);
-        text.append(buf, static_cast<std::size_t>(len));
-      }
-    writeFileAtomically(out, text);
-  } else {
-    // The density colour-mapped (square root: the tails stay visible), the top row at y1, and a
-    // strip under it with the colour bar: 0 at the left, the peak density at the right.
-    float peak = 0.0f;
-    for (float v : grid.values) peak = std::max(peak, std::exp(v));
-    constexpr int kStrip = 30;
-    RgbImage image(grid.width, grid.height + kStrip, Colour{0.07f, 0.08f, 0.1f});
-    for (int j = 0; j < grid.height; ++j)
-      for (int i = 0; i < grid.width; ++i) {
-        const float p = std::exp(grid.values[geometry.index(i, j)]);
-        image.set(i, grid.height - 1 - j, sequentialColour(peak > 0 ? std::sqrt(p / peak) : 0.0));
-      }
-    char hi[32], caption[64];
-    std::snprintf(hi, sizeof hi, "%.3g", static_cast<double>(peak));
-    std::snprintf(caption, sizeof caption, "p_t(x) at t = %.2f, sqrt scale", spec.t);
-    const int margin = std::min(8, grid.width / 8);
-    drawColourBar(
-        image, margin, grid.height + 6, grid.width - 2 * margin, 8,
-        [](double s) { return sequentialColour(std::sqrt(s)); }, "0", hi, caption);
-    writePngAtomically(out, image);
-  }
+  if (csv)
+    writeDensityCsv(out, grid, geometry);
+  else
+    writeDensityPng(out, grid, geometry, spec.t);
   std::fprintf(stderr, "mass %.4f on the box (%dx%d cells, t = %.3f, %ld NFE per point)\n",
                grid.mass, grid.width, grid.height, spec.t, grid.nfe);
   return 0;

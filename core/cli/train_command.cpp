@@ -224,6 +224,213 @@ EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
   return e;
 }
 
+// One `flowlab train` run: the session, the training clocks (optimisation steps only), the
+// progress line, and the held-out checkpoints. Messages go to stderr; nothing is written until
+// write().
+class TrainRun {
+ public:
+  TrainRun(const TrainerConfig& config, std::shared_ptr<const Target> target,
+           const EvalOptions& eval, bool quiet)
+      : config_(config),
+        eval_(eval),
+        quiet_(quiet),
+        tty_(::isatty(STDERR_FILENO)),
+        stages_(stageCount(config)),
+        printInterval_(tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2000)),
+        bar_(eval.entropy + eval.gap),
+        session_(config, std::move(target)) {
+    if (eval.every > 0)
+      heldOut_ =
+          std::make_unique<HeldOutNll>(*session_.target(), eval.n, config.seed, config.threads);
+  }
+
+  // Trains every stage (generating reflow pairs between them) or until --stop-at-gap.
+  void trainAllStages() {
+    for (;;) {
+      trainStage();
+      if (!quiet_) printProgress(true);
+      printStageNfe();
+      if (stopped_ || session_.stage() + 1 >= stages_) return;
+      generatePairs();
+    }
+  }
+
+  // The time-to-gap summary line (when --eval-every ran against a known entropy).
+  void reportGap() const {
+    if (!heldOut_ || !std::isfinite(bar_)) return;
+    if (reachedIndex_ >= 0) {
+      const NllCheckpoint& r = checkpoints_[static_cast<std::size_t>(reachedIndex_)];
+      std::fprintf(
+          stderr,
+          "held-out NLL <= H + %g = %.4f (H = %.3f, %ld points, fine solver) first at step "
+          "%ld: %.3f s training (%.3f s CPU), NLL %.4f%s\n",
+          eval_.gap, bar_, eval_.entropy, heldOut_->size(), r.step, r.trainSeconds,
+          r.trainCpuSeconds, r.nllFine, stopped_ ? "; stopped there" : "");
+    } else {
+      std::fprintf(stderr, "held-out NLL did not reach H + %g = %.4f in %ld steps (last %.4f)\n",
+                   eval_.gap, bar_, session_.totalSteps(),
+                   checkpoints_.empty() ? NAN : checkpoints_.back().nllFine);
+    }
+  }
+
+  // Writes the model (and the --log CSV) atomically and prints the closing line.
+  void write(const std::string& out, const std::string& targetLabel) const {
+    Model model = session_.model();
+    model.target = targetLabel;
+    saveModel(model, out);
+    if (!eval_.log.empty()) writeFileAtomically(eval_.log, checkpointsCsv(checkpoints_));
+    const double total = std::chrono::duration<double>(Clock::now() - start_).count();
+    std::fprintf(stderr,
+                 "wrote %s%s%s: %s, %d stage%s, %.1f s (training steps %.1f s, %.1f s CPU)\n",
+                 out.c_str(), eval_.log.empty() ? "" : " and ", eval_.log.c_str(),
+                 std::string(methodName(config_.method)).c_str(), stages_, stages_ == 1 ? "" : "s",
+                 total, clock_.wallSeconds(), clock_.cpuSeconds());
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  const char* clearLine() const { return tty_ ? "\r\033[K" : ""; }
+
+  void trainStage() {
+    while (!session_.stageDone() && !stopped_) {
+      clock_.start();
+      stageClock_.start();
+      const TrainingSession::StepResult result = session_.step();
+      stageClock_.stop();
+      clock_.stop();
+      const ObjectiveStats st = session_.objectiveStats();
+      stageNfe_.add(st);
+      lineNfe_.add(st);
+      if (result.restored && ++nonFinite_ > 20)
+        throw std::runtime_error("training diverged (loss is not finite) at step " +
+                                 std::to_string(session_.totalSteps()) +
+                                 "; try a lower --lr or --clip; nothing was written");
+      const bool lastStep = session_.stageDone() && session_.stage() + 1 >= stages_;
+      if (heldOut_ && (session_.totalSteps() % eval_.every == 0 || lastStep))
+        stopped_ = checkpoint();
+      if (!quiet_ && Clock::now() - lastPrint_ >= printInterval_) {
+        printProgress(false);
+        lastPrint_ = Clock::now();
+      }
+    }
+  }
+
+  // Rectified flow: the next stage's pairs (x0, ODE(x0)) from the stage just trained.
+  void generatePairs() {
+    const std::string solver(solverName(config_.pairSolver.solver));
+    auto pairProgress = [&](double done) {
+      if (!quiet_ && Clock::now() - lastPrint_ >= printInterval_) {
+        std::fprintf(stderr, "%sgenerating %d reflow pairs with %s: %.0f%%%s", clearLine(),
+                     config_.reflowPairs, solver.c_str(), 100.0 * done, tty_ ? "" : "\n");
+        lastPrint_ = Clock::now();
+      }
+      return true;
+    };
+    if (!quiet_)
+      std::fprintf(stderr, "generating %d reflow pairs with %s …%s", config_.reflowPairs,
+                   solver.c_str(), tty_ ? "" : "\n");
+    lastPrint_ = Clock::now();
+    session_.advanceStage(pairProgress);
+    if (!quiet_ && tty_) std::fprintf(stderr, "\r\033[K");
+    stageClock_ = {};
+    stageNfe_ = {};
+    lastPrint_ = Clock::now();
+  }
+
+  void printProgress(bool final) {
+    const double elapsed = stageClock_.wallSeconds();
+    const double rate = elapsed > 0 ? session_.stageStep() / elapsed : 0.0;
+    const double eta = rate > 0 ? (config_.steps - session_.stageStep()) / rate : NAN;
+    char nfe[64] = "";
+    if (lineNfe_.steps > 0)
+      std::snprintf(nfe, sizeof nfe, "  NFE f/b %.0f/%.0f", lineNfe_.meanForward(),
+                    lineNfe_.meanBackward());
+    std::fprintf(stderr, "%sstage %d/%d  step %ld/%ld  loss %.4f%s  %.0f steps/s  %s %s%s",
+                 tty_ ? "\r" : "", session_.stage() + 1, stages_, session_.stageStep(),
+                 config_.steps, session_.smoothedLoss(), nfe, rate, final ? "took" : "ETA",
+                 formatSeconds(final ? elapsed : eta).c_str(), tty_ && !final ? "   " : "\n");
+    lineNfe_ = {};
+    std::fflush(stderr);
+  }
+
+  void printStageNfe() const {
+    if (stageNfe_.steps == 0) return;
+    std::fprintf(stderr,
+                 "NFE per step over %ld steps: forward mean %.1f (min %ld, max %ld), backward "
+                 "mean %.1f (min %ld, max %ld)\n",
+                 stageNfe_.steps, stageNfe_.meanForward(), stageNfe_.minForward,
+                 stageNfe_.maxForward, stageNfe_.meanBackward(), stageNfe_.minBackward,
+                 stageNfe_.maxBackward);
+  }
+
+  // Scores the held-out set now; returns true when training should stop (--stop-at-gap).
+  bool checkpoint() {
+    NllCheckpoint c;
+    c.step = session_.totalSteps();
+    c.trainSeconds = clock_.wallSeconds();
+    c.trainCpuSeconds = clock_.cpuSeconds();
+    c.loss = session_.smoothedLoss();
+    const ObjectiveStats st = session_.objectiveStats();
+    c.nfeForward = st.nfeForward;
+    c.nfeBackward = st.nfeBackward;
+    try {
+      heldOut_->score(config_, session_.params(), c.nllFine, c.nllTrainSolver);
+    } catch (const std::exception& e) {
+      // A solve that gives up (e.g. Dopri5 on a wild early field) is a missing point, not the
+      // end of training; say so.
+      c.nllFine = c.nllTrainSolver = NAN;
+      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n", clearLine(),
+                   c.step, e.what());
+    }
+    checkpoints_.push_back(c);
+    const bool hit = reachedIndex_ < 0 && std::isfinite(bar_) && c.nllFine <= bar_;
+    if (hit) reachedIndex_ = static_cast<long>(checkpoints_.size()) - 1;
+    if (!quiet_) printCheckpoint(c, hit);
+    warnOnSolverDrift(c);
+    return hit && eval_.stopAtGap;
+  }
+
+  void printCheckpoint(const NllCheckpoint& c, bool hit) const {
+    char trainSolver[64] = "";
+    if (std::isfinite(c.nllTrainSolver))
+      std::snprintf(trainSolver, sizeof trainSolver, "  (training solver %.4f)", c.nllTrainSolver);
+    std::fprintf(stderr, "%sstep %ld  train %.2f s (%.2f s CPU)  held-out NLL %.4f%s%s\n",
+                 clearLine(), c.step, c.trainSeconds, c.trainCpuSeconds, c.nllFine, trainSolver,
+                 hit ? "  <= H + gap" : "");
+  }
+
+  // The same threshold as `flowlab eval`: a model that learns the training solver's
+  // discretisation error scores better under it than under the fine solver. Said once.
+  void warnOnSolverDrift(const NllCheckpoint& c) {
+    if (warnedDrift_ || !(std::abs(c.nllTrainSolver - c.nllFine) > kSolverDriftNats)) return;
+    warnedDrift_ = true;
+    std::fprintf(stderr,
+                 "%swarning: step %ld: held-out NLL under the training solver (%.4f) and a fine "
+                 "solver (%.4f) differ by %.3f nats: the model may be exploiting the training "
+                 "solver's discretisation; trust the fine-solver figure\n",
+                 clearLine(), c.step, c.nllTrainSolver, c.nllFine,
+                 std::abs(c.nllTrainSolver - c.nllFine));
+  }
+
+  const TrainerConfig config_;
+  const EvalOptions eval_;
+  const bool quiet_, tty_;
+  const int stages_;
+  const std::chrono::milliseconds printInterval_;
+  const double bar_;  // H + gap (NaN when H is unknown)
+  TrainingSession session_;
+  std::unique_ptr<HeldOutNll> heldOut_;
+  const Clock::time_point start_ = Clock::now();
+  Clock::time_point lastPrint_ = start_;
+  TrainingClock clock_, stageClock_;
+  NfeTally stageNfe_, lineNfe_;
+  long nonFinite_ = 0;
+  std::vector<NllCheckpoint> checkpoints_;
+  long reachedIndex_ = -1;
+  bool warnedDrift_ = false, stopped_ = false;
+};
+
 }  // namespace
 
 int runTrain(int argc, char** argv) {
@@ -246,169 +453,15 @@ int runTrain(int argc, char** argv) {
   expectPositional(args, 0, "");
   const TrainerConfig config = configFrom(args);
   const std::string out = args.requiredText("--out");
-  const EvalOptions evalOpt = evalOptionsFrom(args, out);
+  const EvalOptions eval = evalOptionsFrom(args, out);
   auto target = targetFrom(args, true);
   checkWritable(out);
-  if (!evalOpt.log.empty()) checkWritable(evalOpt.log);
+  if (!eval.log.empty()) checkWritable(eval.log);
 
-  TrainingSession session(config, target);
-  std::unique_ptr<HeldOutNll> heldOut;
-  if (evalOpt.every > 0)
-    heldOut = std::make_unique<HeldOutNll>(*target, evalOpt.n, config.seed, config.threads);
-  const bool quiet = args.has("--quiet");
-  const bool tty = ::isatty(STDERR_FILENO);
-  const int stages = stageCount(config);
-  using Clock = std::chrono::steady_clock;
-  const auto start = Clock::now();
-  auto lastPrint = start;
-  const auto printInterval = tty ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2000);
-  long nonFinite = 0;
-  TrainingClock clock, stageClock;  // training steps only: evaluation and printing excluded
-  NfeTally stageNfe, lineNfe;
-
-  auto progress = [&](bool final) {
-    const double elapsed = stageClock.wallSeconds();
-    const double rate = elapsed > 0 ? session.stageStep() / elapsed : 0.0;
-    const double eta = rate > 0 ? (config.steps - session.stageStep()) / rate : NAN;
-    char nfe[64] = "";
-    if (lineNfe.steps > 0)
-      std::snprintf(nfe, sizeof nfe, "  NFE f/b %.0f/%.0f", lineNfe.meanForward(),
-                    lineNfe.meanBackward());
-    std::fprintf(stderr, "%sstage %d/%d  step %ld/%ld  loss %.4f%s  %.0f steps/s  %s %s%s",
-                 tty ? "\r" : "", session.stage() + 1, stages, session.stageStep(), config.steps,
-                 session.smoothedLoss(), nfe, rate, final ? "took" : "ETA",
-                 formatSeconds(final ? elapsed : eta).c_str(), tty && !final ? "   " : "\n");
-    lineNfe = {};
-    std::fflush(stderr);
-  };
-
-  std::vector<NllCheckpoint> checkpoints;
-  const NllCheckpoint* reached = nullptr;
-  long reachedIndex = -1;
-  bool warnedDrift = false;
-  const double bar = evalOpt.entropy + evalOpt.gap;
-  // Scores the held-out set now; returns true when training should stop (--stop-at-gap).
-  auto checkpoint = [&]() {
-    NllCheckpoint c;
-    c.step = session.totalSteps();
-    c.trainSeconds = clock.wallSeconds();
-    c.trainCpuSeconds = clock.cpuSeconds();
-    c.loss = session.smoothedLoss();
-    const ObjectiveStats st = session.objectiveStats();
-    c.nfeForward = st.nfeForward;
-    c.nfeBackward = st.nfeBackward;
-    try {
-      heldOut->score(config, session.params(), c.nllFine, c.nllTrainSolver);
-    } catch (const std::exception& e) {
-      // A solve that gives up (e.g. Dopri5 on a wild early field) is a missing point, not the
-      // end of training; say so.
-      c.nllFine = c.nllTrainSolver = NAN;
-      std::fprintf(stderr, "%swarning: step %ld: held-out NLL not computed: %s\n",
-                   tty ? "\r\033[K" : "", c.step, e.what());
-    }
-    checkpoints.push_back(c);
-    const bool hit = reachedIndex < 0 && std::isfinite(bar) && c.nllFine <= bar;
-    if (hit) reachedIndex = static_cast<long>(checkpoints.size()) - 1;
-    if (!quiet) {
-      char trainSolver[64] = "";
-      if (std::isfinite(c.nllTrainSolver))
-        std::snprintf(trainSolver, sizeof trainSolver, "  (training solver %.4f)",
-                      c.nllTrainSolver);
-      std::fprintf(stderr, "%sstep %ld  train %.2f s (%.2f s CPU)  held-out NLL %.4f%s%s\n",
-                   tty ? "\r\033[K" : "", c.step, c.trainSeconds, c.trainCpuSeconds, c.nllFine,
-                   trainSolver, hit ? "  <= H + gap" : "");
-    }
-    // The same threshold as `flowlab eval`: a model that learns the training solver's
-    // discretisation error scores better under it than under the fine solver.
-    if (!warnedDrift && std::abs(c.nllTrainSolver - c.nllFine) > kSolverDriftNats) {
-      warnedDrift = true;
-      std::fprintf(stderr,
-                   "%swarning: step %ld: held-out NLL under the training solver (%.4f) and a fine "
-                   "solver (%.4f) differ by %.3f nats: the model may be exploiting the training "
-                   "solver's discretisation; trust the fine-solver figure\n",
-                   tty ? "\r\033[K" : "", c.step, c.nllTrainSolver, c.nllFine,
-                   std::abs(c.nllTrainSolver - c.nllFine));
-    }
-    return hit && evalOpt.stopAtGap;
-  };
-
-  bool stopped = false;
-  for (;;) {
-    while (!session.stageDone() && !stopped) {
-      clock.start();
-      stageClock.start();
-      const TrainingSession::StepResult result = session.step();
-      stageClock.stop();
-      clock.stop();
-      const ObjectiveStats st = session.objectiveStats();
-      stageNfe.add(st);
-      lineNfe.add(st);
-      if (result.restored && ++nonFinite > 20)
-        throw std::runtime_error("training diverged (loss is not finite) at step " +
-                                 std::to_string(session.totalSteps()) +
-                                 "; try a lower --lr or --clip; nothing was written");
-      const bool lastStep = session.stageDone() && session.stage() + 1 >= stages;
-      if (heldOut && (session.totalSteps() % evalOpt.every == 0 || lastStep))
-        stopped = checkpoint();
-      if (!quiet && Clock::now() - lastPrint >= printInterval) {
-        progress(false);
-        lastPrint = Clock::now();
-      }
-    }
-    if (!quiet) progress(true);
-    if (stageNfe.steps > 0)
-      std::fprintf(stderr,
-                   "NFE per step over %ld steps: forward mean %.1f (min %ld, max %ld), backward "
-                   "mean %.1f (min %ld, max %ld)\n",
-                   stageNfe.steps, stageNfe.meanForward(), stageNfe.minForward, stageNfe.maxForward,
-                   stageNfe.meanBackward(), stageNfe.minBackward, stageNfe.maxBackward);
-    if (stopped || session.stage() + 1 >= stages) break;
-    auto pairProgress = [&](double done) {
-      if (!quiet && Clock::now() - lastPrint >= printInterval) {
-        std::fprintf(stderr, "%sgenerating %d reflow pairs with %s: %.0f%%%s",
-                     tty ? "\r\033[K" : "", config.reflowPairs,
-                     std::string(solverName(config.pairSolver.solver)).c_str(), 100.0 * done,
-                     tty ? "" : "\n");
-        lastPrint = Clock::now();
-      }
-      return true;
-    };
-    if (!quiet)
-      std::fprintf(stderr, "generating %d reflow pairs with %s …%s", config.reflowPairs,
-                   std::string(solverName(config.pairSolver.solver)).c_str(), tty ? "" : "\n");
-    lastPrint = Clock::now();
-    session.advanceStage(pairProgress);
-    if (!quiet && tty) std::fprintf(stderr, "\r\033[K");
-    stageClock = {};
-    stageNfe = {};
-    lastPrint = Clock::now();
-  }
-
-  if (heldOut && std::isfinite(bar)) {
-    if (reachedIndex >= 0) {
-      reached = &checkpoints[static_cast<std::size_t>(reachedIndex)];
-      std::fprintf(
-          stderr,
-          "held-out NLL <= H + %g = %.4f (H = %.3f, %ld points, fine solver) first at step "
-          "%ld: %.3f s training (%.3f s CPU), NLL %.4f%s\n",
-          evalOpt.gap, bar, evalOpt.entropy, heldOut->size(), reached->step, reached->trainSeconds,
-          reached->trainCpuSeconds, reached->nllFine, stopped ? "; stopped there" : "");
-    } else {
-      std::fprintf(stderr, "held-out NLL did not reach H + %g = %.4f in %ld steps (last %.4f)\n",
-                   evalOpt.gap, bar, session.totalSteps(),
-                   checkpoints.empty() ? NAN : checkpoints.back().nllFine);
-    }
-  }
-
-  Model model = session.model();
-  model.target = targetLabel(args);
-  saveModel(model, out);
-  if (!evalOpt.log.empty()) writeFileAtomically(evalOpt.log, checkpointsCsv(checkpoints));
-  const double total = std::chrono::duration<double>(Clock::now() - start).count();
-  std::fprintf(stderr, "wrote %s%s%s: %s, %d stage%s, %.1f s (training steps %.1f s, %.1f s CPU)\n",
-               out.c_str(), evalOpt.log.empty() ? "" : " and ", evalOpt.log.c_str(),
-               std::string(methodName(config.method)).c_str(), stages, stages == 1 ? "" : "s",
-               total, clock.wallSeconds(), clock.cpuSeconds());
+  TrainRun run(config, std::move(target), eval, args.has("--quiet"));
+  run.trainAllStages();
+  run.reportGap();
+  run.write(out, targetLabel(args));
   return 0;
 }
 

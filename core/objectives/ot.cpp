@@ -19,6 +19,16 @@
 #include <stdexcept>
 
 namespace flowlab::core {
+
+// Whether looking for a free column among tied minima pays off in this solve. Ties with a free
+// column are common with integer costs or repeated points (there the search cuts the number of
+// scans several-fold) but nearly absent with generic real costs, where the search would only
+// cost time; so it switches itself off when it rarely succeeds. It never affects optimality.
+struct detail::TiePolicy {
+  long searches = 0, hits = 0;
+  bool enabled() const { return searches < 64 || 8 * hits >= searches; }
+};
+
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -98,19 +108,10 @@ void relax(const CostAt& cost, const double* __restrict v, double u1, int i,
   }
 }
 
-// Whether looking for a free column among tied minima pays off in this solve. Ties with a free
-// column are common with integer costs or repeated points (there the search cuts the number of
-// scans several-fold) but nearly absent with generic real costs, where the search would only
-// cost time; so it switches itself off when it rarely succeeds. It never affects optimality.
-struct TiePolicy {
-  long searches = 0, hits = 0;
-  bool enabled() const { return searches < 64 || 8 * hits >= searches; }
-};
-
 // Index of the smallest dist, from the block minima relax() left: the first such index, or a
 // free column (colToRow < 0) at the same distance when the tie policy says to look for one.
 int argMin(const double* dist, const double* blockMin, const int* colToRow, int n,
-           TiePolicy& ties) {
+           detail::TiePolicy& ties) {
   const int blocks = (n + kBlock - 1) / kBlock;
   int best = 0;
   double m = blockMin[0];
@@ -155,7 +156,14 @@ void AssignmentSolver::run(int n, Rows& rows) {
   scanCols_.resize(un);
   free_.clear();
   free_.reserve(un);
+  reduceColumns(n, rows);
+  transferReductions(n, rows);
+  detail::TiePolicy ties;
+  for (const int f : free_) augment(n, rows, f, ties);
+}
 
+template <class Rows>
+void AssignmentSolver::reduceColumns(int n, Rows& rows) {
   // 1. Column reduction: v_j = min_i C(i, j). Row-major sweep so each row is read contiguously;
   // ties go to the first row. Scanning columns last to first, each column goes to its minimising
   // row unless that row already has one.
@@ -176,7 +184,10 @@ void AssignmentSolver::run(int n, Rows& rows) {
       colToRow_[j] = i;
     }
   }
+}
 
+template <class Rows>
+void AssignmentSolver::transferReductions(int n, Rows& rows) {
   // 2. Reduction transfer: a row that won exactly one column raises its implicit dual to the gap
   // to its second-best column (v_{x_i} −= that gap). x_i stays optimal for row i, other rows'
   // reduced costs only grow, and the tighter duals shorten the searches of phase 3.
@@ -192,46 +203,46 @@ void AssignmentSolver::run(int n, Rows& rows) {
       if (m < kInf) v_[j1] -= m;
     }
   }
+}
 
+template <class Rows>
+void AssignmentSolver::augment(int n, Rows& rows, int f, detail::TiePolicy& ties) {
   // 3. Shortest augmenting paths: Dijkstra on reduced costs from each free row, dense. One pass
   // per scanned row relaxes every column at once (branch-free, vectorised). Scanned columns are
   // masked by vWork_ = −∞ (their h becomes +∞) and dist_ = +∞ (never the minimum); their final
   // distances are kept in scanDist_.
-  TiePolicy ties;
-  for (const int f : free_) {
-    std::copy(v_.begin(), v_.end(), vWork_.begin());
-    std::fill(dist_.begin(), dist_.end(), kInf);
-    std::size_t scanned = 0;
-    int i = f;
-    double u1 = 0.0;  // row f enters with distance C(f, j) − v_j
-    double minD = 0.0;
-    int end = -1;
-    while (true) {
-      relax(rows.costs(i), vWork_.data(), u1, i, dist_.data(), pred_.data(), blockMin_.data(), n);
-      const int j = argMin(dist_.data(), blockMin_.data(), colToRow_.data(), n, ties);
-      minD = dist_[j];
-      scanCols_[scanned] = j;
-      scanDist_[scanned] = minD;
-      ++scanned;
-      vWork_[j] = -kInf;
-      dist_[j] = kInf;
-      if (colToRow_[j] < 0) {
-        end = j;
-        break;
-      }
-      i = colToRow_[j];
-      u1 = rows.at(i, j) - v_[j] - minD;
+  std::copy(v_.begin(), v_.end(), vWork_.begin());
+  std::fill(dist_.begin(), dist_.end(), kInf);
+  std::size_t scanned = 0;
+  int i = f;
+  double u1 = 0.0;  // row f enters with distance C(f, j) − v_j
+  double minD = 0.0;
+  int end = -1;
+  while (true) {
+    relax(rows.costs(i), vWork_.data(), u1, i, dist_.data(), pred_.data(), blockMin_.data(), n);
+    const int j = argMin(dist_.data(), blockMin_.data(), colToRow_.data(), n, ties);
+    minD = dist_[j];
+    scanCols_[scanned] = j;
+    scanDist_[scanned] = minD;
+    ++scanned;
+    vWork_[j] = -kInf;
+    dist_[j] = kInf;
+    if (colToRow_[j] < 0) {
+      end = j;
+      break;
     }
-    // Keep reduced costs non-negative: v_j += d_j − d_end on every scanned column.
-    for (std::size_t k = 0; k + 1 < scanned; ++k) v_[scanCols_[k]] += scanDist_[k] - minD;
-    // Flip the path f → … → end.
-    int j = end;
-    while (true) {
-      const int r = pred_[j];
-      colToRow_[j] = r;
-      std::swap(j, rowToCol_[r]);
-      if (r == f) break;
-    }
+    i = colToRow_[j];
+    u1 = rows.at(i, j) - v_[j] - minD;
+  }
+  // Keep reduced costs non-negative: v_j += d_j − d_end on every scanned column.
+  for (std::size_t k = 0; k + 1 < scanned; ++k) v_[scanCols_[k]] += scanDist_[k] - minD;
+  // Flip the path f → … → end.
+  int j = end;
+  while (true) {
+    const int r = pred_[j];
+    colToRow_[j] = r;
+    std::swap(j, rowToCol_[r]);
+    if (r == f) break;
   }
 }
 

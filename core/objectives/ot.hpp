@@ -15,6 +15,10 @@
 
 namespace flowlab::core {
 
+namespace detail {
+struct TiePolicy;  // when the augmenting search looks for a free column among tied minima
+}
+
 class AssignmentSolver {
  public:
   // cost: n×n, n ≥ 1, finite (else std::invalid_argument). rowToCol receives σ (size n).
@@ -27,8 +31,15 @@ class AssignmentSolver {
   double solveSquaredDistances(const Points& a, const Points& b, std::vector<int>& rowToCol);
 
  private:
+  // The three phases of the Jonker–Volgenant solve, in order (see ot.cpp).
   template <class Rows>
   void run(int n, Rows& rows);
+  template <class Rows>
+  void reduceColumns(int n, Rows& rows);
+  template <class Rows>
+  void transferReductions(int n, Rows& rows);
+  template <class Rows>
+  void augment(int n, Rows& rows, int f, detail::TiePolicy& ties);
 
   // Internally the matrix's columns are the "rows" of Jonker–Volgenant (columns are contiguous
   // in Eigen's storage) and its rows the "columns"; rowToCol is read off colToRow_.

@@ -95,27 +95,7 @@ void CnfSolve::Impl::adjointDopri5(const float* theta, Points& x, float cKin, fl
   adjointStage(theta, x, aState, t0, cKin, cFrob, gFsal, tape[0], ka[0]);
 
   StepControl ctl{dir, span, t1, opt.solver.maxSteps, "cnf adjoint dopri5"};
-  double h;
-  {
-    Eigen::Index c = 0;
-    const double d0 = std::sqrt(
-        (scaledRms2(x, x, x, atol, rtol, c) + scaledRms2(aState, aState, aState, atol, rtol, c)) /
-        c);
-    c = 0;
-    const double d1 = std::sqrt((scaledRms2(tape[0].v, x, x, atol, rtol, c) +
-                                 scaledRms2(ka[0], aState, aState, atol, rtol, c)) /
-                                c);
-    const double h0 = StepControl::firstGuess(d0, d1, span);
-    xs = x + static_cast<float>(dir * h0) * tape[0].v;
-    as = aState + static_cast<float>(dir * h0) * ka[0];
-    adjointStage(theta, xs, as, t0 + dir * h0, cKin, cFrob, gTmp, probeEntry, ka[1]);
-    c = 0;
-    const double d2 = std::sqrt((scaledRms2(probeEntry.v - tape[0].v, x, x, atol, rtol, c) +
-                                 scaledRms2(ka[1] - ka[0], aState, aState, atol, rtol, c)) /
-                                c) /
-                      h0;
-    h = ctl.initial(h0, d1, d2);
-  }
+  double h = adjointFirstStep(theta, x, cKin, cFrob, t0, dir, span, ctl);
 
   double t = t0;
   for (;;) {
@@ -162,6 +142,29 @@ void CnfSolve::Impl::adjointDopri5(const float* theta, Points& x, float cKin, fl
     }
     h = ctl.next(h, err);
   }
+}
+
+double CnfSolve::Impl::adjointFirstStep(const float* theta, const Points& x, float cKin,
+                                        float cFrob, double t0, double dir, double span,
+                                        StepControl& ctl) {
+  const double atol = opt.solver.atol, rtol = opt.solver.rtol;
+  Eigen::Index c = 0;
+  const double d0 = std::sqrt(
+      (scaledRms2(x, x, x, atol, rtol, c) + scaledRms2(aState, aState, aState, atol, rtol, c)) / c);
+  c = 0;
+  const double d1 = std::sqrt((scaledRms2(tape[0].v, x, x, atol, rtol, c) +
+                               scaledRms2(ka[0], aState, aState, atol, rtol, c)) /
+                              c);
+  const double h0 = StepControl::firstGuess(d0, d1, span);
+  xs = x + static_cast<float>(dir * h0) * tape[0].v;
+  as = aState + static_cast<float>(dir * h0) * ka[0];
+  adjointStage(theta, xs, as, t0 + dir * h0, cKin, cFrob, gTmp, probeEntry, ka[1]);
+  c = 0;
+  const double d2 = std::sqrt((scaledRms2(probeEntry.v - tape[0].v, x, x, atol, rtol, c) +
+                               scaledRms2(ka[1] - ka[0], aState, aState, atol, rtol, c)) /
+                              c) /
+                    h0;
+  return ctl.initial(h0, d1, d2);
 }
 
 }  // namespace flowlab::core

@@ -165,6 +165,10 @@ struct CnfSolve::Impl {
 
   // The reverse solve from t_b to t_a with Dopri5 on (x, a); g integrated along, not controlled.
   void adjointDopri5(const float* theta, Points& x, float cKin, float cFrob);
+  // Dopri5's first step for the reverse solve on (x, a) from t0, heading `dir` over `span`
+  // (Hairer–Nørsett–Wanner's starting-step rule; one extra adjoint evaluation).
+  double adjointFirstStep(const float* theta, const Points& x, float cKin, float cFrob, double t0,
+                          double dir, double span, ode_detail::StepControl& ctl);
 };
 
 }  // namespace flowlab::core
