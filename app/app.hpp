@@ -1,3 +1,7 @@
+// Folder app/: the desktop app (window, frame loop, input) over its subfolders: state/ (GL-free
+// UI state, options, timeline, commands), target/ (painting and editing the target), canvas/
+// (the CPU raster of every layer, on its own thread), render/ and gl/ (OpenGL), panels/ (ImGui).
+//
 // The desktop app: opens the window, starts the trainer and the view worker, and runs the frame
 // loop (panels, canvas input, drawing) until the window closes or the --frames budget is spent.
 // UI thread only.

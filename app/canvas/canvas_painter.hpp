@@ -1,3 +1,6 @@
+// Folder canvas/: the GL-free picture of the canvas (colour maps, painting every layer into an
+// image, the raster thread that does it off the UI thread, image files).
+//
 // Paints every layer of the canvas of one ViewFrame at time t into one opaque RasterImage, in
 // the order they stack: background, target density, model density, divergence, grid lines and
 // axes, warped grid, field arrows, streamlines, target samples, pathlines, particles: colour-

@@ -1,3 +1,5 @@
+// Folder gl/: thin owners of OpenGL objects (shader programs, buffers, textures).
+//
 // A linked GLSL program built from embedded shader files, with cached uniform locations.
 // UI thread only (needs the context).
 #pragma once

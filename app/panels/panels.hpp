@@ -1,3 +1,6 @@
+// Folder panels/: the ImGui panels around the canvas (target, training, layers, charts, timeline,
+// overlay, help) and the layout that places them.
+//
 // The app's panels. Each draws itself with ImGui and, following ImGui's convention, returns true
 // when the user edited something. UI thread only, between ImGui::NewFrame and ImGui::Render.
 #pragma once

@@ -1,3 +1,5 @@
+// Folder render/: getting pictures onto the screen with OpenGL (the canvas image, cached panels).
+//
 // The canvas renderer: uploads the newest CPU-painted canvas image (every layer, painted by the
 // raster worker) and draws it in the camera's viewport; keeps the legends' value ranges of the
 // newest ViewFrame. UI thread only.

@@ -1,3 +1,6 @@
+// Folder state/: the app's GL-free state and logic, testable without a window (options, camera,
+// timeline, view settings and request, commands, inspector, chart data, measurement).
+//
 // Everything the panels edit and the canvas reads, in one place. UI thread only.
 #pragma once
 

@@ -1,3 +1,6 @@
+// Folder target/: the target the user edits (presets, the painted density, imported images) and
+// its hand-over to the trainer.
+//
 // Editing the training target while training runs: presets (built-in targets), image import and
 // the brush. Every change goes to the trainer through `submit` (Trainer::setTarget, applied
 // between steps, never resetting the model); during a stroke at most every `pushInterval`

@@ -1,3 +1,6 @@
+// Folder base/: the vocabulary every other folder uses (point batches and rows, boxes and grid
+// geometry, the seeded RNG, splitting work over threads, colours). Includes nothing of flowlab.
+//
 // Shared vocabulary of flowlab's core: point batches, per-point rows, parameter vectors, boxes.
 #pragma once
 

@@ -1,3 +1,6 @@
+// Folder cli/: the `flowlab` command line, a library of its own that the executable links (the
+// option parser, one file per group of subcommands). Core's other folders print nothing.
+//
 // The headless command-line face of flowlab: targets, train, sample, logp, eval, density, bench.
 // Runs on the caller's thread; prints results to stdout, progress and errors to stderr.
 #pragma once

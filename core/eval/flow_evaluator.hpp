@@ -1,3 +1,6 @@
+// Folder eval/: measuring a model (sampling and exact log density, density grids, W2 and path
+// metrics, held-out NLL, streamlines).
+//
 // Evaluating one stage of a model: its velocity field (continuous flows), the base→target map
 // (sampling) and the model's exact log density at t = 1.
 //

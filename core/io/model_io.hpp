@@ -1,3 +1,5 @@
+// Folder io/: files (model JSON, PNG pictures with captions, CSV points, atomic writes).
+//
 // Model files: a versioned JSON document holding the training config and every stage's
 // parameters. Written atomically (temporary file + rename), so a failed or interrupted write
 // never leaves a partial file. Callable from any thread.

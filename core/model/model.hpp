@@ -1,3 +1,6 @@
+// Folder model/: what a model is (the training config with its validation and defaults, and one
+// parameter vector per stage).
+//
 // A trained (or training) model: its config and one parameter vector per stage.
 // Rectified flow keeps every reflow stage (stage 0 = 1-RF, stage k = (k+1)-RF) so stages can be
 // compared; other methods have one stage. Plain value; immutable once shared.

@@ -1,3 +1,6 @@
+// Folder nn/: the networks and their optimiser (the velocity MLP with its forward, reverse and
+// forward-mode sweeps on SIMD kernel sets chosen at run time; RealNVP; Adam).
+//
 // The velocity model: a small MLP f(x, t) with hand-written reverse mode and forward mode.
 //
 // Layout. Input z = [x (inDim rows); t (if timeInput); sin(2πkt), cos(2πkt) for k = 1..F].

@@ -1,3 +1,7 @@
+// Folder objectives/: the loss and gradient of each method (flow matching with independent or
+// OT couplings and rectified flow, CNF maximum likelihood, reverse KL, RealNVP) and the exact
+// assignment solver the OT coupling and W2 use.
+//
 // A training objective: the loss of one minibatch and its gradient with respect to the flat
 // parameter vector. One per method family; the TrainingSession runs Adam on top of it.
 // Owned by one thread (the trainer); allocation-free per call once sized for the batch.

@@ -1,3 +1,7 @@
+// Folder ode/: integrating dx/dt = v(x, t) on point batches (fixed-step and adaptive solvers
+// sharing one step control) and the CNF's augmented solve with its exact or estimated trace and
+// its adjoint.
+//
 // ODE solvers for dx/dt = v(x, t) on batches of 2-D points: Euler, midpoint, Heun, RK4 and
 // adaptive Dormand–Prince 5(4) with dense output; forward (t0 < t1) or backward (t0 > t1) in time;
 // optionally carrying log-density by the instantaneous change of variables.

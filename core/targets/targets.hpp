@@ -1,3 +1,6 @@
+// Folder targets/: the densities flows learn (built-in toy targets, image and painted grids),
+// each with seeded sampling and a normalised log density.
+//
 // Target densities (t = 1): the eight built-in toy densities of the flow-matching and FFJORD
 // literature (8gaussians, moons, …; Grathwohl et al. 2019, Tong et al. 2023) and
 // the image target (a painted or imported non-negative grid). Each samples with a seeded Rng

@@ -1,3 +1,7 @@
+// Folder training/: training a model (the session that steps, changes stage and guards against
+// divergence, used by `flowlab train`; the trainer thread that runs it for the app and publishes
+// snapshots).
+//
 // The trainer thread: owns the live model, optimiser, RNG and sampler; steps; publishes
 // immutable Snapshots. Every public method is callable from any thread (the UI thread) and
 // returns without waiting for a training step.

@@ -1,3 +1,6 @@
+// Folder view/: what the app draws, computed off the UI thread (the view request, one job per
+// layer, the frame they publish together). GL-free.
+//
 // The view worker: a thread that turns the newest training Snapshot and the UI's latest
 // ViewRequest into an immutable ViewFrame (particles, pathlines, field arrows, streamlines,
 // density and divergence grids, warped grid, target layers) for the app to draw. GL-free.
