@@ -62,8 +62,11 @@ void App::handleShortcuts(Commands& commands) {
     tl.playing = false;
     tl.scrub(tl.t + (ImGui::IsKeyPressed(GLFW_KEY_LEFT) ? -0.02 : 0.02));
   }
-  if (pressed(GLFW_KEY_HOME)) tl.scrub(0.0);
-  if (pressed(GLFW_KEY_END)) tl.scrub(1.0);
+  // Home and End take t to an end of the pass and stop there, as scrubbing does.
+  if (pressed(GLFW_KEY_HOME) || pressed(GLFW_KEY_END)) {
+    tl.playing = false;
+    tl.scrub(pressed(GLFW_KEY_HOME) ? 0.0 : 1.0);
+  }
   if (pressed(GLFW_KEY_D)) {
     tl.setDirection(tl.direction == core::FlowDirection::Generate ? core::FlowDirection::Normalize
                                                                   : core::FlowDirection::Generate);

@@ -95,6 +95,13 @@ bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
   return true;
 }
 
+float staleHeatmapFade(double gridT, double shownT) {
+  const double gap = std::abs(gridT - shownT);
+  if (gap < 1e-9) return 1.0f;
+  const double steps = std::ceil(gap / kStaleFadeStep);
+  return static_cast<float>(std::max(kStaleFadeFloor, 1.0 - 0.1 * steps));
+}
+
 CanvasPainter::BackgroundKey CanvasPainter::backgroundKey(const CanvasRequest& request) const {
   BackgroundKey k;
   k.width = request.width;
@@ -110,12 +117,12 @@ CanvasPainter::BackgroundKey CanvasPainter::backgroundKey(const CanvasRequest& r
   }
   if (v.density && f.density) {
     k.density = f.density;
-    k.densityOpacity = v.densityOpacity;
+    k.densityOpacity = v.densityOpacity * staleHeatmapFade(f.density->grid.t, request.t);
     k.densityRange = v.densityRange;
   }
   if (v.divergence && request.continuous && f.divergence) {
     k.divergence = f.divergence;
-    k.divergenceOpacity = v.divergenceOpacity;
+    k.divergenceOpacity = v.divergenceOpacity * staleHeatmapFade(f.divergence->grid.t, request.t);
   }
   // The arrows belong to the background unless the warped grid (which moves with t) lies
   // between it and them.

@@ -28,6 +28,13 @@ constexpr PackedRgb kCanvasBackground = core::packed({0.07f, 0.075f, 0.09f});
 // long; slower ones in proportion, so the typical speed draws half of it (the legend's arrow).
 constexpr float kArrowCells = 1.2f;
 
+// A t-dependent heatmap computed for another t than the one shown (it follows the animation a
+// view cycle behind) is painted fainter, the more so the further behind it is: its opacity is
+// scaled by 1 − 0.1 per started kStaleFadeStep of the gap, down to kStaleFadeFloor (quantised,
+// so the background is repainted only when the fade changes a step); 1 when current.
+constexpr double kStaleFadeStep = 0.05, kStaleFadeFloor = 0.3;
+float staleHeatmapFade(double gridT, double shownT);
+
 // What to paint: the data, the time, the canvas (world box and pixels) and the layer styles.
 struct CanvasRequest {
   std::shared_ptr<const core::ViewFrame> frame;                   // null: background and axes

@@ -25,6 +25,44 @@ struct ChartCache {
 };
 }  // namespace
 
+// The newest metrics of every stage measured so far, one row each (rectified flow's reflow
+// rounds side by side: straightness falls, W2 should hold).
+static void stageTable(const core::Snapshot& s, int stages) {
+  std::vector<const core::MetricSample*> newest(static_cast<std::size_t>(stages), nullptr);
+  for (const core::MetricSample& m : s.metrics)
+    if (m.stage >= 0 && m.stage < stages) newest[static_cast<std::size_t>(m.stage)] = &m;
+  constexpr ImGuiTableFlags kFlags = ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg;
+  if (!ImGui::BeginTable("stages", 5, kFlags)) return;
+  for (const char* h : {"stage", "step", "W2", "NLL", "straight"}) ImGui::TableSetupColumn(h);
+  ImGui::TableHeadersRow();
+  auto cell = [](double v, const char* format) {
+    ImGui::TableNextColumn();
+    if (std::isfinite(v))
+      ImGui::Text(format, v);
+    else
+      ImGui::TextDisabled("-");
+  };
+  for (int k = 0; k < stages; ++k) {
+    const core::MetricSample* m = newest[static_cast<std::size_t>(k)];
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::Text("%d%s", k + 1,
+                k == s.stage && s.status != core::TrainerStatus::Finished ? "*" : "");
+    if (!m) {
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled(k < s.stage ? "not measured" : "not yet");
+      continue;
+    }
+    ImGui::TableNextColumn();
+    ImGui::Text("%ld", m->step);
+    cell(m->w2, "%.3f");
+    cell(m->nll, "%.3f");
+    cell(m->straightness, "%.4f");
+  }
+  ImGui::EndTable();
+  if (s.status != core::TrainerStatus::Finished) ImGui::TextDisabled("* the stage training now");
+}
+
 void chartsSection(FrameContext& f, UiState& ui) {
   static ChartCache cache;  // UI thread only
   float& smoothing = ui.lossSmoothing;
@@ -92,7 +130,17 @@ void chartsSection(FrameContext& f, UiState& ui) {
     return;
   }
   const int stages = s->model ? core::stageCount(s->model->config) : 1;
-  ImGui::Text("stage %d of %d, step %ld:", last->stage + 1, stages, last->step);
+  if (stages > 1) {
+    // Several stages: their newest figures side by side, the references once.
+    ImGui::TextDisabled("W2 floor %.3f (n = %d)", last->w2Floor, core::MetricSample::kW2Points);
+    if (info) {
+      ImGui::SameLine();
+      ImGui::TextDisabled(" H = %.3f", info->entropy);
+    }
+    stageTable(*s, stages);
+    return;
+  }
+  ImGui::Text("step %ld:", last->step);
   if (std::isfinite(last->w2)) {
     ImGui::Text("W2 %.3f", last->w2);
     ImGui::SameLine();

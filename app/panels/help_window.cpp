@@ -46,7 +46,7 @@ void helpWindow(UiState& ui) {
       "paint/erase, [ and ] change the radius. Training picks up every stroke between steps "
       "and never resets.");
   heading("Time");
-  bullet("Space: play/pause the animation. Left/Right: scrub t. Home/End: t = 0 / 1.");
+  bullet("Space: play/pause the animation. Left/Right: scrub t. Home/End: stop at t = 0 / 1.");
   bullet("D: direction (generate 0 -> 1 or normalise 1 -> 0). L: loop.");
   heading("Training");
   bullet("T: pause/resume training. N: one step (pauses). Ctrl+R: reset the model.");

@@ -46,7 +46,11 @@ core::ViewRequest viewRequest(const ViewSettings& v, const Timeline& timeline,
   r.fieldBox = field.box;
   r.density = v.density;
   r.divergence = v.divergence && continuous;
-  r.heatmapWidth = r.heatmapHeight = v.heatmapSize;
+  // While the animation plays, the heatmaps chase a moving t: half the resolution (a quarter of
+  // the work) keeps them close behind it; the full grid returns as soon as t stands still.
+  const bool chasing = continuous && timeline.playing;
+  r.heatmapWidth = r.heatmapHeight =
+      chasing ? std::max(kMinHeatmapSize, v.heatmapSize / 2) : v.heatmapSize;
   r.heatmapBox = heatmapBox(visible);
   r.warpedGrid = v.warpedGrid;
   r.gridLines = v.gridLines;

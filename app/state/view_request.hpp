@@ -21,7 +21,9 @@ FieldGrid fieldGrid(const core::Box& visible, int arrowsAcross);
 // the same grid again (no recomputation) while a large one asks for a new one.
 core::Box heatmapBox(const core::Box& visible);
 
-// The request for these settings at the timeline's t (t = 1 without a velocity field).
+// The request for these settings at the timeline's t (t = 1 without a velocity field). While
+// the timeline plays, the heatmaps are asked at half the chosen size (at least kMinHeatmapSize).
+constexpr int kMinHeatmapSize = 32;
 core::ViewRequest viewRequest(const ViewSettings& view, const Timeline& timeline,
                               const core::Box& visible, bool continuous);
 

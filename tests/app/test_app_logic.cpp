@@ -397,3 +397,19 @@ TEST_CASE("view request: the field's cells are square and centred on the view") 
   CHECK_FALSE(discrete.field);
   CHECK_FALSE(discrete.paths);
 }
+
+TEST_CASE("view request: heatmaps at half resolution while t moves, full when it stands still") {
+  ViewSettings v;
+  v.heatmapSize = 128;
+  Timeline tl;
+  tl.playing = true;
+  CHECK(viewRequest(v, tl, core::Box{0, 0, 4, 4}, true).heatmapWidth == 64);
+  CHECK(viewRequest(v, tl, core::Box{0, 0, 4, 4}, true).heatmapHeight == 64);
+  // Without a velocity field t is always 1: nothing to chase.
+  CHECK(viewRequest(v, tl, core::Box{0, 0, 4, 4}, false).heatmapWidth == 128);
+  tl.playing = false;
+  CHECK(viewRequest(v, tl, core::Box{0, 0, 4, 4}, true).heatmapWidth == 128);
+  v.heatmapSize = 48;
+  tl.playing = true;
+  CHECK(viewRequest(v, tl, core::Box{0, 0, 4, 4}, true).heatmapWidth == kMinHeatmapSize);
+}

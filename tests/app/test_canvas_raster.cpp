@@ -438,3 +438,19 @@ TEST_CASE("canvas painter: arrows by speed, layers in order, background kept bet
   CHECK(repainted.at(static_cast<int>(4 * 2.7), 10) == background);
   CHECK(repainted.at(static_cast<int>(4 * 13.5), 30) != background);
 }
+
+TEST_CASE("canvas: a heatmap for another t fades with the gap, in steps, down to a floor") {
+  CHECK(staleHeatmapFade(0.4, 0.4) == 1.0f);
+  float previous = 1.0f;
+  for (double gap = 0.01; gap <= 1.0; gap += 0.01) {
+    const float fade = staleHeatmapFade(0.0, gap);
+    CHECK(fade < 1.0f);
+    CHECK(fade <= previous);
+    CHECK(fade >= static_cast<float>(kStaleFadeFloor));
+    CHECK(staleHeatmapFade(gap, 0.0) == fade);  // either side
+    previous = fade;
+  }
+  CHECK(staleHeatmapFade(0.0, 1.0) == doctest::Approx(kStaleFadeFloor));
+  // Within one step the fade does not change (the background is not repainted every frame).
+  CHECK(staleHeatmapFade(0.0, 0.011) == staleHeatmapFade(0.0, 0.049));
+}
