@@ -1,6 +1,7 @@
 // Strict option parsing for the CLI.
 #include "core/cli/args.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -105,6 +106,23 @@ std::vector<double> Args::reals(const std::string& name) const {
     out.push_back(v);
   }
   return out;
+}
+
+std::vector<std::string> Args::list(const std::string& name,
+                                    const std::vector<std::string>& fallback) const {
+  if (!has(name)) return fallback;
+  const std::string& text = raw(name).front();
+  std::vector<std::string> words;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t end = std::min(text.find(',', begin), text.size());
+    if (end == begin)
+      throw UsageError(name + " expects a comma-separated list without empty items, got '" + text +
+                       "'");
+    words.push_back(text.substr(begin, end - begin));
+    begin = end + 1;
+  }
+  return words;
 }
 
 std::vector<long> Args::integers(const std::string& name, long min, long max) const {

@@ -35,6 +35,10 @@ class Args {
   // All values of a multi-value option as reals (each finite).
   std::vector<double> reals(const std::string& name) const;
   std::vector<long> integers(const std::string& name, long min, long max) const;
+  // The comma-separated words of a one-value option ("euler,rk4"), none empty; `fallback`
+  // when the option is absent.
+  std::vector<std::string> list(const std::string& name,
+                                const std::vector<std::string>& fallback) const;
 
  private:
   const std::vector<std::string>& raw(const std::string& name) const;

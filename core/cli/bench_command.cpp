@@ -115,21 +115,13 @@ const std::map<std::string, const char*> kBenchPartNotes{{"fm", "flow-matching t
 
 // The parts named by --only (comma-separated), or all of them.
 std::vector<std::string> benchParts(const Args& args) {
-  if (!args.has("--only")) return kBenchParts;
-  std::vector<std::string> parts;
-  const std::string list = args.requiredText("--only");
-  std::size_t begin = 0;
-  while (begin <= list.size()) {
-    const std::size_t end = std::min(list.find(',', begin), list.size());
-    const std::string part = list.substr(begin, end - begin);
-    if (std::find(kBenchParts.begin(), kBenchParts.end(), part) == kBenchParts.end()) {
-      std::string known;
-      for (const std::string& p : kBenchParts) known += (known.empty() ? "" : ", ") + p;
-      throw UsageError("--only: unknown part '" + part + "' (expected a comma-separated list of " +
-                       known + ")");
-    }
-    parts.push_back(part);
-    begin = end + 1;
+  const std::vector<std::string> parts = args.list("--only", kBenchParts);
+  for (const std::string& part : parts) {
+    if (std::find(kBenchParts.begin(), kBenchParts.end(), part) != kBenchParts.end()) continue;
+    std::string known;
+    for (const std::string& p : kBenchParts) known += (known.empty() ? "" : ", ") + p;
+    throw UsageError("--only: unknown part '" + part + "' (expected a comma-separated list of " +
+                     known + ")");
   }
   return parts;
 }

@@ -30,6 +30,9 @@ commands:
   eval     MODEL --target NAME [--stage k] [--n N] [--nll-n M] [--seed S] [--json]
            [solver options]
   density  MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1 --out FILE.csv|FILE.png
+  solvers  MODEL --target NAME [--stage k] [--solvers euler,midpoint,heun,rk4]
+           [--steps 1,2,4,8,16,32,100] [--n N] [--seed S] --out FILE.csv [--png FILE.png]
+           endpoint error, fitted order and W2 of each solver and step count
   bench    [--json] [--quick] [--only fm,sampling,cnf,grid,ot,peak]
 
 Stages are counted from 1 everywhere (train's progress, eval's table, --stage k, the app):
@@ -43,8 +46,8 @@ Run 'flowlab <command> --help' for every option of a command.
 
 bool isCliCommand(std::string_view word) {
   return word == "targets" || word == "train" || word == "sample" || word == "logp" ||
-         word == "eval" || word == "density" || word == "bench" || word == "--help" ||
-         word == "-h" || word == "help" || word == "--version";
+         word == "eval" || word == "density" || word == "solvers" || word == "bench" ||
+         word == "--help" || word == "-h" || word == "help" || word == "--version";
 }
 
 int runCli(int argc, char** argv) {
@@ -65,6 +68,7 @@ int runCli(int argc, char** argv) {
     if (command == "logp") return cli::runLogp(argc, argv);
     if (command == "eval") return cli::runEval(argc, argv);
     if (command == "density") return cli::runDensity(argc, argv);
+    if (command == "solvers") return cli::runSolvers(argc, argv);
     if (command == "bench") return cli::runBench(argc, argv);
     std::cerr << "flowlab: unknown command '" << command << "' (see 'flowlab --help')\n";
     return 2;

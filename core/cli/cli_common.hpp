@@ -50,5 +50,6 @@ int runLogp(int argc, char** argv);
 int runEval(int argc, char** argv);
 int runDensity(int argc, char** argv);
 int runBench(int argc, char** argv);
+int runSolvers(int argc, char** argv);
 
 }  // namespace flowlab::core::cli

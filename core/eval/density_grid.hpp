@@ -15,12 +15,12 @@
 namespace flowlab::core {
 
 struct DensityGridSpec {
-  int width = 128;   // cells along x, ≥ 1
-  int height = 128;  // cells along y, ≥ 1
-  Box box{};         // world rectangle covered by the grid
-  double t = 1.0;    // time of the density p_t (t = 0: the base N(0, I))
-  SolverConfig solver{Solver::RK4, 8, 1e-5, 1e-5, 100000};  // for the backward integration
-  int threads = 0;                                          // 0: all hardware threads
+  int width = 128;                             // cells along x, ≥ 1
+  int height = 128;                            // cells along y, ≥ 1
+  Box box{};                                   // world rectangle covered by the grid
+  double t = 1.0;                              // time of the density p_t (t = 0: the base N(0, I))
+  SolverConfig solver = SolverConfig::rk4(8);  // for the backward integration
+  int threads = 0;                             // 0: all hardware threads
   // Called with the fraction of the grid done after each block of rows (on the worker threads,
   // one call at a time); may be empty.
   std::function<void(double fraction)> progress;

@@ -29,8 +29,10 @@ void RgbImage::set(int x, int y, Colour c) {
 }
 
 int drawText(RgbImage& image, int x, int y, const std::string& text, Colour colour, int scale) {
-  // stb_easy_font emits axis-aligned quads: 4 vertices of (x, y, z, rgba) = 16 bytes each.
-  std::vector<char> buffer(text.size() * 270 + 64);
+  // stb_easy_font emits axis-aligned quads: 4 vertices of (x, y, z, rgba) = 16 bytes each, and
+  // stops silently when the buffer is full; its "about 270 bytes per character" is an average
+  // that digits exceed, so room for 16 quads per character.
+  std::vector<char> buffer(text.size() * 16 * 64 + 64);
   std::string copy = text;
   const int quads = stb_easy_font_print(0.0f, 0.0f, copy.data(), nullptr, buffer.data(),
                                         static_cast<int>(buffer.size()));

@@ -105,7 +105,7 @@ TEST_CASE("bad input gets one clear line and a non-zero exit") {
   checkFails({"targets", "extra"}, "unexpected argument");
   checkFails({"bench", "--only", "cnf,gird"}, "unknown part 'gird'");
   checkFails({"bench", "--only", ""}, "--only");
-  checkFails({"bench", "--only", "cnf,,grid"}, "unknown part ''");
+  checkFails({"bench", "--only", "cnf,,grid"}, "without empty items");
   std::remove(garbage.c_str());
 }
 
@@ -342,4 +342,46 @@ TEST_CASE("bench reports the CNF step's arithmetic against the core's FMA peak")
   CHECK(j.at("simd") == std::string(kernelSetName(activeKernelSet())));
   CHECK(j.at("fma_peak_simd") == std::string(kernelSetName(runnableKernelSets().front())));
   CHECK_FALSE(j.at("cpu").get<std::string>().empty());
+}
+
+TEST_CASE("solvers: one row per solver and step count, orders, the charts, and bad input") {
+  const std::string model = temp("solvers_model.json"), csv = temp("solvers.csv"),
+                    png = temp("solvers.png");
+  REQUIRE(run({"train", "--target", "moons", "--method", "fm", "--steps", "300", "--hidden", "16",
+               "--layers", "2", "--quiet", "--out", model})
+              .code == 0);
+  const Result r = run({"solvers", model, "--target", "moons", "--steps", "1,2,4,8", "--n", "200",
+                        "--out", csv, "--png", png});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(csv));
+  REQUIRE(rows.size() == 1 + 4 * 4);
+  CHECK(rows[0][0] == "solver");
+  CHECK(rows[0][6] == "fitted_order");
+  CHECK(rows[1][0] == "euler");
+  CHECK(rows[1][1] == "1");
+  CHECK(rows[1][2] == "1");  // NFE
+  CHECK(rows[16][0] == "rk4");
+  CHECK(rows[16][1] == "8");
+  CHECK(rows[16][2] == "32");
+  // Euler's endpoint error falls with N.
+  CHECK(std::stod(rows[4][4]) < std::stod(rows[1][4]));
+  CHECK(fs::file_size(png) > 1000);
+
+  checkFails({"solvers", model, "--target", "moons", "--solvers", "rk4,dopri5", "--out", csv},
+             "dopri5", csv);
+  checkFails({"solvers", model, "--target", "moons", "--solvers", "rk4,,euler", "--out", csv},
+             "--solvers", csv);
+  checkFails({"solvers", model, "--target", "moons", "--steps", "4,0", "--out", csv}, "--steps",
+             csv);
+  checkFails({"solvers", model, "--target", "moons", "--steps", "4,4", "--out", csv}, "twice", csv);
+  checkFails({"solvers", model, "--target", "moons", "--out", temp("solvers.txt")}, ".csv");
+  checkFails({"solvers", model, "--target", "moons", "--out", csv, "--png", csv}, "--png", csv);
+  checkFails({"solvers", model, "--out", csv}, "--target", csv);
+  const std::string nvp = temp("solvers_nvp.json");
+  REQUIRE(run({"train", "--target", "moons", "--method", "realnvp", "--steps", "2", "--quiet",
+               "--out", nvp})
+              .code == 0);
+  checkFails({"solvers", nvp, "--target", "moons", "--out", csv}, "no velocity field", csv);
+  for (const auto& f : {model, csv, png, nvp}) std::remove(f.c_str());
 }
