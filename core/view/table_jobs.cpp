@@ -37,7 +37,7 @@ void carryChunk(const TrainerConfig& config, const ParamVec& params, const Table
     return;
   }
   const int last = key.knots;
-  const SolverConfig solver{Solver::RK4, last, 1e-5, 1e-5, 100000};
+  const SolverConfig solver = SolverConfig::rk4(last);
   const bool forward = key.direction == FlowDirection::Generate;
   Trajectory traj;
   if (!key.logDensity) {

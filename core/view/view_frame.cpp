@@ -17,7 +17,7 @@ bool ViewRequest::operator==(const ViewRequest& o) const {
          densitySteps == o.densitySteps && warpedGrid == o.warpedGrid && gridLines == o.gridLines &&
          gridPointsPerLine == o.gridPointsPerLine && sameBox(gridBox, o.gridBox) &&
          targetSamples == o.targetSamples && targetSampleCount == o.targetSampleCount &&
-         targetDensity == o.targetDensity;
+         targetDensity == o.targetDensity && lab == o.lab;
 }
 
 bool ViewFrame::hasAllLayers() const {
@@ -31,6 +31,7 @@ bool ViewFrame::hasAllLayers() const {
   if (continuous && r.divergence && !divergence) return false;
   if (r.targetSamples && !targetSamples) return false;
   if (r.targetDensity && !targetDensity) return false;
+  if (continuous && r.lab.on && !(lab && lab->request == r.lab)) return false;
   return true;
 }
 

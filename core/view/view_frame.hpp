@@ -12,6 +12,7 @@
 #include "core/base/types.hpp"
 #include "core/eval/density_grid.hpp"
 #include "core/eval/streamlines.hpp"
+#include "core/ode/solver_run.hpp"
 #include "core/training/snapshot.hpp"
 #include "core/view/particle_table.hpp"
 
@@ -19,6 +20,23 @@ namespace flowlab::core {
 
 // Generate: base N(0, I) at t = 0 → target at t = 1. Normalize: target samples at t = 1 → base.
 enum class FlowDirection { Generate, Normalize };
+
+// The solver lab: the particles carried solver step by solver step (instead of continuous t)
+// by one chosen solver, from the model the lab holds.
+struct SolverLabRequest {
+  bool on = false;
+  SolverConfig solver = SolverConfig::rk4(4);
+  // Generate: from the base points at t = 0 to 1. Normalize: from target samples at t = 1 to 0,
+  // carrying the log-density ledger.
+  FlowDirection direction = FlowDirection::Generate;
+  int particles = 20000;  // the same start points as the particle layer (same seed)
+  int highlighted = 24;   // stages recorded for the first `highlighted` particles (≤ particles)
+  std::uint64_t seed = 1;
+  // The model: the lab holds the snapshot that was newest when `epoch` last changed (entering
+  // the lab, or "take the newest model"); training may go on meanwhile.
+  std::uint64_t epoch = 0;
+  bool operator==(const SolverLabRequest&) const = default;
+};
 
 // What the UI wants to see. A plain value; the worker always works on the latest one.
 struct ViewRequest {
@@ -53,6 +71,8 @@ struct ViewRequest {
   bool targetSamples = false;
   int targetSampleCount = 4000;
   bool targetDensity = false;  // on the heatmap grid
+
+  SolverLabRequest lab;
 
   bool operator==(const ViewRequest& o) const;  // every field equal
 };
@@ -91,6 +111,22 @@ struct GridLayer {
 // One published picture. Its model layers (particles, warped grid, field, streamlines, density,
 // divergence) were all computed from the same snapshot, `modelVersion`, and each t-dependent one
 // carries its t; a layer whose t is not the t on screen is stale, and the app says so.
+// The solver lab's solve: every particle's state after every step of the chosen solver, the
+// stages of each step for the highlighted particles, the fine reference at the same times and
+// the error against it. Computed from the snapshot the lab holds (stamp), not the newest.
+struct SolverLabLayer {
+  SolverLabRequest request;         // what it was computed for
+  LayerStamp stamp;                 // the snapshot the lab holds
+  long totalSteps = 0;              // that snapshot's training steps
+  SolverRun run;                    // states of every particle; ledger when normalising
+  std::vector<Points> reference;    // Dopri5 at rtol = atol = 1e-7, at run.times
+  std::vector<PointErrors> errors;  // per time: distance to the reference over every particle
+  // Normalising: the model's exact log p at the highlighted start points (Dopri5, 1e-6), to set
+  // against the ledger's sum.
+  PointRow exactLogDensity;
+  int steps() const { return static_cast<int>(run.times.size()) - 1; }
+};
+
 struct ViewFrame {
   std::uint64_t version = 0;                 // strictly increasing
   ViewRequest request;                       // the request the model layers were computed for
@@ -107,7 +143,8 @@ struct ViewFrame {
   std::shared_ptr<const GridLayer> divergence;
   std::shared_ptr<const GridLayer> targetDensity;
   std::shared_ptr<const Points> targetSamples;
-  std::uint64_t targetVersion = 0;  // of the target the target layers show
+  std::uint64_t targetVersion = 0;            // of the target the target layers show
+  std::shared_ptr<const SolverLabLayer> lab;  // the solver lab's solve (lab on, model has an ODE)
 
   std::string error;          // the last computation failure, "" when none
   double busyFraction = 0.0;  // share of wall time the worker spent computing (recent)

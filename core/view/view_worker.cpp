@@ -9,6 +9,7 @@
 
 #include "core/view/field_jobs.hpp"
 #include "core/view/scalar_grid_job.hpp"
+#include "core/view/solver_lab_job.hpp"
 #include "core/view/table_jobs.hpp"
 #include "core/view/target_layers_job.hpp"
 #include "core/view/view_job.hpp"
@@ -61,6 +62,7 @@ struct ViewWorker::State {
   // The model layers, taken in turn; then the target's.
   std::vector<std::unique_ptr<ViewJob>> jobs;
   TargetLayersJob target;
+  SolverLabJob lab;      // holds its own snapshot; published when done
   std::size_t next = 0;  // round-robin cursor over jobs
 
   // The newest snapshot seen, and when it was first seen.
@@ -129,6 +131,7 @@ struct ViewWorker::State {
     Piece piece;
     try {
       stepTarget(req, chunkSeconds, piece);
+      stepLab(req, chunkSeconds, piece);
       stepModel(chunkSeconds, piece);
       if (piece.next) piece.next->error.clear();
     } catch (const std::exception& e) {
@@ -151,6 +154,21 @@ struct ViewWorker::State {
     } else if (!target.wanted(in) && shown) {
       target.clear();
       target.publish(piece.edit(*frame));
+    }
+  }
+
+  // The solver lab follows its own snapshot (pinned from the newest when the lab's epoch
+  // changes); published when done.
+  void stepLab(const ViewRequest& req, double chunkSeconds, Piece& piece) {
+    const ViewInputs in{*latest, *currentParams(*latest), req,
+                        isContinuous(latest->model->config.method), latestStamp};
+    if (lab.wanted(in) && !lab.current(in)) {
+      lab.step(in, chunkSeconds);
+      if (lab.current(in)) lab.publish(piece.edit(*frame));
+      piece.worked = true;
+    } else if (!lab.wanted(in) && frame->lab) {
+      lab.clear();
+      lab.publish(piece.edit(*frame));
     }
   }
 

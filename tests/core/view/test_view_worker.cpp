@@ -429,3 +429,99 @@ TEST_CASE("view worker: every model layer of a frame has one snapshot version an
   CHECK(f->request.t == 0.35);
   CHECK(f->particles->stamp.snapshotVersion == f->modelVersion);
 }
+
+namespace {
+
+// Waits until the published solver-lab layer is the one of `lab`, computed from snapshot
+// `version`.
+std::shared_ptr<const SolverLabLayer> waitForLab(const ViewWorker& worker,
+                                                 const SolverLabRequest& lab,
+                                                 std::uint64_t version) {
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < until) {
+    const auto f = worker.frame();
+    if (f->lab && f->lab->request == lab && f->lab->stamp.snapshotVersion == version) return f->lab;
+    std::this_thread::sleep_for(5ms);
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "view worker: the solver lab's solve matches a direct one, keeps its model while "
+    "training goes on, and takes the newest on a new epoch") {
+  Source source;
+  source.set(makeSnapshot(1, 5));
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest r = smallRequest();
+  r.particles = r.paths = r.density = r.divergence = r.field = false;
+  r.lab.on = true;
+  r.lab.solver = SolverConfig::rk4(5);
+  r.lab.particles = 3000;  // more than one chunk
+  r.lab.highlighted = 7;
+  r.lab.epoch = 1;
+  worker.setRequest(r);
+  auto lab = waitForLab(worker, r.lab, 1);
+  REQUIRE(lab);
+  const auto snap = makeSnapshot(1, 5);
+  FlowEvaluator flow(snap->model->config, snap->model->stages[0].params);
+  Points x0(2, 3000);
+  Rng(r.lab.seed).fillNormal(x0);
+  const SolverRun direct = runSolver(flow.velocityFn(), x0, 0.0, 1.0, r.lab.solver, 7);
+  REQUIRE(lab->steps() == 5);
+  REQUIRE(lab->run.states.size() == 6);
+  for (std::size_t k = 0; k < 6; ++k) {
+    CHECK(lab->run.times[k] == direct.times[k]);
+    CHECK((lab->run.states[k] - direct.states[k]).cwiseAbs().maxCoeff() < 1e-5f);
+  }
+  REQUIRE(lab->run.stages.size() == 5);
+  CHECK(lab->run.stages[0].points.size() == 4);
+  CHECK(lab->run.stages[0].points[0].cols() == 7);
+  REQUIRE(lab->reference.size() == 6);
+  REQUIRE(lab->errors.size() == 6);
+  CHECK(lab->errors[0].max == 0.0);  // the same start points
+  const Points ref = referenceStates(flow.velocityFn(), x0, direct.times).back();
+  CHECK(lab->errors[5].mean ==
+        doctest::Approx(pointErrors(direct.states[5], ref).mean).epsilon(1e-3));
+  CHECK(lab->errors[5].mean > 0.0);
+
+  // Training goes on: the lab keeps its model.
+  source.set(makeSnapshot(2, 9));
+  REQUIRE(waitForModelVersion(worker, 2));
+  CHECK(worker.frame()->lab->stamp.snapshotVersion == 1);
+  // Another solver: recomputed with the same model and the same start points.
+  r.lab.solver = SolverConfig::euler(3);
+  worker.setRequest(r);
+  lab = waitForLab(worker, r.lab, 1);
+  REQUIRE(lab);
+  CHECK(lab->steps() == 3);
+  CHECK((lab->run.states[0] - x0).cwiseAbs().maxCoeff() == 0.0f);
+  // "Take the newest model".
+  r.lab.epoch = 2;
+  worker.setRequest(r);
+  lab = waitForLab(worker, r.lab, 2);
+  REQUIRE(lab);
+  CHECK(lab->stamp.snapshotVersion == 2);
+
+  // Normalising: from target samples at t = 1 to 0 with the ledger, and the exact log density.
+  r.lab.direction = FlowDirection::Normalize;
+  r.lab.solver = SolverConfig::rk4(8);
+  worker.setRequest(r);
+  lab = waitForLab(worker, r.lab, 2);
+  REQUIRE(lab);
+  REQUIRE(lab->run.ledger.size() == 9);
+  CHECK(lab->run.times.back() == 0.0);
+  REQUIRE(lab->exactLogDensity.cols() == 7);
+  const PointRow ledger = ledgerLogDensity(lab->run);
+  for (int i = 0; i < 7; ++i)
+    CHECK(ledger(i) == doctest::Approx(lab->exactLogDensity(i)).epsilon(0.05));
+
+  // Off: the layer goes.
+  r.lab.on = false;
+  worker.setRequest(r);
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  while (worker.frame()->lab && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(5ms);
+  CHECK_FALSE(worker.frame()->lab);
+}

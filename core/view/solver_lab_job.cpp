@@ -1,0 +1,125 @@
+// The solver lab's solve, a chunk of particles at a time (see solver_lab_job.hpp).
+#include "core/view/solver_lab_job.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/base/rng.hpp"
+#include "core/eval/flow_evaluator.hpp"
+
+namespace flowlab::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The exact log density next to the ledger: a fine adaptive solve.
+constexpr SolverConfig kExactDensitySolver = SolverConfig::dopri5(1e-6, 1e-6);
+
+}  // namespace
+
+bool SolverLabJob::current(const ViewInputs& in) const {
+  return pinned_ && model_.epoch == in.request.lab.epoch && done_ &&
+         done_->request == in.request.lab;
+}
+
+void SolverLabJob::clear() {
+  pinned_ = building_ = false;
+  done_.reset();
+}
+
+void SolverLabJob::pin(const ViewInputs& in) {
+  model_.epoch = in.request.lab.epoch;
+  model_.stamp = in.stamp;
+  model_.totalSteps = in.snapshot.totalSteps;
+  model_.config = in.snapshot.model->config;
+  model_.params = in.params;
+  model_.target = in.snapshot.target;
+  pinned_ = true;
+  building_ = false;
+}
+
+void SolverLabJob::restart() {
+  const SolverLabRequest& r = work_.request;
+  starts_.resize(2, r.particles);
+  Rng rng(r.seed);
+  if (r.direction == FlowDirection::Normalize && model_.target)
+    model_.target->sample(starts_, rng);
+  else
+    rng.fillNormal(starts_);
+  work_.stamp = model_.stamp;
+  work_.totalSteps = model_.totalSteps;
+  next_ = 0;
+  chunk_ = std::max(chunk_, std::min(r.highlighted, r.particles));
+  building_ = true;
+}
+
+void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
+  const SolverLabRequest& r = in.request.lab;
+  if (!pinned_ || model_.epoch != r.epoch) pin(in);
+  if (!building_ || !(work_.request == r)) {
+    work_ = SolverLabLayer{};
+    work_.request = r;
+    restart();
+  }
+  if (isAdaptive(r.solver.solver)) {
+    // Dopri5's steps depend on every point it carries: one batch.
+    computeChunk(0, r.particles);
+    next_ = r.particles;
+  } else {
+    const auto start = Clock::now();
+    const int n = std::min(chunk_, r.particles - next_);
+    computeChunk(next_, n);
+    next_ += n;
+    const double took = std::chrono::duration<double>(Clock::now() - start).count();
+    if (took > 0.0)
+      chunk_ = std::clamp(static_cast<int>(n * chunkSeconds / took), std::max(64, r.highlighted),
+                          1 << 16);
+  }
+  if (next_ >= r.particles) finish();
+}
+
+void SolverLabJob::computeChunk(int begin, int count) {
+  const SolverLabRequest& r = work_.request;
+  const bool forward = r.direction == FlowDirection::Generate;
+  const double t0 = forward ? 0.0 : 1.0, t1 = forward ? 1.0 : 0.0;
+  const int record = std::clamp(r.highlighted - begin, 0, count);
+  FlowEvaluator flow(model_.config, model_.params);
+  const Points x0 = starts_.middleCols(begin, count);
+  SolverRun part = forward
+                       ? runSolver(flow.velocityFn(), x0, t0, t1, r.solver, record)
+                       : runSolverWithLedger(flow.velocityDivFn(), x0, t0, t1, r.solver, record);
+  const std::vector<Points> reference = referenceStates(flow.velocityFn(), x0, part.times);
+  SolverRun& run = work_.run;
+  const std::size_t times = part.times.size();
+  if (begin == 0) {
+    run.config = part.config;
+    run.times = part.times;
+    run.stats = part.stats;
+    run.stages = std::move(part.stages);
+    run.states.assign(times, Points(2, r.particles));
+    work_.reference.assign(times, Points(2, r.particles));
+    if (!forward) run.ledger.assign(times, PointRow(1, r.particles));
+  }
+  for (std::size_t k = 0; k < times; ++k) {
+    run.states[k].middleCols(begin, count) = part.states[k];
+    work_.reference[k].middleCols(begin, count) = reference[k];
+    if (!forward) run.ledger[k].middleCols(begin, count) = part.ledger[k];
+  }
+}
+
+void SolverLabJob::finish() {
+  const SolverLabRequest& r = work_.request;
+  work_.errors.clear();
+  for (std::size_t k = 0; k < work_.run.times.size(); ++k)
+    work_.errors.push_back(pointErrors(work_.run.states[k], work_.reference[k]));
+  if (r.direction == FlowDirection::Normalize && r.highlighted > 0) {
+    FlowEvaluator flow(model_.config, model_.params);
+    flow.logDensity(starts_.leftCols(std::min(r.highlighted, r.particles)), kExactDensitySolver,
+                    work_.exactLogDensity);
+  }
+  done_ = std::make_shared<const SolverLabLayer>(std::move(work_));
+  work_ = SolverLabLayer{};
+  building_ = false;
+}
+
+}  // namespace flowlab::core

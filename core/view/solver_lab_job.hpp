@@ -1,0 +1,52 @@
+// The view worker's solver-lab job: the lab's particles carried solver step by solver step with
+// the chosen solver (every state kept, the stages of each step for the highlighted particles),
+// the fine reference at the same times and the error against it. It works on the snapshot it
+// holds — pinned when the request's epoch changes — so training may go on while the user steps;
+// published as soon as it is done. Fixed-step solves are computed a chunk of particles at a
+// time; Dopri5 picks its steps for the whole batch, so it runs in one piece. GL-free; worker
+// thread only (a published layer is immutable).
+#pragma once
+
+#include <memory>
+
+#include "core/view/view_job.hpp"
+
+namespace flowlab::core {
+
+class SolverLabJob final : public ViewJob {
+ public:
+  bool wanted(const ViewInputs& in) const override {
+    return in.request.lab.on && in.continuous && in.request.lab.particles > 0;
+  }
+  bool current(const ViewInputs& in) const override;
+  void step(const ViewInputs& in, double chunkSeconds) override;
+  void publish(ViewFrame& frame) const override { frame.lab = done_; }
+  void clear() override;
+  bool followsModel() const override { return false; }
+
+ private:
+  // The model the lab holds.
+  struct Pinned {
+    std::uint64_t epoch = 0;
+    LayerStamp stamp;
+    long totalSteps = 0;
+    TrainerConfig config;
+    ParamVec params;
+    std::shared_ptr<const Target> target;
+  };
+  void pin(const ViewInputs& in);
+  void restart();
+  void computeChunk(int begin, int count);
+  void finish();
+
+  bool pinned_ = false;
+  Pinned model_;
+  bool building_ = false;
+  SolverLabLayer work_;
+  Points starts_;
+  int next_ = 0;      // first particle still to compute
+  int chunk_ = 1024;  // particles per piece, sized from the measured cost
+  std::shared_ptr<const SolverLabLayer> done_;
+};
+
+}  // namespace flowlab::core
