@@ -131,10 +131,22 @@ void App::apply(const Commands& c) {
   }
 }
 
+int App::labLastStep() const {
+  return ui_.lab.lastStep(view_ ? view_->lab.get() : nullptr, ui_.timeline.direction, ui_.view);
+}
+
+double App::labT() const {
+  return labTime(ui_.lab, view_ ? view_->lab.get() : nullptr, ui_.timeline.direction, ui_.view);
+}
+
 std::uint64_t App::requestCanvasImage(bool continuous, double t) {
   CanvasRequest r;
   r.frame = view_;
   r.t = t;
+  if (ui_.lab.on && continuous && view_->lab) {
+    r.lab = view_->lab;  // the newest solve, until the one asked for is done
+    r.labStep = ui_.lab.step;
+  }
   r.direction = ui_.timeline.direction;
   r.continuous = continuous;
   r.box = ui_.camera.visibleBox();
@@ -165,9 +177,12 @@ void App::frame() {
     ui_.camera.fit(b, 0.02);
     ui_.fitPending = false;
   }
-  // One clock for the animation: every frame's start time, so t moves by speed × elapsed.
-  ui_.timeline.tick(seconds(frameStart - start_), continuous);
-  const double tShown = continuous ? ui_.timeline.t : 1.0;
+  // One clock for the animation: every frame's start time, so t moves by speed × elapsed. The
+  // solver lab moves by solver steps instead (the animation keeps its place meanwhile).
+  const bool lab = ui_.lab.on && continuous;
+  ui_.timeline.tick(seconds(frameStart - start_), continuous && !lab);
+  if (lab) ui_.lab.tick(seconds(frameStart - start_), labLastStep());
+  const double tShown = lab ? labT() : continuous ? ui_.timeline.t : 1.0;
   // Painted on the raster thread while this thread builds the panels.
   const std::uint64_t canvasImage = requestCanvasImage(continuous, tShown);
   runScriptedPaint();
@@ -177,6 +192,7 @@ void App::frame() {
   FrameContext ctx{commands, trainer_->paused(),   targets_->label(), snapshot_,
                    view_,    measurement_.frames()};
   ctx.now = now();
+  ctx.t = tShown;
   if (view_->particles) ctx.dataAge = seconds(Clock::now() - view_->particles->stamp.seen);
   ctx.densityLo = canvasQuad_->densityLo();
   ctx.densityHi = canvasQuad_->densityHi();
@@ -193,6 +209,8 @@ void App::frame() {
   apply(commands);
 
   request_ = viewRequest(ui_.view, ui_.timeline, ui_.camera.visibleBox(), continuous);
+  if (ui_.lab.on && continuous)
+    applySolverLab(request_, ui_.lab, ui_.view, ui_.timeline.direction, labT());
   worker_->setRequest(request_);
   canvasQuad_->update(view_, ui_.view);
   const bool done = headlessDone();

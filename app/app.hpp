@@ -39,6 +39,11 @@ class App {
  private:
   void frame();
   void handleShortcuts(Commands& commands);
+  // The solver lab's keys (→ ← Space Home End); true when one was pressed.
+  bool handleSolverLabKeys();
+  // The last step of the lab's solve on screen, and the flow time of the step shown.
+  int labLastStep() const;
+  double labT() const;
   void apply(const Commands& commands);  // what the panels and keys asked for
   void handleCanvasInput();
   void runScriptedPaint();

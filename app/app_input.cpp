@@ -26,6 +26,35 @@ std::string timestampedName() {
 
 }  // namespace
 
+bool App::handleSolverLabKeys() {
+  auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
+  SolverLab& lab = ui_.lab;
+  const int last = labLastStep();
+  bool used = false;
+  if (ImGui::IsKeyPressed(GLFW_KEY_RIGHT)) {  // repeats while held
+    lab.running = false;
+    lab.forward(last);
+    used = true;
+  }
+  if (ImGui::IsKeyPressed(GLFW_KEY_LEFT)) {
+    lab.back();
+    used = true;
+  }
+  if (pressed(GLFW_KEY_SPACE)) {
+    lab.runOrStop(last);
+    used = true;
+  }
+  if (pressed(GLFW_KEY_HOME)) {
+    lab.reset();
+    used = true;
+  }
+  if (pressed(GLFW_KEY_END)) {
+    lab.toEnd(last);
+    used = true;
+  }
+  return used;
+}
+
 void App::handleShortcuts(Commands& commands) {
   const ImGuiIO& io = ImGui::GetIO();
   if (ImGui::IsKeyPressed(GLFW_KEY_F1, false)) ui_.showHelp = !ui_.showHelp;
@@ -39,6 +68,8 @@ void App::handleShortcuts(Commands& commands) {
   if (ctrl && pressed(GLFW_KEY_Q)) window_->requestClose();
   if (ctrl && pressed(GLFW_KEY_R)) ui_.confirmReset = true;
   if (ctrl) return;
+  if (pressed(GLFW_KEY_S)) ui_.lab.toggle();
+  if (ui_.lab.on && handleSolverLabKeys()) return;
   Timeline& tl = ui_.timeline;
   ViewSettings& v = ui_.view;
   if (pressed(GLFW_KEY_ESCAPE)) ui_.showHelp = false;
@@ -119,7 +150,7 @@ void App::handleCanvasInput() {
 
   ui_.probeOn = over && !dragging_ && !painting_;
   if (ui_.probeOn) {
-    const double t = view_->continuous ? ui_.timeline.t : 1.0;
+    const double t = !view_->continuous ? 1.0 : ui_.lab.on ? labT() : ui_.timeline.t;
     ui_.probe = inspector_.probe(snapshot_, world.x, world.y, t, request_.densitySteps);
   }
 }

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "app/canvas/colours.hpp"
+#include "app/canvas/solver_lab_painter.hpp"
 
 namespace flowlab::app {
 
@@ -86,6 +87,10 @@ bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
   if (v.targetSamples && f.targetSamples && f.targetSamples->cols() > 0)
     drawDiscs(image, f.targetSamples->data(), static_cast<int>(f.targetSamples->cols()), nullptr,
               kTargetSampleColour, 1.0f * request.pixelScale, v.targetAlpha);
+  if (request.lab) {
+    paintSolverLab(*request.lab, request.labStep, v, request.pixelScale, image);
+    return true;
+  }
   const core::ParticleTable* table = f.particles.get();
   if (table && table->count() > 0) {
     if (v.paths && request.continuous && table->times.size() > 1)

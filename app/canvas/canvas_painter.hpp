@@ -40,11 +40,15 @@ struct CanvasRequest {
   std::shared_ptr<const core::ViewFrame> frame;                   // null: background and axes
   double t = 1.0;                                                 // flow time shown, in [0, 1]
   core::FlowDirection direction = core::FlowDirection::Generate;  // pathlines trail behind t
-  bool continuous = true;      // false: no pathlines, arrows, streamlines or divergence
-  core::Box box{};             // world rectangle of the canvas
-  int width = 0, height = 0;   // canvas size in framebuffer pixels
-  float pixelScale = 1.0f;     // framebuffer pixels per screen pixel (styles are in screen px)
-  ViewSettings view;           // switches and styles of the layers
+  bool continuous = true;     // false: no pathlines, arrows, streamlines or divergence
+  core::Box box{};            // world rectangle of the canvas
+  int width = 0, height = 0;  // canvas size in framebuffer pixels
+  float pixelScale = 1.0f;    // framebuffer pixels per screen pixel (styles are in screen px)
+  ViewSettings view;          // switches and styles of the layers
+  // The solver lab's solve and the step shown (null: lab off). When set it replaces the
+  // particles and pathlines.
+  std::shared_ptr<const core::SolverLabLayer> lab;
+  int labStep = 0;
   std::uint64_t sequence = 0;  // set by the raster worker
 };
 

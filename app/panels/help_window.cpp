@@ -47,6 +47,9 @@ void helpWindow(UiState& ui) {
       "and never resets.");
   heading("Time");
   bullet("Space: play/pause the animation. Left/Right: scrub t. Home/End: stop at t = 0 / 1.");
+  bullet(
+      "S: solver lab - the particles move by solver steps: Right steps, Left goes back "
+      "(exactly), Space runs, Home resets; choose the solver and N under the canvas.");
   bullet("D: direction (generate 0 -> 1 or normalise 1 -> 0). L: loop.");
   heading("Training");
   bullet("T: pause/resume training. N: one step (pauses). Ctrl+R: reset the model.");

@@ -42,6 +42,8 @@ bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   bool edited = false;
   if (ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= trainingSection(f, ui);
+  if (ImGui::CollapsingHeader("Solver lab", ImGuiTreeNodeFlags_DefaultOpen))
+    edited |= solverLabSection(f, ui);
   if (ImGui::CollapsingHeader("Target: presets, brush, import", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= targetSection(f, ui);
   if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen))

@@ -54,10 +54,14 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
                                   "radius  |  right-drag: pan  |  B: brush off"
                                 : "Drag: pan  |  Wheel: zoom  |  B: paint the target  |  Space: "
                                   "play/pause  |  T: training on/off  |  F1: help";
+  if (ui.lab.on && f.view->continuous)
+    hint = "Solver lab: Right: step  |  Left: back  |  Space: run  |  Home: reset  |  S: exit";
   // A narrow canvas gets the short form, so the line never runs under the overlay's edge.
   if (ImGui::CalcTextSize(hint).x > layout.canvasW - 16.0f)
     hint = ui.brushOn ? "Brush: drag paints  |  E: erase  |  B: off"
-                      : "Drag: pan  |  B: paint  |  Space: play  |  F1: help";
+           : ui.lab.on && f.view->continuous
+               ? "Lab: Right step  |  Left back  |  S: exit"
+               : "Drag: pan  |  B: paint  |  Space: play  |  F1: help";
   shadowText(d, ImVec2(c0.x + 8, c0.y + 6), dim, hint);
 
   // Performance overlay.
@@ -89,7 +93,7 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   const ViewSettings& v = ui.view;
   // A t-dependent layer computed at another t than the one on screen is marked: it is being
   // recomputed for the t shown (while the animation plays, it follows a cycle behind).
-  const double tShown = f.view->continuous ? ui.timeline.t : 1.0;
+  const double tShown = f.t;
   const ImU32 stale = IM_COL32(255, 200, 90, 255);
   auto gridLegend = [&](const core::GridLayer& g, const char* what, bool diverging, const char* a,
                         const char* b) {
@@ -136,7 +140,7 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   }
 
   // Time, bottom-right.
-  std::snprintf(label, sizeof label, "t = %.2f", f.view->continuous ? ui.timeline.t : 1.0);
+  std::snprintf(label, sizeof label, "t = %.2f", f.t);
   shadowText(d, ImVec2(c1.x - 8 - ImGui::CalcTextSize(label).x, c1.y - 22), text, label);
 
   // Messages: view-worker failures, divergence — wrapped to the left 60% of the canvas, on a

@@ -34,6 +34,10 @@ bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui);
 void statusBar(const Layout& layout, FrameContext& f, UiState& ui);
 // Over the canvas: hint line, legends, performance overlay, inspector, brush cursor, messages.
 void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui);
+// The solver lab: its step bar (in the timeline's place while the lab is on) and its section
+// in the left column.
+bool solverLabBar(FrameContext& f, UiState& ui);
+bool solverLabSection(FrameContext& f, UiState& ui);
 // F1.
 void helpWindow(UiState& ui);
 

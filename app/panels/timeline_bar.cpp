@@ -19,6 +19,11 @@ bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui) {
   bool edited = false;
   Timeline& tl = ui.timeline;
   const bool continuous = f.view->continuous;
+  if (ui.lab.on && continuous) {
+    edited = solverLabBar(f, ui);
+    ImGui::End();
+    return edited;
+  }
   if (!continuous) ImGui::BeginDisabled();
   if (ImGui::Button(tl.playing ? "Pause" : "Play", ImVec2(52, 0))) {
     tl.playing = !tl.playing;

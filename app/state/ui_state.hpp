@@ -11,6 +11,7 @@
 #include "app/state/commands.hpp"
 #include "app/state/inspector.hpp"
 #include "app/state/perf_stats.hpp"
+#include "app/state/solver_lab.hpp"
 #include "app/state/timeline.hpp"
 #include "app/state/view_settings.hpp"
 #include "app/target/painted_density.hpp"
@@ -27,6 +28,7 @@ struct UiState {
 
   ViewSettings view;
   Timeline timeline;
+  SolverLab lab;  // on: the canvas shows solver steps instead of continuous t
   Camera2d camera;
   bool fitPending = true;  // fit the view to the target on the next frame
 
@@ -63,6 +65,7 @@ struct FrameContext {
   std::shared_ptr<const core::ViewFrame> view;     // newest (never null)
   const FrameStats& frames;
   double now = 0.0;      // seconds since start
+  double t = 1.0;        // the flow time on screen (the animation's, or the solver lab's step)
   double dataAge = 0.0;  // seconds since the drawn particles' snapshot was seen
   float densityLo = 0.0f, densityHi = 0.0f, divergenceScale = 1.0f;
 };

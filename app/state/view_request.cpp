@@ -60,4 +60,14 @@ core::ViewRequest viewRequest(const ViewSettings& v, const Timeline& timeline,
   return r;
 }
 
+void applySolverLab(core::ViewRequest& request, const SolverLab& lab, const ViewSettings& view,
+                    core::FlowDirection direction, double t) {
+  request.lab = lab.request(view, direction);
+  request.lab.seed = request.seed;  // the particle layer's start points
+  request.t = t;
+  request.direction = direction;
+  request.particles = request.paths = false;
+  request.heatmapWidth = request.heatmapHeight = view.heatmapSize;  // t moves by steps
+}
+
 }  // namespace flowlab::app

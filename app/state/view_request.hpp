@@ -2,6 +2,7 @@
 // what the camera shows. GL-free; UI thread only.
 #pragma once
 
+#include "app/state/solver_lab.hpp"
 #include "app/state/timeline.hpp"
 #include "app/state/view_settings.hpp"
 #include "core/view/view_frame.hpp"
@@ -26,5 +27,10 @@ core::Box heatmapBox(const core::Box& visible);
 constexpr int kMinHeatmapSize = 32;
 core::ViewRequest viewRequest(const ViewSettings& view, const Timeline& timeline,
                               const core::Box& visible, bool continuous);
+
+// The solver lab on: the request carries the lab's solve, its layers (field, density, …) are at
+// the lab's time t, and the particle layer is off (the lab draws its own particles).
+void applySolverLab(core::ViewRequest& request, const SolverLab& lab, const ViewSettings& view,
+                    core::FlowDirection direction, double t);
 
 }  // namespace flowlab::app

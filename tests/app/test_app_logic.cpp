@@ -413,3 +413,70 @@ TEST_CASE("view request: heatmaps at half resolution while t moves, full when it
   tl.playing = true;
   CHECK(viewRequest(v, tl, core::Box{0, 0, 4, 4}, true).heatmapWidth == kMinHeatmapSize);
 }
+
+TEST_CASE("solver lab: steps move an index within the solve, a new solver or N starts over") {
+  SolverLab lab;
+  lab.toggle();
+  CHECK(lab.on);
+  const std::uint64_t epoch = lab.epoch;
+  lab.choose(core::Solver::RK4, 4, 1e-3);
+  lab.forward(4);
+  lab.forward(4);
+  CHECK(lab.step == 2);
+  lab.back();
+  CHECK(lab.step == 1);
+  for (int i = 0; i < 10; ++i) lab.forward(4);
+  CHECK(lab.step == 4);  // not past the end
+  lab.choose(core::Solver::Euler, 4, 1e-3);
+  CHECK(lab.step == 0);  // the same start points, from the start
+  lab.toEnd(4);
+  CHECK(lab.step == 4);
+  lab.runOrStop(4);  // at the end: runs from the start
+  CHECK(lab.running);
+  CHECK(lab.step == 0);
+  CHECK(lab.tick(10.0, 4));  // the first tick steps at once
+  CHECK(lab.step == 1);
+  CHECK_FALSE(lab.tick(10.1, 4));  // then one step per stepSeconds
+  CHECK(lab.tick(10.0 + lab.stepSeconds + 1e-9, 4));
+  CHECK(lab.step == 2);
+  lab.back();
+  CHECK_FALSE(lab.running);  // going back stops
+  lab.takeNewestModel();
+  CHECK(lab.epoch == epoch + 1);
+  lab.choose(core::Solver::RK4, 100000, 1e-3);
+  CHECK(lab.steps == SolverLab::kMaxSteps);
+}
+
+TEST_CASE("solver lab: the request, and t of the step shown") {
+  ViewSettings v;
+  v.particleCount = 5000;
+  SolverLab lab;
+  lab.toggle();
+  lab.choose(core::Solver::Heun, 5, 1e-3);
+  lab.highlighted = 500;
+  const core::SolverLabRequest r = lab.request(v, core::FlowDirection::Generate);
+  CHECK(r.on);
+  CHECK(r.solver == core::SolverConfig::fixed(core::Solver::Heun, 5));
+  CHECK(r.particles == 5000);
+  CHECK(r.highlighted == SolverLab::kMaxHighlighted);
+  lab.step = 2;
+  CHECK(labTime(lab, nullptr, core::FlowDirection::Generate, v) == doctest::Approx(0.4));
+  CHECK(labTime(lab, nullptr, core::FlowDirection::Normalize, v) == doctest::Approx(0.6));
+  // The layer's own times when it is this lab's solve (Dopri5's are not uniform).
+  core::SolverLabLayer layer;
+  layer.request = lab.request(v, core::FlowDirection::Generate);
+  layer.run.times = {0.0, 0.1, 0.35, 0.7, 0.9, 1.0};
+  CHECK(labTime(lab, &layer, core::FlowDirection::Generate, v) == 0.35);
+  CHECK(lab.lastStep(&layer, core::FlowDirection::Generate, v) == 5);
+  layer.request.epoch += 1;  // another solve: the uniform grid until the new one is there
+  CHECK(labTime(lab, &layer, core::FlowDirection::Generate, v) == doctest::Approx(0.4));
+
+  core::ViewRequest request;
+  request.seed = 9;
+  applySolverLab(request, lab, v, core::FlowDirection::Generate, 0.4);
+  CHECK(request.lab.on);
+  CHECK(request.lab.seed == 9);  // the particle layer's start points
+  CHECK(request.t == 0.4);
+  CHECK_FALSE(request.particles);
+  CHECK_FALSE(request.paths);
+}

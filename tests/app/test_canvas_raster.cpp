@@ -12,6 +12,7 @@
 #include "app/canvas/heatmap_colours.hpp"
 #include "app/canvas/raster_image.hpp"
 #include "app/canvas/raster_worker.hpp"
+#include "app/canvas/solver_lab_painter.hpp"
 
 using namespace flowlab;
 using namespace flowlab::app;
@@ -453,4 +454,42 @@ TEST_CASE("canvas: a heatmap for another t fades with the gap, in steps, down to
   CHECK(staleHeatmapFade(0.0, 1.0) == doctest::Approx(kStaleFadeFloor));
   // Within one step the fade does not change (the background is not repainted every frame).
   CHECK(staleHeatmapFade(0.0, 0.011) == staleHeatmapFade(0.0, 0.049));
+}
+
+TEST_CASE(
+    "solver lab on the canvas: the error line runs from the particle to its reference "
+    "position, and the step's chord and stage arrow appear from step 1") {
+  // One particle moved by one Euler step from (5, 10) to (30, 10); the reference is at (30, 2)
+  // (world units = pixels, row j at world y = j + 1/2).
+  core::SolverLabLayer lab;
+  lab.request.highlighted = 1;
+  lab.run.times = {0.0, 1.0};
+  core::Points a(2, 1), b(2, 1), ref(2, 1);
+  a << 5.5f, 10.5f;
+  b << 30.5f, 10.5f;
+  ref << 30.5f, 2.5f;
+  lab.run.states = {a, b};
+  lab.reference = {a, ref};
+  core::StepStages s;
+  s.t = 0.0;
+  s.h = 1.0;
+  s.times = {0.0};
+  s.points = {a};
+  core::Points v(2, 1);
+  v << 25.0f, 0.0f;
+  s.velocities = {v};
+  lab.run.stages = {s};
+  ViewSettings view;
+  auto painted = [&](int step) {
+    RasterImage image;
+    image.reset(40, 20, {0.0, 0.0, 40.0, 20.0});
+    fillOpaque(image, kCanvasBackground);
+    paintSolverLab(lab, step, view, 1.0f, image);
+    return image;
+  };
+  const RasterImage atStart = painted(0), afterStep = painted(1);
+  CHECK(ink(atStart, 18, 10) == 0);     // no move drawn yet
+  CHECK(ink(afterStep, 18, 10) > 100);  // the chord and the k1 arrow along it
+  CHECK(ink(atStart, 30, 4) == 0);
+  CHECK(ink(afterStep, 30, 4) > 300);  // the white error line
 }

@@ -1,0 +1,21 @@
+// Painting the solver lab's solve at one step into the canvas image: the trails of the steps so
+// far (straight chords x_j → x_{j+1}, the solver's actual moves, fading with age), every particle
+// at x_k, a line from x_k to the reference position for the highlighted particles, and the stages
+// of the step that led to x_k — each stage point with its velocity times the step (h·k_i) as an
+// arrow, one colour per stage (stageColour). GL-free; raster thread.
+#pragma once
+
+#include "app/canvas/raster_image.hpp"
+#include "app/state/view_settings.hpp"
+#include "core/view/view_frame.hpp"
+
+namespace flowlab::app {
+
+// The colour of stage i (0-based: k1 is 0) in the canvas and the legend.
+core::Colour stageColour(int i);
+
+// `step` is clamped to the layer's steps; pixelScale: framebuffer pixels per screen pixel.
+void paintSolverLab(const core::SolverLabLayer& lab, int step, const ViewSettings& view,
+                    float pixelScale, RasterImage& image);
+
+}  // namespace flowlab::app

@@ -1,0 +1,214 @@
+// The solver lab's controls: the step bar that replaces the timeline while the lab is on
+// (reset, back, step, run, the step scrubber, solver and N), and the left column's section
+// (the model the lab holds, the numbers of the step shown, the stage legend with the Butcher
+// tableau, and the log-density ledger when normalising).
+#include <imgui.h>
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "app/canvas/solver_lab_painter.hpp"
+#include "app/panels/panels.hpp"
+#include "core/base/standard_normal.hpp"
+
+namespace flowlab::app::panels {
+namespace {
+
+constexpr core::Solver kSolvers[] = {core::Solver::Euler, core::Solver::Midpoint,
+                                     core::Solver::Heun, core::Solver::RK4, core::Solver::Dopri5};
+
+// What each stage of the method is, in words.
+const char* stageLegend(core::Solver s) {
+  switch (s) {
+    case core::Solver::Euler:
+      return "k1 = v(x_n, t_n); x_n+1 = x_n + h k1";
+    case core::Solver::Midpoint:
+      return "k1 at x_n; k2 at the midpoint x_n + h/2 k1; x_n+1 = x_n + h k2";
+    case core::Solver::Heun:
+      return "k1 at x_n (predictor slope); k2 at the Euler predictor x_n + h k1;\n"
+             "x_n+1 = x_n + h (k1 + k2)/2 (corrector)";
+    case core::Solver::RK4:
+      return "k1..k4 at their stage points; x_n+1 = x_n + h (k1 + 2 k2 + 2 k3 + k4)/6";
+    case core::Solver::Dopri5:
+      return "k1..k7 (Dormand-Prince 5(4)); k7 is v at x_n+1, reused as the next k1;\n"
+             "the 4th-order estimate sets the next step size";
+  }
+  return "";
+}
+
+// The Butcher tableau as text: c | a, then b.
+std::string tableauText(core::Solver s) {
+  const core::ButcherTableau& T = core::butcherTableau(s);
+  std::string text;
+  char cell[32];
+  for (int i = 0; i < T.stages; ++i) {
+    std::snprintf(cell, sizeof cell, "%7.4f |", T.c[i]);
+    text += cell;
+    for (int j = 0; j < i; ++j) {
+      std::snprintf(cell, sizeof cell, " %8.4f", T.a[i][j]);
+      text += cell;
+    }
+    text += "\n";
+  }
+  text += "--------+";
+  for (int j = 0; j < T.stages; ++j) text += "---------";
+  text += "\n        |";
+  for (int j = 0; j < T.stages; ++j) {
+    std::snprintf(cell, sizeof cell, " %8.4f", T.b[j]);
+    text += cell;
+  }
+  return text;
+}
+
+void stageSwatches(core::Solver s) {
+  const int stages = core::butcherTableau(s).stages;
+  for (int i = 0; i < stages; ++i) {
+    const core::Colour c = stageColour(i);
+    ImGui::TextColored(ImVec4(c.r, c.g, c.b, 1.0f), "k%d", i + 1);
+    ImGui::SameLine();
+  }
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Butcher tableau of %s:\n%s", std::string(core::solverName(s)).c_str(),
+                      tableauText(s).c_str());
+}
+
+// The ledger of the first highlighted particle: the change of variables as arithmetic.
+void ledgerLines(const core::SolverLabLayer& lab, int step) {
+  const core::SolverRun& run = lab.run;
+  if (run.ledger.empty() || lab.exactLogDensity.cols() == 0) return;
+  const int k = std::clamp(step, 0, lab.steps());
+  core::Points z = run.states.back().leftCols(1);
+  core::PointRow logN;
+  core::standardNormalLogDensity(z, logN);
+  const double total = run.ledger.back()(0), soFar = run.ledger[static_cast<std::size_t>(k)](0);
+  ImGui::Separator();
+  ImGui::Text("ledger of particle 1, x = (%.3f, %.3f):", run.states[0](0, 0), run.states[0](1, 0));
+  ImGui::Text("int div v dt over [t, 1] so far: %.4f", soFar);
+  ImGui::Text("log N(z) at t = 0: %.4f", logN(0));
+  ImGui::Text("log p1(x) = %.4f - %.4f = %.4f", logN(0), total, logN(0) - total);
+  ImGui::TextDisabled("exact (dopri5, 1e-6): %.4f", lab.exactLogDensity(0));
+}
+
+}  // namespace
+
+bool solverLabBar(FrameContext& f, UiState& ui) {
+  SolverLab& lab = ui.lab;
+  const core::SolverLabLayer* layer = f.view->lab.get();
+  const int last = lab.lastStep(layer, ui.timeline.direction, ui.view);
+  bool edited = false;
+  if (ImGui::Button("|<")) lab.reset();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the start points (Home)");
+  ImGui::SameLine();
+  if (ImGui::Button("<")) lab.back();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("One step back (Left): the kept state, exactly");
+  ImGui::SameLine();
+  if (ImGui::Button(">")) {
+    lab.running = false;
+    lab.forward(last);
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("One solver step (Right)");
+  ImGui::SameLine();
+  if (ImGui::Button(lab.running ? "Stop" : "Run", ImVec2(44, 0))) lab.runOrStop(last);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Step on by itself (Space)");
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - 330.0f, 80.0f));
+  int step = lab.step;
+  char format[48];
+  std::snprintf(format, sizeof format, "step %%d of %d", last);
+  if (ImGui::SliderInt("##step", &step, 0, std::max(last, 0), format)) {
+    lab.running = false;
+    lab.step = step;
+  }
+  ImGui::SameLine();
+  int solver = static_cast<int>(std::find(std::begin(kSolvers), std::end(kSolvers), lab.solver) -
+                                std::begin(kSolvers));
+  const char* names[] = {"euler", "midpoint", "heun", "rk4", "dopri5"};
+  ImGui::SetNextItemWidth(90);
+  if (ImGui::Combo("##solver", &solver, names, 5)) {
+    lab.choose(kSolvers[solver], lab.steps, lab.tolerance);
+    edited = true;
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(120);
+  if (core::isAdaptive(lab.solver)) {
+    float tol = static_cast<float>(lab.tolerance);
+    if (ImGui::SliderFloat("##tol", &tol, 1e-6f, 1e-1f, "tol %.0e", ImGuiSliderFlags_Logarithmic))
+      lab.choose(lab.solver, lab.steps, tol);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Dopri5's rtol = atol");
+  } else {
+    int n = lab.steps;
+    if (ImGui::SliderInt("##n", &n, 1, SolverLab::kMaxSteps, "N = %d",
+                         ImGuiSliderFlags_Logarithmic))
+      lab.choose(lab.solver, n, lab.tolerance);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Solver steps from t = 0 to 1");
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("exit lab")) lab.toggle();
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Back to the continuous animation (S)");
+  return edited;
+}
+
+bool solverLabSection(FrameContext& f, UiState& ui) {
+  SolverLab& lab = ui.lab;
+  bool edited = false;
+  if (!f.view->continuous) {
+    ImGui::TextWrapped(
+        "RealNVP has no ODE: it maps base to target in one pass of its couplings, so there are "
+        "no solver steps to show.");
+    return false;
+  }
+  bool on = lab.on;
+  if (ImGui::Checkbox("step the ODE solver (S)", &on)) {
+    lab.toggle();
+    edited = true;
+  }
+  if (!lab.on) {
+    ImGui::TextDisabled("Particles move by solver steps; see each\nstep's stages and its error.");
+    return edited;
+  }
+  const core::SolverLabLayer* layer = f.view->lab.get();
+  const bool current = lab.shows(layer, ui.timeline.direction, ui.view);
+  pushControlWidth("highlighted");
+  edited |= ImGui::SliderInt("highlighted", &lab.highlighted, 0, SolverLab::kMaxHighlighted);
+  ImGui::PopItemWidth();
+  if (!layer) {
+    ImGui::TextDisabled("computing the solve...");
+    return edited;
+  }
+  const long newest = f.snapshot ? f.snapshot->totalSteps : 0;
+  ImGui::Text("model of training step %ld", layer->totalSteps);
+  if (newest != layer->totalSteps) {
+    ImGui::SameLine();
+    if (ImGui::SmallButton("take newest")) lab.takeNewestModel();
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Training is at step %ld; the lab keeps its model until you ask.", newest);
+  }
+  if (!current) ImGui::TextDisabled("computing the new solve...");
+  const int k = std::clamp(lab.step, 0, layer->steps());
+  const core::SolverConfig& cfg = layer->run.config;
+  const int stages = core::stagesPerStep(cfg.solver);
+  ImGui::Text("step %d of %d, t = %.4f", k, layer->steps(),
+              layer->run.times[static_cast<std::size_t>(k)]);
+  if (core::isAdaptive(cfg.solver))
+    ImGui::Text("NFE %ld in all; %d accepted, %d rejected", layer->run.stats.nfe,
+                layer->run.stats.acceptedSteps, layer->run.stats.rejectedSteps);
+  else
+    ImGui::Text("NFE so far %d (%d per step)", k * stages, stages);
+  const core::PointErrors& e = layer->errors[static_cast<std::size_t>(k)];
+  ImGui::Text("error to the reference (white):");
+  ImGui::Text("  mean %.2e, max %.2e", e.mean, e.max);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Distance from each particle to where a fine solve (dopri5, rtol = atol = 1e-7) puts\n"
+        "it at the same t, over all %d particles. White lines on the canvas: the highlighted.",
+        static_cast<int>(layer->run.states[0].cols()));
+  ImGui::TextWrapped("%s", stageLegend(cfg.solver));
+  stageSwatches(cfg.solver);
+  ImGui::TextDisabled("arrows: h k_i from each stage point");
+  ledgerLines(*layer, k);
+  return edited;
+}
+
+}  // namespace flowlab::app::panels
