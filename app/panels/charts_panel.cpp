@@ -163,7 +163,14 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   ImGui::SetNextWindowPos(ImVec2(layout.canvasX + layout.canvasW, 0));
   ImGui::SetNextWindowSize(ImVec2(layout.rightWidth, layout.canvasH + layout.timelineHeight));
   ImGui::Begin("charts", nullptr, kFixed);
-  ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "Training curves");
+  const ImVec4 heading(0.55f, 0.8f, 1.0f, 1.0f);
+  if (ui.lab.on && f.view->continuous) {
+    // The solver lab: its charts first, the training curves below.
+    ImGui::TextColored(heading, "Solvers on the lab's model");
+    solverStudySection(f);
+    ImGui::Separator();
+  }
+  ImGui::TextColored(heading, "Training curves");
   chartsSection(f, ui);
   ImGui::End();
 }

@@ -38,6 +38,8 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui);
 // in the left column.
 bool solverLabBar(FrameContext& f, UiState& ui);
 bool solverLabSection(FrameContext& f, UiState& ui);
+// The lab's charts: endpoint error and W2 against the number of steps, per solver.
+void solverStudySection(FrameContext& f);
 // F1.
 void helpWindow(UiState& ui);
 

@@ -30,42 +30,77 @@ void validate(const TrainerConfig& config, const SolverStudyOptions& o) {
 
 }  // namespace
 
+SolverStudyBuilder::SolverStudyBuilder(const TrainerConfig& config, ParamVec params,
+                                       std::shared_ptr<const Target> target,
+                                       SolverStudyOptions options)
+    : config_(config),
+      params_(std::move(params)),
+      target_(std::move(target)),
+      options_(std::move(options)) {
+  validate(config_, options_);
+  if (!target_) throw std::invalid_argument("solver study: no target");
+  std::sort(options_.steps.begin(), options_.steps.end());
+}
+
+int SolverStudyBuilder::pieces() const {
+  return 1 + static_cast<int>(options_.solvers.size() * options_.steps.size());
+}
+
+void SolverStudyBuilder::nextPiece() {
+  if (next_ >= pieces()) return;
+  if (next_ == 0) {
+    const Rng rng(options_.seed);
+    Rng baseRng = rng.split(1), targetRng = rng.split(2), floorRng = rng.split(3);
+    x0_.resize(2, options_.n);
+    data_.resize(2, options_.n);
+    Points data2(2, options_.n);
+    baseRng.fillNormal(x0_);
+    target_->sample(data_, targetRng);
+    target_->sample(data2, floorRng);
+    study_.w2Floor = w2Exact(data_, data2);
+    reference_ = x0_;
+    const SolverConfig fine =
+        SolverConfig::dopri5(options_.referenceTolerance, options_.referenceTolerance);
+    study_.referenceNfe = sampleFlow(config_, params_, reference_, fine, options_.threads).nfe;
+    study_.referenceW2 = w2Exact(reference_, data_);
+  } else {
+    const std::size_t r = static_cast<std::size_t>(next_ - 1);
+    SolverStudyRow row;
+    row.solver = options_.solvers[r / options_.steps.size()];
+    row.steps = options_.steps[r % options_.steps.size()];
+    Points x = x0_;
+    row.nfe = sampleFlow(config_, params_, x, SolverConfig::fixed(row.solver, row.steps),
+                         options_.threads)
+                  .nfe;
+    row.w2 = x.allFinite() ? w2Exact(x, data_) : std::numeric_limits<double>::infinity();
+    row.error = pointErrors(x, reference_);
+    study_.rows.push_back(row);
+  }
+  ++next_;
+}
+
+SolverStudy SolverStudyBuilder::take() {
+  study_.orders.clear();
+  for (Solver s : options_.solvers) {
+    std::vector<int> steps;
+    std::vector<double> errors;
+    for (const SolverStudyRow& row : study_.rows) {
+      if (row.solver != s) continue;
+      steps.push_back(row.steps);
+      errors.push_back(row.error.mean);
+    }
+    study_.orders.push_back({s, fittedOrder(steps, errors)});
+  }
+  return std::move(study_);
+}
+
 SolverStudy solverStudy(const TrainerConfig& config, const ParamVec& params, const Target& target,
                         const SolverStudyOptions& options) {
-  validate(config, options);
-  const Rng rng(options.seed);
-  Rng baseRng = rng.split(1), targetRng = rng.split(2), floorRng = rng.split(3);
-  Points x0(2, options.n), data(2, options.n), data2(2, options.n);
-  baseRng.fillNormal(x0);
-  target.sample(data, targetRng);
-  target.sample(data2, floorRng);
-
-  SolverStudy study;
-  study.w2Floor = w2Exact(data, data2);
-  Points reference = x0;
-  const SolverConfig fine =
-      SolverConfig::dopri5(options.referenceTolerance, options.referenceTolerance);
-  study.referenceNfe = sampleFlow(config, params, reference, fine, options.threads).nfe;
-  study.referenceW2 = w2Exact(reference, data);
-
-  std::vector<int> steps = options.steps;
-  std::sort(steps.begin(), steps.end());
-  for (Solver s : options.solvers) {
-    std::vector<double> errors;
-    for (int n : steps) {
-      SolverStudyRow row;
-      row.solver = s;
-      row.steps = n;
-      Points x = x0;
-      row.nfe = sampleFlow(config, params, x, SolverConfig::fixed(s, n), options.threads).nfe;
-      row.w2 = x.allFinite() ? w2Exact(x, data) : std::numeric_limits<double>::infinity();
-      row.error = pointErrors(x, reference);
-      errors.push_back(row.error.mean);
-      study.rows.push_back(row);
-    }
-    study.orders.push_back({s, fittedOrder(steps, errors)});
-  }
-  return study;
+  // The target outlives the call: borrow it without owning it.
+  SolverStudyBuilder builder(config, params,
+                             std::shared_ptr<const Target>(&target, [](const Target*) {}), options);
+  while (builder.done() < builder.pieces()) builder.nextPiece();
+  return builder.take();
 }
 
 }  // namespace flowlab::core

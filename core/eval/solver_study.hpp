@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/model/trainer_config.hpp"
@@ -50,5 +51,27 @@ struct SolverStudy {
 // or step list, an adaptive solver in the list, N < 1 or n < 2.
 SolverStudy solverStudy(const TrainerConfig& config, const ParamVec& params, const Target& target,
                         const SolverStudyOptions& options);
+
+// The same study a piece at a time, for a worker thread that must keep its pieces short: piece 0
+// draws the samples and solves the reference, each further piece one (solver, N) row; take()
+// fits the orders. Holds copies of what it needs (the parameters, the target's pointer).
+class SolverStudyBuilder {
+ public:
+  SolverStudyBuilder(const TrainerConfig& config, ParamVec params,
+                     std::shared_ptr<const Target> target, SolverStudyOptions options);
+  int pieces() const;  // 1 + solvers × step counts
+  int done() const { return next_; }
+  void nextPiece();    // the next piece (at most pieces() calls)
+  SolverStudy take();  // after every piece
+
+ private:
+  TrainerConfig config_;
+  ParamVec params_;
+  std::shared_ptr<const Target> target_;
+  SolverStudyOptions options_;
+  Points x0_, data_, reference_;
+  SolverStudy study_;
+  int next_ = 0;
+};
 
 }  // namespace flowlab::core

@@ -19,12 +19,14 @@ constexpr SolverConfig kExactDensitySolver = SolverConfig::dopri5(1e-6, 1e-6);
 
 bool SolverLabJob::current(const ViewInputs& in) const {
   return pinned_ && model_.epoch == in.request.lab.epoch && done_ &&
-         done_->request == in.request.lab;
+         done_->request == in.request.lab && studyCurrent();
 }
 
 void SolverLabJob::clear() {
   pinned_ = building_ = false;
   done_.reset();
+  study_.reset();
+  studyDone_.reset();
 }
 
 void SolverLabJob::pin(const ViewInputs& in) {
@@ -56,6 +58,11 @@ void SolverLabJob::restart() {
 void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
   const SolverLabRequest& r = in.request.lab;
   if (!pinned_ || model_.epoch != r.epoch) pin(in);
+  if (done_ && done_->request == r &&
+      done_->stamp.snapshotVersion == model_.stamp.snapshotVersion && !building_) {
+    stepStudy();
+    return;
+  }
   if (!building_ || !(work_.request == r)) {
     work_ = SolverLabLayer{};
     work_.request = r;
@@ -76,6 +83,22 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
                           1 << 16);
   }
   if (next_ >= r.particles) finish();
+}
+
+void SolverLabJob::stepStudy() {
+  if (studyCurrent()) return;
+  if (!study_ || builderEpoch_ != model_.epoch) {
+    SolverStudyOptions o;
+    o.n = ViewFrame::kLabStudyPoints;
+    study_ = std::make_unique<SolverStudyBuilder>(model_.config, model_.params, model_.target, o);
+    builderEpoch_ = model_.epoch;
+  }
+  study_->nextPiece();
+  if (study_->done() == study_->pieces()) {
+    studyDone_ = std::make_shared<const SolverStudy>(study_->take());
+    studyEpoch_ = builderEpoch_;
+    study_.reset();
+  }
 }
 
 void SolverLabJob::computeChunk(int begin, int count) {

@@ -3,7 +3,8 @@
 // the fine reference at the same times and the error against it. It works on the snapshot it
 // holds — pinned when the request's epoch changes — so training may go on while the user steps;
 // published as soon as it is done. Fixed-step solves are computed a chunk of particles at a
-// time; Dopri5 picks its steps for the whole batch, so it runs in one piece. GL-free; worker
+// time; Dopri5 picks its steps for the whole batch, so it runs in one piece. Then, once per model
+// held, the solver study (convergence orders and W2 against N), a row per piece. GL-free; worker
 // thread only (a published layer is immutable).
 #pragma once
 
@@ -20,9 +21,16 @@ class SolverLabJob final : public ViewJob {
   }
   bool current(const ViewInputs& in) const override;
   void step(const ViewInputs& in, double chunkSeconds) override;
-  void publish(ViewFrame& frame) const override { frame.lab = done_; }
+  void publish(ViewFrame& frame) const override {
+    frame.lab = done_;
+    frame.labStudy = studyDone_;
+  }
   void clear() override;
   bool followsModel() const override { return false; }
+  // Whether publishing would change what `frame` holds.
+  bool changes(const ViewFrame& frame) const {
+    return frame.lab != done_ || frame.labStudy != studyDone_;
+  }
 
  private:
   // The model the lab holds.
@@ -38,6 +46,9 @@ class SolverLabJob final : public ViewJob {
   void restart();
   void computeChunk(int begin, int count);
   void finish();
+  // The study of the model held, a row per piece, once the solve is done.
+  bool studyCurrent() const { return studyDone_ && studyEpoch_ == model_.epoch; }
+  void stepStudy();
 
   bool pinned_ = false;
   Pinned model_;
@@ -47,6 +58,10 @@ class SolverLabJob final : public ViewJob {
   int next_ = 0;      // first particle still to compute
   int chunk_ = 1024;  // particles per piece, sized from the measured cost
   std::shared_ptr<const SolverLabLayer> done_;
+  std::unique_ptr<SolverStudyBuilder> study_;
+  std::uint64_t builderEpoch_ = 0;  // the model epoch study_ works for
+  std::shared_ptr<const SolverStudy> studyDone_;
+  std::uint64_t studyEpoch_ = 0;  // the model epoch of studyDone_
 };
 
 }  // namespace flowlab::core

@@ -11,6 +11,7 @@
 
 #include "core/base/types.hpp"
 #include "core/eval/density_grid.hpp"
+#include "core/eval/solver_study.hpp"
 #include "core/eval/streamlines.hpp"
 #include "core/ode/solver_run.hpp"
 #include "core/training/snapshot.hpp"
@@ -145,6 +146,10 @@ struct ViewFrame {
   std::shared_ptr<const Points> targetSamples;
   std::uint64_t targetVersion = 0;            // of the target the target layers show
   std::shared_ptr<const SolverLabLayer> lab;  // the solver lab's solve (lab on, model has an ODE)
+  // The solver lab's convergence and few-step figures for the model it holds: every fixed-step
+  // solver at N = 1 … 100 on kLabStudyPoints points (lab on, once the solve is done).
+  std::shared_ptr<const SolverStudy> labStudy;
+  static constexpr int kLabStudyPoints = 500;
 
   std::string error;          // the last computation failure, "" when none
   double busyFraction = 0.0;  // share of wall time the worker spent computing (recent)

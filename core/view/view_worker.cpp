@@ -164,7 +164,8 @@ struct ViewWorker::State {
                         isContinuous(latest->model->config.method), latestStamp};
     if (lab.wanted(in) && !lab.current(in)) {
       lab.step(in, chunkSeconds);
-      if (lab.current(in)) lab.publish(piece.edit(*frame));
+      // The solve when it is done, then the study when it is.
+      if (lab.changes(piece.shown(*frame))) lab.publish(piece.edit(*frame));
       piece.worked = true;
     } else if (!lab.wanted(in) && frame->lab) {
       lab.clear();

@@ -485,6 +485,17 @@ TEST_CASE(
   CHECK(lab->errors[5].mean ==
         doctest::Approx(pointErrors(direct.states[5], ref).mean).epsilon(1e-3));
   CHECK(lab->errors[5].mean > 0.0);
+  // Then the study of the same model: every fixed-step solver at N = 1 … 100.
+  {
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (!worker.frame()->labStudy && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(5ms);
+    const auto study = worker.frame()->labStudy;
+    REQUIRE(study);
+    CHECK(study->rows.size() == 4 * 7);
+    CHECK(study->orders.size() == 4);
+    CHECK(study->rows.front().nfe == 1);  // Euler, one step
+  }
 
   // Training goes on: the lab keeps its model.
   source.set(makeSnapshot(2, 9));
