@@ -58,6 +58,10 @@ App::App(AppOptions options) : options_(std::move(options)), measurement_(option
   if (options_.t >= 0.0) ui_.timeline.t = options_.t;
   ui_.timeline.playing = !options_.still;
   ui_.pointerOn = options_.frames == 0;
+  if (options_.lab) {
+    ui_.lab.toggle();
+    ui_.lab.choose(options_.lab->solver, options_.lab->steps, options_.lab->tolerance);
+  }
 }
 
 App::~App() = default;
@@ -182,6 +186,7 @@ void App::frame() {
   const bool lab = ui_.lab.on && continuous;
   ui_.timeline.tick(seconds(frameStart - start_), continuous && !lab);
   if (lab) ui_.lab.tick(seconds(frameStart - start_), labLastStep());
+  if (lab) runScriptedLabSteps();
   const double tShown = lab ? labT() : continuous ? ui_.timeline.t : 1.0;
   // Painted on the raster thread while this thread builds the panels.
   const std::uint64_t canvasImage = requestCanvasImage(continuous, tShown);
@@ -216,7 +221,9 @@ void App::frame() {
   const bool done = headlessDone();
   // The screenshot shows this frame's particles; otherwise the newest image painted so far.
   if (done && !options_.screenshot.empty()) raster_->waitFor(canvasImage, std::chrono::seconds(2));
-  canvasQuad_->updateImage(raster_->latest());
+  const auto drawn = raster_->latest();
+  canvasQuad_->updateImage(drawn);
+  drawnLabStep_ = drawn ? drawn->labStep : -1;
 
   // The fixed panels from their offscreen copy, the canvas, then the rest of ImGui over them.
   // No clear: between them the panels' copy and the canvas cover every pixel.
@@ -237,6 +244,7 @@ void App::frame() {
   if (done && !options_.screenshot.empty())
     takeScreenshot(options_.screenshot, options_.canvasOnly);
   window_->present();
+  noteLabStepShown();
   if (done) exitRequested_ = true;
 
   if (frameIndex_ % 15 == 0) updateTitle();
@@ -250,6 +258,37 @@ void App::frame() {
                           view_->version,
                           painting_ || targets_->painting() || targets_->waitingForRaster());
   ++frameIndex_;
+}
+
+void App::runScriptedLabSteps() {
+  if (!options_.lab || options_.frames <= 0) return;
+  if (frameIndex_ % AppOptions::kLabStepFrames != AppOptions::kLabStepFrames - 1) return;
+  if (!ui_.lab.shows(view_->lab.get(), ui_.timeline.direction, ui_.view)) return;
+  const int last = labLastStep();
+  if (ui_.lab.step >= last)
+    ui_.lab.reset();
+  else
+    ui_.lab.forward(last);
+}
+
+void App::noteLabStepShown() {
+  if (!ui_.lab.on) {
+    labStepPending_ = false;
+    labStepAsked_ = -1;
+    return;
+  }
+  const auto shownAt = Clock::now();
+  const bool solved = ui_.lab.shows(view_->lab.get(), ui_.timeline.direction, ui_.view);
+  if (ui_.lab.step != labStepAsked_) {  // asked for this frame (a key, a button, running)
+    labStepAsked_ = ui_.lab.step;
+    labStepAskedAt_ = lastFrameStart_;
+    // A step through a solve already there; the first picture of a new solve is a computation.
+    labStepPending_ = solved;
+  }
+  if (labStepPending_ && drawnLabStep_ == labStepAsked_ && solved) {
+    measurement_.labStepShown(seconds(shownAt - labStepAskedAt_));
+    labStepPending_ = false;
+  }
 }
 
 bool App::headlessDone() {

@@ -47,6 +47,10 @@ class App {
   void apply(const Commands& commands);  // what the panels and keys asked for
   void handleCanvasInput();
   void runScriptedPaint();
+  // Headless runs with --lab: a step every kLabStepFrames frames once the solve is there.
+  void runScriptedLabSteps();
+  // When the step asked for reaches the screen, how long it took (for the measurement).
+  void noteLabStepShown();
   std::uint64_t requestCanvasImage(bool continuous, double t);
   void takeScreenshot(const std::string& path, bool canvasOnly);
   void updateTitle();
@@ -84,6 +88,11 @@ class App {
   std::uint64_t versionAtEnd_ = 0;  // snapshot version when the last frame was reached
   std::chrono::steady_clock::time_point firstFrameStart_{}, lastFrameStart_{};
   double animationT_ = 0.0, animationSeconds_ = 0.0;  // at the last frame
+  // The solver-lab step last asked for and since when (to time it to the screen).
+  int labStepAsked_ = -1;
+  std::chrono::steady_clock::time_point labStepAskedAt_{};
+  bool labStepPending_ = false;
+  int drawnLabStep_ = -1;  // the lab step of the canvas image drawn this frame
 };
 
 }  // namespace flowlab::app

@@ -33,6 +33,8 @@ Headless runs (tests, benchmarks; under Xvfb for example):
                          measures training headless (default 4)
   --max-fps F            frame cap (default 60; 0: none)
   --paint X Y R          paint a blob of radius R at (X, Y), starting at --paint-frame F (default 30)
+  --lab SOLVER,N         start in the solver lab (e.g. rk4,4; dopri5,TOL); with --frames it steps
+                         every 20 frames and --perf-report says how soon each step was on screen
 
 The command line (no display needed): flowlab --help
 )";

@@ -78,6 +78,7 @@ void RasterWorker::run(std::stop_token stop) {
     image->empty = !painter_.paint(request, image->image);
     image->sequence = request.sequence;
     image->t = request.t;
+    image->labStep = request.lab ? request.labStep : -1;
     request.frame.reset();  // do not keep a ViewFrame alive while idle
     {
       std::lock_guard lock(mutex_);

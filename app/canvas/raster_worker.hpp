@@ -27,6 +27,7 @@ struct CanvasImage {
   bool empty = true;           // no pixels (a zero-size canvas): nothing to draw
   std::uint64_t sequence = 0;  // of the request it answers (increasing)
   double t = 0.0;              // the flow time painted
+  int labStep = -1;            // the solver lab's step painted (−1: the lab was not drawn)
 };
 
 class RasterWorker {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "app/state/solver_lab.hpp"
 #include "core/cli/args.hpp"
 
 namespace flowlab::app {
@@ -20,13 +21,38 @@ const std::vector<core::OptionSpec>& specs() {
       {"--paused", 0},     {"--width", 1},        {"--height", 1},      {"--frames", 1},
       {"--screenshot", 1}, {"--canvas-only", 0},  {"--perf-report", 1}, {"--baseline-seconds", 1},
       {"--max-fps", 1},    {"--wait", 1},         {"--particles", 1},   {"--t", 1},
-      {"--still", 0},      {"--show", 1},         {"--paint", 3},       {"--paint-frame", 1}};
+      {"--still", 0},      {"--show", 1},         {"--paint", 3},       {"--paint-frame", 1},
+      {"--lab", 1}};
   return s;
 }
 
 bool endsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// --lab SOLVER,N or --lab dopri5,TOL.
+AppOptions::Lab labFrom(const core::Args& args) {
+  const std::vector<std::string> words = args.list("--lab", {});
+  const auto solver = words.size() == 2 ? core::parseSolver(words[0]) : std::nullopt;
+  if (!solver)
+    throw UsageError("--lab expects SOLVER,N (euler, midpoint, heun or rk4 and 1 to " +
+                     std::to_string(SolverLab::kMaxSteps) + " steps) or dopri5,TOL, got '" +
+                     args.text("--lab", "") + "'");
+  AppOptions::Lab lab;
+  lab.solver = *solver;
+  if (core::isAdaptive(lab.solver)) {
+    if (!core::parseDouble(words[1], lab.tolerance) || !(lab.tolerance >= 1e-8) ||
+        !(lab.tolerance <= 0.1))
+      throw UsageError("--lab dopri5,TOL: TOL must be in [1e-8, 0.1], got '" + words[1] + "'");
+  } else {
+    long n = 0;
+    if (!core::parseLong(words[1], n) || n < 1 || n > SolverLab::kMaxSteps)
+      throw UsageError("--lab " + words[0] + ",N: N must be in [1, " +
+                       std::to_string(SolverLab::kMaxSteps) + "], got '" + words[1] + "'");
+    lab.steps = static_cast<int>(n);
+  }
+  return lab;
 }
 
 }  // namespace
@@ -145,6 +171,7 @@ AppOptions parseAppOptions(int argc, char** argv) {
   } else if (args.has("--paint-frame")) {
     throw UsageError("--paint-frame applies to --paint only");
   }
+  if (args.has("--lab")) o.lab = labFrom(args);
   return o;
 }
 

@@ -42,6 +42,16 @@ struct AppOptions {
   bool still = false;                  // --still: animation paused
   std::vector<std::string> show;       // --show a,b,c: the layers on (empty: the defaults)
   std::optional<ScriptedPaint> paint;  // --paint X Y R [--paint-frame F]
+  // --lab SOLVER,N (dopri5: --lab dopri5,TOL): start in the solver lab. Headless runs step it
+  // every kLabStepFrames frames (back to the start after the last step) and measure how soon
+  // each step is on screen.
+  struct Lab {
+    core::Solver solver = core::Solver::RK4;
+    int steps = 4;
+    double tolerance = 1e-3;
+  };
+  std::optional<Lab> lab;
+  static constexpr int kLabStepFrames = 20;
 };
 
 // The app's starting configuration for a method: core::defaultConfig with a constant learning

@@ -83,7 +83,9 @@ std::string toJson(const PerfReport& r) {
                 "\"gl_threads\": %.3f, \"trainer\": %.3f},\n"
                 "  \"view_frames\": %ld,\n"
                 "  \"animation\": {\"t\": %.6f, \"seconds\": %.6f, \"speed\": %.6f},\n"
-                "  \"shown_t\": {\"density\": %s, \"field\": %s}\n"
+                "  \"shown_t\": {\"density\": %s, \"field\": %s},\n"
+                "  \"solver_lab\": {\"steps\": %ld, \"step_to_screen_ms_median\": %.3f, "
+                "\"step_to_screen_ms_worst\": %.3f}\n"
                 "}\n",
                 r.width, r.height, r.method.c_str(), r.target.c_str(), r.simd.c_str(), r.particles,
                 r.heatmapWidth, r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds,
@@ -92,7 +94,7 @@ std::string toJson(const PerfReport& r) {
                 r.viewWorkerBusy, r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores,
                 r.viewCpuCores, r.rasterCpuCores, r.glCpuCores, r.trainerCpuCores, r.viewFrames,
                 r.animationT, r.animationSeconds, r.animationSpeed, jsonNumber(r.densityT).c_str(),
-                jsonNumber(r.fieldT).c_str());
+                jsonNumber(r.fieldT).c_str(), r.labSteps, r.labStepMedianMs, r.labStepWorstMs);
   return buf;
 }
 

@@ -53,6 +53,10 @@ struct PerfReport {
   // in the final picture (NaN when the layer is off).
   double animationT = 0.0, animationSeconds = 0.0, animationSpeed = 0.0;
   double densityT = 0.0, fieldT = 0.0;
+  // The solver lab (--lab): steps taken during the measured window, and the time from asking for
+  // a step to the frame that shows it on screen, median and worst (ms).
+  long labSteps = 0;
+  double labStepMedianMs = 0.0, labStepWorstMs = 0.0;
 };
 
 // The report as a JSON object (one line per field).

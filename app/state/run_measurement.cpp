@@ -42,6 +42,7 @@ void RunMeasurement::frameEnded(long index, Clock::time_point start, long totalS
     uiCpuAtStart_ = threadCpuSeconds();
     processCpuAtStart_ = processCpuSeconds();
     threadsAtStart_ = threadCpuTimes();
+    measuring_ = true;
   } else if (index > measureFrom_) {
     frames_.add(seconds(end - lastEnd_));
     workTimes_.add(seconds(end - start));
@@ -50,7 +51,14 @@ void RunMeasurement::frameEnded(long index, Clock::time_point start, long totalS
   lastEnd_ = end;
 }
 
+void RunMeasurement::labStepShown(double seconds) {
+  if (measuring_) labSteps_.add(seconds);
+}
+
 void RunMeasurement::fill(PerfReport& r, long totalSteps, std::uint64_t viewVersion) const {
+  r.labSteps = static_cast<long>(labSteps_.count());
+  r.labStepMedianMs = 1e3 * labSteps_.median();
+  r.labStepWorstMs = 1e3 * labSteps_.worst();
   r.frames = static_cast<long>(frames_.count());
   r.seconds = seconds(Clock::now() - measureStart_);
   r.medianFrameMs = 1e3 * frames_.median();

@@ -25,6 +25,10 @@ class RunMeasurement {
   void frameEnded(long index, Clock::time_point start, long totalSteps, std::uint64_t viewVersion,
                   bool painting);
 
+  // A solver-lab step reached the screen `seconds` after it was asked for (counted in the
+  // measured window).
+  void labStepShown(double seconds);
+
   // Frame times of the measured window (the overlay reads recent ones).
   const FrameStats& frames() const { return frames_; }
 
@@ -39,7 +43,8 @@ class RunMeasurement {
   std::uint64_t viewVersionAtStart_ = 0;
   double uiCpuAtStart_ = 0.0, processCpuAtStart_ = 0.0;
   ThreadCpu threadsAtStart_{};
-  FrameStats frames_, workTimes_, paintFrames_;
+  FrameStats frames_, workTimes_, paintFrames_, labSteps_;
+  bool measuring_ = false;
 };
 
 }  // namespace flowlab::app
