@@ -34,6 +34,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Fewer training steps than this: a model not worth stepping through in the solver lab.
+constexpr long kLabUntrainedSteps = 2000;
+
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 // Training steps per second of a trainer over `duration` seconds after a short warm-up.
@@ -186,7 +189,14 @@ void App::frame() {
   const bool lab = ui_.lab.on && continuous;
   ui_.timeline.tick(seconds(frameStart - start_), continuous && !lab);
   if (lab) ui_.lab.tick(seconds(frameStart - start_), labLastStep());
-  if (lab) runScriptedLabSteps();
+  if (lab) {
+    runScriptedLabSteps();
+    // A lab entered before the model trained (e.g. --lab) takes the newest model once it has.
+    const core::SolverLabLayer* held = view_->lab.get();
+    if (held && held->totalSteps < kLabUntrainedSteps && snapshot_ &&
+        snapshot_->totalSteps >= kLabUntrainedSteps && held->request.epoch == ui_.lab.epoch)
+      ui_.lab.takeNewestModel();
+  }
   const double tShown = lab ? labT() : continuous ? ui_.timeline.t : 1.0;
   // Painted on the raster thread while this thread builds the panels.
   const std::uint64_t canvasImage = requestCanvasImage(continuous, tShown);

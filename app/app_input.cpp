@@ -124,10 +124,11 @@ void App::handleCanvasInput() {
 
   const Vec2 world = ui_.camera.screenToWorld({mx, my});
   const bool leftPans = !ui_.brushOn;
-  if (over && ((leftPans && ImGui::IsMouseClicked(0)) || ImGui::IsMouseClicked(1) ||
-               ImGui::IsMouseClicked(2)))
-    dragging_ = true;
-  if (dragging_) {
+  const bool pressedNow = (leftPans && ImGui::IsMouseClicked(0)) || ImGui::IsMouseClicked(1) ||
+                          ImGui::IsMouseClicked(2);
+  if (over && pressedNow) dragging_ = true;
+  // A drag pans from the press on: the pointer's move before it (this frame) is not a drag.
+  if (dragging_ && !pressedNow) {
     const bool held =
         (leftPans && ImGui::IsMouseDown(0)) || ImGui::IsMouseDown(1) || ImGui::IsMouseDown(2);
     if (held)
@@ -136,6 +137,10 @@ void App::handleCanvasInput() {
       dragging_ = false;
   }
   if (over && !ui_.brushOn && ImGui::IsMouseDoubleClicked(0)) ui_.fitPending = true;
+  // Solver lab: a click (no drag) places a start point there.
+  if (over && ui_.lab.on && view_->continuous && !ui_.brushOn && ImGui::IsMouseReleased(0) &&
+      io.MouseDragMaxDistanceSqr[0] < 16.0f)
+    ui_.lab.addSeed(world.x, world.y);
 
   // Brush: paint while the left button is held; the trainer gets the target between steps.
   if (ui_.brushOn && over && ImGui::IsMouseClicked(0)) {

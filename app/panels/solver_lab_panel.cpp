@@ -121,6 +121,16 @@ bool solverLabBar(FrameContext& f, UiState& ui) {
     lab.running = false;
     lab.step = step;
   }
+  // Where the steps fall in t (Dopri5 chooses them): ticks along the scrubber's lower edge.
+  if (lab.shows(layer, ui.timeline.direction, ui.view)) {
+    const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
+    ImDrawList* d = ImGui::GetWindowDrawList();
+    for (double t : layer->run.times) {
+      const double s = ui.timeline.direction == core::FlowDirection::Generate ? t : 1.0 - t;
+      const float x = a.x + static_cast<float>(s) * (b.x - a.x);
+      d->AddLine(ImVec2(x, b.y - 4), ImVec2(x, b.y), IM_COL32(230, 230, 240, 200));
+    }
+  }
   ImGui::SameLine();
   int solver = static_cast<int>(std::find(std::begin(kSolvers), std::end(kSolvers), lab.solver) -
                                 std::begin(kSolvers));
@@ -173,6 +183,13 @@ bool solverLabSection(FrameContext& f, UiState& ui) {
   pushControlWidth("highlighted");
   edited |= ImGui::SliderInt("highlighted", &lab.highlighted, 0, SolverLab::kMaxHighlighted);
   ImGui::PopItemWidth();
+  if (lab.seeds.empty()) {
+    ImGui::TextDisabled("click the canvas to place a particle");
+  } else {
+    ImGui::Text("%zu placed by clicking", lab.seeds.size() / 2);
+    ImGui::SameLine();
+    if (ImGui::SmallButton("clear")) lab.clearSeeds();
+  }
   if (!layer) {
     ImGui::TextDisabled("computing the solve...");
     return edited;

@@ -17,7 +17,10 @@ core::SolverLabRequest SolverLab::request(const ViewSettings& view,
   r.solver = config();
   r.direction = direction;
   r.particles = std::max(1, view.particleCount);
-  r.highlighted = std::clamp(highlighted, 0, std::min(kMaxHighlighted, r.particles));
+  r.seeds = seeds;
+  const int placed = static_cast<int>(seeds.size() / 2);
+  r.highlighted =
+      std::clamp(std::max(highlighted, placed), 0, std::min(kMaxHighlighted, r.count()));
   r.epoch = epoch;
   return r;
 }
@@ -42,6 +45,19 @@ void SolverLab::toggle() {
 }
 
 void SolverLab::takeNewestModel() { ++epoch; }
+
+void SolverLab::addSeed(double x, double y) {
+  if (seeds.size() / 2 >= static_cast<std::size_t>(kMaxHighlighted))
+    seeds.erase(seeds.begin(), seeds.begin() + 2);
+  seeds.push_back(static_cast<float>(x));
+  seeds.push_back(static_cast<float>(y));
+  reset();
+}
+
+void SolverLab::clearSeeds() {
+  seeds.clear();
+  reset();
+}
 
 void SolverLab::toEnd(int last) {
   running = false;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "app/state/view_settings.hpp"
 #include "core/view/view_frame.hpp"
@@ -20,7 +21,8 @@ struct SolverLab {
   int step = 0;             // the state shown: after `step` solver steps
   bool running = false;     // advancing by itself, one step per stepSeconds
   double stepSeconds = 0.4;
-  std::uint64_t epoch = 1;  // a new one makes the worker take the newest model
+  std::uint64_t epoch = 1;   // a new one makes the worker take the newest model
+  std::vector<float> seeds;  // start points placed by clicking (x0, y0, …), always highlighted
 
   static constexpr int kMaxSteps = 200, kMaxHighlighted = 64;
 
@@ -36,8 +38,12 @@ struct SolverLab {
   bool shows(const core::SolverLabLayer* layer, core::FlowDirection direction,
              const ViewSettings& view) const;
 
-  void toggle();             // on (from the start points, with the newest model) or off
-  void takeNewestModel();    // the lab computes again with the newest snapshot
+  void toggle();           // on (from the start points, with the newest model) or off
+  void takeNewestModel();  // the lab computes again with the newest snapshot
+  // A start point placed at world (x, y) (at most kMaxHighlighted; the oldest go first); the
+  // lab goes back to the start. clearSeeds() removes them all.
+  void addSeed(double x, double y);
+  void clearSeeds();
   void forward(int last);    // one step on, up to `last`
   void back();               // one step back, down to 0
   void reset();              // back to the start points, stopped

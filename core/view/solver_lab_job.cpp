@@ -42,16 +42,23 @@ void SolverLabJob::pin(const ViewInputs& in) {
 
 void SolverLabJob::restart() {
   const SolverLabRequest& r = work_.request;
-  starts_.resize(2, r.particles);
+  const int placed = static_cast<int>(r.seeds.size() / 2);
+  Points drawn(2, r.particles);
   Rng rng(r.seed);
   if (r.direction == FlowDirection::Normalize && model_.target)
-    model_.target->sample(starts_, rng);
+    model_.target->sample(drawn, rng);
   else
-    rng.fillNormal(starts_);
+    rng.fillNormal(drawn);
+  starts_.resize(2, r.count());
+  for (int i = 0; i < placed; ++i) {
+    starts_(0, i) = r.seeds[2 * static_cast<std::size_t>(i)];
+    starts_(1, i) = r.seeds[2 * static_cast<std::size_t>(i) + 1];
+  }
+  starts_.rightCols(r.particles) = drawn;
   work_.stamp = model_.stamp;
   work_.totalSteps = model_.totalSteps;
   next_ = 0;
-  chunk_ = std::max(chunk_, std::min(r.highlighted, r.particles));
+  chunk_ = std::max(chunk_, std::min(r.highlighted, r.count()));
   building_ = true;
 }
 
@@ -68,13 +75,14 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
     work_.request = r;
     restart();
   }
+  const int count = r.count();
   if (isAdaptive(r.solver.solver)) {
     // Dopri5's steps depend on every point it carries: one batch.
-    computeChunk(0, r.particles);
-    next_ = r.particles;
+    computeChunk(0, count);
+    next_ = count;
   } else {
     const auto start = Clock::now();
-    const int n = std::min(chunk_, r.particles - next_);
+    const int n = std::min(chunk_, count - next_);
     computeChunk(next_, n);
     next_ += n;
     const double took = std::chrono::duration<double>(Clock::now() - start).count();
@@ -82,7 +90,7 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
       chunk_ = std::clamp(static_cast<int>(n * chunkSeconds / took), std::max(64, r.highlighted),
                           1 << 16);
   }
-  if (next_ >= r.particles) finish();
+  if (next_ >= count) finish();
 }
 
 void SolverLabJob::stepStudy() {
@@ -119,9 +127,9 @@ void SolverLabJob::computeChunk(int begin, int count) {
     run.times = part.times;
     run.stats = part.stats;
     run.stages = std::move(part.stages);
-    run.states.assign(times, Points(2, r.particles));
-    work_.reference.assign(times, Points(2, r.particles));
-    if (!forward) run.ledger.assign(times, PointRow(1, r.particles));
+    run.states.assign(times, Points(2, r.count()));
+    work_.reference.assign(times, Points(2, r.count()));
+    if (!forward) run.ledger.assign(times, PointRow(1, r.count()));
   }
   for (std::size_t k = 0; k < times; ++k) {
     run.states[k].middleCols(begin, count) = part.states[k];
@@ -137,7 +145,7 @@ void SolverLabJob::finish() {
     work_.errors.push_back(pointErrors(work_.run.states[k], work_.reference[k]));
   if (r.direction == FlowDirection::Normalize && r.highlighted > 0) {
     FlowEvaluator flow(model_.config, model_.params);
-    flow.logDensity(starts_.leftCols(std::min(r.highlighted, r.particles)), kExactDensitySolver,
+    flow.logDensity(starts_.leftCols(std::min(r.highlighted, r.count())), kExactDensitySolver,
                     work_.exactLogDensity);
   }
   done_ = std::make_shared<const SolverLabLayer>(std::move(work_));

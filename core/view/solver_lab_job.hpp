@@ -17,7 +17,7 @@ namespace flowlab::core {
 class SolverLabJob final : public ViewJob {
  public:
   bool wanted(const ViewInputs& in) const override {
-    return in.request.lab.on && in.continuous && in.request.lab.particles > 0;
+    return in.request.lab.on && in.continuous && in.request.lab.count() > 0;
   }
   bool current(const ViewInputs& in) const override;
   void step(const ViewInputs& in, double chunkSeconds) override;

@@ -31,12 +31,15 @@ struct SolverLabRequest {
   // carrying the log-density ledger.
   FlowDirection direction = FlowDirection::Generate;
   int particles = 20000;  // the same start points as the particle layer (same seed)
-  int highlighted = 24;   // stages recorded for the first `highlighted` particles (≤ particles)
+  // Start points the user placed (x0, y0, x1, y1, …): they come first, before the particles.
+  std::vector<float> seeds;
+  int highlighted = 24;  // stages recorded for the first `highlighted` start points
   std::uint64_t seed = 1;
   // The model: the lab holds the snapshot that was newest when `epoch` last changed (entering
   // the lab, or "take the newest model"); training may go on meanwhile.
   std::uint64_t epoch = 0;
   bool operator==(const SolverLabRequest&) const = default;
+  int count() const { return static_cast<int>(seeds.size() / 2) + particles; }  // start points
 };
 
 // What the UI wants to see. A plain value; the worker always works on the latest one.

@@ -299,6 +299,15 @@ TEST_CASE("app options: defaults, values, and one clear message per problem") {
   CHECK(problem({"--show", "particles,clouds"}).find("clouds") != std::string::npos);
   CHECK(problem({"--width", "10"}).find("--width") != std::string::npos);
   CHECK(problem({"--bogus"}).find("--bogus") != std::string::npos);
+  const AppOptions lab = parse({"--lab", "heun,8"});
+  REQUIRE(lab.lab);
+  CHECK(lab.lab->solver == core::Solver::Heun);
+  CHECK(lab.lab->steps == 8);
+  CHECK(parse({"--lab", "dopri5,1e-4"}).lab->tolerance == 1e-4);
+  CHECK(problem({"--lab", "rk4"}).find("SOLVER,N") != std::string::npos);
+  CHECK(problem({"--lab", "rk5,4"}).find("rk5") != std::string::npos);
+  CHECK(problem({"--lab", "rk4,0"}).find("N must be") != std::string::npos);
+  CHECK(problem({"--lab", "dopri5,2"}).find("TOL") != std::string::npos);
 }
 
 TEST_CASE("picture summary: blank versus layered") {
@@ -479,4 +488,25 @@ TEST_CASE("solver lab: the request, and t of the step shown") {
   CHECK(request.t == 0.4);
   CHECK_FALSE(request.particles);
   CHECK_FALSE(request.paths);
+}
+
+TEST_CASE("solver lab: a click places a start point, first and highlighted; the lab restarts") {
+  ViewSettings v;
+  v.particleCount = 100;
+  SolverLab lab;
+  lab.toggle();
+  lab.highlighted = 0;
+  lab.step = 3;
+  lab.addSeed(1.5, -2.0);
+  CHECK(lab.step == 0);
+  const core::SolverLabRequest r = lab.request(v, core::FlowDirection::Generate);
+  REQUIRE(r.seeds.size() == 2);
+  CHECK(r.seeds[0] == 1.5f);
+  CHECK(r.count() == 101);
+  CHECK(r.highlighted == 1);  // a placed point is always highlighted
+  for (int i = 0; i < 2 * SolverLab::kMaxHighlighted; ++i) lab.addSeed(i, 0.0);
+  CHECK(lab.seeds.size() == 2 * std::size_t(SolverLab::kMaxHighlighted));  // the oldest went
+  CHECK(lab.seeds.back() == 0.0f);
+  lab.clearSeeds();
+  CHECK(lab.seeds.empty());
 }

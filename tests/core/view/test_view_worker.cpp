@@ -508,6 +508,16 @@ TEST_CASE(
   REQUIRE(lab);
   CHECK(lab->steps() == 3);
   CHECK((lab->run.states[0] - x0).cwiseAbs().maxCoeff() == 0.0f);
+  // Placed start points come first.
+  r.lab.seeds = {2.5f, -1.0f, 0.5f, 0.25f};
+  worker.setRequest(r);
+  lab = waitForLab(worker, r.lab, 1);
+  REQUIRE(lab);
+  REQUIRE(lab->run.states[0].cols() == 3002);
+  CHECK(lab->run.states[0](0, 0) == 2.5f);
+  CHECK(lab->run.states[0](1, 1) == 0.25f);
+  CHECK((lab->run.states[0].rightCols(3000) - x0).cwiseAbs().maxCoeff() == 0.0f);
+  r.lab.seeds.clear();
   // "Take the newest model".
   r.lab.epoch = 2;
   worker.setRequest(r);
