@@ -32,32 +32,38 @@ Trajectory everyStep() {
   return t;
 }
 
+// The run's record of a solve that kept every step in `trajectory`.
+SolverRun recorded(const SolverConfig& config, const IntegrationStats& stats,
+                   Trajectory& trajectory) {
+  SolverRun run;
+  run.config = config;
+  run.stats = stats;
+  run.times = std::move(trajectory.times);
+  run.states = std::move(trajectory.states);
+  run.ledger = std::move(trajectory.logDensities);
+  return run;
+}
+
 }  // namespace
 
 SolverRun runSolver(const VelocityFn& field, const Points& x0, double t0, double t1,
                     const SolverConfig& config, int recordStageCount) {
-  SolverRun run;
-  run.config = config;
   Trajectory trajectory = everyStep();
   Points x = x0;
-  run.stats = integrate(field, x, t0, t1, config, &trajectory);
-  run.times = std::move(trajectory.times);
-  run.states = std::move(trajectory.states);
+  const IntegrationStats stats = integrate(field, x, t0, t1, config, &trajectory);
+  SolverRun run = recorded(config, stats, trajectory);
   recordStages(field, run, recordStageCount);
   return run;
 }
 
 SolverRun runSolverWithLedger(const VelocityDivFn& field, const Points& x0, double t0, double t1,
                               const SolverConfig& config, int recordStageCount) {
-  SolverRun run;
-  run.config = config;
   Trajectory trajectory = everyStep();
   Points x = x0;
   PointRow ledger = PointRow::Zero(x0.cols());
-  run.stats = integrateWithLogDensity(field, x, ledger, t0, t1, config, &trajectory);
-  run.times = std::move(trajectory.times);
-  run.states = std::move(trajectory.states);
-  run.ledger = std::move(trajectory.logDensities);
+  const IntegrationStats stats =
+      integrateWithLogDensity(field, x, ledger, t0, t1, config, &trajectory);
+  SolverRun run = recorded(config, stats, trajectory);
   PointRow div;
   const VelocityFn velocity = [&field, &div](const Points& p, double t, Points& v) {
     div.resize(p.cols());

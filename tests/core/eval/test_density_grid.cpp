@@ -11,6 +11,7 @@
 #include "core/nn/mlp.hpp"
 #include "core/targets/targets.hpp"
 #include "core/training/training_session.hpp"
+#include "tests/core/eval/random_model.hpp"
 
 using namespace flowlab::core;
 
@@ -28,14 +29,6 @@ TrainerConfig smallFlow(Method method = Method::FlowMatching) {
   return c;
 }
 
-ParamVec randomParams(const TrainerConfig& c, std::uint64_t seed) {
-  const Mlp mlp(c.mlp);
-  ParamVec theta(mlp.paramCount());
-  Rng rng(seed);
-  mlp.initParams(theta, rng);
-  return 2.0f * theta;
-}
-
 DensityGridSpec spec(int w, int h, Box box, double t, int threads = 1) {
   DensityGridSpec s;
   s.width = w;
@@ -50,7 +43,7 @@ DensityGridSpec spec(int w, int h, Box box, double t, int threads = 1) {
 
 TEST_CASE("t = 0 is the standard normal, exactly, row 0 is the bottom row") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 1);
+  const ParamVec theta = randomParams(c, 1, 2.0f);
   const DensityGridSpec s = spec(7, 5, Box{-1.0, 0.0, 2.5, 4.0}, 0.0);
   const DensityGrid g = computeLogDensityGrid(c, theta, s);
   REQUIRE(g.values.size() == 35u);
@@ -69,7 +62,7 @@ TEST_CASE("t = 0 is the standard normal, exactly, row 0 is the bottom row") {
 
 TEST_CASE("the t = 1 grid equals the flow's own log density, the t-grid integrates from t") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 2);
+  const ParamVec theta = randomParams(c, 2, 2.0f);
   DensityGridSpec s = spec(9, 6, Box{-3.0, -2.0, 3.0, 2.0}, 1.0);
   s.solver = SolverConfig::rk4(8);
   const DensityGrid g = computeLogDensityGrid(c, theta, s);
@@ -99,7 +92,7 @@ TEST_CASE("the t = 1 grid equals the flow's own log density, the t-grid integrat
 
 TEST_CASE("any number of threads gives the single-thread grid bit for bit") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 3);
+  const ParamVec theta = randomParams(c, 3, 2.0f);
   for (Solver solver : {Solver::RK4, Solver::Dopri5}) {
     CAPTURE(solverName(solver));
     DensityGridSpec s = spec(40, 37, Box{-4.0, -4.0, 4.0, 4.0}, 0.7, 1);
@@ -122,7 +115,7 @@ TEST_CASE("any number of threads gives the single-thread grid bit for bit") {
 
 TEST_CASE("the divergence grid is div v at the cell centres") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 4);
+  const ParamVec theta = randomParams(c, 4, 2.0f);
   const DensityGridSpec s = spec(5, 4, Box{-2.0, -1.0, 2.0, 1.0}, 0.25);
   const DensityGrid g = computeDivergenceGrid(c, theta, s);
   CHECK(g.nfe == 1);
@@ -163,7 +156,7 @@ TEST_CASE("a trained model's grid holds probability mass 1 on a covering box") {
 
 TEST_CASE("bad specs and unsupported requests are rejected") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 5);
+  const ParamVec theta = randomParams(c, 5, 2.0f);
   DensityGridSpec s = spec(0, 4, Box{}, 1.0);
   CHECK_THROWS_AS(computeLogDensityGrid(c, theta, s), std::invalid_argument);
   s = spec(4, 4, Box{1.0, 0.0, 1.0, 1.0}, 1.0);
@@ -194,7 +187,7 @@ TEST_CASE("realnvp: the t = 1 grid is its exact density") {
   // The identity flow: the density is the base.
   const DensityGrid g =
       computeLogDensityGrid(nvp, theta, spec(6, 6, Box{-3.0, -3.0, 3.0, 3.0}, 1.0));
-  const DensityGrid base = computeLogDensityGrid(smallFlow(), randomParams(smallFlow(), 1),
+  const DensityGrid base = computeLogDensityGrid(smallFlow(), randomParams(smallFlow(), 1, 2.0f),
                                                  spec(6, 6, Box{-3.0, -3.0, 3.0, 3.0}, 0.0));
   for (std::size_t k = 0; k < g.values.size(); ++k)
     CHECK(g.values[k] == doctest::Approx(base.values[k]).epsilon(1e-5));

@@ -11,6 +11,7 @@
 #include "core/eval/solver_study.hpp"
 #include "core/model/model.hpp"
 #include "core/nn/mlp.hpp"
+#include "tests/core/eval/random_model.hpp"
 
 using namespace flowlab::core;
 
@@ -25,22 +26,13 @@ TrainerConfig smallFlow() {
   return c;
 }
 
-// A smooth, untrained field: the network's initial parameters, scaled to bend the paths.
-ParamVec randomParams(const TrainerConfig& c, std::uint64_t seed) {
-  const Mlp mlp(c.mlp);
-  ParamVec theta(mlp.paramCount());
-  Rng rng(seed);
-  mlp.initParams(theta, rng);
-  return 3.0f * theta;
-}
-
 }  // namespace
 
 TEST_CASE(
     "the ledger's log p1(x) = log N(z) - sum of the steps' divergence equals the density "
     "grid's value (same solver) to 1e-4") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 7);
+  const ParamVec theta = randomParams(c, 7, 3.0f);
   DensityGridSpec spec;
   spec.width = 6;
   spec.height = 5;
@@ -70,7 +62,7 @@ TEST_CASE(
 
 TEST_CASE("the ledger needs a run that carries it and ends at t = 0") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 7);
+  const ParamVec theta = randomParams(c, 7, 3.0f);
   FlowEvaluator flow(c, theta);
   Points x = Points::Zero(2, 3);
   CHECK_THROWS_AS(
@@ -85,7 +77,7 @@ TEST_CASE(
     "the solver study: one row per solver and N, errors falling with N at each solver's "
     "order, W2 approaching the reference's") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 11);
+  const ParamVec theta = randomParams(c, 11, 3.0f);
   const auto target = makeBuiltinTarget("8gaussians");
   SolverStudyOptions o;
   o.steps = {1, 2, 4, 8, 16};
@@ -117,7 +109,7 @@ TEST_CASE(
 
 TEST_CASE("the solver study refuses what it cannot do") {
   const TrainerConfig c = smallFlow();
-  const ParamVec theta = randomParams(c, 11);
+  const ParamVec theta = randomParams(c, 11, 3.0f);
   const auto target = makeBuiltinTarget("moons");
   SolverStudyOptions o;
   o.n = 10;
