@@ -63,6 +63,8 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
                ? "Lab: Right step  |  Left back  |  S: exit"
                : "Drag: pan  |  B: paint  |  Space: play  |  F1: help";
   shadowText(d, ImVec2(c0.x + 8, c0.y + 6), dim, hint);
+  if (ui.lab.on && f.view->continuous && !f.view->lab)
+    shadowText(d, ImVec2(c0.x + 8, c0.y + 24), text, "Solver lab: computing the solve...");
 
   // Performance overlay.
   if (ui.showPerf) {

@@ -175,7 +175,9 @@ bool solverLabSection(FrameContext& f, UiState& ui) {
     edited = true;
   }
   if (!lab.on) {
-    ImGui::TextDisabled("Particles move by solver steps; see each\nstep's stages and its error.");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Particles move by solver steps; see each step's stages and its error.");
+    ImGui::PopStyleColor();
     return edited;
   }
   const core::SolverLabLayer* layer = f.view->lab.get();
@@ -184,7 +186,9 @@ bool solverLabSection(FrameContext& f, UiState& ui) {
   edited |= ImGui::SliderInt("highlighted", &lab.highlighted, 0, SolverLab::kMaxHighlighted);
   ImGui::PopItemWidth();
   if (lab.seeds.empty()) {
-    ImGui::TextDisabled("click the canvas to place a particle");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::TextWrapped("Click the canvas to place a particle there.");
+    ImGui::PopStyleColor();
   } else {
     ImGui::Text("%zu placed by clicking", lab.seeds.size() / 2);
     ImGui::SameLine();
