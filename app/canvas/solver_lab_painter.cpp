@@ -47,6 +47,33 @@ void arrow(RasterImage& image, const Eigen::Vector2f& from, const Eigen::Vector2
             0.95f);
 }
 
+// Particles coloured by where they started.
+std::vector<PackedRgb> startColours(const core::Points& start) {
+  std::vector<PackedRgb> colours(static_cast<std::size_t>(start.cols()));
+  for (Eigen::Index p = 0; p < start.cols(); ++p)
+    colours[static_cast<std::size_t>(p)] = core::packed(startColour(start(0, p), start(1, p)));
+  return colours;
+}
+
+// Particles coloured by their ledger so far, ℓ = ∫_t^1 div v dt: red where it is positive (the
+// flow spreads these paths: the density falls from t to 1), blue where it is negative; the
+// scale is the 98th percentile of |ℓ| over the particles.
+std::vector<PackedRgb> ledgerColours(const core::PointRow& ledger) {
+  std::vector<float> magnitude(static_cast<std::size_t>(ledger.cols()));
+  for (Eigen::Index p = 0; p < ledger.cols(); ++p)
+    magnitude[static_cast<std::size_t>(p)] = std::abs(ledger(p));
+  float scale = 1e-6f;
+  if (!magnitude.empty()) {
+    auto at = magnitude.begin() + static_cast<long>(0.98 * (magnitude.size() - 1));
+    std::nth_element(magnitude.begin(), at, magnitude.end());
+    scale = std::max(scale, *at);
+  }
+  std::vector<PackedRgb> colours(static_cast<std::size_t>(ledger.cols()));
+  for (Eigen::Index p = 0; p < ledger.cols(); ++p)
+    colours[static_cast<std::size_t>(p)] = core::packed(core::divergingColour(ledger(p) / scale));
+  return colours;
+}
+
 }  // namespace
 
 core::Colour stageColour(int i) {
@@ -64,11 +91,13 @@ void paintSolverLab(const core::SolverLabLayer& lab, int step, const ViewSetting
                     float pixelScale, RasterImage& image) {
   const core::SolverRun& run = lab.run;
   if (run.states.empty()) return;
-  const int k = std::clamp(step, 0, lab.steps());
   const core::Points& start = run.states.front();
   const int count = static_cast<int>(start.cols());
-  std::vector<PackedRgb> colours(static_cast<std::size_t>(count));
-  for (int p = 0; p < count; ++p) colours[p] = core::packed(startColour(start(0, p), start(1, p)));
+  const int k = std::clamp(step, 0, lab.steps());
+  const std::vector<PackedRgb> colours =
+      !run.ledger.empty() && view.colouring == ParticleColouring::ByLogDensity
+          ? ledgerColours(run.ledger[static_cast<std::size_t>(k)])
+          : startColours(start);
 
   // Trails: the chords of the steps so far, older ones fainter.
   const int trails = std::min(view.pathCount, count);

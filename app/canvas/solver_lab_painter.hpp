@@ -2,7 +2,9 @@
 // far (straight chords x_j → x_{j+1}, the solver's actual moves, fading with age), every particle
 // at x_k, a line from x_k to the reference position for the highlighted particles, and the stages
 // of the step that led to x_k — each stage point with its velocity times the step (h·k_i) as an
-// arrow, one colour per stage (stageColour). GL-free; raster thread.
+// arrow, one colour per stage (stageColour). Normalising, with the particles coloured by log p
+// (ViewSettings::colouring), they are coloured by their ledger ∫_t^1 div v dt instead (diverging
+// ramp). GL-free; raster thread.
 #pragma once
 
 #include "app/canvas/raster_image.hpp"

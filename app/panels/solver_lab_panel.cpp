@@ -198,6 +198,36 @@ bool solverLabSection(FrameContext& f, UiState& ui) {
     ImGui::TextDisabled("computing the solve...");
     return edited;
   }
+  // Rectified flow keeps every reflow round: any of them can be stepped through.
+  const int modelStages =
+      f.snapshot && f.snapshot->model ? static_cast<int>(f.snapshot->model->stages.size()) : 1;
+  if (modelStages > 1) {
+    std::string items = "being trained";
+    items.push_back('\0');
+    for (int k = 1; k <= modelStages; ++k) {
+      items += "stage " + std::to_string(k);
+      items.push_back('\0');
+    }
+    int choice = lab.stage + 1;
+    pushControlWidth("highlighted");
+    if (ImGui::Combo("stage", &choice, items.c_str())) {
+      lab.stage = choice - 1;
+      lab.reset();
+      edited = true;
+    }
+    ImGui::PopItemWidth();
+  }
+  if (!layer->run.ledger.empty()) {
+    bool byLedger = ui.view.colouring == ParticleColouring::ByLogDensity;
+    if (ImGui::Checkbox("colour by the ledger", &byLedger)) {
+      ui.view.colouring = byLedger ? ParticleColouring::ByLogDensity : ParticleColouring::ByStart;
+      edited = true;
+    }
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(
+          "Red: int_t^1 div v dt > 0 so far (the flow spreads these paths);\n"
+          "blue: < 0 (it gathers them).");
+  }
   const long newest = f.snapshot ? f.snapshot->totalSteps : 0;
   ImGui::Text("model of training step %ld", layer->totalSteps);
   if (newest != layer->totalSteps) {

@@ -22,6 +22,7 @@ core::SolverLabRequest SolverLab::request(const ViewSettings& view,
   r.highlighted =
       std::clamp(std::max(highlighted, placed), 0, std::min(kMaxHighlighted, r.count()));
   r.epoch = epoch;
+  r.stage = stage;
   return r;
 }
 

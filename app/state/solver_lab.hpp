@@ -23,6 +23,7 @@ struct SolverLab {
   double stepSeconds = 0.4;
   std::uint64_t epoch = 1;   // a new one makes the worker take the newest model
   std::vector<float> seeds;  // start points placed by clicking (x0, y0, …), always highlighted
+  int stage = -1;            // the model's stage to solve (0-based); −1: the one being trained
 
   static constexpr int kMaxSteps = 200, kMaxHighlighted = 64;
 

@@ -18,8 +18,8 @@ constexpr SolverConfig kExactDensitySolver = SolverConfig::dopri5(1e-6, 1e-6);
 }  // namespace
 
 bool SolverLabJob::current(const ViewInputs& in) const {
-  return pinned_ && model_.epoch == in.request.lab.epoch && done_ &&
-         done_->request == in.request.lab && studyCurrent();
+  return pinned_ && model_.epoch == in.request.lab.epoch && model_.stage == in.request.lab.stage &&
+         done_ && done_->request == in.request.lab && studyCurrent();
 }
 
 void SolverLabJob::clear() {
@@ -30,11 +30,19 @@ void SolverLabJob::clear() {
 }
 
 void SolverLabJob::pin(const ViewInputs& in) {
-  model_.epoch = in.request.lab.epoch;
+  model_.pin = ++pins_;
+  const SolverLabRequest& r = in.request.lab;
+  const auto& stages = in.snapshot.model->stages;
+  model_.epoch = r.epoch;
+  model_.stage = r.stage;
   model_.stamp = in.stamp;
   model_.totalSteps = in.snapshot.totalSteps;
   model_.config = in.snapshot.model->config;
-  model_.params = in.params;
+  // A finished stage when asked for and trained (rectified flow's earlier rounds), else the
+  // stage being trained.
+  const bool finished = r.stage >= 0 && r.stage < static_cast<int>(stages.size()) &&
+                        stages[static_cast<std::size_t>(r.stage)].params.size() > 0;
+  model_.params = finished ? stages[static_cast<std::size_t>(r.stage)].params : in.params;
   model_.target = in.snapshot.target;
   pinned_ = true;
   building_ = false;
@@ -64,7 +72,7 @@ void SolverLabJob::restart() {
 
 void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
   const SolverLabRequest& r = in.request.lab;
-  if (!pinned_ || model_.epoch != r.epoch) pin(in);
+  if (!pinned_ || model_.epoch != r.epoch || model_.stage != r.stage) pin(in);
   if (done_ && done_->request == r &&
       done_->stamp.snapshotVersion == model_.stamp.snapshotVersion && !building_) {
     stepStudy();
@@ -95,16 +103,16 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
 
 void SolverLabJob::stepStudy() {
   if (studyCurrent()) return;
-  if (!study_ || builderEpoch_ != model_.epoch) {
+  if (!study_ || builderPin_ != model_.pin) {
     SolverStudyOptions o;
     o.n = ViewFrame::kLabStudyPoints;
     study_ = std::make_unique<SolverStudyBuilder>(model_.config, model_.params, model_.target, o);
-    builderEpoch_ = model_.epoch;
+    builderPin_ = model_.pin;
   }
   study_->nextPiece();
   if (study_->done() == study_->pieces()) {
     studyDone_ = std::make_shared<const SolverStudy>(study_->take());
-    studyEpoch_ = builderEpoch_;
+    studyPin_ = builderPin_;
     study_.reset();
   }
 }

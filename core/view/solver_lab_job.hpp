@@ -35,7 +35,9 @@ class SolverLabJob final : public ViewJob {
  private:
   // The model the lab holds.
   struct Pinned {
+    std::uint64_t pin = 0;  // counts the pins: what a study was computed for
     std::uint64_t epoch = 0;
+    int stage = -1;  // as asked (−1: the snapshot's current stage)
     LayerStamp stamp;
     long totalSteps = 0;
     TrainerConfig config;
@@ -47,7 +49,7 @@ class SolverLabJob final : public ViewJob {
   void computeChunk(int begin, int count);
   void finish();
   // The study of the model held, a row per piece, once the solve is done.
-  bool studyCurrent() const { return studyDone_ && studyEpoch_ == model_.epoch; }
+  bool studyCurrent() const { return studyDone_ && studyPin_ == model_.pin; }
   void stepStudy();
 
   bool pinned_ = false;
@@ -59,9 +61,10 @@ class SolverLabJob final : public ViewJob {
   int chunk_ = 1024;  // particles per piece, sized from the measured cost
   std::shared_ptr<const SolverLabLayer> done_;
   std::unique_ptr<SolverStudyBuilder> study_;
-  std::uint64_t builderEpoch_ = 0;  // the model epoch study_ works for
+  std::uint64_t pins_ = 0;
+  std::uint64_t builderPin_ = 0;  // the model study_ works for
   std::shared_ptr<const SolverStudy> studyDone_;
-  std::uint64_t studyEpoch_ = 0;  // the model epoch of studyDone_
+  std::uint64_t studyPin_ = 0;  // the model of studyDone_ (an older one shows until it is done)
 };
 
 }  // namespace flowlab::core

@@ -38,6 +38,7 @@ struct SolverLabRequest {
   // The model: the lab holds the snapshot that was newest when `epoch` last changed (entering
   // the lab, or "take the newest model"); training may go on meanwhile.
   std::uint64_t epoch = 0;
+  int stage = -1;  // the model's stage (0-based; rf: 0 is 1-RF); −1: the stage being trained
   bool operator==(const SolverLabRequest&) const = default;
   int count() const { return static_cast<int>(seeds.size() / 2) + particles; }  // start points
 };

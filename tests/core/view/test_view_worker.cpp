@@ -546,3 +546,35 @@ TEST_CASE(
     std::this_thread::sleep_for(5ms);
   CHECK_FALSE(worker.frame()->lab);
 }
+
+TEST_CASE("view worker: the solver lab solves the stage asked for (rectified flow's rounds)") {
+  // Two stages: the first from seed 5, the second (being trained) from seed 9.
+  auto two = std::make_shared<Snapshot>(*makeSnapshot(1, 9));
+  auto model = std::make_shared<Model>(*two->model);
+  model->stages.insert(model->stages.begin(), makeSnapshot(1, 5)->model->stages[0]);
+  two->model = model;
+  two->stage = 1;
+  Source source;
+  source.set(two);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest r = smallRequest();
+  r.particles = r.paths = r.density = r.divergence = r.field = false;
+  r.lab.on = true;
+  r.lab.solver = SolverConfig::rk4(3);
+  r.lab.particles = 200;
+  r.lab.highlighted = 2;
+  r.lab.epoch = 1;
+  Points x0(2, 200);
+  Rng(r.lab.seed).fillNormal(x0);
+  for (int stage : {0, -1}) {
+    r.lab.stage = stage;
+    worker.setRequest(r);
+    const auto lab = waitForLab(worker, r.lab, 1);
+    REQUIRE(lab);
+    const ParamVec& params = model->stages[stage == 0 ? 0 : 1].params;
+    FlowEvaluator flow(model->config, params);
+    const SolverRun direct = runSolver(flow.velocityFn(), x0, 0.0, 1.0, r.lab.solver, 0);
+    CAPTURE(stage);
+    CHECK((lab->run.states.back() - direct.states.back()).cwiseAbs().maxCoeff() < 1e-5f);
+  }
+}
