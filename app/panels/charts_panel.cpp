@@ -166,7 +166,10 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   const ImVec4 heading(0.55f, 0.8f, 1.0f, 1.0f);
   if (ui.lab.on && f.view->continuous) {
     // The solver lab: its charts first, the training curves below.
-    ImGui::TextColored(heading, "Solvers on the lab's model");
+    if (f.view->labStudy)
+      ImGui::TextColored(heading, "Solvers at training step %ld", f.view->labStudySteps);
+    else
+      ImGui::TextColored(heading, "Solvers");
     solverStudySection(f);
     ImGui::Separator();
   }

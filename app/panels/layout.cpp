@@ -38,7 +38,10 @@ bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   ImGui::Begin("controls", nullptr, kFixed);
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "flowlab");
   ImGui::SameLine();
-  ImGui::TextDisabled("watch 2-D flows learn  (F1: help)");
+  // The tagline when it fits the column, else just the help key.
+  const char* tagline = "watch 2-D flows learn  (F1: help)";
+  if (ImGui::CalcTextSize(tagline).x > ImGui::GetContentRegionAvail().x) tagline = "(F1: help)";
+  ImGui::TextDisabled("%s", tagline);
   bool edited = false;
   if (ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= trainingSection(f, ui);

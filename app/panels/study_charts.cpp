@@ -1,7 +1,8 @@
 // The solver lab's charts in the right column: endpoint error at t = 1 against the number of
 // steps N (log-log, each solver's fitted order in its legend) and W2 to the target against N for
-// Euler and RK4 — what makes "a straight flow samples in one step" visible. Hand-drawn with the
-// ImGui draw list, like the training curves.
+// Euler and RK4 — what makes "a straight flow samples in one step" visible. They follow the model
+// as it trains (recomputed every few seconds). Hand-drawn with the ImGui draw list, like the
+// training curves.
 #include <imgui.h>
 
 #include <algorithm>

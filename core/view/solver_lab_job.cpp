@@ -19,7 +19,7 @@ constexpr SolverConfig kExactDensitySolver = SolverConfig::dopri5(1e-6, 1e-6);
 
 bool SolverLabJob::current(const ViewInputs& in) const {
   return pinned_ && model_.epoch == in.request.lab.epoch && model_.stage == in.request.lab.stage &&
-         done_ && done_->request == in.request.lab && studyCurrent();
+         done_ && done_->request == in.request.lab && studyCurrent(in);
 }
 
 void SolverLabJob::clear() {
@@ -30,7 +30,6 @@ void SolverLabJob::clear() {
 }
 
 void SolverLabJob::pin(const ViewInputs& in) {
-  model_.pin = ++pins_;
   const SolverLabRequest& r = in.request.lab;
   const auto& stages = in.snapshot.model->stages;
   model_.epoch = r.epoch;
@@ -75,7 +74,7 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
   if (!pinned_ || model_.epoch != r.epoch || model_.stage != r.stage) pin(in);
   if (done_ && done_->request == r &&
       done_->stamp.snapshotVersion == model_.stamp.snapshotVersion && !building_) {
-    stepStudy();
+    stepStudy(in);
     return;
   }
   if (!building_ || !(work_.request == r)) {
@@ -101,18 +100,33 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
   if (next_ >= count) finish();
 }
 
-void SolverLabJob::stepStudy() {
-  if (studyCurrent()) return;
-  if (!study_ || builderPin_ != model_.pin) {
+bool SolverLabJob::studyCurrent(const ViewInputs& in) const {
+  if (!studyDone_ || studied_.stage != in.request.lab.stage) return false;
+  return studied_.version == in.stamp.snapshotVersion ||
+         std::chrono::duration<double>(Clock::now() - studyStarted_).count() < kStudySeconds;
+}
+
+void SolverLabJob::stepStudy(const ViewInputs& in) {
+  if (studyCurrent(in)) return;
+  if (!study_) {
+    const int stage = in.request.lab.stage;
+    const auto& stages = in.snapshot.model->stages;
+    const bool finished = stage >= 0 && stage < static_cast<int>(stages.size()) &&
+                          stages[static_cast<std::size_t>(stage)].params.size() > 0;
     SolverStudyOptions o;
     o.n = ViewFrame::kLabStudyPoints;
-    study_ = std::make_unique<SolverStudyBuilder>(model_.config, model_.params, model_.target, o);
-    builderPin_ = model_.pin;
+    study_ = std::make_unique<SolverStudyBuilder>(
+        in.snapshot.model->config,
+        finished ? stages[static_cast<std::size_t>(stage)].params : in.params, in.snapshot.target,
+        o);
+    studying_ = {in.stamp.snapshotVersion, in.snapshot.totalSteps, stage};
+    studyStarted_ = Clock::now();
   }
   study_->nextPiece();
   if (study_->done() == study_->pieces()) {
     studyDone_ = std::make_shared<const SolverStudy>(study_->take());
-    studyPin_ = builderPin_;
+    studied_ = studying_;
+    studySteps_ = studied_.totalSteps;
     study_.reset();
   }
 }

@@ -8,6 +8,7 @@
 // thread only (a published layer is immutable).
 #pragma once
 
+#include <chrono>
 #include <memory>
 
 #include "core/view/view_job.hpp"
@@ -24,6 +25,7 @@ class SolverLabJob final : public ViewJob {
   void publish(ViewFrame& frame) const override {
     frame.lab = done_;
     frame.labStudy = studyDone_;
+    frame.labStudySteps = studySteps_;
   }
   void clear() override;
   bool followsModel() const override { return false; }
@@ -35,7 +37,6 @@ class SolverLabJob final : public ViewJob {
  private:
   // The model the lab holds.
   struct Pinned {
-    std::uint64_t pin = 0;  // counts the pins: what a study was computed for
     std::uint64_t epoch = 0;
     int stage = -1;  // as asked (−1: the snapshot's current stage)
     LayerStamp stamp;
@@ -48,9 +49,11 @@ class SolverLabJob final : public ViewJob {
   void restart();
   void computeChunk(int begin, int count);
   void finish();
-  // The study of the model held, a row per piece, once the solve is done.
-  bool studyCurrent() const { return studyDone_ && studyPin_ == model_.pin; }
-  void stepStudy();
+  // The study follows training: the newest model's (the lab's stage), a row per piece once the
+  // solve is done, started again at most every kStudySeconds while the model changes.
+  bool studyCurrent(const ViewInputs& in) const;
+  void stepStudy(const ViewInputs& in);
+  static constexpr double kStudySeconds = 5.0;
 
   bool pinned_ = false;
   Pinned model_;
@@ -61,10 +64,16 @@ class SolverLabJob final : public ViewJob {
   int chunk_ = 1024;  // particles per piece, sized from the measured cost
   std::shared_ptr<const SolverLabLayer> done_;
   std::unique_ptr<SolverStudyBuilder> study_;
-  std::uint64_t pins_ = 0;
-  std::uint64_t builderPin_ = 0;  // the model study_ works for
+  struct StudyModel {  // what a study is of
+    std::uint64_t version = 0;
+    long totalSteps = 0;
+    int stage = -2;
+  };
+  StudyModel studying_{},
+      studied_{};  // of study_, and of studyDone_ (shown until the next is done)
+  std::chrono::steady_clock::time_point studyStarted_{};
   std::shared_ptr<const SolverStudy> studyDone_;
-  std::uint64_t studyPin_ = 0;  // the model of studyDone_ (an older one shows until it is done)
+  long studySteps_ = 0;
 };
 
 }  // namespace flowlab::core

@@ -150,9 +150,10 @@ struct ViewFrame {
   std::shared_ptr<const Points> targetSamples;
   std::uint64_t targetVersion = 0;            // of the target the target layers show
   std::shared_ptr<const SolverLabLayer> lab;  // the solver lab's solve (lab on, model has an ODE)
-  // The solver lab's convergence and few-step figures for the model it holds: every fixed-step
-  // solver at N = 1 … 100 on kLabStudyPoints points (lab on, once the solve is done).
+  // The solver lab's convergence and few-step figures for the model as it trains (the lab's
+  // stage): every fixed-step solver at N = 1 … 100 on kLabStudyPoints points (lab on).
   std::shared_ptr<const SolverStudy> labStudy;
+  long labStudySteps = 0;  // the training steps of the model the study is of
   static constexpr int kLabStudyPoints = 500;
 
   std::string error;          // the last computation failure, "" when none
