@@ -87,8 +87,14 @@ bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
   if (v.targetSamples && f.targetSamples && f.targetSamples->cols() > 0)
     drawDiscs(image, f.targetSamples->data(), static_cast<int>(f.targetSamples->cols()), nullptr,
               kTargetSampleColour, 1.0f * request.pixelScale, v.targetAlpha);
-  if (request.lab) {
-    paintSolverLab(*request.lab, request.labStep, v, request.pixelScale, image);
+  if (request.lab && !request.lab->run.states.empty()) {
+    // Normalising with "colour by log p": by the ledger so far; else by where they started.
+    const core::SolverLabLayer& lab = *request.lab;
+    const bool byLedger = !lab.run.ledger.empty() && v.colouring == ParticleColouring::ByLogDensity;
+    const std::size_t k = static_cast<std::size_t>(std::clamp(request.labStep, 0, lab.steps()));
+    if (byLedger) ledgerColours(lab.run.ledger[k], valueColours_, magnitudes_);
+    paintSolverLab(lab, request.labStep, v, request.pixelScale,
+                   byLedger ? valueColours_ : startColours(lab.run.states.front()), image);
     return true;
   }
   const core::ParticleTable* table = f.particles.get();
@@ -224,8 +230,7 @@ void CanvasPainter::paintArrows(const core::FieldSamples& field, float alpha, fl
   }
 }
 
-const std::vector<PackedRgb>& CanvasPainter::startColours(const core::ParticleTable& table) {
-  const core::Points& s = table.start;
+const std::vector<PackedRgb>& CanvasPainter::startColours(const core::Points& s) {
   const bool same = s.cols() == startsSeen_.cols() &&
                     std::memcmp(s.data(), startsSeen_.data(), sizeof(float) * s.size()) == 0;
   if (!same) {
@@ -290,7 +295,7 @@ void CanvasPainter::paintPaths(const CanvasRequest& request, const core::Particl
     pathAlpha_[k] = v.pathAlpha * static_cast<float>(std::clamp(1.0 - age / trail, 0.0, 1.0));
   }
   pathXy_.resize(2 * static_cast<std::size_t>(n));
-  const std::vector<PackedRgb>& colours = startColours(table);
+  const std::vector<PackedRgb>& colours = startColours(table.start);
   for (int p = 0; p < count; ++p) {
     for (int k = 0; k < n; ++k) {
       const Eigen::Vector2f x = table.positionAt(p, pathTimes_[k]);
@@ -324,7 +329,7 @@ void CanvasPainter::paintParticles(const CanvasRequest& request, const core::Par
     }
     colours = valueColours_.data();
   } else {
-    colours = startColours(table).data();
+    colours = startColours(table.start).data();
   }
   drawDiscs(image, positions_.data(), shown, colours, 0, 0.5f * v.pointSize * request.pixelScale,
             v.particleAlpha);

@@ -93,7 +93,7 @@ class CanvasPainter {
   void paintParticles(const CanvasRequest& request, const core::ParticleTable& table,
                       RasterImage& image);
   // Colours by start point of the table's columns, recomputed only when the starts change.
-  const std::vector<PackedRgb>& startColours(const core::ParticleTable& table);
+  const std::vector<PackedRgb>& startColours(const core::Points& start);
 
   BackgroundKey backgroundKey_;
   bool backgroundValid_ = false;
@@ -107,8 +107,9 @@ class CanvasPainter {
   std::array<PackedRgb, 256> densityRamp_{};  // sequential ramp, s = index / 255
   core::Points startsSeen_;                   // the starts startColours_ belong to
   std::vector<PackedRgb> startColours_, valueColours_;
-  core::Points positions_;  // 2×N particle (or grid vertex) positions at t, reused
-  core::PointRow values_;   // 1×N log p_t at the particles
+  std::vector<float> magnitudes_;  // ledgerColours' scratch
+  core::Points positions_;         // 2×N particle (or grid vertex) positions at t, reused
+  core::PointRow values_;          // 1×N log p_t at the particles
   std::vector<double> pathTimes_;
   std::vector<float> pathXy_, pathAlpha_;
 };

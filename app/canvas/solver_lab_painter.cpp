@@ -6,8 +6,6 @@
 #include <cmath>
 #include <vector>
 
-#include "app/canvas/colours.hpp"
-
 namespace flowlab::app {
 namespace {
 
@@ -47,33 +45,6 @@ void arrow(RasterImage& image, const Eigen::Vector2f& from, const Eigen::Vector2
             0.95f);
 }
 
-// Particles coloured by where they started.
-std::vector<PackedRgb> startColours(const core::Points& start) {
-  std::vector<PackedRgb> colours(static_cast<std::size_t>(start.cols()));
-  for (Eigen::Index p = 0; p < start.cols(); ++p)
-    colours[static_cast<std::size_t>(p)] = core::packed(startColour(start(0, p), start(1, p)));
-  return colours;
-}
-
-// Particles coloured by their ledger so far, ℓ = ∫_t^1 div v dt: red where it is positive (the
-// flow spreads these paths: the density falls from t to 1), blue where it is negative; the
-// scale is the 98th percentile of |ℓ| over the particles.
-std::vector<PackedRgb> ledgerColours(const core::PointRow& ledger) {
-  std::vector<float> magnitude(static_cast<std::size_t>(ledger.cols()));
-  for (Eigen::Index p = 0; p < ledger.cols(); ++p)
-    magnitude[static_cast<std::size_t>(p)] = std::abs(ledger(p));
-  float scale = 1e-6f;
-  if (!magnitude.empty()) {
-    auto at = magnitude.begin() + static_cast<long>(0.98 * (magnitude.size() - 1));
-    std::nth_element(magnitude.begin(), at, magnitude.end());
-    scale = std::max(scale, *at);
-  }
-  std::vector<PackedRgb> colours(static_cast<std::size_t>(ledger.cols()));
-  for (Eigen::Index p = 0; p < ledger.cols(); ++p)
-    colours[static_cast<std::size_t>(p)] = core::packed(core::divergingColour(ledger(p) / scale));
-  return colours;
-}
-
 }  // namespace
 
 core::Colour stageColour(int i) {
@@ -87,17 +58,30 @@ core::Colour stageColour(int i) {
   return kStages[static_cast<std::size_t>(std::clamp(i, 0, 6))];
 }
 
+void ledgerColours(const core::PointRow& ledger, std::vector<PackedRgb>& out,
+                   std::vector<float>& scratch) {
+  const auto n = static_cast<std::size_t>(ledger.cols());
+  scratch.resize(n);
+  for (std::size_t p = 0; p < n; ++p) scratch[p] = std::abs(ledger(static_cast<Eigen::Index>(p)));
+  float scale = 1e-6f;
+  if (n > 0) {
+    const auto at = scratch.begin() + static_cast<long>(0.98 * static_cast<double>(n - 1));
+    std::nth_element(scratch.begin(), at, scratch.end());
+    scale = std::max(scale, *at);
+  }
+  out.resize(n);
+  for (std::size_t p = 0; p < n; ++p)
+    out[p] = core::packed(core::divergingColour(ledger(static_cast<Eigen::Index>(p)) / scale));
+}
+
 void paintSolverLab(const core::SolverLabLayer& lab, int step, const ViewSettings& view,
-                    float pixelScale, RasterImage& image) {
+                    float pixelScale, const std::vector<PackedRgb>& colours, RasterImage& image) {
   const core::SolverRun& run = lab.run;
   if (run.states.empty()) return;
   const core::Points& start = run.states.front();
   const int count = static_cast<int>(start.cols());
   const int k = std::clamp(step, 0, lab.steps());
-  const std::vector<PackedRgb> colours =
-      !run.ledger.empty() && view.colouring == ParticleColouring::ByLogDensity
-          ? ledgerColours(run.ledger[static_cast<std::size_t>(k)])
-          : startColours(start);
+  if (static_cast<int>(colours.size()) < count) return;
 
   // Trails: the chords of the steps so far, older ones fainter.
   const int trails = std::min(view.pathCount, count);

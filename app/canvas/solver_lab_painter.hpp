@@ -2,10 +2,10 @@
 // far (straight chords x_j → x_{j+1}, the solver's actual moves, fading with age), every particle
 // at x_k, a line from x_k to the reference position for the highlighted particles, and the stages
 // of the step that led to x_k — each stage point with its velocity times the step (h·k_i) as an
-// arrow, one colour per stage (stageColour). Normalising, with the particles coloured by log p
-// (ViewSettings::colouring), they are coloured by their ledger ∫_t^1 div v dt instead (diverging
-// ramp). GL-free; raster thread.
+// arrow, one colour per stage (stageColour). GL-free; raster thread.
 #pragma once
+
+#include <vector>
 
 #include "app/canvas/raster_image.hpp"
 #include "app/state/view_settings.hpp"
@@ -16,8 +16,15 @@ namespace flowlab::app {
 // The colour of stage i (0-based: k1 is 0) in the canvas and the legend.
 core::Colour stageColour(int i);
 
-// `step` is clamped to the layer's steps; pixelScale: framebuffer pixels per screen pixel.
+// `step` is clamped to the layer's steps; pixelScale: framebuffer pixels per screen pixel;
+// colours: one per start point (the painter's cached start colours, or ledgerColours).
 void paintSolverLab(const core::SolverLabLayer& lab, int step, const ViewSettings& view,
-                    float pixelScale, RasterImage& image);
+                    float pixelScale, const std::vector<PackedRgb>& colours, RasterImage& image);
+
+// Colours by the ledger so far, ℓ = ∫_t^1 div v dt: red where it is positive (the flow spreads
+// these paths: the density falls from t to 1), blue where it is negative; the scale is the 98th
+// percentile of |ℓ|. Reuses the storage of `out` and `scratch` (no allocation once sized).
+void ledgerColours(const core::PointRow& ledger, std::vector<PackedRgb>& out,
+                   std::vector<float>& scratch);
 
 }  // namespace flowlab::app

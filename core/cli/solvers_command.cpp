@@ -3,6 +3,7 @@
 // target, each solver's fitted convergence order, and optionally the two charts as a PNG.
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -59,6 +60,14 @@ std::vector<int> stepsFrom(const Args& args) {
     steps.push_back(static_cast<int>(n));
   }
   return steps;
+}
+
+// Whether two paths name one existing file (an output must never replace an input).
+bool sameFile(const std::string& a, const std::string& b) {
+  std::error_code ea, eb;
+  const auto ca = std::filesystem::weakly_canonical(a, ea),
+             cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
 }
 
 bool endsWith(const std::string& s, const std::string& tail) {
@@ -179,6 +188,9 @@ int runSolvers(int argc, char** argv) {
   if (args.has("--png") && !endsWith(png, ".png"))
     throw UsageError("--png must name a .png file, got '" + png + "'");
   if (png == out) throw UsageError("--out and --png name the same file");
+  for (const std::string& output : {out, png})
+    if (!output.empty() && sameFile(output, args.positional()[0]))
+      throw UsageError("'" + output + "' is the model file; write the results elsewhere");
 
   const SolverStudy study = solverStudy(loaded.model.config, loaded.params(), *target, options);
   printStudy(study);

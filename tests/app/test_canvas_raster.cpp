@@ -484,7 +484,8 @@ TEST_CASE(
     RasterImage image;
     image.reset(40, 20, {0.0, 0.0, 40.0, 20.0});
     fillOpaque(image, kCanvasBackground);
-    paintSolverLab(lab, step, view, 1.0f, image);
+    const std::vector<PackedRgb> colours{core::packed({0.9f, 0.4f, 0.2f})};
+    paintSolverLab(lab, step, view, 1.0f, colours, image);
     return image;
   };
   const RasterImage atStart = painted(0), afterStep = painted(1);
@@ -492,4 +493,16 @@ TEST_CASE(
   CHECK(ink(afterStep, 18, 10) > 100);  // the chord and the k1 arrow along it
   CHECK(ink(atStart, 30, 4) == 0);
   CHECK(ink(afterStep, 30, 4) > 300);  // the white error line
+}
+
+TEST_CASE("solver lab colours: by the ledger's sign, scaled by its 98th percentile") {
+  core::PointRow ledger(1, 3);
+  ledger << 2.0f, -2.0f, 0.0f;
+  std::vector<PackedRgb> colours;
+  std::vector<float> scratch;
+  ledgerColours(ledger, colours, scratch);
+  REQUIRE(colours.size() == 3);
+  CHECK(colours[0] == core::packed(core::divergingColour(1.0)));   // red: spreading
+  CHECK(colours[1] == core::packed(core::divergingColour(-1.0)));  // blue: gathering
+  CHECK(colours[2] == core::packed(core::divergingColour(0.0)));
 }

@@ -378,6 +378,12 @@ TEST_CASE("solvers: one row per solver and step count, orders, the charts, and b
   checkFails({"solvers", model, "--target", "moons", "--out", temp("solvers.txt")}, ".csv");
   checkFails({"solvers", model, "--target", "moons", "--out", csv, "--png", csv}, "--png", csv);
   checkFails({"solvers", model, "--out", csv}, "--target", csv);
+  // An output never replaces the model: a model named like a CSV stays a model.
+  const std::string csvModel = temp("solvers_model.csv");
+  fs::copy_file(model, csvModel, fs::copy_options::overwrite_existing);
+  checkFails({"solvers", csvModel, "--target", "moons", "--out", csvModel}, "model file");
+  CHECK(loadModel(csvModel).stages.size() == 1);
+  std::remove(csvModel.c_str());
   const std::string nvp = temp("solvers_nvp.json");
   REQUIRE(run({"train", "--target", "moons", "--method", "realnvp", "--steps", "2", "--quiet",
                "--out", nvp})
