@@ -89,6 +89,12 @@ struct ViewWorker::State {
     jobs.push_back(std::make_unique<WarpedGridJob>());
   }
 
+  // The inputs of the layers that follow the newest snapshot (the target's, the solver lab's).
+  ViewInputs latestInputs(const ViewRequest& req) const {
+    return {*latest, *currentParams(*latest), req, isContinuous(latest->model->config.method),
+            latestStamp};
+  }
+
   ViewInputs cycleInputs() const {
     return {*snap, *currentParams(*snap), request, isContinuous(snap->model->config.method), stamp};
   }
@@ -144,8 +150,7 @@ struct ViewWorker::State {
 
   // The target's layers follow the newest snapshot's target; published when done.
   void stepTarget(const ViewRequest& req, double chunkSeconds, Piece& piece) {
-    const ViewInputs in{*latest, *currentParams(*latest), req,
-                        isContinuous(latest->model->config.method), latestStamp};
+    const ViewInputs in = latestInputs(req);
     const bool shown = frame->targetSamples || frame->targetDensity;
     if (target.wanted(in) && !target.current(in)) {
       target.step(in, chunkSeconds);
@@ -160,8 +165,7 @@ struct ViewWorker::State {
   // The solver lab follows its own snapshot (pinned from the newest when the lab's epoch
   // changes); published when done.
   void stepLab(const ViewRequest& req, double chunkSeconds, Piece& piece) {
-    const ViewInputs in{*latest, *currentParams(*latest), req,
-                        isContinuous(latest->model->config.method), latestStamp};
+    const ViewInputs in = latestInputs(req);
     if (lab.wanted(in) && !lab.current(in)) {
       lab.step(in, chunkSeconds);
       // The solve when it is done, then the study when it is.
