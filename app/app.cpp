@@ -153,6 +153,7 @@ std::uint64_t App::requestCanvasImage(bool continuous, double t) {
   if (ui_.lab.on && continuous && view_->lab) {
     r.lab = view_->lab;  // the newest solve, until the one asked for is done
     r.labStep = ui_.lab.step;
+    if (!view_->lab->run.ledger.empty()) r.labMarked = ui_.lab.ledgerParticle();
   }
   r.direction = ui_.timeline.direction;
   r.continuous = continuous;

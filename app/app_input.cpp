@@ -102,6 +102,7 @@ void App::handleShortcuts(Commands& commands) {
     tl.setDirection(tl.direction == core::FlowDirection::Generate ? core::FlowDirection::Normalize
                                                                   : core::FlowDirection::Generate);
     tl.rewind();
+    ui_.lab.reset();  // the lab starts again from the other end's points
   }
   if (pressed(GLFW_KEY_L)) tl.loop = !tl.loop;
   if (pressed(GLFW_KEY_P)) {

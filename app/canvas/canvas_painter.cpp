@@ -93,7 +93,7 @@ bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
     const bool byLedger = !lab.run.ledger.empty() && v.colouring == ParticleColouring::ByLogDensity;
     const std::size_t k = static_cast<std::size_t>(std::clamp(request.labStep, 0, lab.steps()));
     if (byLedger) ledgerColours(lab.run.ledger[k], valueColours_, magnitudes_);
-    paintSolverLab(lab, request.labStep, v, request.pixelScale,
+    paintSolverLab(lab, request.labStep, request.labMarked, v, request.pixelScale,
                    byLedger ? valueColours_ : startColours(lab.run.states.front()), image);
     return true;
   }

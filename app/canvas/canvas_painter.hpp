@@ -49,6 +49,7 @@ struct CanvasRequest {
   // particles and pathlines.
   std::shared_ptr<const core::SolverLabLayer> lab;
   int labStep = 0;
+  int labMarked = -1;          // the particle whose ledger the lab reads out (−1: none)
   std::uint64_t sequence = 0;  // set by the raster worker
 };
 

@@ -11,6 +11,7 @@ namespace {
 
 constexpr PackedRgb kErrorColour = core::packed({1.0f, 1.0f, 1.0f});
 constexpr PackedRgb kReferenceColour = core::packed({0.95f, 0.95f, 0.95f});
+constexpr PackedRgb kMarkedColour = core::packed({1.0f, 0.85f, 0.1f});
 
 void segment(RasterImage& image, const Eigen::Vector2f& a, const Eigen::Vector2f& b,
              PackedRgb colour, float alphaA, float alphaB) {
@@ -74,7 +75,7 @@ void ledgerColours(const core::PointRow& ledger, std::vector<PackedRgb>& out,
     out[p] = core::packed(core::divergingColour(ledger(static_cast<Eigen::Index>(p)) / scale));
 }
 
-void paintSolverLab(const core::SolverLabLayer& lab, int step, const ViewSettings& view,
+void paintSolverLab(const core::SolverLabLayer& lab, int step, int marked, const ViewSettings& view,
                     float pixelScale, const std::vector<PackedRgb>& colours, RasterImage& image) {
   const core::SolverRun& run = lab.run;
   if (run.states.empty()) return;
@@ -117,6 +118,8 @@ void paintSolverLab(const core::SolverLabLayer& lab, int step, const ViewSetting
       drawDiscs(image, s.points[i].data(), cols, nullptr, c, 2.2f * pixelScale, 1.0f);
     }
   }
+  if (marked >= 0 && marked < highlighted)
+    drawDiscs(image, x.col(marked).data(), 1, nullptr, kMarkedColour, 7.5f * pixelScale, 1.0f);
   for (int p = 0; p < highlighted; ++p) {
     drawDiscs(image, x.col(p).data(), 1, nullptr, kErrorColour, 5.0f * pixelScale, 1.0f);
     drawDiscs(image, x.col(p).data(), 1, &colours[p], 0, 3.8f * pixelScale, 1.0f);

@@ -16,9 +16,10 @@ namespace flowlab::app {
 // The colour of stage i (0-based: k1 is 0) in the canvas and the legend.
 core::Colour stageColour(int i);
 
-// `step` is clamped to the layer's steps; pixelScale: framebuffer pixels per screen pixel;
+// `step` is clamped to the layer's steps; `marked`: a highlighted particle ringed in yellow (the
+// one whose ledger is read out; −1: none); pixelScale: framebuffer pixels per screen pixel;
 // colours: one per start point (the painter's cached start colours, or ledgerColours).
-void paintSolverLab(const core::SolverLabLayer& lab, int step, const ViewSettings& view,
+void paintSolverLab(const core::SolverLabLayer& lab, int step, int marked, const ViewSettings& view,
                     float pixelScale, const std::vector<PackedRgb>& colours, RasterImage& image);
 
 // Colours by the ledger so far, ℓ = ∫_t^1 div v dt: red where it is positive (the flow spreads

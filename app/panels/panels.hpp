@@ -30,6 +30,8 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui);
 void chartsSection(FrameContext& f, UiState& ui);
 // Bottom: the timeline (t, play/pause, speed, loop, direction).
 bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui);
+// The direction switch of the timeline and of the solver lab's bar (D); compact: short labels.
+bool directionCombo(Timeline& tl, bool compact);
 // Very bottom: running / paused / diverged with its message.
 void statusBar(const Layout& layout, FrameContext& f, UiState& ui);
 // Over the canvas: hint line, legends, performance overlay, inspector, brush cursor, messages.

@@ -74,21 +74,27 @@ void stageSwatches(core::Solver s) {
                       tableauText(s).c_str());
 }
 
-// The ledger of the first highlighted particle: the change of variables as arithmetic.
-void ledgerLines(const core::SolverLabLayer& lab, int step) {
+// The ledger of one particle (the one clicked last, ringed in yellow): the change of variables
+// as arithmetic the user can check against the exact value.
+void ledgerLines(const core::SolverLabLayer& lab, int particle, int step) {
   const core::SolverRun& run = lab.run;
-  if (run.ledger.empty() || lab.exactLogDensity.cols() == 0) return;
-  const int k = std::clamp(step, 0, lab.steps());
-  core::Points z = run.states.back().leftCols(1);
-  core::PointRow logN;
-  core::standardNormalLogDensity(z, logN);
-  const double total = run.ledger.back()(0), soFar = run.ledger[static_cast<std::size_t>(k)](0);
+  if (run.ledger.empty() || particle >= lab.exactLogDensity.cols()) return;
+  const core::LedgerReading r = core::readLedger(run, particle, std::clamp(step, 0, lab.steps()));
+  const auto p = static_cast<Eigen::Index>(particle);
   ImGui::Separator();
-  ImGui::Text("ledger of particle 1, x = (%.3f, %.3f):", run.states[0](0, 0), run.states[0](1, 0));
-  ImGui::Text("int div v dt over [t, 1] so far: %.4f", soFar);
-  ImGui::Text("log N(z) at t = 0: %.4f", logN(0));
-  ImGui::Text("log p1(x) = %.4f - %.4f = %.4f", logN(0), total, logN(0) - total);
-  ImGui::TextDisabled("exact (dopri5, 1e-6): %.4f", lab.exactLogDensity(0));
+  ImGui::TextColored(ImVec4(1.0f, 0.85f, 0.1f, 1.0f), "ledger of the ringed particle");
+  ImGui::Text("x = (%.3f, %.3f) at t = 1", run.states[0](0, p), run.states[0](1, p));
+  ImGui::Text("z = (%.3f, %.3f) at t = 0", run.states.back()(0, p), run.states.back()(1, p));
+  ImGui::Text("int_t^1 div v dt so far   %8.4f", r.soFar);
+  ImGui::TextDisabled("  (t = %.3f)", r.t);
+  ImGui::Text("log N(z)                  %8.4f", r.logNormal);
+  ImGui::Text("- int_0^1 div v dt        %8.4f", -r.total);
+  ImGui::Text("= log p1(x)               %8.4f", r.logDensity);
+  ImGui::Text("exact (dopri5, 1e-6)      %8.4f", lab.exactLogDensity(p));
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "The model's log density at x from a fine adaptive solve, as the density layer\n"
+        "computes it. The gap to the line above is this solver's error in the integral.");
 }
 
 }  // namespace
@@ -113,7 +119,7 @@ bool solverLabBar(FrameContext& f, UiState& ui) {
   if (ImGui::Button(lab.running ? "Stop" : "Run", ImVec2(44, 0))) lab.runOrStop(last);
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("Step on by itself (Space)");
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - 330.0f, 80.0f));
+  ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - 412.0f, 80.0f));
   int step = lab.step;
   char format[48];
   std::snprintf(format, sizeof format, "step %%d of %d", last);
@@ -121,27 +127,36 @@ bool solverLabBar(FrameContext& f, UiState& ui) {
     lab.running = false;
     lab.step = step;
   }
-  // Where the steps fall in t (Dopri5 chooses them): ticks along the scrubber's lower edge.
+  // Where the steps fall in t (Dopri5 chooses them): ticks along the scrubber's lower edge at
+  // each step's time, the step shown in yellow and taller.
   if (lab.shows(layer, ui.timeline.direction, ui.view)) {
     const ImVec2 a = ImGui::GetItemRectMin(), b = ImGui::GetItemRectMax();
     ImDrawList* d = ImGui::GetWindowDrawList();
-    for (double t : layer->run.times) {
+    const int shown = std::clamp(lab.step, 0, layer->steps());
+    for (int k = 0; k <= layer->steps(); ++k) {
+      const double t = layer->run.times[static_cast<std::size_t>(k)];
       const double s = ui.timeline.direction == core::FlowDirection::Generate ? t : 1.0 - t;
       const float x = a.x + static_cast<float>(s) * (b.x - a.x);
-      d->AddLine(ImVec2(x, b.y - 4), ImVec2(x, b.y), IM_COL32(230, 230, 240, 200));
+      if (k == shown)
+        d->AddLine(ImVec2(x, b.y - 9), ImVec2(x, b.y), IM_COL32(255, 215, 40, 255), 2.0f);
+      else
+        d->AddLine(ImVec2(x, b.y - 5), ImVec2(x, b.y), IM_COL32(230, 230, 240, 220));
     }
+    if (ImGui::IsItemHovered() && !ImGui::IsItemActive())
+      ImGui::SetTooltip("Ticks: the time of each step (the yellow one is shown, t = %.4f)",
+                        layer->run.times[static_cast<std::size_t>(shown)]);
   }
   ImGui::SameLine();
   int solver = static_cast<int>(std::find(std::begin(kSolvers), std::end(kSolvers), lab.solver) -
                                 std::begin(kSolvers));
   const char* names[] = {"euler", "midpoint", "heun", "rk4", "dopri5"};
-  ImGui::SetNextItemWidth(90);
+  ImGui::SetNextItemWidth(84);
   if (ImGui::Combo("##solver", &solver, names, 5)) {
     lab.choose(kSolvers[solver], lab.steps, lab.tolerance);
     edited = true;
   }
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(120);
+  ImGui::SetNextItemWidth(100);
   if (core::isAdaptive(lab.solver)) {
     float tol = static_cast<float>(lab.tolerance);
     if (ImGui::SliderFloat("##tol", &tol, 1e-6f, 1e-1f, "tol %.0e", ImGuiSliderFlags_Logarithmic))
@@ -153,6 +168,11 @@ bool solverLabBar(FrameContext& f, UiState& ui) {
                          ImGuiSliderFlags_Logarithmic))
       lab.choose(lab.solver, n, lab.tolerance);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Solver steps from t = 0 to 1");
+  }
+  ImGui::SameLine();
+  if (directionCombo(ui.timeline, true)) {
+    lab.reset();
+    edited = true;
   }
   ImGui::SameLine();
   if (ImGui::Button("exit lab")) lab.toggle();
@@ -258,7 +278,7 @@ bool solverLabSection(FrameContext& f, UiState& ui) {
   ImGui::TextWrapped("%s", stageLegend(cfg.solver));
   stageSwatches(cfg.solver);
   ImGui::TextDisabled("arrows: h k_i from each stage point");
-  ledgerLines(*layer, k);
+  ledgerLines(*layer, lab.ledgerParticle(), k);
   return edited;
 }
 

@@ -7,6 +7,23 @@
 
 namespace flowlab::app::panels {
 
+bool directionCombo(Timeline& tl, bool compact) {
+  int dir = tl.direction == core::FlowDirection::Generate ? 0 : 1;
+  const char* dirs[] = {"generate 0->1", "normalise 1->0"};
+  const char* short_dirs[] = {"gen 0->1", "norm 1->0"};
+  ImGui::SetNextItemWidth(compact ? 96.0f : 120.0f);
+  const bool edited = ImGui::Combo("##dir", &dir, compact ? short_dirs : dirs, 2);
+  if (edited) {
+    tl.setDirection(dir == 0 ? core::FlowDirection::Generate : core::FlowDirection::Normalize);
+    tl.rewind();
+  }
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Generate: base samples flow to the target.\nNormalise: target samples flow back to N(0, "
+        "I) (D); in the solver lab, with the log-density ledger.");
+  return edited;
+}
+
 bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui) {
   constexpr ImGuiWindowFlags flags =
       ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize | ImGuiWindowFlags_NoCollapse |
@@ -55,18 +72,7 @@ bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui) {
   ImGui::SameLine();
   edited |= ImGui::Checkbox("loop", &tl.loop);
   ImGui::SameLine();
-  int dir = tl.direction == core::FlowDirection::Generate ? 0 : 1;
-  const char* dirs[] = {"generate 0->1", "normalise 1->0"};
-  ImGui::SetNextItemWidth(120);
-  if (ImGui::Combo("##dir", &dir, dirs, 2)) {
-    tl.setDirection(dir == 0 ? core::FlowDirection::Generate : core::FlowDirection::Normalize);
-    tl.rewind();
-    edited = true;
-  }
-  if (ImGui::IsItemHovered())
-    ImGui::SetTooltip(
-        "Generate: base samples flow to the target.\nNormalise: target samples flow back to N(0, "
-        "I). (D)");
+  edited |= directionCombo(tl, false);
   if (!continuous) ImGui::EndDisabled();
   ImGui::End();
   return edited;

@@ -28,6 +28,8 @@ struct SolverLab {
   static constexpr int kMaxSteps = 200, kMaxHighlighted = 64;
 
   core::SolverConfig config() const;
+  // The particle whose ledger the lab reads out: the start point clicked last, else the first.
+  int ledgerParticle() const { return seeds.empty() ? 0 : static_cast<int>(seeds.size() / 2) - 1; }
   // The lab part of the view request (the particles' count and seed from the view settings).
   core::SolverLabRequest request(const ViewSettings& view, core::FlowDirection direction) const;
 

@@ -82,6 +82,23 @@ PointRow ledgerLogDensity(const SolverRun& run) {
   return logp;
 }
 
+LedgerReading readLedger(const SolverRun& run, int particle, int step) {
+  if (run.ledger.empty() || run.times.empty() || run.times.back() != 0.0)
+    throw std::invalid_argument("ledger: the run must carry the ledger and end at t = 0");
+  const int steps = static_cast<int>(run.times.size()) - 1;
+  if (particle < 0 || particle >= run.states.back().cols() || step < 0 || step > steps)
+    throw std::invalid_argument("ledger: no such particle or step");
+  PointRow logN;
+  standardNormalLogDensity(run.states.back().col(particle), logN);
+  LedgerReading r;
+  r.t = run.times[static_cast<std::size_t>(step)];
+  r.soFar = run.ledger[static_cast<std::size_t>(step)](particle);
+  r.total = run.ledger.back()(particle);
+  r.logNormal = logN(0);
+  r.logDensity = r.logNormal - r.total;
+  return r;
+}
+
 StepStages stepStages(const VelocityFn& field, Solver solver, const Points& x, double t, double h) {
   const ButcherTableau& T = butcherTableau(solver);
   StepStages s;

@@ -56,6 +56,18 @@ SolverRun runSolverWithLedger(const VelocityDivFn& field, const Points& x0, doub
 // run has no ledger or does not end at t = 0.
 PointRow ledgerLogDensity(const SolverRun& run);
 
+// The same arithmetic for one point after `step` steps, as the solver lab shows it:
+// log p_{t0}(x) = log N(z) − ℓ_end, with ℓ so far (ℓ_step) beside it. Throws
+// std::invalid_argument as ledgerLogDensity does, or when particle or step is out of range.
+struct LedgerReading {
+  double t = 0.0;           // the time after `step` steps
+  double soFar = 0.0;       // ℓ_step = ∫_{t}^{t0} div v ds along the path (t0 = 1: ∫_t^1)
+  double total = 0.0;       // ℓ_end, the whole integral
+  double logNormal = 0.0;   // log N(z; 0, I) at the end state z
+  double logDensity = 0.0;  // log N(z) − ℓ_end
+};
+LedgerReading readLedger(const SolverRun& run, int particle, int step);
+
 // The stages of one tableau step of `solver` from x at t with step h (x: 2×M).
 StepStages stepStages(const VelocityFn& field, Solver solver, const Points& x, double t, double h);
 

@@ -504,9 +504,15 @@ TEST_CASE("solver lab: a click places a start point, first and highlighted; the 
   CHECK(r.seeds[0] == 1.5f);
   CHECK(r.count() == 101);
   CHECK(r.highlighted == 1);  // a placed point is always highlighted
+  CHECK(lab.ledgerParticle() == 0);
+  lab.addSeed(0.5, 0.5);
+  CHECK(lab.ledgerParticle() == 1);  // the ledger reads out the point clicked last
   for (int i = 0; i < 2 * SolverLab::kMaxHighlighted; ++i) lab.addSeed(i, 0.0);
   CHECK(lab.seeds.size() == 2 * std::size_t(SolverLab::kMaxHighlighted));  // the oldest went
   CHECK(lab.seeds.back() == 0.0f);
+  CHECK(lab.ledgerParticle() == SolverLab::kMaxHighlighted - 1);
+  CHECK(lab.request(v, core::FlowDirection::Normalize).highlighted >= lab.ledgerParticle() + 1);
   lab.clearSeeds();
   CHECK(lab.seeds.empty());
+  CHECK(lab.ledgerParticle() == 0);
 }

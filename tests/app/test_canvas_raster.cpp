@@ -480,12 +480,12 @@ TEST_CASE(
   s.velocities = {v};
   lab.run.stages = {s};
   ViewSettings view;
-  auto painted = [&](int step) {
+  auto painted = [&](int step, int marked = -1) {
     RasterImage image;
     image.reset(40, 20, {0.0, 0.0, 40.0, 20.0});
     fillOpaque(image, kCanvasBackground);
     const std::vector<PackedRgb> colours{core::packed({0.9f, 0.4f, 0.2f})};
-    paintSolverLab(lab, step, view, 1.0f, colours, image);
+    paintSolverLab(lab, step, marked, view, 1.0f, colours, image);
     return image;
   };
   const RasterImage atStart = painted(0), afterStep = painted(1);
@@ -493,6 +493,13 @@ TEST_CASE(
   CHECK(ink(afterStep, 18, 10) > 100);  // the chord and the k1 arrow along it
   CHECK(ink(atStart, 30, 4) == 0);
   CHECK(ink(afterStep, 30, 4) > 300);  // the white error line
+  // The particle whose ledger is read out wears a yellow ring outside the white one.
+  const RasterImage marked = painted(0, 0);
+  CHECK(ink(atStart, 11, 10) == 0);
+  CHECK(channel(marked.at(11, 10), 0) > 200);  // yellow: red and green, little blue
+  CHECK(channel(marked.at(11, 10), 1) > 170);
+  CHECK(channel(marked.at(11, 10), 2) < 80);
+  CHECK(ink(painted(0, 1), 11, 10) == 0);  // not a highlighted particle: no ring
 }
 
 TEST_CASE("solver lab colours: by the ledger's sign, scaled by its 98th percentile") {

@@ -57,6 +57,21 @@ TEST_CASE(
     const PointRow logp = ledgerLogDensity(run);
     for (Eigen::Index k = 0; k < x.cols(); ++k)
       CHECK(std::abs(logp(k) - grid.values[static_cast<std::size_t>(k)]) < 1e-4);
+    // The reading the solver lab shows: the same sum for one point, and the integral so far.
+    for (int k = 0; k < static_cast<int>(x.cols()); k += 7) {
+      const LedgerReading end = readLedger(run, k, solver.steps);
+      CHECK(std::abs(end.logDensity - grid.values[static_cast<std::size_t>(k)]) < 1e-4);
+      CHECK(end.logDensity == doctest::Approx(end.logNormal - end.total));
+      CHECK(end.soFar == end.total);
+      CHECK(end.t == 0.0);
+      const LedgerReading start = readLedger(run, k, 0);
+      CHECK(start.t == 1.0);
+      CHECK(start.soFar == 0.0);
+      CHECK(start.logDensity == end.logDensity);
+    }
+    CHECK_THROWS_AS(readLedger(run, -1, 0), std::invalid_argument);
+    CHECK_THROWS_AS(readLedger(run, static_cast<int>(x.cols()), 0), std::invalid_argument);
+    CHECK_THROWS_AS(readLedger(run, 0, solver.steps + 1), std::invalid_argument);
   }
 }
 

@@ -234,6 +234,10 @@ TEST_CASE("the ledger of a linear field is −tr(A)·(t − t0) after every step
     for (std::size_t k = 0; k < run.times.size(); ++k)
       for (Eigen::Index i = 0; i < x0.cols(); ++i)
         CHECK(run.ledger[k](i) == doctest::Approx(-tr * (run.times[k] - 1.0)).epsilon(1e-5));
+    // Halfway: the integral so far is half the whole (the divergence is constant).
+    const LedgerReading mid = readLedger(run, 3, 2);
+    CHECK(mid.soFar == doctest::Approx(-tr * (run.times[2] - 1.0)).epsilon(1e-5));
+    CHECK(mid.total == doctest::Approx(tr).epsilon(1e-5));
     // The states are those of the plain solve.
     const SolverRun plain = runSolver(linear(a), x0, 1.0, 0.0, SolverConfig::fixed(s, 5), 0);
     CHECK((plain.states.back() - run.states.back()).cwiseAbs().maxCoeff() == 0.0f);
