@@ -1,8 +1,12 @@
 // CLI dispatch, help, `flowlab targets`, and the option groups shared by the subcommands.
 #include "core/cli/cli.hpp"
 
+#include <unistd.h>
+
+#include <cmath>
 #include <cstdio>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <string>
 
@@ -33,6 +37,9 @@ commands:
   solvers  MODEL --target NAME [--stage k] [--solvers euler,midpoint,heun,rk4]
            [--steps 1,2,4,8,16,32,100] [--n N] [--seed S] --out FILE.csv [--png FILE.png]
            endpoint error, fitted order and W2 of each solver and step count
+  compare  --target NAME | --target-image FILE  (--reflow K | --methods LIST) [--steps N]
+           [--seed S] [--threads T] --out DIR   reflow rounds or methods on the same points:
+           DIR/table.csv, DIR/table.md, DIR/panels.png
   bench    [--json] [--quick] [--only fm,sampling,cnf,grid,ot,peak]
 
 Stages are counted from 1 everywhere (train's progress, eval's table, --stage k, the app):
@@ -47,7 +54,8 @@ Run 'flowlab <command> --help' for every option of a command.
 bool isCliCommand(std::string_view word) {
   return word == "targets" || word == "train" || word == "sample" || word == "logp" ||
          word == "eval" || word == "density" || word == "solvers" || word == "bench" ||
-         word == "--help" || word == "-h" || word == "help" || word == "--version";
+         word == "compare" || word == "--help" || word == "-h" || word == "help" ||
+         word == "--version";
 }
 
 int runCli(int argc, char** argv) {
@@ -69,6 +77,7 @@ int runCli(int argc, char** argv) {
     if (command == "eval") return cli::runEval(argc, argv);
     if (command == "density") return cli::runDensity(argc, argv);
     if (command == "solvers") return cli::runSolvers(argc, argv);
+    if (command == "compare") return cli::runCompare(argc, argv);
     if (command == "bench") return cli::runBench(argc, argv);
     std::cerr << "flowlab: unknown command '" << command << "' (see 'flowlab --help')\n";
     return 2;
@@ -185,6 +194,28 @@ int runTargets(int argc, char** argv) {
     std::printf("%-13s %9.3f %9.2f  %s\n", t.name.c_str(), t.entropy, t.w2Floor,
                 t.description.c_str());
   return 0;
+}
+
+void checkWritable(const std::string& path) {
+  const std::string probe = path + ".probe" + std::to_string(::getpid());
+  {
+    std::ofstream out(probe);
+    if (!out)
+      throw std::runtime_error(path + ": cannot write here (missing folder or no permission)");
+  }
+  std::remove(probe.c_str());
+}
+
+std::string formatSeconds(double s) {
+  char buf[32];
+  if (!std::isfinite(s) || s < 0) return "?";
+  if (s < 60)
+    std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else if (s < 3600)
+    std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
+  return buf;
 }
 
 }  // namespace cli

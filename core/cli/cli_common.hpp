@@ -39,6 +39,11 @@ int stageFrom(const Args& args, int count, int fallback);
 // Rejects stray positional words.
 void expectPositional(const Args& args, std::size_t count, const std::string& what);
 
+// Fails early (before minutes of training) when `path` cannot be written.
+void checkWritable(const std::string& path);
+// 42s, 3m05s, 1h07m; "?" when not finite or negative.
+std::string formatSeconds(double seconds);
+
 // Number of worker threads: --threads T, default all hardware threads.
 int threadsFrom(const Args& args, int fallback);
 
@@ -51,5 +56,6 @@ int runEval(int argc, char** argv);
 int runDensity(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runSolvers(int argc, char** argv);
+int runCompare(int argc, char** argv);
 
 }  // namespace flowlab::core::cli

@@ -141,29 +141,6 @@ TrainerConfig configFrom(const Args& args) {
   return c;
 }
 
-// Fails early (before minutes of training) when the output cannot be written.
-void checkWritable(const std::string& path) {
-  const std::string probe = path + ".probe" + std::to_string(::getpid());
-  {
-    std::ofstream out(probe);
-    if (!out)
-      throw std::runtime_error(path + ": cannot write here (missing folder or no permission)");
-  }
-  std::remove(probe.c_str());
-}
-
-std::string formatSeconds(double s) {
-  char buf[32];
-  if (!std::isfinite(s) || s < 0) return "?";
-  if (s < 60)
-    std::snprintf(buf, sizeof buf, "%.0fs", s);
-  else if (s < 3600)
-    std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
-  else
-    std::snprintf(buf, sizeof buf, "%dh%02dm", int(s) / 3600, (int(s) % 3600) / 60);
-  return buf;
-}
-
 // Field evaluations per step (cnf/rkl): mean, min and max since the last reset.
 struct NfeTally {
   long steps = 0, sumForward = 0, sumBackward = 0;

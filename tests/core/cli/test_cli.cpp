@@ -391,3 +391,43 @@ TEST_CASE("solvers: one row per solver and step count, orders, the charts, and b
   checkFails({"solvers", nvp, "--target", "moons", "--out", csv}, "no velocity field", csv);
   for (const auto& f : {model, csv, png, nvp}) std::remove(f.c_str());
 }
+
+TEST_CASE("compare: a table per row in a folder it creates, and bad input leaves no folder") {
+  const std::string dir = temp("compare_dir");
+  fs::remove_all(dir);
+  const Result r = run({"compare", "--target", "8gaussians", "--reflow", "1", "--steps", "200",
+                        "--n", "100", "--reflow-pairs", "2000", "--threads", "1", "--out", dir});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  const auto rows = csvRows(readTextFile(dir + "/table.csv"));
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0][0] == "name");
+  CHECK(rows[0][5] == "ot_lower_bound");
+  CHECK(rows[1][0] == "1-RF");
+  CHECK(rows[2][0] == "2-RF");
+  CHECK(rows[1][5] == rows[2][5]);                       // one bound for every row: the same points
+  CHECK(std::stod(rows[2][3]) < std::stod(rows[1][3]));  // straighter after reflow
+  const std::string md = readTextFile(dir + "/table.md");
+  CHECK(md.find("| 2-RF |") != std::string::npos);
+
+  const std::string other = temp("compare_other");
+  fs::remove_all(other);
+  checkFails({"compare", "--target", "moons", "--out", other}, "--reflow");
+  checkFails({"compare", "--target", "moons", "--reflow", "1", "--methods", "fm", "--out", other},
+             "--reflow");
+  checkFails({"compare", "--target", "moons", "--methods", "fm,bogus", "--out", other}, "bogus");
+  checkFails({"compare", "--target", "moons", "--methods", "fm,fm", "--out", other}, "twice");
+  checkFails(
+      {"compare", "--target", "moons", "--methods", "fm", "--reflow-pairs", "10", "--out", other},
+      "--reflow-pairs");
+  checkFails({"compare", "--target", "moons", "--reflow", "99", "--out", other}, "--reflow");
+  checkFails({"compare", "--reflow", "1", "--out", other}, "--target");
+  CHECK_FALSE(fs::exists(other));
+  // A file where the folder should be is refused, and stays as it was.
+  const std::string file = temp("compare_file");
+  writeFileAtomically(file, "keep me\n");
+  checkFails({"compare", "--target", "moons", "--reflow", "1", "--out", file}, "folder");
+  CHECK(readTextFile(file) == "keep me\n");
+  fs::remove_all(dir);
+  std::remove(file.c_str());
+}

@@ -1,0 +1,78 @@
+// Measuring one entry of a comparison (see entry_figures.hpp).
+#include "core/compare/entry_figures.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/base/rng.hpp"
+#include "core/compare/crossings.hpp"
+#include "core/eval/flow_evaluator.hpp"
+#include "core/eval/metrics.hpp"
+#include "core/ode/solver_run.hpp"
+
+namespace flowlab::core {
+namespace {
+
+constexpr SolverConfig kSampleSolver = SolverConfig::rk4(100);
+constexpr SolverConfig kDensitySolver = SolverConfig::dopri5(1e-5, 1e-5);
+
+double w2OrInfinity(const Points& x, const Points& reference) {
+  return x.allFinite() ? w2Exact(x, reference) : std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
+ComparisonSamples::ComparisonSamples(const Target& t, long n, long nllN, std::uint64_t seed)
+    : base(2, n), target(2, n), floorTarget(2, n), heldOut(2, nllN) {
+  const Rng rng(seed);
+  Rng baseRng = rng.split(11), targetRng = rng.split(12), floorRng = rng.split(13),
+      heldRng = rng.split(14);
+  baseRng.fillNormal(base);
+  t.sample(target, targetRng);
+  t.sample(floorTarget, floorRng);
+  t.sample(heldOut, heldRng);
+  w2Floor = w2Exact(target, floorTarget);
+  const double w2 = w2Exact(base, target);
+  otLowerBound = w2 * w2;
+}
+
+long couplingCrossings(const Points& base, const Points& ends) {
+  const int count = static_cast<int>(std::min<Eigen::Index>(
+      {base.cols(), ends.cols(), Eigen::Index{EntryMeasurement::kCrossingPaths}}));
+  long total = 0;
+  crossingPairs({base, ends}, count, 0, &total);
+  return total;
+}
+
+EntryMeasurement measureEntry(const TrainerConfig& config, const ParamVec& params,
+                              const ComparisonSamples& samples, int threads) {
+  EntryMeasurement m;
+  EntryFigures& f = m.figures;
+  m.endpoints = samples.base;
+  const IntegrationStats stats = sampleFlow(config, params, m.endpoints, kSampleSolver, threads);
+  f.w2Rk4 = w2OrInfinity(m.endpoints, samples.target);
+  f.transportCost = (m.endpoints - samples.base).colwise().squaredNorm().cast<double>().mean();
+  if (m.endpoints.allFinite()) f.endpointOtCost = std::pow(w2Exact(samples.base, m.endpoints), 2);
+  PointRow logp;
+  flowLogDensity(config, params, samples.heldOut, kDensitySolver, threads, logp);
+  f.nll = meanNll(logp);
+  if (!isContinuous(config.method)) {
+    f.nfe = 1;
+    return m;
+  }
+  f.nfe = stats.nfe;
+  Points euler = samples.base;
+  sampleFlow(config, params, euler, SolverConfig::euler(1), threads);
+  f.w2Euler1 = w2OrInfinity(euler, samples.target);
+  FlowEvaluator flow(config, params);
+  f.straightness = pathMetrics(flow.velocityFn(), samples.base, kSampleSolver).straightness;
+  const int drawn =
+      static_cast<int>(std::min<Eigen::Index>(samples.base.cols(), EntryMeasurement::kPathPoints));
+  m.paths = runSolver(flow.velocityFn(), samples.base.leftCols(drawn), 0.0, 1.0,
+                      SolverConfig::rk4(EntryMeasurement::kPathSteps), 0)
+                .states;
+  crossingPairs(m.paths, std::min(drawn, EntryMeasurement::kCrossingPaths), 0, &f.crossings);
+  return m;
+}
+
+}  // namespace flowlab::core
