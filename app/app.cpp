@@ -19,7 +19,6 @@
 #include <iostream>
 #include <thread>
 
-#include "app/canvas/raster_image.hpp"
 #include "app/render/canvas_quad.hpp"
 #include "app/render/panel_cache.hpp"
 #include "app/screenshot.hpp"
@@ -27,6 +26,7 @@
 #include "app/state/view_request.hpp"
 #include "app/window.hpp"
 #include "core/nn/kernel_set.hpp"
+#include "core/render/raster_image.hpp"
 
 namespace flowlab::app {
 
@@ -57,7 +57,8 @@ double measureStepsPerSecond(const core::TrainerConfig& config,
 App::App(AppOptions options) : options_(std::move(options)), measurement_(options_.frames) {
   ui_.running = ui_.editing = options_.config;
   ui_.view.particleCount = options_.particles;
-  if (!options_.show.empty()) showOnly(options_.show, ui_.view);  // names checked by the parser
+  if (!options_.show.empty())
+    core::showOnly(options_.show, ui_.view);  // names checked by the parser
   if (options_.t >= 0.0) ui_.timeline.t = options_.t;
   ui_.timeline.playing = !options_.still;
   ui_.pointerOn = options_.frames == 0;
@@ -147,7 +148,7 @@ double App::labT() const {
 }
 
 std::uint64_t App::requestCanvasImage(bool continuous, double t) {
-  CanvasRequest r;
+  core::CanvasRequest r;
   r.frame = view_;
   r.t = t;
   if (ui_.lab.on && continuous && view_->lab) {
@@ -330,7 +331,7 @@ void App::takeScreenshot(const std::string& path, bool canvasOnly) {
   std::string error;
   if (canvasOnly) {
     const auto image = raster_->latest();
-    error = image && !image->empty ? writePng(path, toRgba(image->image))
+    error = image && !image->empty ? core::writePng(path, core::toRgba(image->image))
                                    : "no canvas image to save yet";
   } else {
     error = saveScreenshot(path, 0, 0, window_->framebufferWidth(), window_->framebufferHeight(),

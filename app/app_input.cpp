@@ -71,7 +71,7 @@ void App::handleShortcuts(Commands& commands) {
   if (pressed(GLFW_KEY_S)) ui_.lab.toggle();
   if (ui_.lab.on && handleSolverLabKeys()) return;
   Timeline& tl = ui_.timeline;
-  ViewSettings& v = ui_.view;
+  core::ViewSettings& v = ui_.view;
   if (pressed(GLFW_KEY_ESCAPE)) ui_.showHelp = false;
   if (pressed(GLFW_KEY_SPACE)) {
     tl.playing = !tl.playing;

@@ -7,8 +7,8 @@
 
 namespace flowlab::app {
 
-RgbaImage readFramebuffer(int x, int yFromTop, int width, int height, int framebufferHeight) {
-  RgbaImage image;
+core::RgbaImage readFramebuffer(int x, int yFromTop, int width, int height, int framebufferHeight) {
+  core::RgbaImage image;
   image.width = std::max(width, 0);
   image.height = std::max(height, 0);
   image.pixels.resize(static_cast<std::size_t>(image.width) * image.height * 4);
@@ -18,13 +18,13 @@ RgbaImage readFramebuffer(int x, int yFromTop, int width, int height, int frameb
   glReadPixels(x, framebufferHeight - yFromTop - height, width, height, GL_RGBA, GL_UNSIGNED_BYTE,
                image.pixels.data());
   for (std::size_t i = 3; i < image.pixels.size(); i += 4) image.pixels[i] = 255;
-  flipRows(image);  // GL's first row is the bottom one
+  core::flipRows(image);  // GL's first row is the bottom one
   return image;
 }
 
 std::string saveScreenshot(const std::string& path, int x, int yFromTop, int width, int height,
                            int framebufferHeight) {
-  return writePng(path, readFramebuffer(x, yFromTop, width, height, framebufferHeight));
+  return core::writePng(path, readFramebuffer(x, yFromTop, width, height, framebufferHeight));
 }
 
 }  // namespace flowlab::app

@@ -4,13 +4,13 @@
 
 #include <string>
 
-#include "app/canvas/image_io.hpp"
+#include "core/render/image_io.hpp"
 
 namespace flowlab::app {
 
 // Pixels of the rectangle (framebuffer pixels, origin at the TOP-left) of the back buffer,
 // first row at the top, alpha forced to opaque.
-RgbaImage readFramebuffer(int x, int yFromTop, int width, int height, int framebufferHeight);
+core::RgbaImage readFramebuffer(int x, int yFromTop, int width, int height, int framebufferHeight);
 
 // Reads and writes a PNG; returns "" on success, else one line naming the problem.
 std::string saveScreenshot(const std::string& path, int x, int yFromTop, int width, int height,

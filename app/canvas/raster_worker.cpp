@@ -20,7 +20,7 @@ RasterWorker::~RasterWorker() {
   wake_.notify_all();
 }
 
-std::uint64_t RasterWorker::request(CanvasRequest request) {
+std::uint64_t RasterWorker::request(core::CanvasRequest request) {
   std::uint64_t sequence;
   {
     std::lock_guard lock(mutex_);
@@ -64,7 +64,7 @@ void RasterWorker::run(std::stop_token stop) {
 #ifdef __linux__
   pthread_setname_np(pthread_self(), "flowlab-raster");
 #endif
-  CanvasRequest request;
+  core::CanvasRequest request;
   while (!stop.stop_requested()) {
     std::shared_ptr<CanvasImage> image;
     {

@@ -1,4 +1,6 @@
-// A thread that paints the canvas (CanvasPainter: every layer) for the UI: the UI posts a
+// Folder canvas/: painting the canvas off the UI thread.
+//
+// A thread that paints the canvas (core/render's CanvasPainter: every layer) for the UI: the UI posts a
 // request each frame and uploads the newest finished image; it never waits for one.
 //
 // Why its own thread rather than the view worker's: the image follows the animation every frame
@@ -18,12 +20,12 @@
 #include <thread>
 #include <vector>
 
-#include "app/canvas/canvas_painter.hpp"
+#include "core/render/canvas_painter.hpp"
 
 namespace flowlab::app {
 
 struct CanvasImage {
-  RasterImage image;           // opaque RGBA8 over image.box, row 0 at the bottom
+  core::RasterImage image;     // opaque RGBA8 over image.box, row 0 at the bottom
   bool empty = true;           // no pixels (a zero-size canvas): nothing to draw
   std::uint64_t sequence = 0;  // of the request it answers (increasing)
   double t = 0.0;              // the flow time painted
@@ -38,7 +40,7 @@ class RasterWorker {
   RasterWorker& operator=(const RasterWorker&) = delete;
 
   // Replaces any request not yet started. Returns the sequence number given to it.
-  std::uint64_t request(CanvasRequest request);
+  std::uint64_t request(core::CanvasRequest request);
   // The newest finished image (null before the first). Hold it only as long as needed: an image
   // held is an image the worker cannot reuse.
   std::shared_ptr<const CanvasImage> latest() const;
@@ -53,13 +55,13 @@ class RasterWorker {
   mutable std::mutex mutex_;  // guards pending_, hasPending_, sequence_, latest_, pool_
   mutable std::condition_variable_any wake_;
   mutable std::condition_variable_any done_;
-  CanvasRequest pending_;
+  core::CanvasRequest pending_;
   bool hasPending_ = false;
   std::uint64_t sequence_ = 0;
   std::shared_ptr<CanvasImage> latest_;
   std::vector<std::shared_ptr<CanvasImage>> pool_;
-  CanvasPainter painter_;  // worker thread only
-  std::jthread thread_;    // last
+  core::CanvasPainter painter_;  // worker thread only
+  std::jthread thread_;          // last
 };
 
 }  // namespace flowlab::app

@@ -7,7 +7,7 @@ namespace flowlab::app::panels {
 
 bool layersSection(FrameContext& f, UiState& ui) {
   bool edited = false;
-  ViewSettings& v = ui.view;
+  core::ViewSettings& v = ui.view;
   const bool continuous = f.view->continuous;
   pushControlWidth("arrows across");
 
@@ -17,11 +17,12 @@ bool layersSection(FrameContext& f, UiState& ui) {
                                ImGuiSliderFlags_Logarithmic);
     edited |= ImGui::SliderFloat("size", &v.pointSize, 1.0f, 8.0f, "%.1f px");
     edited |= ImGui::SliderFloat("opacity##p", &v.particleAlpha, 0.05f, 1.0f);
-    int colouring = v.colouring == ParticleColouring::ByStart ? 0 : 1;
+    int colouring = v.colouring == core::ParticleColouring::ByStart ? 0 : 1;
     edited |= ImGui::RadioButton("colour by start", &colouring, 0);
     ImGui::SameLine();
     edited |= ImGui::RadioButton("by log p_t", &colouring, 1);
-    v.colouring = colouring == 0 ? ParticleColouring::ByStart : ParticleColouring::ByLogDensity;
+    v.colouring =
+        colouring == 0 ? core::ParticleColouring::ByStart : core::ParticleColouring::ByLogDensity;
     ImGui::TreePop();
   }
   if (!continuous) ImGui::BeginDisabled();

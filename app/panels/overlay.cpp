@@ -7,10 +7,10 @@
 #include <cstdio>
 #include <string>
 
-#include "app/canvas/canvas_painter.hpp"
-#include "app/canvas/colours.hpp"
 #include "app/panels/panels.hpp"
 #include "core/nn/kernel_set.hpp"
+#include "core/render/canvas_painter.hpp"
+#include "core/render/colours.hpp"
 
 namespace flowlab::app::panels {
 
@@ -92,7 +92,7 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   // Legends, bottom-left.
   float ly = c1.y - 8;
   char lo[48], hi[48], label[160];
-  const ViewSettings& v = ui.view;
+  const core::ViewSettings& v = ui.view;
   // A t-dependent layer computed at another t than the one on screen is marked: it is being
   // recomputed for the t shown (while the animation plays, it follows a cycle behind).
   const double tShown = f.t;
@@ -129,7 +129,7 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
     const core::FieldSamples& field = *f.view->field;
     const float cell =
         static_cast<float>(field.box.width() / field.cols * ui.camera.pixelsPerUnit());
-    const float length = 0.5f * kArrowCells * cell;
+    const float length = 0.5f * core::kArrowCells * cell;
     ly -= 20;
     const ImVec2 a(c0.x + 10, ly + 7), b(c0.x + 10 + length, ly + 7);
     d->AddLine(a, b, text, 1.5f);

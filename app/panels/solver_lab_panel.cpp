@@ -8,9 +8,9 @@
 #include <cmath>
 #include <string>
 
-#include "app/canvas/solver_lab_painter.hpp"
 #include "app/panels/panels.hpp"
 #include "core/base/standard_normal.hpp"
+#include "core/render/solver_lab_painter.hpp"
 
 namespace flowlab::app::panels {
 namespace {
@@ -64,7 +64,7 @@ std::string tableauText(core::Solver s) {
 void stageSwatches(core::Solver s) {
   const int stages = core::butcherTableau(s).stages;
   for (int i = 0; i < stages; ++i) {
-    const core::Colour c = stageColour(i);
+    const core::Colour c = core::stageColour(i);
     ImGui::TextColored(ImVec4(c.r, c.g, c.b, 1.0f), "k%d", i + 1);
     ImGui::SameLine();
   }
@@ -238,9 +238,10 @@ bool solverLabSection(FrameContext& f, UiState& ui) {
     ImGui::PopItemWidth();
   }
   if (!layer->run.ledger.empty()) {
-    bool byLedger = ui.view.colouring == ParticleColouring::ByLogDensity;
+    bool byLedger = ui.view.colouring == core::ParticleColouring::ByLogDensity;
     if (ImGui::Checkbox("colour by the ledger", &byLedger)) {
-      ui.view.colouring = byLedger ? ParticleColouring::ByLogDensity : ParticleColouring::ByStart;
+      ui.view.colouring =
+          byLedger ? core::ParticleColouring::ByLogDensity : core::ParticleColouring::ByStart;
       edited = true;
     }
     if (ImGui::IsItemHovered())

@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
-#include "app/canvas/solver_lab_painter.hpp"
 #include "app/panels/panels.hpp"
+#include "core/render/solver_lab_painter.hpp"
 
 namespace flowlab::app::panels {
 namespace {
@@ -29,7 +29,7 @@ ImU32 solverColour(core::Solver s) {
                     : s == core::Solver::Midpoint ? 1
                     : s == core::Solver::Heun     ? 2
                                                   : 3;
-  const core::Colour c = stageColour(stage);
+  const core::Colour c = core::stageColour(stage);
   return ImGui::ColorConvertFloat4ToU32(ImVec4(c.r, c.g, c.b, 1.0f));
 }
 

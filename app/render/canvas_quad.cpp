@@ -4,21 +4,21 @@
 
 #include <cmath>
 
-#include "app/canvas/heatmap_colours.hpp"
+#include "core/render/heatmap_colours.hpp"
 
 namespace flowlab::app::render {
 
 CanvasQuad::CanvasQuad() = default;
 
 void CanvasQuad::update(const std::shared_ptr<const core::ViewFrame>& frame,
-                        const ViewSettings& view) {
+                        const core::ViewSettings& view) {
   if (!frame) return;
   if (frame->density) {
-    const HeatmapRange r = densityRange(*frame->density, view.densityRange);
+    const core::HeatmapRange r = core::densityRange(*frame->density, view.densityRange);
     densityLo_ = r.lo;
     densityHi_ = r.hi;
   }
-  if (frame->divergence) divergenceScale_ = divergenceRange(*frame->divergence).hi;
+  if (frame->divergence) divergenceScale_ = core::divergenceRange(*frame->divergence).hi;
 }
 
 void CanvasQuad::updateImage(const std::shared_ptr<const CanvasImage>& image) {
@@ -52,9 +52,9 @@ void CanvasQuad::draw(const Camera2d& camera, float fbScaleX, float fbScaleY,
   const bool covers = !image_.empty() && image_.width() == w && image_.height() == h &&
                       core::sameBox(image_.box(), camera.visibleBox());
   if (!covers) {
-    const float r = (kCanvasBackground & 0xff) / 255.0f;
-    const float g = ((kCanvasBackground >> 8) & 0xff) / 255.0f;
-    const float b = ((kCanvasBackground >> 16) & 0xff) / 255.0f;
+    const float r = (core::kCanvasBackground & 0xff) / 255.0f;
+    const float g = ((core::kCanvasBackground >> 8) & 0xff) / 255.0f;
+    const float b = ((core::kCanvasBackground >> 16) & 0xff) / 255.0f;
     glClearColor(r, g, b, 1.0f);
     glClear(GL_COLOR_BUFFER_BIT);
   }

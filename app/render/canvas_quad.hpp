@@ -11,7 +11,7 @@
 #include "app/render/image_layer.hpp"
 #include "app/render/panel_cache.hpp"
 #include "app/state/camera2d.hpp"
-#include "app/state/view_settings.hpp"
+#include "core/render/view_settings.hpp"
 #include "core/view/view_worker.hpp"
 
 namespace flowlab::app::render {
@@ -21,7 +21,7 @@ class CanvasQuad {
   CanvasQuad();  // compiles the shaders; throws std::runtime_error naming a failing shader
 
   // Takes the newest frame's value ranges for the legends.
-  void update(const std::shared_ptr<const core::ViewFrame>& frame, const ViewSettings& view);
+  void update(const std::shared_ptr<const core::ViewFrame>& frame, const core::ViewSettings& view);
   // Takes the newest canvas image; uploads it when it is new. Null keeps what was shown.
   void updateImage(const std::shared_ptr<const CanvasImage>& image);
   // Draws into the camera's viewport. fbScale: framebuffer pixels per screen pixel.

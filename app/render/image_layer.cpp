@@ -6,7 +6,7 @@ namespace flowlab::app::render {
 
 ImageLayer::ImageLayer() { program_.build("image.vert", "image.frag"); }
 
-void ImageLayer::set(const RasterImage& image) {
+void ImageLayer::set(const core::RasterImage& image) {
   if (image.width <= 0 || image.height <= 0) {
     has_ = false;
     return;

@@ -6,10 +6,10 @@
 #include <array>
 #include <cstdint>
 
-#include "app/canvas/raster_image.hpp"
 #include "app/gl/buffer.hpp"
 #include "app/gl/shader.hpp"
 #include "app/gl/texture.hpp"
+#include "core/render/raster_image.hpp"
 
 namespace flowlab::app::render {
 
@@ -17,7 +17,7 @@ class ImageLayer {
  public:
   ImageLayer();
   // Uploads the image's pixels (row 0 at the bottom) and remembers its world box and size.
-  void set(const RasterImage& image);
+  void set(const core::RasterImage& image);
   void clear() { has_ = false; }
   bool empty() const { return !has_; }
   const core::Box& box() const { return box_; }

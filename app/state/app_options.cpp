@@ -154,10 +154,10 @@ AppOptions parseAppOptions(int argc, char** argv) {
     std::stringstream list(args.requiredText("--show"));
     std::string name;
     while (std::getline(list, name, ',')) {
-      ViewSettings probe;
-      if (!showOnly({name}, probe)) {
+      core::ViewSettings probe;
+      if (!core::showOnly({name}, probe)) {
         std::string all;
-        for (const LayerName& l : layerNames())
+        for (const core::LayerName& l : core::layerNames())
           all += (all.empty() ? "" : ", ") + std::string(l.name);
         throw UsageError("--show: unknown layer '" + name + "' (layers: " + all + ")");
       }

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "app/state/view_settings.hpp"
 #include "core/model/trainer_config.hpp"
+#include "core/render/view_settings.hpp"
 #include "core/targets/targets.hpp"
 
 namespace flowlab::app {

@@ -10,7 +10,7 @@ core::SolverConfig SolverLab::config() const {
   return core::SolverConfig::fixed(solver, steps);
 }
 
-core::SolverLabRequest SolverLab::request(const ViewSettings& view,
+core::SolverLabRequest SolverLab::request(const core::ViewSettings& view,
                                           core::FlowDirection direction) const {
   core::SolverLabRequest r;
   r.on = on;
@@ -27,12 +27,12 @@ core::SolverLabRequest SolverLab::request(const ViewSettings& view,
 }
 
 bool SolverLab::shows(const core::SolverLabLayer* layer, core::FlowDirection direction,
-                      const ViewSettings& view) const {
+                      const core::ViewSettings& view) const {
   return layer && layer->request == request(view, direction);
 }
 
 int SolverLab::lastStep(const core::SolverLabLayer* layer, core::FlowDirection direction,
-                        const ViewSettings& view) const {
+                        const core::ViewSettings& view) const {
   if (shows(layer, direction, view)) return layer->steps();
   return core::isAdaptive(solver) ? 0 : steps;
 }
@@ -113,7 +113,7 @@ bool SolverLab::tick(double now, int last) {
 }
 
 double labTime(const SolverLab& lab, const core::SolverLabLayer* layer,
-               core::FlowDirection direction, const ViewSettings& view) {
+               core::FlowDirection direction, const core::ViewSettings& view) {
   const bool forward = direction == core::FlowDirection::Generate;
   if (lab.shows(layer, direction, view) && !layer->run.times.empty())
     return layer->run.times[static_cast<std::size_t>(

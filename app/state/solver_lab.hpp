@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "app/state/view_settings.hpp"
+#include "core/render/view_settings.hpp"
 #include "core/view/view_frame.hpp"
 
 namespace flowlab::app {
@@ -31,15 +31,16 @@ struct SolverLab {
   // The particle whose ledger the lab reads out: the start point clicked last, else the first.
   int ledgerParticle() const { return seeds.empty() ? 0 : static_cast<int>(seeds.size() / 2) - 1; }
   // The lab part of the view request (the particles' count and seed from the view settings).
-  core::SolverLabRequest request(const ViewSettings& view, core::FlowDirection direction) const;
+  core::SolverLabRequest request(const core::ViewSettings& view,
+                                 core::FlowDirection direction) const;
 
   // The number of steps of the solve on screen: the layer's when it is this lab's, else N (a
   // Dopri5 solve not computed yet has none).
   int lastStep(const core::SolverLabLayer* layer, core::FlowDirection direction,
-               const ViewSettings& view) const;
+               const core::ViewSettings& view) const;
   // Whether `layer` is the solve of the current settings.
   bool shows(const core::SolverLabLayer* layer, core::FlowDirection direction,
-             const ViewSettings& view) const;
+             const core::ViewSettings& view) const;
 
   void toggle();           // on (from the start points, with the newest model) or off
   void takeNewestModel();  // the lab computes again with the newest snapshot
@@ -65,6 +66,6 @@ struct SolverLab {
 // The flow time of the state after `step` steps: the layer's own times when it is the current
 // solve (Dopri5's are not uniform), else the uniform grid of N steps.
 double labTime(const SolverLab& lab, const core::SolverLabLayer* layer,
-               core::FlowDirection direction, const ViewSettings& view);
+               core::FlowDirection direction, const core::ViewSettings& view);
 
 }  // namespace flowlab::app

@@ -13,9 +13,9 @@
 #include "app/state/perf_stats.hpp"
 #include "app/state/solver_lab.hpp"
 #include "app/state/timeline.hpp"
-#include "app/state/view_settings.hpp"
 #include "app/target/painted_density.hpp"
 #include "app/target/target_editor.hpp"
+#include "core/render/view_settings.hpp"
 #include "core/training/trainer.hpp"
 #include "core/view/view_worker.hpp"
 
@@ -26,7 +26,7 @@ struct UiState {
   core::TrainerConfig editing;  // the controls; differs from `running` by changes that need a reset
   std::string editMessage;      // why the last committed value was refused ("" when none)
 
-  ViewSettings view;
+  core::ViewSettings view;
   Timeline timeline;
   SolverLab lab;  // on: the canvas shows solver steps instead of continuous t
   Camera2d camera;

@@ -26,14 +26,14 @@ core::Box heatmapBox(const core::Box& visible) {
   return {sx - half - snap, sy - half - snap, sx + half + snap, sy + half + snap};
 }
 
-core::ViewRequest viewRequest(const ViewSettings& v, const Timeline& timeline,
+core::ViewRequest viewRequest(const core::ViewSettings& v, const Timeline& timeline,
                               const core::Box& visible, bool continuous) {
   core::ViewRequest r;
   r.t = continuous ? timeline.t : 1.0;
   r.direction = timeline.direction;
   r.particles = v.particles;
   r.particleCount = v.particleCount;
-  r.particleLogDensity = v.particles && v.colouring == ParticleColouring::ByLogDensity;
+  r.particleLogDensity = v.particles && v.colouring == core::ParticleColouring::ByLogDensity;
   r.paths = v.paths && continuous;
   r.pathCount = v.pathCount;
   r.knots = v.knots;
@@ -60,8 +60,8 @@ core::ViewRequest viewRequest(const ViewSettings& v, const Timeline& timeline,
   return r;
 }
 
-void applySolverLab(core::ViewRequest& request, const SolverLab& lab, const ViewSettings& view,
-                    core::FlowDirection direction, double t) {
+void applySolverLab(core::ViewRequest& request, const SolverLab& lab,
+                    const core::ViewSettings& view, core::FlowDirection direction, double t) {
   request.lab = lab.request(view, direction);
   request.lab.seed = request.seed;  // the particle layer's start points
   request.t = t;

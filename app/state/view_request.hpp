@@ -4,7 +4,7 @@
 
 #include "app/state/solver_lab.hpp"
 #include "app/state/timeline.hpp"
-#include "app/state/view_settings.hpp"
+#include "core/render/view_settings.hpp"
 #include "core/view/view_frame.hpp"
 
 namespace flowlab::app {
@@ -25,12 +25,12 @@ core::Box heatmapBox(const core::Box& visible);
 // The request for these settings at the timeline's t (t = 1 without a velocity field). While
 // the timeline plays, the heatmaps are asked at half the chosen size (at least kMinHeatmapSize).
 constexpr int kMinHeatmapSize = 32;
-core::ViewRequest viewRequest(const ViewSettings& view, const Timeline& timeline,
+core::ViewRequest viewRequest(const core::ViewSettings& view, const Timeline& timeline,
                               const core::Box& visible, bool continuous);
 
 // The solver lab on: the request carries the lab's solve, its layers (field, density, …) are at
 // the lab's time t, and the particle layer is off (the lab draws its own particles).
-void applySolverLab(core::ViewRequest& request, const SolverLab& lab, const ViewSettings& view,
-                    core::FlowDirection direction, double t);
+void applySolverLab(core::ViewRequest& request, const SolverLab& lab,
+                    const core::ViewSettings& view, core::FlowDirection direction, double t);
 
 }  // namespace flowlab::app

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "app/canvas/image_io.hpp"
+#include "core/render/image_io.hpp"
 
 int main(int argc, char** argv) {
   if (argc != 4) {
@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "app_smoke_check: cannot read %s\n", argv[1]);
     return 1;
   }
-  flowlab::app::RgbaImage image{
+  flowlab::core::RgbaImage image{
       w, h, std::vector<std::uint8_t>(data, data + static_cast<std::size_t>(w) * h * 4)};
   stbi_image_free(data);
   int failures = 0;
@@ -29,14 +29,14 @@ int main(int argc, char** argv) {
   };
   expect(w == std::atoi(argv[2]) && h == std::atoi(argv[3]), "screenshot has the window's size");
   // The middle of the window is canvas at any supported size.
-  const auto canvas = flowlab::app::summarize(image, w * 3 / 10, h / 10, w * 4 / 10, h * 7 / 10);
+  const auto canvas = flowlab::core::summarize(image, w * 3 / 10, h / 10, w * 4 / 10, h * 7 / 10);
   std::printf("canvas: %.1f%% non-background, %d colours, %d hue sectors\n",
               100.0 * canvas.nonBackgroundFraction, canvas.distinctColours, canvas.hueBins);
   expect(canvas.nonBackgroundFraction > 0.10, "canvas is not blank");
   expect(canvas.distinctColours >= 40, "canvas shows many colours (heatmap, particles, arrows)");
   expect(canvas.hueBins >= 5, "particles coloured by their start span the colour wheel");
   // The left column holds the controls: text on a panel background.
-  const auto panel = flowlab::app::summarize(image, 0, 0, w / 5, h * 8 / 10);
+  const auto panel = flowlab::core::summarize(image, 0, 0, w / 5, h * 8 / 10);
   std::printf("panel: %.1f%% non-background, %d colours\n", 100.0 * panel.nonBackgroundFraction,
               panel.distinctColours);
   expect(panel.nonBackgroundFraction > 0.03, "control panel shows widgets and text");

@@ -8,8 +8,6 @@
 #include <thread>
 #include <vector>
 
-#include "app/canvas/colours.hpp"
-#include "app/canvas/image_io.hpp"
 #include "app/state/app_options.hpp"
 #include "app/state/camera2d.hpp"
 #include "app/state/chart_data.hpp"
@@ -22,10 +20,13 @@
 #include "core/base/grid_geometry.hpp"
 #include "core/cli/args.hpp"
 #include "core/eval/density_grid.hpp"
+#include "core/render/colours.hpp"
+#include "core/render/image_io.hpp"
 #include "core/training/training_session.hpp"
 
 using namespace flowlab;
 using namespace flowlab::app;
+using namespace flowlab::core;
 
 TEST_CASE("camera: screen and world round-trip, zoom keeps the cursor's point, fit shows the box") {
   Camera2d cam;

@@ -1,12 +1,12 @@
 // Disc, line and arrow splatting with coverage from the distance to the shape (a one-pixel box
 // filter), and bilinear heatmaps.
-#include "app/canvas/raster_image.hpp"
+#include "core/render/raster_image.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 namespace {
 
@@ -281,4 +281,4 @@ void drawArrow(RasterImage& image, float cx, float cy, float dirX, float dirY,
   }
 }
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -1,11 +1,11 @@
-// What the canvas shows and how: every layer's switch and style. A plain value edited by the
-// layer panel and read by the renderer and the view request. UI thread only.
+// What the canvas shows and how: every layer's switch and style. A plain value: the app's layer
+// panel edits it, the view request and the painter read it (copies cross threads).
 #pragma once
 
 #include <string>
 #include <vector>
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 enum class ParticleColouring { ByStart, ByLogDensity };
 
@@ -60,4 +60,4 @@ const std::vector<LayerName>& layerNames();
 // Every layer off, then the named ones on. Returns false (changing nothing) for an unknown name.
 bool showOnly(const std::vector<std::string>& names, ViewSettings& view);
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -1,12 +1,12 @@
 // The solver lab on the canvas (see solver_lab_painter.hpp).
-#include "app/canvas/solver_lab_painter.hpp"
+#include "core/render/solver_lab_painter.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <vector>
 
-namespace flowlab::app {
+namespace flowlab::core {
 namespace {
 
 constexpr PackedRgb kErrorColour = core::packed({1.0f, 1.0f, 1.0f});
@@ -126,4 +126,4 @@ void paintSolverLab(const core::SolverLabLayer& lab, int step, int marked, const
   }
 }
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

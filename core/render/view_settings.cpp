@@ -1,10 +1,10 @@
 // The canvas's layers by name (--show).
-#include "app/state/view_settings.hpp"
+#include "core/render/view_settings.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 const std::vector<LayerName>& layerNames() {
   static const std::vector<LayerName> names{
@@ -37,4 +37,4 @@ bool showOnly(const std::vector<std::string>& names, ViewSettings& view) {
   return true;
 }
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -4,7 +4,7 @@
 
 #include "core/base/colour.hpp"
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 // HSV → RGB; h wraps around [0, 1), s and v in [0, 1].
 core::Colour hsvColour(float h, float s, float v);
@@ -12,4 +12,4 @@ core::Colour hsvColour(float h, float s, float v);
 // so neighbours in the start distribution get neighbouring colours.
 core::Colour startColour(float x, float y);
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -1,10 +1,10 @@
 // Data colours (GL-free).
-#include "app/canvas/colours.hpp"
+#include "core/render/colours.hpp"
 
 #include <algorithm>
 #include <cmath>
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 core::Colour hsvColour(float h, float s, float v) {
   h = h - std::floor(h);
@@ -24,4 +24,4 @@ core::Colour startColour(float x, float y) {
   return hsvColour(h, s, 1.0f);
 }
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -1,21 +1,18 @@
 // The CPU rasteriser of the canvas: disc, line and arrow coverage, clipping, joints, bilinear
-// heatmaps, the painter's layers (colours, order, the cached background) and the raster
-// worker's hand-off.
+// heatmaps, the painter's layers (colours, order, the cached background), the solver lab.
 #include <doctest/doctest.h>
 
-#include <chrono>
 #include <cmath>
 #include <memory>
 
-#include "app/canvas/canvas_painter.hpp"
-#include "app/canvas/colours.hpp"
-#include "app/canvas/heatmap_colours.hpp"
-#include "app/canvas/raster_image.hpp"
-#include "app/canvas/raster_worker.hpp"
-#include "app/canvas/solver_lab_painter.hpp"
+#include "core/render/canvas_painter.hpp"
+#include "core/render/colours.hpp"
+#include "core/render/heatmap_colours.hpp"
+#include "core/render/raster_image.hpp"
+#include "core/render/solver_lab_painter.hpp"
 
 using namespace flowlab;
-using namespace flowlab::app;
+using namespace flowlab::core;
 
 namespace {
 
@@ -174,24 +171,6 @@ TEST_CASE("canvas painter: particles at t, paths behind t, switches respected") 
   for (std::uint32_t p : image.pixels) CHECK((p >> 24) == 255);
   CHECK(image.at(10, 4) == (kCanvasBackground | 0xff000000u));
   CHECK(image.at(3, 4) == (kCanvasBackground | 0xff000000u));
-}
-
-TEST_CASE("raster worker: answers the newest request without the caller waiting") {
-  RasterWorker worker;
-  CHECK(worker.latest() == nullptr);
-  CanvasRequest request;
-  request.box = {0.0, 0.0, 1.0, 1.0};
-  request.width = 64;
-  request.height = 32;
-  std::uint64_t last = 0;
-  for (int i = 0; i < 20; ++i) last = worker.request(request);
-  REQUIRE(worker.waitFor(last, std::chrono::seconds(5)));
-  const auto image = worker.latest();
-  REQUIRE(image);
-  CHECK(image->sequence == last);
-  CHECK(image->image.width == 64);
-  CHECK(image->image.height == 32);
-  CHECK_FALSE(image->empty);  // the background is always painted
 }
 
 TEST_CASE("canvas raster: a heatmap is the texel colour at cell centres and bilinear between") {

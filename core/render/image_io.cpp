@@ -1,5 +1,5 @@
 // PNG output through stb_image_write, and a coarse content summary of a picture (GL-free).
-#include "app/canvas/image_io.hpp"
+#include "core/render/image_io.hpp"
 
 #include <stb_image_write.h>
 
@@ -7,7 +7,7 @@
 #include <cmath>
 #include <unordered_map>
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 void flipRows(RgbaImage& image) {
   const std::size_t stride = static_cast<std::size_t>(image.width) * 4;
@@ -62,4 +62,4 @@ ImageSummary summarize(const RgbaImage& image, int x0, int y0, int w, int h) {
   return s;
 }
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -10,11 +10,11 @@
 #include <cstdint>
 #include <vector>
 
-#include "app/canvas/image_io.hpp"
 #include "core/base/colour.hpp"
 #include "core/base/types.hpp"
+#include "core/render/image_io.hpp"
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 using core::PackedRgb;  // 0x00BBGGRR, 8 bits a channel, not premultiplied (core::packed)
 
@@ -75,4 +75,4 @@ struct ArrowShape {
 void drawArrow(RasterImage& image, float cx, float cy, float dirX, float dirY,
                const ArrowShape& shape, PackedRgb colour, float alpha);
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

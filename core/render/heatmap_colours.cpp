@@ -1,12 +1,12 @@
 // Heatmap colours from the ramps of core/base/colour.hpp, with a soft fade-out at the low end.
-#include "app/canvas/heatmap_colours.hpp"
+#include "core/render/heatmap_colours.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/base/colour.hpp"
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 namespace {
 
@@ -64,4 +64,4 @@ HeatmapRange targetDensityRange(const core::GridLayer& target) {
   return {target.hi - 6.0f, target.hi};
 }
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -1,15 +1,15 @@
 // Which layers go into the canvas image, with which colours and opacities, and what of it is
 // kept between frames.
-#include "app/canvas/canvas_painter.hpp"
+#include "core/render/canvas_painter.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
-#include "app/canvas/colours.hpp"
-#include "app/canvas/solver_lab_painter.hpp"
+#include "core/render/colours.hpp"
+#include "core/render/solver_lab_painter.hpp"
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 namespace {
 
@@ -335,4 +335,4 @@ void CanvasPainter::paintParticles(const CanvasRequest& request, const core::Par
             v.particleAlpha);
 }
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -7,11 +7,11 @@
 
 #include <vector>
 
-#include "app/canvas/raster_image.hpp"
-#include "app/state/view_settings.hpp"
+#include "core/render/raster_image.hpp"
+#include "core/render/view_settings.hpp"
 #include "core/view/view_frame.hpp"
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 // The colour of stage i (0-based: k1 is 0) in the canvas and the legend.
 core::Colour stageColour(int i);
@@ -28,4 +28,4 @@ void paintSolverLab(const core::SolverLabLayer& lab, int step, int marked, const
 void ledgerColours(const core::PointRow& ledger, std::vector<PackedRgb>& out,
                    std::vector<float>& scratch);
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -1,5 +1,6 @@
-// Folder canvas/: the GL-free picture of the canvas (colour maps, painting every layer into an
-// image, the raster thread that does it off the UI thread, image files).
+// Folder render/: the canvas as a picture, painted on the CPU without GL (the layers' switches
+// and styles, colour maps, raster primitives, every layer painted into one image, PNG files) —
+// the app shows it, the command line writes it.
 //
 // Paints every layer of the canvas of one ViewFrame at time t into one opaque RasterImage, in
 // the order they stack: background, target density, model density, divergence, grid lines and
@@ -14,12 +15,12 @@
 #include <memory>
 #include <vector>
 
-#include "app/canvas/heatmap_colours.hpp"
-#include "app/canvas/raster_image.hpp"
-#include "app/state/view_settings.hpp"
+#include "core/render/heatmap_colours.hpp"
+#include "core/render/raster_image.hpp"
+#include "core/render/view_settings.hpp"
 #include "core/view/view_worker.hpp"
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 // The canvas's background (what shows where no layer paints).
 constexpr PackedRgb kCanvasBackground = core::packed({0.07f, 0.075f, 0.09f});
@@ -115,4 +116,4 @@ class CanvasPainter {
   std::vector<float> pathXy_, pathAlpha_;
 };
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

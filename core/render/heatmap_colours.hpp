@@ -9,7 +9,7 @@
 
 #include "core/view/view_frame.hpp"
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 enum class HeatmapRamp { Sequential, Diverging, Grey };
 
@@ -34,4 +34,4 @@ HeatmapRange divergenceRange(const core::GridLayer& divergence);
 // Target log density: the top 6 nats.
 HeatmapRange targetDensityRange(const core::GridLayer& target);
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace flowlab::app {
+namespace flowlab::core {
 
 struct RgbaImage {
   int width = 0, height = 0;
@@ -26,4 +26,4 @@ struct ImageSummary {
 // Summary of the rectangle [x0, x0 + w) × [y0, y0 + h) (clamped to the image).
 ImageSummary summarize(const RgbaImage& image, int x0, int y0, int w, int h);
 
-}  // namespace flowlab::app
+}  // namespace flowlab::core
