@@ -13,6 +13,7 @@
 #include "core/cli/cli_common.hpp"
 #include "core/compare/comparison_table.hpp"
 #include "core/io/file_io.hpp"
+#include "core/render/comparison_panels.hpp"
 
 namespace flowlab::core::cli {
 namespace {
@@ -134,10 +135,10 @@ void printComparison(const Comparison& c) {
               "crossings");
   for (const ComparisonRow& r : c.rows) {
     const EntryFigures& f = r.measured.figures;
-    std::printf("%-10s %8.4f %8.4f %12.6g %10.4f %9.4f %9.4f %8.4f %5ld %9.0f %8.1f %9ld\n",
+    std::printf("%-10s %8.4f %8.4f %12.6g %10.4f %9.4f %9.4f %8.4f %5ld %9.0f %8.1f %9s\n",
                 r.name.c_str(), f.w2Rk4, f.w2Euler1, f.straightness, f.transportCost,
                 c.otLowerBound, f.endpointOtCost, f.nll, f.nfe, r.stepsPerSecond, r.wallSeconds,
-                f.crossings);
+                f.crossings < 0 ? "-" : std::to_string(f.crossings).c_str());
   }
   std::printf(
       "W2 floor (two target samples of %ld points): %.4f. OT bound: W2^2 between the base points "
@@ -161,8 +162,9 @@ int runCompare(int argc, char** argv) {
   const ComparisonPlan plan = planFrom(args);
   auto target = targetFrom(args, true);
   const std::filesystem::path dir = outputFolder(args.requiredText("--out"));
-  const std::string csv = (dir / "table.csv").string(), md = (dir / "table.md").string();
-  for (const std::string& output : {csv, md}) checkWritable(output);
+  const std::string csv = (dir / "table.csv").string(), md = (dir / "table.md").string(),
+                    png = (dir / "panels.png").string();
+  for (const std::string& output : {csv, md, png}) checkWritable(output);
 
   ProgressLine line;
   const Comparison c =
@@ -171,7 +173,8 @@ int runCompare(int argc, char** argv) {
   printComparison(c);
   writeFileAtomically(csv, comparisonCsv(c));
   writeFileAtomically(md, comparisonMarkdown(c));
-  std::fprintf(stderr, "wrote %s and %s\n", csv.c_str(), md.c_str());
+  writePngAtomically(png, comparisonPanels(c));
+  std::fprintf(stderr, "wrote %s, %s and %s\n", csv.c_str(), md.c_str(), png.c_str());
   return 0;
 }
 

@@ -93,11 +93,17 @@ class EntryRun {
     const bool independent = config_.method == Method::FlowMatching ||
                              (config_.method == Method::RectifiedFlow && session_.stage() == 0);
     if (independent)
-      row.couplingCrossings = couplingCrossings(samples_.base, samples_.target);
+      row.couplingEnds = samples_.target;
     else if (config_.method == Method::OtCfm)
-      row.couplingCrossings = couplingCrossings(samples_.base, minibatchOtEnds());
+      row.couplingEnds = minibatchOtEnds();
     else if (config_.method == Method::RectifiedFlow)
-      row.couplingCrossings = couplingCrossings(samples_.base, previousEnds_);
+      row.couplingEnds = previousEnds_;
+    if (row.couplingEnds.cols() > 0) {
+      const Eigen::Index m =
+          std::min<Eigen::Index>(row.couplingEnds.cols(), ComparisonRow::kCouplingLines);
+      row.couplingEnds = row.couplingEnds.leftCols(m).eval();
+      row.couplingCrossings = couplingCrossings(samples_.base, row.couplingEnds);
+    }
     previousEnds_ = row.measured.endpoints;
     out_.rows.push_back(std::move(row));
   }
@@ -163,6 +169,7 @@ Comparison runComparison(const ComparisonPlan& plan, std::shared_ptr<const Targe
   out.w2Floor = samples.w2Floor;
   out.n = plan.n;
   out.base = samples.base;
+  out.target = samples.target;
   for (std::size_t e = 0; e < methods.size(); ++e) {
     status.entry = static_cast<int>(e);
     const bool rf = methods[e] == Method::RectifiedFlow;

@@ -38,13 +38,17 @@ struct ComparisonRow {
                              // (a later reflow round includes the earlier ones and their pairs)
   EntryMeasurement measured;
   long couplingCrossings = -1;  // of the pairs it trained on (−1: no coupling — cnf, rkl, realnvp)
+  // x1 of those pairs for the first kCouplingLines base points (2×m; empty: no coupling).
+  Points couplingEnds;
+  static constexpr int kCouplingLines = EntryMeasurement::kCrossingPaths;
 };
 
 struct Comparison {
   std::vector<ComparisonRow> rows;
   double otLowerBound = 0.0, w2Floor = 0.0;
   long n = 0;
-  Points base;  // the base points every row carried (2×n)
+  Points base;    // the base points every row carried (2×n)
+  Points target;  // the target sample W2 is measured against (2×n)
 };
 
 // What the run is doing, for a progress line.

@@ -409,6 +409,7 @@ TEST_CASE("compare: a table per row in a folder it creates, and bad input leaves
   CHECK(std::stod(rows[2][3]) < std::stod(rows[1][3]));  // straighter after reflow
   const std::string md = readTextFile(dir + "/table.md");
   CHECK(md.find("| 2-RF |") != std::string::npos);
+  CHECK(fs::file_size(dir + "/panels.png") > 10000);
 
   const std::string other = temp("compare_other");
   fs::remove_all(other);
