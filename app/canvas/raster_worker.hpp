@@ -1,7 +1,7 @@
 // Folder canvas/: painting the canvas off the UI thread.
 //
-// A thread that paints the canvas (core/render's CanvasPainter: every layer) for the UI: the UI posts a
-// request each frame and uploads the newest finished image; it never waits for one.
+// A thread that paints the canvas (core/render's CanvasPainter: every layer) for the UI: the UI
+// posts a request each frame and uploads the newest finished image; it never waits for one.
 //
 // Why its own thread rather than the view worker's: the image follows the animation every frame
 // (a few ms of work), while the view worker does 30 ms pieces of model evaluation at a low
