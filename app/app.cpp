@@ -66,6 +66,7 @@ App::App(AppOptions options) : options_(std::move(options)), measurement_(option
     ui_.lab.toggle();
     ui_.lab.choose(options_.lab->solver, options_.lab->steps, options_.lab->tolerance);
   }
+  ui_.compare = options_.compare;
 }
 
 App::~App() = default;
@@ -156,6 +157,7 @@ std::uint64_t App::requestCanvasImage(bool continuous, double t) {
     r.labStep = ui_.lab.step;
     if (!view_->lab->run.ledger.empty()) r.labMarked = ui_.lab.ledgerParticle();
   }
+  if (ui_.compare && continuous && !ui_.lab.on && view_->compare) r.compare = view_->compare;
   r.direction = ui_.timeline.direction;
   r.continuous = continuous;
   r.box = ui_.camera.visibleBox();
@@ -223,11 +225,14 @@ void App::frame() {
   handleShortcuts(commands);
   handleCanvasInput();
   panels::canvasOverlay(layout_, ctx, ui_);
+  panels::compareOverlay(layout_, ctx, ui_);
   apply(commands);
 
   request_ = viewRequest(ui_.view, ui_.timeline, ui_.camera.visibleBox(), continuous);
   if (ui_.lab.on && continuous)
     applySolverLab(request_, ui_.lab, ui_.view, ui_.timeline.direction, labT());
+  else if (ui_.compare && continuous)
+    applyCompare(request_, ui_.view);
   worker_->setRequest(request_);
   canvasQuad_->update(view_, ui_.view);
   const bool done = headlessDone();
@@ -266,6 +271,10 @@ void App::frame() {
                                       std::chrono::duration<double>(1.0 / options_.maxFps));
     std::this_thread::sleep_until(due);
   }
+  const bool training = snapshot_ && snapshot_->status == core::TrainerStatus::Running;
+  const int panels =
+      ui_.compare && view_->compare ? static_cast<int>(view_->compare->panels.size()) : 0;
+  measurement_.showing(panels, training);
   measurement_.frameEnded(frameIndex_, frameStart, snapshot_ ? snapshot_->totalSteps : 0,
                           view_->version,
                           painting_ || targets_->painting() || targets_->waitingForRaster());

@@ -68,7 +68,11 @@ void App::handleShortcuts(Commands& commands) {
   if (ctrl && pressed(GLFW_KEY_Q)) window_->requestClose();
   if (ctrl && pressed(GLFW_KEY_R)) ui_.confirmReset = true;
   if (ctrl) return;
-  if (pressed(GLFW_KEY_S)) ui_.lab.toggle();
+  if (pressed(GLFW_KEY_S)) {
+    ui_.lab.toggle();
+    if (ui_.lab.on) ui_.compare = false;  // one mode of the canvas at a time
+  }
+  if (pressed(GLFW_KEY_C)) panels::toggleCompare(ui_);
   if (ui_.lab.on && handleSolverLabKeys()) return;
   Timeline& tl = ui_.timeline;
   core::ViewSettings& v = ui_.view;

@@ -35,6 +35,7 @@ Headless runs (tests, benchmarks; under Xvfb for example):
   --paint X Y R          paint a blob of radius R at (X, Y), starting at --paint-frame F (default 30)
   --lab SOLVER,N         start in the solver lab (e.g. rk4,4; dopri5,TOL); with --frames it steps
                          every 20 frames and --perf-report says how soon each step was on screen
+  --compare              start with the model's stages side by side (rf with --reflow K)
 
 The command line (no display needed): flowlab --help
 )";

@@ -50,6 +50,9 @@ void helpWindow(UiState& ui) {
   bullet(
       "S: solver lab - the particles move by solver steps: Right steps, Left goes back "
       "(exactly), Space runs, Home resets; choose the solver and N under the canvas.");
+  bullet(
+      "C: the model's stages side by side (rectified flow's reflow rounds): the same base "
+      "points through every stage, at the same t and camera, with each stage's figures.");
   bullet("D: direction (generate 0 -> 1 or normalise 1 -> 0). L: loop.");
   heading("Training");
   bullet("T: pause/resume training. N: one step (pauses). Ctrl+R: reset the model.");

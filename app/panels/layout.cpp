@@ -47,6 +47,8 @@ bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
     edited |= trainingSection(f, ui);
   if (ImGui::CollapsingHeader("Solver lab", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= solverLabSection(f, ui);
+  if (ImGui::CollapsingHeader("Compare stages", ImGuiTreeNodeFlags_DefaultOpen))
+    edited |= compareSection(f, ui);
   if (ImGui::CollapsingHeader("Target: presets, brush, import", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= targetSection(f, ui);
   if (ImGui::CollapsingHeader("Layers", ImGuiTreeNodeFlags_DefaultOpen))

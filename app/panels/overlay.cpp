@@ -56,6 +56,8 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
                                   "play/pause  |  T: training on/off  |  F1: help";
   if (ui.lab.on && f.view->continuous)
     hint = "Solver lab: Right: step  |  Left: back  |  Space: run  |  Home: reset  |  S: exit";
+  else if (ui.compare && f.view->continuous)
+    hint = "Stages side by side: drag/wheel move every panel  |  Space: play  |  C: exit";
   // A narrow canvas gets the short form, so the line never runs under the overlay's edge.
   if (ImGui::CalcTextSize(hint).x > layout.canvasW - 16.0f)
     hint = ui.brushOn ? "Brush: drag paints  |  E: erase  |  B: off"

@@ -40,6 +40,11 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui);
 // in the left column.
 bool solverLabBar(FrameContext& f, UiState& ui);
 bool solverLabSection(FrameContext& f, UiState& ui);
+// The stages side by side: the left column's section, the switch (C; it ends the solver lab),
+// and the labels and figures over each panel.
+bool compareSection(FrameContext& f, UiState& ui);
+void toggleCompare(UiState& ui);
+void compareOverlay(const Layout& layout, FrameContext& f, UiState& ui);
 // The lab's charts: endpoint error and W2 against the number of steps, per solver.
 void solverStudySection(FrameContext& f);
 // F1.

@@ -192,6 +192,7 @@ bool solverLabSection(FrameContext& f, UiState& ui) {
   bool on = lab.on;
   if (ImGui::Checkbox("step the ODE solver (S)", &on)) {
     lab.toggle();
+    if (lab.on) ui.compare = false;  // one mode of the canvas at a time
     edited = true;
   }
   if (!lab.on) {

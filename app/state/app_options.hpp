@@ -51,6 +51,7 @@ struct AppOptions {
     double tolerance = 1e-3;
   };
   std::optional<Lab> lab;
+  bool compare = false;  // --compare: start with the model's stages side by side
   static constexpr int kLabStepFrames = 20;
 };
 

@@ -85,7 +85,9 @@ std::string toJson(const PerfReport& r) {
                 "  \"animation\": {\"t\": %.6f, \"seconds\": %.6f, \"speed\": %.6f},\n"
                 "  \"shown_t\": {\"density\": %s, \"field\": %s},\n"
                 "  \"solver_lab\": {\"steps\": %ld, \"step_to_screen_ms_median\": %.3f, "
-                "\"step_to_screen_ms_worst\": %.3f}\n"
+                "\"step_to_screen_ms_worst\": %.3f},\n"
+                "  \"compare_while_training\": {\"frames\": %ld, \"panels\": %d, "
+                "\"frame_ms_median\": %.3f, \"frame_ms_worst\": %.3f, \"fps\": %.2f}\n"
                 "}\n",
                 r.width, r.height, r.method.c_str(), r.target.c_str(), r.simd.c_str(), r.particles,
                 r.heatmapWidth, r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds,
@@ -94,7 +96,9 @@ std::string toJson(const PerfReport& r) {
                 r.viewWorkerBusy, r.uiCpuMsPerFrame, r.processCpuCores, r.uiCpuCores,
                 r.viewCpuCores, r.rasterCpuCores, r.glCpuCores, r.trainerCpuCores, r.viewFrames,
                 r.animationT, r.animationSeconds, r.animationSpeed, jsonNumber(r.densityT).c_str(),
-                jsonNumber(r.fieldT).c_str(), r.labSteps, r.labStepMedianMs, r.labStepWorstMs);
+                jsonNumber(r.fieldT).c_str(), r.labSteps, r.labStepMedianMs, r.labStepWorstMs,
+                r.compareFrames, r.comparePanels, r.compareFrameMsMedian, r.compareFrameMsWorst,
+                r.compareFps);
   return buf;
 }
 

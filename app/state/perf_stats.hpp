@@ -57,6 +57,11 @@ struct PerfReport {
   // a step to the frame that shows it on screen, median and worst (ms).
   long labSteps = 0;
   double labStepMedianMs = 0.0, labStepWorstMs = 0.0;
+  // The stages side by side (--compare): frames in the measured window that showed `panels` or
+  // more panels while a stage was training, and their frame times (ms).
+  long compareFrames = 0;
+  int comparePanels = 0;  // the most panels on screen in those frames
+  double compareFrameMsMedian = 0.0, compareFrameMsWorst = 0.0, compareFps = 0.0;
 };
 
 // The report as a JSON object (one line per field).

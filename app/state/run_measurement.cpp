@@ -47,6 +47,11 @@ void RunMeasurement::frameEnded(long index, Clock::time_point start, long totalS
     frames_.add(seconds(end - lastEnd_));
     workTimes_.add(seconds(end - start));
     if (painting) paintFrames_.add(seconds(end - lastEnd_));
+    if (training_ && comparePanels_ > 0 && comparePanels_ >= mostPanels_) {
+      if (comparePanels_ > mostPanels_) compareFrames_ = FrameStats{};  // more panels: anew
+      mostPanels_ = comparePanels_;
+      compareFrames_.add(seconds(end - lastEnd_));
+    }
   }
   lastEnd_ = end;
 }
@@ -59,6 +64,11 @@ void RunMeasurement::fill(PerfReport& r, long totalSteps, std::uint64_t viewVers
   r.labSteps = static_cast<long>(labSteps_.count());
   r.labStepMedianMs = 1e3 * labSteps_.median();
   r.labStepWorstMs = 1e3 * labSteps_.worst();
+  r.compareFrames = static_cast<long>(compareFrames_.count());
+  r.comparePanels = mostPanels_;
+  r.compareFrameMsMedian = 1e3 * compareFrames_.median();
+  r.compareFrameMsWorst = 1e3 * compareFrames_.worst();
+  r.compareFps = compareFrames_.meanFps();
   r.frames = static_cast<long>(frames_.count());
   r.seconds = seconds(Clock::now() - measureStart_);
   r.medianFrameMs = 1e3 * frames_.median();

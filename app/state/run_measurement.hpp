@@ -25,6 +25,13 @@ class RunMeasurement {
   void frameEnded(long index, Clock::time_point start, long totalSteps, std::uint64_t viewVersion,
                   bool painting);
 
+  // What the frame about to end shows: the number of compare panels (0: none) and whether a
+  // stage is training. Frames with the most panels seen while training are counted apart.
+  void showing(int comparePanels, bool training) {
+    comparePanels_ = comparePanels;
+    training_ = training;
+  }
+
   // A solver-lab step reached the screen `seconds` after it was asked for (counted in the
   // measured window).
   void labStepShown(double seconds);
@@ -43,7 +50,9 @@ class RunMeasurement {
   std::uint64_t viewVersionAtStart_ = 0;
   double uiCpuAtStart_ = 0.0, processCpuAtStart_ = 0.0;
   ThreadCpu threadsAtStart_{};
-  FrameStats frames_, workTimes_, paintFrames_, labSteps_;
+  FrameStats frames_, workTimes_, paintFrames_, labSteps_, compareFrames_;
+  int comparePanels_ = 0, mostPanels_ = 0;
+  bool training_ = false;
   bool measuring_ = false;
 };
 

@@ -70,4 +70,14 @@ void applySolverLab(core::ViewRequest& request, const SolverLab& lab,
   request.heatmapWidth = request.heatmapHeight = view.heatmapSize;  // t moves by steps
 }
 
+void applyCompare(core::ViewRequest& request, const core::ViewSettings& view) {
+  request.compare.on = true;
+  request.compare.particles = std::clamp(view.particleCount, 1, kMaxCompareParticles);
+  request.compare.knots = view.knots;
+  request.compare.seed = request.seed;  // the particle layer's start points
+  // The canvas shows the panels only: the current stage's own layers are not computed.
+  request.particles = request.paths = request.field = request.streamlines = false;
+  request.density = request.divergence = request.warpedGrid = request.targetDensity = false;
+}
+
 }  // namespace flowlab::app

@@ -33,4 +33,10 @@ core::ViewRequest viewRequest(const core::ViewSettings& view, const Timeline& ti
 void applySolverLab(core::ViewRequest& request, const SolverLab& lab,
                     const core::ViewSettings& view, core::FlowDirection direction, double t);
 
+// The stages side by side on: the request carries the compare job (the particle layer's count,
+// up to kMaxCompareParticles per panel, and its start points); the current stage's own layers
+// are off (the canvas shows the panels only).
+constexpr int kMaxCompareParticles = 10000;
+void applyCompare(core::ViewRequest& request, const core::ViewSettings& view);
+
 }  // namespace flowlab::app

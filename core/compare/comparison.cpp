@@ -5,7 +5,6 @@
 #include <chrono>
 #include <stdexcept>
 
-#include "core/objectives/ot.hpp"
 #include "core/training/training_session.hpp"
 
 namespace flowlab::core {
@@ -88,37 +87,13 @@ class EntryRun {
     row.stepsPerSecond = stageSeconds_ > 0 ? row.trainingSteps / stageSeconds_ : 0.0;
     row.wallSeconds = since(start_);
     row.measured = measureEntry(config_, row.params, samples_, config_.threads);
-    // The pairs this stage trained on: independent for flow matching and 1-RF, the previous
-    // round's (x0, ODE(x0)) after a reflow.
-    const bool independent = config_.method == Method::FlowMatching ||
-                             (config_.method == Method::RectifiedFlow && session_.stage() == 0);
-    if (independent)
-      row.couplingEnds = samples_.target;
-    else if (config_.method == Method::OtCfm)
-      row.couplingEnds = minibatchOtEnds();
-    else if (config_.method == Method::RectifiedFlow)
-      row.couplingEnds = previousEnds_;
-    if (row.couplingEnds.cols() > 0) {
-      const Eigen::Index m =
-          std::min<Eigen::Index>(row.couplingEnds.cols(), ComparisonRow::kCouplingLines);
-      row.couplingEnds = row.couplingEnds.leftCols(m).eval();
+    // The pairs this stage trained on, as lines from the first base points.
+    row.couplingEnds = trainingCouplingEnds(config_, session_.stage(), samples_, previousEnds_,
+                                            ComparisonRow::kCouplingLines);
+    if (row.couplingEnds.cols() > 0)
       row.couplingCrossings = couplingCrossings(samples_.base, row.couplingEnds);
-    }
     previousEnds_ = row.measured.endpoints;
     out_.rows.push_back(std::move(row));
-  }
-
-  // OT-CFM's pairs: the target points of one minibatch (the first `batch` of each sample)
-  // assigned to the base points by exact OT.
-  Points minibatchOtEnds() const {
-    const Eigen::Index b = std::min<Eigen::Index>(config_.batch, samples_.base.cols());
-    std::vector<int> toTarget;
-    AssignmentSolver().solveSquaredDistances(samples_.base.leftCols(b), samples_.target.leftCols(b),
-                                             toTarget);
-    Points ends(2, b);
-    for (Eigen::Index i = 0; i < b; ++i)
-      ends.col(i) = samples_.target.col(toTarget[std::size_t(i)]);
-    return ends;
   }
 
   const TrainerConfig config_;

@@ -8,6 +8,7 @@
 #include "core/compare/crossings.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/eval/metrics.hpp"
+#include "core/objectives/ot.hpp"
 #include "core/ode/solver_run.hpp"
 
 namespace flowlab::core {
@@ -34,6 +35,26 @@ ComparisonSamples::ComparisonSamples(const Target& t, long n, long nllN, std::ui
   w2Floor = w2Exact(target, floorTarget);
   const double w2 = w2Exact(base, target);
   otLowerBound = w2 * w2;
+}
+
+Points trainingCouplingEnds(const TrainerConfig& config, int stage,
+                            const ComparisonSamples& samples, const Points& previousEnds,
+                            int count) {
+  const bool independent = config.method == Method::FlowMatching ||
+                           (config.method == Method::RectifiedFlow && stage == 0);
+  const Eigen::Index n = std::min<Eigen::Index>(count, samples.base.cols());
+  if (independent) return samples.target.leftCols(n);
+  if (config.method == Method::RectifiedFlow)
+    return previousEnds.leftCols(std::min<Eigen::Index>(n, previousEnds.cols()));
+  if (config.method != Method::OtCfm) return Points(2, 0);
+  const Eigen::Index b = std::min<Eigen::Index>(config.batch, samples.base.cols());
+  std::vector<int> toTarget;
+  AssignmentSolver().solveSquaredDistances(samples.base.leftCols(b), samples.target.leftCols(b),
+                                           toTarget);
+  Points ends(2, std::min(b, n));
+  for (Eigen::Index i = 0; i < ends.cols(); ++i)
+    ends.col(i) = samples.target.col(toTarget[std::size_t(i)]);
+  return ends;
 }
 
 long couplingCrossings(const Points& base, const Points& ends) {

@@ -61,6 +61,15 @@ struct EntryMeasurement {
 EntryMeasurement measureEntry(const TrainerConfig& config, const ParamVec& params,
                               const ComparisonSamples& samples, int threads);
 
+// The x1 of the pairs a method trains on, for the first `count` base points of `samples` (2×m,
+// m ≤ count): independent pairs (flow matching, rectified flow's first round) join them to the
+// target sample; OT-CFM's to one minibatch's exact OT assignment (Tong et al. 2023); a reflow
+// round's to the previous round's endpoints `previousEnds` (Liu et al. 2022). Empty for
+// methods trained without pairs (cnf, rkl, realnvp) and for a reflow round without previousEnds.
+Points trainingCouplingEnds(const TrainerConfig& config, int stage,
+                            const ComparisonSamples& samples, const Points& previousEnds,
+                            int count);
+
 // Crossings of a coupling's straight lines x0_i → x1_i among the first kCrossingPaths pairs
 // (base and ends: 2×n each, n ≥ kCrossingPaths or all of them).
 long couplingCrossings(const Points& base, const Points& ends);

@@ -48,10 +48,77 @@ CanvasPainter::CanvasPainter() {
   }
 }
 
+constexpr std::uint32_t kPanelEdge = 0xff6b5f59u;  // opaque grey-blue (0xAABBGGRR)
+
+PanelSpan panelSpan(const core::Box& box, int width, int height, int panels, int k) {
+  panels = std::max(panels, 1);
+  int columns = panels, rows = 1;
+  double best = 0.0;
+  for (int r = 1; r <= panels; ++r) {
+    const int c = (panels + r - 1) / r;
+    const double side = std::min(double(width) / c, double(height) / r);
+    if (side > best) {
+      best = side;
+      columns = c;
+      rows = r;
+    }
+  }
+  const int column = k % columns, row = k / columns;
+  PanelSpan s;
+  s.x0 = static_cast<int>(static_cast<long>(width) * column / columns);
+  s.x1 = static_cast<int>(static_cast<long>(width) * (column + 1) / columns);
+  // The first row at the top: raster rows count from the bottom.
+  s.y1 = height - static_cast<int>(static_cast<long>(height) * row / rows);
+  s.y0 = height - static_cast<int>(static_cast<long>(height) * (row + 1) / rows);
+  const double perPixel =
+      std::max(box.width() / std::max(s.x1 - s.x0, 1), box.height() / std::max(s.y1 - s.y0, 1));
+  const double cx = 0.5 * (box.x0 + box.x1), cy = 0.5 * (box.y0 + box.y1);
+  const double hw = 0.5 * (s.x1 - s.x0) * perPixel, hh = 0.5 * (s.y1 - s.y0) * perPixel;
+  s.box = core::Box{cx - hw, cy - hh, cx + hw, cy + hh};
+  return s;
+}
+
+void CanvasPainter::paintPanels(const CanvasRequest& request, RasterImage& image) {
+  const auto& panels = request.compare->panels;
+  const int count = static_cast<int>(panels.size());
+  image.reset(request.width, request.height, request.box);
+  fillOpaque(image, kCanvasBackground);
+  for (int k = 0; k < count; ++k) {
+    const PanelSpan span = panelSpan(request.box, request.width, request.height, count, k);
+    auto frame = std::make_shared<core::ViewFrame>();
+    frame->particles = panels[static_cast<std::size_t>(k)].table;
+    if (request.frame) frame->targetSamples = request.frame->targetSamples;
+    CanvasRequest sub;
+    sub.frame = std::move(frame);
+    sub.t = request.t;
+    sub.continuous = request.continuous;
+    sub.box = span.box;
+    sub.width = span.x1 - span.x0;
+    sub.height = span.y1 - span.y0;
+    sub.pixelScale = request.pixelScale;
+    sub.view = request.view;
+    sub.view.density = sub.view.divergence = sub.view.field = sub.view.warpedGrid = false;
+    sub.view.targetDensity = false;
+    if (!paint(sub, panel_)) continue;
+    for (int j = 0; j < panel_.height; ++j)
+      std::copy_n(&panel_.pixels[static_cast<std::size_t>(j) * panel_.width], panel_.width,
+                  &image.pixels[static_cast<std::size_t>(span.y0 + j) * image.width + span.x0]);
+    // A frame around the panel.
+    for (int i = span.x0; i < span.x1; ++i)
+      image.pixels[static_cast<std::size_t>(span.y0) * image.width + i] = kPanelEdge;
+    for (int j = span.y0; j < span.y1; ++j)
+      image.pixels[static_cast<std::size_t>(j) * image.width + span.x0] = kPanelEdge;
+  }
+}
+
 bool CanvasPainter::paint(const CanvasRequest& request, RasterImage& image) {
   if (request.width <= 0 || request.height <= 0) {
     image.reset(0, 0, request.box);
     return false;
+  }
+  if (request.compare && !request.compare->panels.empty()) {
+    paintPanels(request, image);
+    return true;
   }
   const BackgroundKey key = backgroundKey(request);
   if (!backgroundValid_ || !(key == backgroundKey_)) {

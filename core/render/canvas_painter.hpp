@@ -50,9 +50,24 @@ struct CanvasRequest {
   // particles and pathlines.
   std::shared_ptr<const core::SolverLabLayer> lab;
   int labStep = 0;
-  int labMarked = -1;          // the particle whose ledger the lab reads out (−1: none)
+  int labMarked = -1;  // the particle whose ledger the lab reads out (−1: none)
+  // Stages side by side (null: off). When set the canvas is split into one panel per stage
+  // (panelSpan), each showing that stage's particles and paths over the target samples (the
+  // model layers of one stage are not drawn).
+  std::shared_ptr<const core::CompareLayer> compare;
   std::uint64_t sequence = 0;  // set by the raster worker
 };
+
+// Panel k of `panels` on a canvas of width × height pixels, laid out in the grid of rows and
+// columns that gives the largest square panels: its pixel rectangle [x0, x1) × [y0, y1) (row 0
+// of the canvas at the bottom, as RasterImage's), and its world box, centred on `box`'s centre
+// at a common scale that fits all of `box` into each panel (so that panning and zooming move
+// every panel alike).
+struct PanelSpan {
+  int x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+  core::Box box{};
+};
+PanelSpan panelSpan(const core::Box& box, int width, int height, int panels, int k);
 
 class CanvasPainter {
  public:
@@ -94,6 +109,8 @@ class CanvasPainter {
                   RasterImage& image);
   void paintParticles(const CanvasRequest& request, const core::ParticleTable& table,
                       RasterImage& image);
+  // The stages side by side (request.compare): a panel each, painted by this painter.
+  void paintPanels(const CanvasRequest& request, RasterImage& image);
   // Colours by start point of the table's columns, recomputed only when the starts change.
   const std::vector<PackedRgb>& startColours(const core::Points& start);
 
@@ -112,6 +129,7 @@ class CanvasPainter {
   std::vector<float> magnitudes_;  // ledgerColours' scratch
   core::Points positions_;         // 2×N particle (or grid vertex) positions at t, reused
   core::PointRow values_;          // 1×N log p_t at the particles
+  RasterImage panel_;              // one panel of the stages side by side
   std::vector<double> pathTimes_;
   std::vector<float> pathXy_, pathAlpha_;
 };

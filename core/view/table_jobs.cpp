@@ -86,6 +86,24 @@ Points gridStarts(const Box& box, int lines, int perLine) {
   return p;
 }
 
+ParticleTable carriedTable(const TrainerConfig& config, const ParamVec& params,
+                           const Points& starts, int knots) {
+  TableKey key;
+  key.count = static_cast<int>(starts.cols());
+  key.knots = std::max(1, knots);
+  key.continuous = isContinuous(config.method);
+  ParticleTable table;
+  table.start = starts;
+  if (key.continuous) {
+    for (int k = 0; k <= key.knots; ++k) table.times.push_back(static_cast<double>(k) / key.knots);
+  } else {
+    table.times.push_back(1.0);
+  }
+  table.positions.assign(table.times.size(), starts);
+  if (key.count > 0) carryChunk(config, params, key, table, 0, key.count);
+  return table;
+}
+
 // ---- TableBuilder ----------------------------------------------------------------------------
 
 void TableBuilder::step(const ViewInputs& in, const TableKey& key,

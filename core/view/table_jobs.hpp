@@ -35,6 +35,11 @@ struct TableKey {
 // `perLine` vertices, over box: 2×(2·lines·perLine).
 Points gridStarts(const Box& box, int lines, int perLine);
 
+// The table of `starts` (2×N, at t = 0) carried forward in one piece with the given weights:
+// `knots` RK4 steps over [0, 1] (a discrete flow: t = 1 only). Caller's thread.
+ParticleTable carriedTable(const TrainerConfig& config, const ParamVec& params,
+                           const Points& starts, int knots);
+
 // Builds the table of one key with one snapshot's weights, chunk by chunk, and keeps the last
 // complete one.
 class TableBuilder {

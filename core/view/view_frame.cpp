@@ -17,7 +17,7 @@ bool ViewRequest::operator==(const ViewRequest& o) const {
          densitySteps == o.densitySteps && warpedGrid == o.warpedGrid && gridLines == o.gridLines &&
          gridPointsPerLine == o.gridPointsPerLine && sameBox(gridBox, o.gridBox) &&
          targetSamples == o.targetSamples && targetSampleCount == o.targetSampleCount &&
-         targetDensity == o.targetDensity && lab == o.lab;
+         targetDensity == o.targetDensity && lab == o.lab && compare == o.compare;
 }
 
 bool ViewFrame::hasAllLayers() const {

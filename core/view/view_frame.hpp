@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/base/types.hpp"
+#include "core/compare/entry_figures.hpp"
 #include "core/eval/density_grid.hpp"
 #include "core/eval/solver_study.hpp"
 #include "core/eval/streamlines.hpp"
@@ -41,6 +42,16 @@ struct SolverLabRequest {
   int stage = -1;  // the model's stage (0-based; rf: 0 is 1-RF); −1: the stage being trained
   bool operator==(const SolverLabRequest&) const = default;
   int count() const { return static_cast<int>(seeds.size() / 2) + particles; }  // start points
+};
+
+// Stages side by side: every stage of the model (rectified flow's reflow rounds) carrying the
+// same base points, each measured on the same points (core/compare).
+struct CompareRequest {
+  bool on = false;
+  int particles = 2000;  // base points per panel (the particle layer's first ones: same seed)
+  int knots = 8;         // RK4 steps of each panel's table
+  std::uint64_t seed = 1;
+  bool operator==(const CompareRequest&) const = default;
 };
 
 // What the UI wants to see. A plain value; the worker always works on the latest one.
@@ -78,6 +89,7 @@ struct ViewRequest {
   bool targetDensity = false;  // on the heatmap grid
 
   SolverLabRequest lab;
+  CompareRequest compare;
 
   bool operator==(const ViewRequest& o) const;  // every field equal
 };
@@ -132,6 +144,26 @@ struct SolverLabLayer {
   int steps() const { return static_cast<int>(run.times.size()) - 1; }
 };
 
+// The stages side by side: one panel per stage of the newest model, in order. A finished stage's
+// panel is computed once; the stage being trained is measured again every few seconds.
+struct ComparePanel {
+  std::string name;        // "1-RF", "2-RF", … (the method's name for a one-stage model)
+  int stage = 0;           // 0-based
+  bool training = false;   // the stage being trained (its figures follow it)
+  long trainingSteps = 0;  // steps trained when measured
+  long stageSteps = 0;     // steps the stage trains in all
+  std::shared_ptr<const ParticleTable> table;  // the base points carried by this stage
+  EntryFigures figures;                        // on the layer's samples (n points)
+  long couplingCrossings = -1;
+  std::shared_ptr<const Points> couplingStarts, couplingEnds;  // the pairs it trained on
+};
+struct CompareLayer {
+  std::vector<ComparePanel> panels;
+  double otLowerBound = 0.0, w2Floor = 0.0;
+  long n = 0;  // points the figures are measured on
+  static constexpr int kFigurePoints = 500;
+};
+
 struct ViewFrame {
   std::uint64_t version = 0;                 // strictly increasing
   ViewRequest request;                       // the request the model layers were computed for
@@ -148,8 +180,9 @@ struct ViewFrame {
   std::shared_ptr<const GridLayer> divergence;
   std::shared_ptr<const GridLayer> targetDensity;
   std::shared_ptr<const Points> targetSamples;
-  std::uint64_t targetVersion = 0;            // of the target the target layers show
-  std::shared_ptr<const SolverLabLayer> lab;  // the solver lab's solve (lab on, model has an ODE)
+  std::uint64_t targetVersion = 0;              // of the target the target layers show
+  std::shared_ptr<const SolverLabLayer> lab;    // the solver lab's solve (lab on, model has an ODE)
+  std::shared_ptr<const CompareLayer> compare;  // the stages side by side (compare on)
   // The solver lab's convergence and few-step figures for the model as it trains (the lab's
   // stage): every fixed-step solver at N = 1 … 100 on kLabStudyPoints points (lab on).
   std::shared_ptr<const SolverStudy> labStudy;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/view/compare_job.hpp"
 #include "core/view/field_jobs.hpp"
 #include "core/view/scalar_grid_job.hpp"
 #include "core/view/solver_lab_job.hpp"
@@ -63,6 +64,7 @@ struct ViewWorker::State {
   std::vector<std::unique_ptr<ViewJob>> jobs;
   TargetLayersJob target;
   SolverLabJob lab;      // holds its own snapshot; published when done
+  CompareJob compare;    // follows the newest snapshot; published panel by panel
   std::size_t next = 0;  // round-robin cursor over jobs
 
   // The newest snapshot seen, and when it was first seen.
@@ -138,6 +140,7 @@ struct ViewWorker::State {
     try {
       stepTarget(req, chunkSeconds, piece);
       stepLab(req, chunkSeconds, piece);
+      stepCompare(req, chunkSeconds, piece);
       stepModel(chunkSeconds, piece);
       if (piece.next) piece.next->error.clear();
     } catch (const std::exception& e) {
@@ -174,6 +177,19 @@ struct ViewWorker::State {
     } else if (!lab.wanted(in) && frame->lab) {
       lab.clear();
       lab.publish(piece.edit(*frame));
+    }
+  }
+
+  // The stages side by side follow the newest snapshot; each panel is published when done.
+  void stepCompare(const ViewRequest& req, double chunkSeconds, Piece& piece) {
+    const ViewInputs in = latestInputs(req);
+    if (compare.wanted(in) && !compare.current(in)) {
+      compare.step(in, chunkSeconds);
+      if (compare.changes(piece.shown(*frame))) compare.publish(piece.edit(*frame));
+      piece.worked = true;
+    } else if (!compare.wanted(in) && frame->compare) {
+      compare.clear();
+      compare.publish(piece.edit(*frame));
     }
   }
 

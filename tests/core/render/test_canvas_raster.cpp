@@ -492,3 +492,64 @@ TEST_CASE("solver lab colours: by the ledger's sign, scaled by its 98th percenti
   CHECK(colours[1] == core::packed(core::divergingColour(-1.0)));  // blue: gathering
   CHECK(colours[2] == core::packed(core::divergingColour(0.0)));
 }
+
+TEST_CASE("panels: the grid with the largest square panels, each fitting the whole view") {
+  const core::Box box{-2.0, -1.0, 2.0, 1.0};  // 4 × 2 world units
+  // Two panels on a wide canvas: side by side.
+  PanelSpan a = panelSpan(box, 400, 100, 2, 0), b = panelSpan(box, 400, 100, 2, 1);
+  CHECK(a.x0 == 0);
+  CHECK(a.x1 == 200);
+  CHECK(b.x0 == 200);
+  CHECK(b.x1 == 400);
+  CHECK(a.y0 == 0);
+  CHECK(a.y1 == 100);
+  // Each panel shows all of the box at one scale: here the height limits (2 units in 100 px).
+  CHECK(a.box.height() == doctest::Approx(2.0));
+  CHECK(a.box.width() == doctest::Approx(4.0));
+  CHECK(0.5 * (a.box.x0 + a.box.x1) == doctest::Approx(0.0));
+  // Four panels on a square canvas: two rows of two, the first row at the top.
+  const PanelSpan first = panelSpan(box, 200, 200, 4, 0), last = panelSpan(box, 200, 200, 4, 3);
+  CHECK(first.x1 == 100);
+  CHECK(first.y1 == 200);  // raster rows count from the bottom
+  CHECK(first.y0 == 100);
+  CHECK(last.x0 == 100);
+  CHECK(last.y0 == 0);
+  CHECK(first.box.width() == doctest::Approx(4.0));  // the width limits (4 units in 100 px)
+}
+
+TEST_CASE("canvas painter: stages side by side, each panel with its own stage's particles") {
+  // Two stages: the first puts its particle on the left of the view, the second on the right.
+  auto layer = std::make_shared<CompareLayer>();
+  for (float x : {-1.5f, 1.5f}) {
+    auto table = std::make_shared<ParticleTable>();
+    table->times = {0.0, 1.0};
+    table->start = Points(2, 1);
+    table->start << 0.0f, 0.0f;
+    Points end(2, 1);
+    end << x, 0.2f;  // off the axis (y = 0 is row 50)
+    table->positions = {table->start, end};
+    ComparePanel p;
+    p.table = table;
+    layer->panels.push_back(p);
+  }
+  CanvasRequest r;
+  r.frame = std::make_shared<ViewFrame>();
+  r.compare = layer;
+  r.box = {-2.0, -1.0, 2.0, 1.0};
+  r.width = 400;
+  r.height = 100;
+  r.t = 1.0;
+  r.view.paths = r.view.targetSamples = false;
+  r.view.pointSize = 6.0f;
+  r.view.particleAlpha = 1.0f;
+  CanvasPainter painter;
+  RasterImage image;
+  REQUIRE(painter.paint(r, image));
+  REQUIRE(image.width == 400);
+  // Panel 0 spans x in [0, 200) over the whole box: its particle at world (−1.5, 0.2) is at
+  // pixel (25, 60); panel 1's at (+1.5, 0.2) at pixel (200 + 175, 60).
+  CHECK(ink(image, 25, 60) > 100);
+  CHECK(ink(image, 375, 60) > 100);
+  CHECK(ink(image, 175, 60) == 0);  // panel 0 has nothing at +1.5
+  CHECK(ink(image, 225, 60) == 0);  // panel 1 has nothing at −1.5
+}

@@ -9,6 +9,7 @@
 
 #include "core/eval/flow_evaluator.hpp"
 #include "core/training/training_session.hpp"
+#include "core/view/compare_job.hpp"
 #include "core/view/view_worker.hpp"
 
 using namespace flowlab::core;
@@ -577,4 +578,65 @@ TEST_CASE("view worker: the solver lab solves the stage asked for (rectified flo
     CAPTURE(stage);
     CHECK((lab->run.states.back() - direct.states.back()).cwiseAbs().maxCoeff() < 1e-5f);
   }
+}
+
+TEST_CASE(
+    "view worker: stages side by side carry the same base points, each with its own weights "
+    "and figures; a finished stage is not recomputed") {
+  // Two stages of a rectified flow: the first finished (seed 5), the second training (seed 9).
+  auto two = std::make_shared<Snapshot>(*makeSnapshot(1, 9, Method::RectifiedFlow));
+  auto model = std::make_shared<Model>(*two->model);
+  model->stages.insert(model->stages.begin(),
+                       makeSnapshot(1, 5, Method::RectifiedFlow)->model->stages[0]);
+  model->stages[0].stepsTrained = 300;
+  two->model = model;
+  two->stage = 1;
+  two->step = 120;
+  Source source;
+  source.set(two);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest r = smallRequest();
+  r.particles = r.paths = r.density = r.divergence = r.field = false;
+  r.compare.on = true;
+  r.compare.particles = 150;
+  r.compare.knots = 4;
+  worker.setRequest(r);
+  std::shared_ptr<const CompareLayer> layer;
+  const auto until = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < until) {
+    layer = worker.frame()->compare;
+    if (layer && layer->panels.size() == 2) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(layer);
+  REQUIRE(layer->panels.size() == 2);
+  Points x0(2, 150);
+  Rng(r.compare.seed).fillNormal(x0);
+  for (int k = 0; k < 2; ++k) {
+    const ComparePanel& p = layer->panels[std::size_t(k)];
+    CAPTURE(k);
+    CHECK(p.name == (k == 0 ? "1-RF" : "2-RF"));
+    CHECK(p.training == (k == 1));
+    CHECK(p.trainingSteps == (k == 0 ? 300 : 120));
+    REQUIRE(p.table);
+    CHECK(p.table->start == x0);  // the same base points in every panel
+    Points x = x0;
+    FlowEvaluator flow(model->config, model->stages[std::size_t(k)].params);
+    flow.sample(x, SolverConfig::rk4(4));
+    CHECK((p.table->positions.back() - x).cwiseAbs().maxCoeff() < 1e-5f);
+    CHECK(std::isfinite(p.figures.w2Rk4));
+    CHECK(std::isfinite(p.figures.straightness));
+    REQUIRE(p.couplingEnds);  // 1-RF: independent pairs; 2-RF: the pairs of 1-RF's flow
+    CHECK(p.couplingEnds->cols() == EntryMeasurement::kCrossingPaths);
+  }
+  CHECK(layer->otLowerBound > 0.0);
+  // New weights for the training stage: its panel is measured again, the finished one kept.
+  auto next = std::make_shared<Snapshot>(*two);
+  next->version = 2;
+  source.set(next);
+  std::this_thread::sleep_for(std::chrono::duration<double>(CompareJob::kRefreshSeconds + 0.5));
+  const auto again = worker.frame()->compare;
+  REQUIRE(again);
+  REQUIRE(again->panels.size() == 2);
+  CHECK(again->panels[0].table == layer->panels[0].table);  // the same object: not recomputed
 }

@@ -1,0 +1,118 @@
+// The stages side by side: the left column's section (switch, what is compared, the OT bound)
+// and the labels over each panel of the canvas (the stage, its training progress, its figures).
+#include <imgui.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "app/panels/panels.hpp"
+#include "core/render/canvas_painter.hpp"
+
+namespace flowlab::app::panels {
+namespace {
+
+void shadowText(ImDrawList* d, ImVec2 p, ImU32 colour, const char* text) {
+  d->AddText(ImVec2(p.x + 1, p.y + 1), IM_COL32(0, 0, 0, 220), text);
+  d->AddText(p, colour, text);
+}
+
+// "-" where a figure does not exist (NaN, negative count).
+std::string number(double v, const char* format = "%.3g") {
+  if (!std::isfinite(v) || v < 0) return "-";
+  char s[32];
+  std::snprintf(s, sizeof s, format, v);
+  return s;
+}
+
+// The panel's title and figures, a line each, upwards from `bottom` (its lower-left corner).
+void panelLabels(ImDrawList* d, const core::ComparePanel& p, ImVec2 bottom) {
+  const core::EntryFigures& f = p.figures;
+  char title[96];
+  if (p.training)
+    std::snprintf(title, sizeof title, "%s  training: step %ld of %ld", p.name.c_str(),
+                  p.trainingSteps, p.stageSteps);
+  else
+    std::snprintf(title, sizeof title, "%s  (%ld steps)", p.name.c_str(), p.trainingSteps);
+  const std::string lines[] = {
+      "W2 " + number(f.w2Rk4) + "  in 1 Euler step " + number(f.w2Euler1),
+      "straightness " + number(f.straightness) + "  NFE " + number(double(f.nfe), "%.0f"),
+      "cost " + number(f.transportCost, "%.4f") + "  its OT " + number(f.endpointOtCost, "%.4f"),
+      "crossing paths " + number(double(f.crossings), "%.0f") + ", pairs " +
+          number(double(p.couplingCrossings), "%.0f")};
+  const float line = ImGui::GetTextLineHeight() + 1.0f;
+  ImVec2 at(bottom.x, bottom.y - line * static_cast<float>(std::size(lines) + 1));
+  shadowText(d, at, p.training ? IM_COL32(255, 205, 90, 255) : IM_COL32(140, 200, 255, 255), title);
+  for (const std::string& s : lines) {
+    at.y += line;
+    shadowText(d, at, IM_COL32(225, 228, 235, 255), s.c_str());
+  }
+}
+
+}  // namespace
+
+bool compareSection(FrameContext& f, UiState& ui) {
+  bool edited = false;
+  const int stages =
+      f.snapshot && f.snapshot->model ? static_cast<int>(f.snapshot->model->stages.size()) : 0;
+  if (!f.view->continuous) {
+    ImGui::TextDisabled("RealNVP: one stage, nothing to set beside it.");
+    return false;
+  }
+  bool on = ui.compare;
+  if (ImGui::Checkbox("stages side by side (C)", &on)) {
+    toggleCompare(ui);
+    edited = true;
+  }
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  if (stages < 2)
+    ImGui::TextWrapped(
+        "Rectified flow with reflow rounds (method rf) trains stages to set side by side: the "
+        "same base points through 1-RF, 2-RF, ...");
+  else if (!ui.compare)
+    ImGui::TextWrapped("%d stages: see them carry the same base points, with their figures.",
+                       stages);
+  ImGui::PopStyleColor();
+  const core::CompareLayer* layer = f.view->compare.get();
+  if (ui.compare && layer) {
+    ImGui::Text("figures on %ld base points", layer->n);
+    ImGui::Text("OT bound (sample) %.4f (?)", layer->otLowerBound);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(
+          "W2^2 between the base points and a target sample (exact assignment): the least\n"
+          "transport cost E|x1 - x0|^2 of a coupling of the two, estimated on a sample, so\n"
+          "biased up (by about the W2 floor squared, %.3f here): a good flow may sit below it.\n"
+          "Under each panel, 'its OT' is exact: W2^2 between the base points and that stage's\n"
+          "own endpoints, which no coupling of them undercuts; cost minus it is how far the\n"
+          "stage's coupling is from optimal. Reflow shrinks the gap.",
+          layer->w2Floor * layer->w2Floor);
+  } else if (ui.compare) {
+    ImGui::TextDisabled("measuring the stages...");
+  }
+  return edited;
+}
+
+void toggleCompare(UiState& ui) {
+  ui.compare = !ui.compare;
+  if (ui.compare && ui.lab.on) ui.lab.toggle();  // one mode of the canvas at a time
+}
+
+void compareOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
+  const core::CompareLayer* layer = f.view->compare.get();
+  if (!ui.compare || !layer || layer->panels.empty() || !f.view->continuous) return;
+  ImDrawList* d = ImGui::GetBackgroundDrawList();
+  const ImVec2 c0(layout.canvasX, layout.canvasY);
+  d->PushClipRect(c0, ImVec2(c0.x + layout.canvasW, c0.y + layout.canvasH), true);
+  const int count = static_cast<int>(layer->panels.size());
+  const int width = static_cast<int>(std::lround(layout.canvasW));
+  const int height = static_cast<int>(std::lround(layout.canvasH));
+  for (int k = 0; k < count; ++k) {
+    const core::PanelSpan span = core::panelSpan(core::Box{0, 0, 1, 1}, width, height, count, k);
+    const ImVec2 bottom(c0.x + static_cast<float>(span.x0) + 8.0f,
+                        c0.y + static_cast<float>(height - span.y0) - 6.0f);
+    panelLabels(d, layer->panels[static_cast<std::size_t>(k)], bottom);
+  }
+  d->PopClipRect();
+}
+
+}  // namespace flowlab::app::panels

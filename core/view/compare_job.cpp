@@ -1,0 +1,126 @@
+// The stages side by side (see compare_job.hpp).
+#include "core/view/compare_job.hpp"
+
+#include <algorithm>
+
+#include "core/base/rng.hpp"
+#include "core/view/table_jobs.hpp"
+
+namespace flowlab::core {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int stageCountOf(const Snapshot& s) { return static_cast<int>(s.model->stages.size()); }
+
+// A stage's weights: a finished stage's own, or the snapshot's current ones.
+const ParamVec& stageParams(const ViewInputs& in, int stage) {
+  const auto& stages = in.snapshot.model->stages;
+  const bool finished =
+      stage < in.snapshot.stage && stages[static_cast<std::size_t>(stage)].params.size() > 0;
+  return finished ? stages[static_cast<std::size_t>(stage)].params : in.params;
+}
+
+std::string panelName(const TrainerConfig& config, int stage) {
+  if (config.method == Method::RectifiedFlow) return std::to_string(stage + 1) + "-RF";
+  return std::string(methodName(config.method));
+}
+
+}  // namespace
+
+void CompareJob::clear() {
+  started_ = false;
+  samples_.reset();
+  panels_.clear();
+  endpoints_.clear();
+  versions_.clear();
+  done_.reset();
+}
+
+void CompareJob::reset(const ViewInputs& in) {
+  clear();
+  resets_ = in.snapshot.resets;
+  targetVersion_ = in.snapshot.targetVersion;
+  request_ = in.request.compare;
+  started_ = true;
+  if (in.snapshot.target)
+    samples_.emplace(*in.snapshot.target, CompareLayer::kFigurePoints, CompareLayer::kFigurePoints,
+                     request_.seed);
+  starts_ = Points(2, std::max(1, request_.particles));
+  Rng rng(request_.seed);  // the particle layer's start points: the same seed
+  rng.fillNormal(starts_);
+}
+
+int CompareJob::due(const ViewInputs& in) const {
+  if (!started_ || !samples_) return -1;
+  const int stages = std::min(stageCountOf(in.snapshot), in.snapshot.stage + 1);
+  for (int k = 0; k < stages; ++k)
+    if (k >= static_cast<int>(panels_.size())) return k;
+  const int training = in.snapshot.stage;
+  if (training < static_cast<int>(panels_.size()) &&
+      versions_[static_cast<std::size_t>(training)] != in.stamp.snapshotVersion &&
+      (panels_[static_cast<std::size_t>(training)].training) &&
+      Clock::now() - refreshed_ > std::chrono::duration<double>(kRefreshSeconds))
+    return training;
+  // A panel measured while training whose stage has finished since: once more, final.
+  for (int k = 0; k < static_cast<int>(panels_.size()); ++k)
+    if (panels_[static_cast<std::size_t>(k)].training && k < in.snapshot.stage) return k;
+  return -1;
+}
+
+bool CompareJob::current(const ViewInputs& in) const {
+  const bool same = started_ && resets_ == in.snapshot.resets &&
+                    targetVersion_ == in.snapshot.targetVersion && request_ == in.request.compare;
+  return same && due(in) < 0;
+}
+
+void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
+  if (!started_ || resets_ != in.snapshot.resets || targetVersion_ != in.snapshot.targetVersion ||
+      !(request_ == in.request.compare))
+    reset(in);
+  const int k = due(in);
+  if (k < 0) return;
+  const TrainerConfig& config = in.snapshot.model->config;
+  const ParamVec& params = stageParams(in, k);
+  ComparePanel panel;
+  panel.name = panelName(config, k);
+  panel.stage = k;
+  panel.training = k == in.snapshot.stage && in.snapshot.status != TrainerStatus::Finished;
+  panel.trainingSteps = k == in.snapshot.stage
+                            ? in.snapshot.step
+                            : in.snapshot.model->stages[static_cast<std::size_t>(k)].stepsTrained;
+  panel.stageSteps = config.steps;
+  panel.table = std::make_shared<const ParticleTable>(
+      carriedTable(config, params, starts_, std::max(1, request_.knots)));
+  const EntryMeasurement m = measureEntry(config, params, *samples_, 1);
+  panel.figures = m.figures;
+  const Points previous = k > 0 && static_cast<std::size_t>(k) <= endpoints_.size()
+                              ? endpoints_[static_cast<std::size_t>(k - 1)]
+                              : Points(2, 0);
+  const Points ends =
+      trainingCouplingEnds(config, k, *samples_, previous, EntryMeasurement::kCrossingPaths);
+  if (ends.cols() > 0) {
+    panel.couplingCrossings = couplingCrossings(samples_->base, ends);
+    panel.couplingStarts = std::make_shared<const Points>(samples_->base.leftCols(ends.cols()));
+    panel.couplingEnds = std::make_shared<const Points>(ends);
+  }
+  const auto slot = static_cast<std::size_t>(k);
+  if (slot == panels_.size()) {
+    panels_.push_back(std::move(panel));
+    endpoints_.push_back(m.endpoints);
+    versions_.push_back(in.stamp.snapshotVersion);
+  } else {
+    panels_[slot] = std::move(panel);
+    endpoints_[slot] = m.endpoints;
+    versions_[slot] = in.stamp.snapshotVersion;
+  }
+  if (k == in.snapshot.stage) refreshed_ = Clock::now();
+  auto layer = std::make_shared<CompareLayer>();
+  layer->panels = panels_;
+  layer->otLowerBound = samples_->otLowerBound;
+  layer->w2Floor = samples_->w2Floor;
+  layer->n = CompareLayer::kFigurePoints;
+  done_ = std::move(layer);
+}
+
+}  // namespace flowlab::core
