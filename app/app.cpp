@@ -157,7 +157,10 @@ std::uint64_t App::requestCanvasImage(bool continuous, double t) {
     r.labStep = ui_.lab.step;
     if (!view_->lab->run.ledger.empty()) r.labMarked = ui_.lab.ledgerParticle();
   }
-  if (ui_.compare && continuous && !ui_.lab.on && view_->compare) r.compare = view_->compare;
+  if (ui_.compare && continuous && !ui_.lab.on && view_->compare) {
+    r.compare = view_->compare;
+    r.couplings = ui_.compareCouplings;
+  }
   r.direction = ui_.timeline.direction;
   r.continuous = continuous;
   r.box = ui_.camera.visibleBox();

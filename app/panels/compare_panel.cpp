@@ -74,6 +74,15 @@ bool compareSection(FrameContext& f, UiState& ui) {
                        stages);
   ImGui::PopStyleColor();
   const core::CompareLayer* layer = f.view->compare.get();
+  if (ui.compare) {
+    ImGui::Checkbox("the pairs each stage trained on", &ui.compareCouplings);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(
+          "Lines x0 -> x1 of %d training pairs from the same base points: independent pairs\n"
+          "for 1-RF, the pairs (x0, ODE(x0)) of the round before after a reflow. Lines that\n"
+          "cross another are red: reflow untangles them.",
+          core::EntryMeasurement::kCrossingPaths);
+  }
   if (ui.compare && layer) {
     ImGui::Text("figures on %ld base points", layer->n);
     ImGui::Text("OT bound (sample) %.4f (?)", layer->otLowerBound);

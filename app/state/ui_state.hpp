@@ -28,8 +28,9 @@ struct UiState {
 
   core::ViewSettings view;
   Timeline timeline;
-  SolverLab lab;         // on: the canvas shows solver steps instead of continuous t
-  bool compare = false;  // the canvas shows every stage of the model side by side
+  SolverLab lab;                 // on: the canvas shows solver steps instead of continuous t
+  bool compare = false;          // the canvas shows every stage of the model side by side
+  bool compareCouplings = true;  // ... with the pairs each stage trained on
   Camera2d camera;
   bool fitPending = true;  // fit the view to the target on the next frame
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "core/render/colours.hpp"
+#include "core/render/coupling_painter.hpp"
 #include "core/render/solver_lab_painter.hpp"
 
 namespace flowlab::core {
@@ -100,6 +101,9 @@ void CanvasPainter::paintPanels(const CanvasRequest& request, RasterImage& image
     sub.view.density = sub.view.divergence = sub.view.field = sub.view.warpedGrid = false;
     sub.view.targetDensity = false;
     if (!paint(sub, panel_)) continue;
+    const core::ComparePanel& p = panels[static_cast<std::size_t>(k)];
+    if (request.couplings && p.couplingStarts && p.couplingEnds)
+      paintCoupling(panel_, *p.couplingStarts, *p.couplingEnds, request.pixelScale);
     for (int j = 0; j < panel_.height; ++j)
       std::copy_n(&panel_.pixels[static_cast<std::size_t>(j) * panel_.width], panel_.width,
                   &image.pixels[static_cast<std::size_t>(span.y0 + j) * image.width + span.x0]);

@@ -55,6 +55,7 @@ struct CanvasRequest {
   // (panelSpan), each showing that stage's particles and paths over the target samples (the
   // model layers of one stage are not drawn).
   std::shared_ptr<const core::CompareLayer> compare;
+  bool couplings = false;      // ... and over each panel, the pairs its stage trained on
   std::uint64_t sequence = 0;  // set by the raster worker
 };
 

@@ -7,16 +7,14 @@
 #include <memory>
 #include <stdexcept>
 
-#include "core/compare/crossings.hpp"
 #include "core/render/canvas_painter.hpp"
+#include "core/render/coupling_painter.hpp"
 
 namespace flowlab::core {
 namespace {
 
 constexpr int kMargin = 10, kTitle = 22, kFigureLines = 6, kLine = 13;
 constexpr Colour kPage{0.07f, 0.075f, 0.09f}, kText{0.9f, 0.9f, 0.92f}, kDim{0.6f, 0.62f, 0.68f};
-constexpr PackedRgb kLineColour = packed({0.75f, 0.78f, 0.85f});
-constexpr PackedRgb kCrossingColour = packed({1.0f, 0.3f, 0.25f});
 
 // The row's flow at t = 1 with its whole pathlines, over the target sample.
 RasterImage flowPanel(const Comparison& c, const ComparisonRow& row, const Box& box, int size,
@@ -65,22 +63,7 @@ RasterImage couplingPanel(const Comparison& c, const ComparisonRow& row, const B
   RasterImage image;
   painter.paint(r, image);
   const int m = static_cast<int>(row.couplingEnds.cols());
-  if (m == 0) return image;
-  const std::vector<Points> lines = {c.base.leftCols(m), row.couplingEnds};
-  std::vector<char> crosses(static_cast<std::size_t>(m), 0);
-  for (const auto& [i, j] : crossingPairs(lines, m, std::size_t(m) * m)) {
-    crosses[std::size_t(i)] = crosses[std::size_t(j)] = 1;
-  }
-  for (int pass = 0; pass < 2; ++pass)  // crossing lines drawn last, on top
-    for (int i = 0; i < m; ++i) {
-      if (crosses[std::size_t(i)] != pass) continue;
-      const Eigen::Vector2f a = lines[0].col(i), b = lines[1].col(i);
-      drawSegment(image, image.pixelX(a.x()), image.pixelY(a.y()), image.pixelX(b.x()),
-                  image.pixelY(b.y()), pass ? kCrossingColour : kLineColour, pass ? 0.8f : 0.45f,
-                  pass ? 0.8f : 0.45f, true, true);
-    }
-  drawDiscs(image, lines[0].data(), m, nullptr, packed({0.5f, 0.7f, 1.0f}), 1.6f, 0.9f);
-  drawDiscs(image, lines[1].data(), m, nullptr, packed({1.0f, 0.8f, 0.3f}), 1.6f, 0.9f);
+  paintCoupling(image, c.base.leftCols(m), row.couplingEnds, 1.0f);
   return image;
 }
 
