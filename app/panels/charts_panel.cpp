@@ -172,6 +172,10 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
       ImGui::TextColored(heading, "Solvers");
     solverStudySection(f);
     ImGui::Separator();
+  } else if (ui.compare && f.view->continuous) {
+    ImGui::TextColored(heading, "Stages against the round");
+    compareChartsSection(f);
+    ImGui::Separator();
   }
   ImGui::TextColored(heading, "Training curves");
   chartsSection(f, ui);

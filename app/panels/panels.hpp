@@ -45,6 +45,8 @@ bool solverLabSection(FrameContext& f, UiState& ui);
 bool compareSection(FrameContext& f, UiState& ui);
 void toggleCompare(UiState& ui);
 void compareOverlay(const Layout& layout, FrameContext& f, UiState& ui);
+// The stages' figures against the round (right column, compare on).
+void compareChartsSection(FrameContext& f);
 // The lab's charts: endpoint error and W2 against the number of steps, per solver.
 void solverStudySection(FrameContext& f);
 // F1.

@@ -23,8 +23,9 @@ double w2OrInfinity(const Points& x, const Points& reference) {
 
 }  // namespace
 
-ComparisonSamples::ComparisonSamples(const Target& t, long n, long nllN, std::uint64_t seed)
-    : base(2, n), target(2, n), floorTarget(2, n), heldOut(2, nllN) {
+ComparisonSamples::ComparisonSamples(const Target& t, long n, long nllN, std::uint64_t seed,
+                                     long boundPoints)
+    : base(2, n), target(2, n), floorTarget(2, n), heldOut(2, nllN), boundN(n) {
   const Rng rng(seed);
   Rng baseRng = rng.split(11), targetRng = rng.split(12), floorRng = rng.split(13),
       heldRng = rng.split(14);
@@ -33,8 +34,18 @@ ComparisonSamples::ComparisonSamples(const Target& t, long n, long nllN, std::ui
   t.sample(floorTarget, floorRng);
   t.sample(heldOut, heldRng);
   w2Floor = w2Exact(target, floorTarget);
-  const double w2 = w2Exact(base, target);
-  otLowerBound = w2 * w2;
+  if (boundPoints > n) {
+    Points b(2, boundPoints), y(2, boundPoints);
+    Rng boundRng = rng.split(15);
+    boundRng.fillNormal(b);
+    t.sample(y, boundRng);
+    const double w2 = w2Exact(b, y);
+    otLowerBound = w2 * w2;
+    boundN = boundPoints;
+  } else {
+    const double w2 = w2Exact(base, target);
+    otLowerBound = w2 * w2;
+  }
 }
 
 Points trainingCouplingEnds(const TrainerConfig& config, int stage,

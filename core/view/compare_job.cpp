@@ -45,7 +45,7 @@ void CompareJob::reset(const ViewInputs& in) {
   started_ = true;
   if (in.snapshot.target)
     samples_.emplace(*in.snapshot.target, CompareLayer::kFigurePoints, CompareLayer::kFigurePoints,
-                     request_.seed);
+                     request_.seed, CompareLayer::kBoundPoints);
   starts_ = Points(2, std::max(1, request_.particles));
   Rng rng(request_.seed);  // the particle layer's start points: the same seed
   rng.fillNormal(starts_);
@@ -120,6 +120,7 @@ void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
   layer->otLowerBound = samples_->otLowerBound;
   layer->w2Floor = samples_->w2Floor;
   layer->n = CompareLayer::kFigurePoints;
+  layer->boundN = samples_->boundN;
   done_ = std::move(layer);
 }
 

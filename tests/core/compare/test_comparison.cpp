@@ -57,6 +57,13 @@ TEST_CASE(
   CHECK(a.w2Floor > 0.0);
   const ComparisonSamples c(*target, 300, 50, 10);
   CHECK_FALSE(c.base == a.base);
+  // A bound on more points of its own: the figures' points unchanged.
+  const ComparisonSamples wide(*target, 300, 50, 9, 900);
+  CHECK(wide.boundN == 900);
+  CHECK(a.boundN == 300);
+  CHECK(wide.base == a.base);
+  CHECK(wide.otLowerBound > 0.0);
+  CHECK(wide.otLowerBound != a.otLowerBound);
 }
 
 TEST_CASE("coupling crossings: the independent coupling crosses, the sorted one does not") {
