@@ -160,6 +160,7 @@ std::uint64_t App::requestCanvasImage(bool continuous, double t) {
   if (ui_.compare && continuous && !ui_.lab.on && view_->compare) {
     r.compare = view_->compare;
     r.couplings = ui_.compareCouplings;
+    r.crossingPaths = ui_.compareCrossings;
   }
   r.direction = ui_.timeline.direction;
   r.continuous = continuous;

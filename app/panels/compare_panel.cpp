@@ -83,6 +83,12 @@ bool compareSection(FrameContext& f, UiState& ui) {
           "for 1-RF, the pairs (x0, ODE(x0)) of the round before after a reflow. Lines that\n"
           "cross another are red: reflow untangles them.",
           core::EntryMeasurement::kCrossingPaths);
+    ImGui::Checkbox("paths that cross, in red", &ui.compareCrossings);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip(
+          "Among the first %d paths of each panel, those whose path (in the plane, at any\n"
+          "times) crosses another's: curved flows cross; straight ones far less.",
+          core::EntryMeasurement::kCrossingPaths);
   }
   if (ui.compare && layer) {
     ImGui::Text("figures on %ld base points", layer->n);

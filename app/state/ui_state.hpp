@@ -28,9 +28,10 @@ struct UiState {
 
   core::ViewSettings view;
   Timeline timeline;
-  SolverLab lab;                 // on: the canvas shows solver steps instead of continuous t
-  bool compare = false;          // the canvas shows every stage of the model side by side
-  bool compareCouplings = true;  // ... with the pairs each stage trained on
+  SolverLab lab;                  // on: the canvas shows solver steps instead of continuous t
+  bool compare = false;           // the canvas shows every stage of the model side by side
+  bool compareCouplings = true;   // ... with the pairs each stage trained on
+  bool compareCrossings = false;  // ... and the paths that cross another in red
   Camera2d camera;
   bool fitPending = true;  // fit the view to the target on the next frame
 

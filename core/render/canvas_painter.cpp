@@ -51,6 +51,23 @@ CanvasPainter::CanvasPainter() {
 
 constexpr std::uint32_t kPanelEdge = 0xff6b5f59u;  // opaque grey-blue (0xAABBGGRR)
 
+namespace {
+
+// The whole knot polylines of the given columns, in red.
+void paintCrossingPaths(const core::ParticleTable& table, const std::vector<int>& columns,
+                        RasterImage& image) {
+  constexpr PackedRgb kCrossing = core::packed({1.0f, 0.3f, 0.25f});
+  for (int c : columns)
+    for (std::size_t k = 0; k + 1 < table.positions.size(); ++k) {
+      const auto a = table.positions[k].col(c), b = table.positions[k + 1].col(c);
+      drawSegment(image, image.pixelX(a.x()), image.pixelY(a.y()), image.pixelX(b.x()),
+                  image.pixelY(b.y()), kCrossing, 0.85f, 0.85f, k == 0,
+                  k + 2 == table.positions.size());
+    }
+}
+
+}  // namespace
+
 PanelSpan panelSpan(const core::Box& box, int width, int height, int panels, int k) {
   panels = std::max(panels, 1);
   int columns = panels, rows = 1;
@@ -104,6 +121,8 @@ void CanvasPainter::paintPanels(const CanvasRequest& request, RasterImage& image
     const core::ComparePanel& p = panels[static_cast<std::size_t>(k)];
     if (request.couplings && p.couplingStarts && p.couplingEnds)
       paintCoupling(panel_, *p.couplingStarts, *p.couplingEnds, request.pixelScale);
+    if (request.crossingPaths && p.crossingPaths && p.table)
+      paintCrossingPaths(*p.table, *p.crossingPaths, panel_);
     for (int j = 0; j < panel_.height; ++j)
       std::copy_n(&panel_.pixels[static_cast<std::size_t>(j) * panel_.width], panel_.width,
                   &image.pixels[static_cast<std::size_t>(span.y0 + j) * image.width + span.x0]);

@@ -56,6 +56,7 @@ struct CanvasRequest {
   // model layers of one stage are not drawn).
   std::shared_ptr<const core::CompareLayer> compare;
   bool couplings = false;      // ... and over each panel, the pairs its stage trained on
+  bool crossingPaths = false;  // ... and its paths that cross another path, in red
   std::uint64_t sequence = 0;  // set by the raster worker
 };
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "core/base/rng.hpp"
+#include "core/compare/crossings.hpp"
 #include "core/view/table_jobs.hpp"
 
 namespace flowlab::core {
@@ -19,6 +20,20 @@ const ParamVec& stageParams(const ViewInputs& in, int stage) {
   const bool finished =
       stage < in.snapshot.stage && stages[static_cast<std::size_t>(stage)].params.size() > 0;
   return finished ? stages[static_cast<std::size_t>(stage)].params : in.params;
+}
+
+// The table's columns, among its first kCrossingPaths, whose knot polyline crosses another's.
+std::vector<int> crossingColumns(const ParticleTable& table) {
+  if (table.positions.size() < 2) return {};
+  const int count = std::min(table.count(), EntryMeasurement::kCrossingPaths);
+  std::vector<char> crosses(static_cast<std::size_t>(count), 0);
+  for (const auto& [i, j] :
+       crossingPairs(table.positions, count, std::size_t(count) * std::size_t(count)))
+    crosses[std::size_t(i)] = crosses[std::size_t(j)] = 1;
+  std::vector<int> columns;
+  for (int i = 0; i < count; ++i)
+    if (crosses[std::size_t(i)]) columns.push_back(i);
+  return columns;
 }
 
 std::string panelName(const TrainerConfig& config, int stage) {
@@ -92,6 +107,7 @@ void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
   panel.stageSteps = config.steps;
   panel.table = std::make_shared<const ParticleTable>(
       carriedTable(config, params, starts_, std::max(1, request_.knots)));
+  panel.crossingPaths = std::make_shared<const std::vector<int>>(crossingColumns(*panel.table));
   const EntryMeasurement m = measureEntry(config, params, *samples_, 1);
   panel.figures = m.figures;
   const Points previous = k > 0 && static_cast<std::size_t>(k) <= endpoints_.size()

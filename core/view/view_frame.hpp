@@ -156,6 +156,8 @@ struct ComparePanel {
   EntryFigures figures;                        // on the layer's samples (n points)
   long couplingCrossings = -1;
   std::shared_ptr<const Points> couplingStarts, couplingEnds;  // the pairs it trained on
+  // Columns of `table` among its first kCrossingPaths whose path crosses another's.
+  std::shared_ptr<const std::vector<int>> crossingPaths;
 };
 struct CompareLayer {
   std::vector<ComparePanel> panels;

@@ -626,6 +626,8 @@ TEST_CASE(
     CHECK((p.table->positions.back() - x).cwiseAbs().maxCoeff() < 1e-5f);
     CHECK(std::isfinite(p.figures.w2Rk4));
     CHECK(std::isfinite(p.figures.straightness));
+    REQUIRE(p.crossingPaths);  // the columns whose paths cross another's
+    for (int c : *p.crossingPaths) CHECK(c < EntryMeasurement::kCrossingPaths);
     REQUIRE(p.couplingEnds);  // 1-RF: independent pairs; 2-RF: the pairs of 1-RF's flow
     CHECK(p.couplingEnds->cols() == EntryMeasurement::kCrossingPaths);
   }
