@@ -10,6 +10,7 @@
 
 #include "core/model/model.hpp"
 #include "core/targets/targets.hpp"
+#include "core/training/param_history.hpp"
 
 namespace flowlab::core {
 
@@ -61,6 +62,9 @@ struct Snapshot {
   std::uint64_t targetVersion = 0;
 
   std::vector<LossSample> loss;  // recent history, oldest first (at most kLossHistory)
+  // The parameters kept at log-spaced steps of every stage (param_history.hpp), for looking
+  // back; shared between snapshots until it changes. Null before the first is kept.
+  std::shared_ptr<const std::vector<HistoryEntry>> history;
   std::vector<MetricSample> metrics;
   static constexpr std::size_t kLossHistory = 20000;
 };

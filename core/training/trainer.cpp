@@ -126,6 +126,8 @@ struct Trainer::Loop {
   double stepsPerSecond = 0.0;
   bool dirty = true;  // something to publish even though no step ran
   std::uint64_t version = 0;
+  ParamHistory history;
+  std::shared_ptr<const std::vector<HistoryEntry>> historyShared;  // as last published
 
   std::shared_ptr<Snapshot> snapshot() {
     auto snap = std::make_shared<Snapshot>();
@@ -146,7 +148,12 @@ struct Trainer::Loop {
       auto model = std::make_shared<Model>(session->model());
       model->target = target ? target->name() : std::string();
       snap->model = std::move(model);
+      if (history.offer(session->stage(), session->stageStep(), session->totalSteps(),
+                        session->params()) ||
+          !historyShared)
+        historyShared = std::make_shared<const std::vector<HistoryEntry>>(history.entries());
     }
+    snap->history = historyShared;
     return snap;
   }
 
@@ -314,6 +321,8 @@ void Trainer::apply(Loop& loop, const Commands& cmd) {
       loop.session.reset();
       loop.session = std::make_unique<TrainingSession>(loop.config, loop.target);
       ++loop.resets;
+      loop.history.clear();
+      loop.historyShared.reset();
       loop.loss.clear();
       loop.metrics.clear();
       loop.message.clear();

@@ -115,6 +115,32 @@ TEST_CASE("live changes keep the model, structural changes reset it") {
   CHECK(snap->resets == resets + 1);  // a fresh model
 }
 
+TEST_CASE("the trainer keeps a history of the parameters; a fresh model starts a new one") {
+  Trainer trainer(liveConfig(), makeBuiltinTarget("moons"));
+  auto snap = waitFor(trainer, [](const Snapshot& s) {
+    return s.history && s.history->size() >= 3 && s.totalSteps > 2000;
+  });
+  REQUIRE(snap->history);
+  REQUIRE(snap->history->size() >= 3);
+  long previous = -1;
+  for (const HistoryEntry& e : *snap->history) {
+    CHECK(e.stage == 0);
+    CHECK(e.step > previous);  // increasing steps
+    CHECK(e.params->size() == snap->model->stages[0].params.size());
+    previous = e.step;
+  }
+  CHECK(previous <= snap->step);
+  TrainerConfig wider = liveConfig();
+  wider.mlp.hidden = 24;
+  trainer.submit(wider);
+  snap = waitFor(trainer, [](const Snapshot& s) {
+    return s.model && s.model->config.mlp.hidden == 24 && s.history;
+  });
+  REQUIRE(snap->history);
+  for (const HistoryEntry& e : *snap->history)
+    CHECK(e.params->size() == snap->model->stages[0].params.size());  // the new model's only
+}
+
 TEST_CASE("a new target is picked up between steps without a reset") {
   Trainer trainer(liveConfig(), makeBuiltinTarget("moons"));
   waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 100; });
