@@ -27,6 +27,7 @@
 #include "app/window.hpp"
 #include "core/nn/kernel_set.hpp"
 #include "core/render/raster_image.hpp"
+#include "core/training/history_snapshot.hpp"
 
 namespace flowlab::app {
 
@@ -108,7 +109,10 @@ int App::run() {
     return 1;
   }
   trainer_ = std::make_unique<core::Trainer>(options_.config, target, options_.startPaused);
-  worker_ = std::make_unique<core::ViewWorker>([t = trainer_.get()] { return t->snapshot(); });
+  worker_ = std::make_unique<core::ViewWorker>([this] {
+    std::lock_guard lock(historyMutex_);
+    return historic_ ? historic_ : trainer_->snapshot();
+  });
   raster_ = std::make_unique<RasterWorker>();
   targets_ = std::make_unique<TargetEditor>(
       [t = trainer_.get()](std::shared_ptr<const core::Target> next) {
@@ -138,6 +142,24 @@ void App::apply(const Commands& c) {
     ui_.importMessage = error.empty() ? "loaded" : error;
     if (error.empty()) ui_.fitPending = true;
   }
+}
+
+void App::followHistory() {
+  std::shared_ptr<const core::Snapshot> wanted;
+  if (ui_.historyStep >= 0 && snapshot_ && snapshot_->history && snapshot_->model) {
+    const core::HistoryEntry* entry = nullptr;
+    for (const core::HistoryEntry& e : *snapshot_->history)
+      if (e.totalSteps <= ui_.historyStep) entry = &e;
+    if (entry) {
+      std::lock_guard lock(historyMutex_);
+      const std::uint64_t version = core::kHistoryVersions + std::uint64_t(entry->totalSteps);
+      if (historic_ && historic_->version == version) return;  // already shown
+      wanted = core::historicalSnapshot(*snapshot_, *entry);
+    }
+  }
+  if (!wanted) ui_.historyStep = -1;  // a new model, or nothing kept: live
+  std::lock_guard lock(historyMutex_);
+  historic_ = std::move(wanted);
 }
 
 int App::labLastStep() const {
@@ -179,6 +201,7 @@ void App::frame() {
   lastFrameStart_ = frameStart;
   window_->beginFrame();
   snapshot_ = trainer_->snapshot();
+  followHistory();
   view_ = worker_->frame();
   const bool continuous =
       view_->snapshot ? view_->continuous : core::isContinuous(ui_.running.method);

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 #include "app/canvas/raster_worker.hpp"
@@ -42,6 +43,8 @@ class App {
   // The solver lab's keys (→ ← Space Home End); true when one was pressed.
   bool handleSolverLabKeys();
   // The last step of the lab's solve on screen, and the flow time of the step shown.
+  // Gives the view worker the model as of ui_.historyStep (or the newest, when live).
+  void followHistory();
   int labLastStep() const;
   double labT() const;
   void apply(const Commands& commands);  // what the panels and keys asked for
@@ -61,6 +64,11 @@ class App {
   AppOptions options_;
   std::unique_ptr<Window> window_;
   std::unique_ptr<core::Trainer> trainer_;
+  // Looking back through training: the snapshot the view worker is given instead of the newest
+  // (null: live). Read by the worker's thread, so under its own lock; declared before worker_,
+  // so it outlives it.
+  mutable std::mutex historyMutex_;
+  std::shared_ptr<const core::Snapshot> historic_;
   std::unique_ptr<core::ViewWorker> worker_;
   std::unique_ptr<RasterWorker> raster_;
   std::unique_ptr<TargetEditor> targets_;

@@ -90,7 +90,10 @@ void chartsSection(FrameContext& f, UiState& ui) {
   const core::TargetInfo* info =
       f.snapshot && f.snapshot->target ? core::findTargetInfo(f.snapshot->target->name()) : nullptr;
   const core::MetricSample* last = s && !s->metrics.empty() ? &s->metrics.back() : nullptr;
+  // Looking back through training: every chart marks the step shown.
+  const double marker = ui.historyStep >= 0 ? static_cast<double>(ui.historyStep) : NAN;
   ChartStyle loss;
+  loss.marker = marker;
   loss.height = 100.0f;
   loss.showRaw = true;
   lineChart("loss (raw and smoothed)", cache.loss, loss);
@@ -100,6 +103,7 @@ void chartsSection(FrameContext& f, UiState& ui) {
   // The W2 floor of the same number of points as the metric (it shrinks with n).
   char floorLabel[48];
   ChartStyle w2;
+  w2.marker = marker;
   if (last && std::isfinite(last->w2Floor)) {
     w2.reference = last->w2Floor;
     std::snprintf(floorLabel, sizeof floorLabel, "floor, n = %d", core::MetricSample::kW2Points);
@@ -107,6 +111,7 @@ void chartsSection(FrameContext& f, UiState& ui) {
   }
   lineChart("W2 to the target", cache.w2, w2);
   ChartStyle nll;
+  nll.marker = marker;
   nll.smoothColour = 0xffffaa55u;
   if (info) {
     nll.reference = info->entropy;
@@ -114,9 +119,11 @@ void chartsSection(FrameContext& f, UiState& ui) {
   }
   lineChart("NLL (nats/point)", cache.nll, nll);
   ChartStyle straight;
+  straight.marker = marker;
   straight.smoothColour = 0xff88ff88u;
   lineChart("straightness", cache.straightness, straight);
   ChartStyle nfe;
+  nfe.marker = marker;
   nfe.smoothColour = 0xffddddddu;
   nfe.format = "%.0f";
   nfe.height = 50.0f;
@@ -158,12 +165,43 @@ void chartsSection(FrameContext& f, UiState& ui) {
   if (!std::isfinite(last->straightness)) ImGui::TextDisabled("no velocity field: no paths");
 }
 
+void historyBar(FrameContext& f, UiState& ui) {
+  const auto history = f.snapshot ? f.snapshot->history : nullptr;
+  if (!history || history->empty()) return;
+  const auto& entries = *history;
+  const int last = static_cast<int>(entries.size());  // the slider's end: live
+  int index = last;
+  if (ui.historyStep >= 0) {
+    index = 0;
+    for (int i = 0; i < last; ++i)
+      if (entries[static_cast<std::size_t>(i)].totalSteps <= ui.historyStep) index = i;
+  }
+  char label[64];
+  if (index == last)
+    std::snprintf(label, sizeof label, "live, step %ld", f.snapshot->totalSteps);
+  else
+    std::snprintf(label, sizeof label, "step %ld (stage %d)",
+                  entries[static_cast<std::size_t>(index)].totalSteps,
+                  entries[static_cast<std::size_t>(index)].stage + 1);
+  ImGui::SetNextItemWidth(std::max(ImGui::GetContentRegionAvail().x - 56.0f, 60.0f));
+  if (ImGui::SliderInt("##history", &index, 0, last, label))
+    ui.historyStep = index == last ? -1 : entries[static_cast<std::size_t>(index)].totalSteps;
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Training history: drag back to see every layer as the model was then (%d kept,\n"
+        "log-spaced); the right end, or 'live', returns to the newest.",
+        last);
+  ImGui::SameLine();
+  if (ImGui::SmallButton("live")) ui.historyStep = -1;
+}
+
 void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   if (layout.rightWidth <= 0.0f) return;  // narrow windows show them in the left column
   ImGui::SetNextWindowPos(ImVec2(layout.canvasX + layout.canvasW, 0));
   ImGui::SetNextWindowSize(ImVec2(layout.rightWidth, layout.canvasH + layout.timelineHeight));
   ImGui::Begin("charts", nullptr, kFixed);
   const ImVec4 heading(0.55f, 0.8f, 1.0f, 1.0f);
+  historyBar(f, ui);
   if (ui.lab.on && f.view->continuous) {
     // The solver lab: its charts first, the training curves below.
     if (f.view->labStudy)

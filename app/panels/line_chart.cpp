@@ -89,6 +89,10 @@ void lineChart(const char* title, const ChartData& data, const ChartStyle& style
   };
   if (style.showRaw) polyline(data.raw, style.rawColour, 1.0f);
   polyline(data.smooth, style.smoothColour, 1.6f);
+  if (std::isfinite(style.marker) && style.marker >= data.xMin && style.marker <= data.xMax) {
+    const float x = sx(static_cast<float>(style.marker));
+    draw->AddLine(ImVec2(x, p0.y), ImVec2(x, p1.y), IM_COL32(255, 215, 40, 230), 1.5f);
+  }
   draw->PopClipRect();
 
   // The value axis: its top and bottom, inside the plot at the left.

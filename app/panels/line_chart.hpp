@@ -16,6 +16,7 @@ struct ChartStyle {
   unsigned smoothColour = 0xff33ccffu;
   double reference = std::numeric_limits<double>::quiet_NaN();  // in data units (not log10)
   const char* referenceLabel = nullptr;
+  double marker = std::numeric_limits<double>::quiet_NaN();  // a training step to mark (x)
   const char* format = "%.3g";
 };
 

@@ -28,6 +28,8 @@ bool layersSection(FrameContext& f, UiState& ui);
 // Right column: loss and metric charts, numbers (in the left column when the window is narrow).
 void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui);
 void chartsSection(FrameContext& f, UiState& ui);
+// The training-history slider (top of the right column): back to a kept step, or live.
+void historyBar(FrameContext& f, UiState& ui);
 // Bottom: the timeline (t, play/pause, speed, loop, direction).
 bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui);
 // The direction switch of the timeline and of the solver lab's bar (D); compact: short labels.

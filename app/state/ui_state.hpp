@@ -28,8 +28,9 @@ struct UiState {
 
   core::ViewSettings view;
   Timeline timeline;
-  SolverLab lab;                  // on: the canvas shows solver steps instead of continuous t
-  bool compare = false;           // the canvas shows every stage of the model side by side
+  SolverLab lab;          // on: the canvas shows solver steps instead of continuous t
+  long historyStep = -1;  // looking back: the canvas shows the model at this total step (−1: live)
+  bool compare = false;   // the canvas shows every stage of the model side by side
   bool compareCouplings = true;   // ... with the pairs each stage trained on
   bool compareCrossings = false;  // ... and the paths that cross another in red
   Camera2d camera;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "core/training/history_snapshot.hpp"
 #include "core/training/param_history.hpp"
 
 using namespace flowlab::core;
@@ -55,4 +56,37 @@ TEST_CASE("history: the entry at or before a step, per stage; copies, not refere
   CHECK(h.size() == 0);
   CHECK(h.due(0, 1));
   CHECK_THROWS_AS(ParamHistory(8, 1.0), std::invalid_argument);
+}
+
+TEST_CASE("a historical snapshot: the model as of the entry, apart from live versions") {
+  Snapshot live;
+  auto model = std::make_shared<Model>();
+  model->stages.resize(2);
+  model->stages[0].params = paramsAt(7);
+  model->stages[0].stepsTrained = 100;
+  model->stages[1].params = paramsAt(9);
+  live.model = model;
+  live.version = 40;
+  live.stage = 1;
+  live.step = 50;
+  live.totalSteps = 150;
+  live.status = TrainerStatus::Running;
+  HistoryEntry e{0, 30, 30, std::make_shared<const ParamVec>(paramsAt(3))};
+  const auto past = historicalSnapshot(live, e);
+  REQUIRE(past->model->stages.size() == 1);  // only the stages up to the entry's
+  CHECK(past->model->stages[0].params == paramsAt(3));
+  CHECK(past->model->stages[0].stepsTrained == 30);
+  CHECK(past->stage == 0);
+  CHECK(past->step == 30);
+  CHECK(past->totalSteps == 30);
+  CHECK(past->version == kHistoryVersions + 30);
+  CHECK(past->status == TrainerStatus::Paused);
+  CHECK(live.model->stages.size() == 2);  // the live one untouched
+  HistoryEntry later{1, 20, 120, std::make_shared<const ParamVec>(paramsAt(5))};
+  const auto second = historicalSnapshot(live, later);
+  REQUIRE(second->model->stages.size() == 2);
+  CHECK(second->model->stages[0].params == paramsAt(7));  // the finished stage as trained
+  CHECK(second->model->stages[1].params == paramsAt(5));
+  HistoryEntry foreign{5, 1, 1, e.params};
+  CHECK_THROWS_AS(historicalSnapshot(live, foreign), std::invalid_argument);
 }
