@@ -5,6 +5,7 @@
 
 #include "core/base/rng.hpp"
 #include "core/compare/crossings.hpp"
+#include "core/training/history_snapshot.hpp"
 #include "core/view/table_jobs.hpp"
 
 namespace flowlab::core {
@@ -72,10 +73,13 @@ int CompareJob::due(const ViewInputs& in) const {
   for (int k = 0; k < stages; ++k)
     if (k >= static_cast<int>(panels_.size())) return k;
   const int training = in.snapshot.stage;
+  // A model from the training history is shown at once; the live one at most every
+  // kRefreshSeconds while it trains.
+  const bool history = in.snapshot.version >= kHistoryVersions;
   if (training < static_cast<int>(panels_.size()) &&
       versions_[static_cast<std::size_t>(training)] != in.stamp.snapshotVersion &&
-      (panels_[static_cast<std::size_t>(training)].training) &&
-      Clock::now() - refreshed_ > std::chrono::duration<double>(kRefreshSeconds))
+      (panels_[static_cast<std::size_t>(training)].training || history) &&
+      (history || Clock::now() - refreshed_ > std::chrono::duration<double>(kRefreshSeconds)))
     return training;
   // A panel measured while training whose stage has finished since: once more, final.
   for (int k = 0; k < static_cast<int>(panels_.size()); ++k)
@@ -86,13 +90,22 @@ int CompareJob::due(const ViewInputs& in) const {
 bool CompareJob::current(const ViewInputs& in) const {
   const bool same = started_ && resets_ == in.snapshot.resets &&
                     targetVersion_ == in.snapshot.targetVersion && request_ == in.request.compare;
-  return same && due(in) < 0;
+  const bool laterStages = panels_.size() > static_cast<std::size_t>(in.snapshot.stage) + 1;
+  return same && !laterStages && due(in) < 0;
 }
 
 void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
   if (!started_ || resets_ != in.snapshot.resets || targetVersion_ != in.snapshot.targetVersion ||
       !(request_ == in.request.compare))
     reset(in);
+  // Looking back to an earlier stage: the later stages' panels go (they come back when live).
+  const auto stages = static_cast<std::size_t>(in.snapshot.stage) + 1;
+  if (panels_.size() > stages) {
+    panels_.resize(stages);
+    endpoints_.resize(stages);
+    versions_.resize(stages);
+    versions_.back() = 0;  // measure this stage again for the snapshot shown
+  }
   const int k = due(in);
   if (k < 0) return;
   const TrainerConfig& config = in.snapshot.model->config;

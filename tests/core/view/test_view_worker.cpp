@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "core/eval/flow_evaluator.hpp"
+#include "core/training/history_snapshot.hpp"
 #include "core/training/training_session.hpp"
 #include "core/view/compare_job.hpp"
 #include "core/view/view_worker.hpp"
@@ -641,4 +642,49 @@ TEST_CASE(
   REQUIRE(again);
   REQUIRE(again->panels.size() == 2);
   CHECK(again->panels[0].table == layer->panels[0].table);  // the same object: not recomputed
+}
+
+TEST_CASE("view worker: looking back to an earlier stage, the stages side by side end there") {
+  auto two = std::make_shared<Snapshot>(*makeSnapshot(1, 9, Method::RectifiedFlow));
+  auto model = std::make_shared<Model>(*two->model);
+  model->stages.insert(model->stages.begin(),
+                       makeSnapshot(1, 5, Method::RectifiedFlow)->model->stages[0]);
+  two->model = model;
+  two->stage = 1;
+  Source source;
+  source.set(two);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest r = smallRequest();
+  r.particles = r.paths = r.density = r.divergence = r.field = false;
+  r.compare.on = true;
+  r.compare.particles = 50;
+  r.compare.knots = 2;
+  worker.setRequest(r);
+  auto panels = [&](std::size_t count) {
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < until) {
+      const auto layer = worker.frame()->compare;
+      if (layer && layer->panels.size() == count) return layer;
+      std::this_thread::sleep_for(5ms);
+    }
+    return worker.frame()->compare;
+  };
+  REQUIRE(panels(2));
+  // The first stage as it was early on: other weights (seed 11).
+  const ParamVec early = makeSnapshot(1, 11, Method::RectifiedFlow)->model->stages[0].params;
+  source.set(historicalSnapshot(*two, HistoryEntry{0, 10, 10, std::make_shared<ParamVec>(early)}));
+  const auto past = panels(1);
+  REQUIRE(past);
+  REQUIRE(past->panels.size() == 1);
+  const auto until = std::chrono::steady_clock::now() + 30s;
+  Points x(2, 50);
+  Rng(r.compare.seed).fillNormal(x);
+  FlowEvaluator(model->config, early).sample(x, SolverConfig::rk4(2));
+  auto shown = worker.frame()->compare;
+  while ((shown->panels[0].table->positions.back() - x).cwiseAbs().maxCoeff() > 1e-5f &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);
+    shown = worker.frame()->compare;
+  }
+  CHECK((shown->panels[0].table->positions.back() - x).cwiseAbs().maxCoeff() < 1e-5f);
 }
