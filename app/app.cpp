@@ -201,6 +201,7 @@ void App::frame() {
   lastFrameStart_ = frameStart;
   window_->beginFrame();
   snapshot_ = trainer_->snapshot();
+  runScriptedScrub();
   followHistory();
   view_ = worker_->frame();
   const bool continuous =
@@ -268,6 +269,8 @@ void App::frame() {
   const auto drawn = raster_->latest();
   canvasQuad_->updateImage(drawn);
   drawnLabStep_ = drawn ? drawn->labStep : -1;
+  drawnModelVersion_ = drawn ? drawn->modelVersion : 0;
+  drawnComplete_ = drawn && drawn->complete;
 
   // The fixed panels from their offscreen copy, the canvas, then the rest of ImGui over them.
   // No clear: between them the panels' copy and the canvas cover every pixel.
@@ -289,6 +292,7 @@ void App::frame() {
     takeScreenshot(options_.screenshot, options_.canvasOnly);
   window_->present();
   noteLabStepShown();
+  noteHistoryShown();
   if (done) exitRequested_ = true;
 
   if (frameIndex_ % 15 == 0) updateTitle();
@@ -317,6 +321,39 @@ void App::runScriptedLabSteps() {
     ui_.lab.reset();
   else
     ui_.lab.forward(last);
+}
+
+void App::runScriptedScrub() {
+  if (!options_.scrub || frameIndex_ % AppOptions::kScrubFrames != AppOptions::kScrubFrames - 1)
+    return;
+  const auto history = snapshot_ ? snapshot_->history : nullptr;
+  if (!history || history->size() < 2) return;
+  if (ui_.historyStep >= 0) {
+    ui_.historyStep = -1;  // back to live
+    return;
+  }
+  // Back to each kept step in turn, from the newest half down.
+  const std::size_t n = history->size();
+  const std::size_t pick = n - 1 - (static_cast<std::size_t>(scrubMoves_++) % ((n + 1) / 2));
+  ui_.historyStep = (*history)[pick].totalSteps;
+}
+
+void App::noteHistoryShown() {
+  if (ui_.historyStep != historyAsked_) {
+    historyAsked_ = ui_.historyStep;
+    historyAskedAt_ = lastFrameStart_;
+    historyPending_ = ui_.historyStep >= 0;
+  }
+  if (!historyPending_) return;
+  std::uint64_t wanted = 0;
+  {
+    std::lock_guard lock(historyMutex_);
+    if (historic_) wanted = historic_->version;
+  }
+  if (wanted != 0 && drawnModelVersion_ == wanted && drawnComplete_) {
+    measurement_.historyShown(seconds(Clock::now() - historyAskedAt_));
+    historyPending_ = false;
+  }
 }
 
 void App::noteLabStepShown() {

@@ -54,6 +54,9 @@ class App {
   void runScriptedLabSteps();
   // When the step asked for reaches the screen, how long it took (for the measurement).
   void noteLabStepShown();
+  // --scrub: back to a kept step or live, in turn; and when a past model reached the screen.
+  void runScriptedScrub();
+  void noteHistoryShown();
   std::uint64_t requestCanvasImage(bool continuous, double t);
   void takeScreenshot(const std::string& path, bool canvasOnly);
   void updateTitle();
@@ -101,6 +104,13 @@ class App {
   std::chrono::steady_clock::time_point labStepAskedAt_{};
   bool labStepPending_ = false;
   int drawnLabStep_ = -1;  // the lab step of the canvas image drawn this frame
+  // The canvas image drawn this frame: its model layers' snapshot version, all layers there.
+  std::uint64_t drawnModelVersion_ = 0;
+  bool drawnComplete_ = false;
+  long historyAsked_ = -1;  // ui_.historyStep when last seen
+  std::chrono::steady_clock::time_point historyAskedAt_{};
+  bool historyPending_ = false;
+  long scrubMoves_ = 0;
 };
 
 }  // namespace flowlab::app

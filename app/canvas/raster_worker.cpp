@@ -79,6 +79,8 @@ void RasterWorker::run(std::stop_token stop) {
     image->sequence = request.sequence;
     image->t = request.t;
     image->labStep = request.lab ? request.labStep : -1;
+    image->modelVersion = request.frame ? request.frame->modelVersion : 0;
+    image->complete = request.frame && request.frame->hasAllLayers();
     request.frame.reset();  // do not keep a ViewFrame alive while idle
     {
       std::lock_guard lock(mutex_);

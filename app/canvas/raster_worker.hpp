@@ -30,6 +30,9 @@ struct CanvasImage {
   std::uint64_t sequence = 0;  // of the request it answers (increasing)
   double t = 0.0;              // the flow time painted
   int labStep = -1;            // the solver lab's step painted (−1: the lab was not drawn)
+  // The snapshot version of the model layers painted, and whether the frame had every layer.
+  std::uint64_t modelVersion = 0;
+  bool complete = false;
 };
 
 class RasterWorker {

@@ -22,7 +22,7 @@ const std::vector<core::OptionSpec>& specs() {
       {"--screenshot", 1}, {"--canvas-only", 0},  {"--perf-report", 1}, {"--baseline-seconds", 1},
       {"--max-fps", 1},    {"--wait", 1},         {"--particles", 1},   {"--t", 1},
       {"--still", 0},      {"--show", 1},         {"--paint", 3},       {"--paint-frame", 1},
-      {"--lab", 1},        {"--compare", 0}};
+      {"--lab", 1},        {"--compare", 0},      {"--scrub", 0}};
   return s;
 }
 
@@ -173,6 +173,8 @@ AppOptions parseAppOptions(int argc, char** argv) {
   }
   if (args.has("--lab")) o.lab = labFrom(args);
   o.compare = args.has("--compare");
+  o.scrub = args.has("--scrub");
+  if (o.scrub && o.frames <= 0) throw UsageError("--scrub needs --frames N (a headless run)");
   if (o.compare && o.lab)
     throw UsageError("--compare and --lab are two modes of the canvas: pick one");
   return o;

@@ -52,6 +52,10 @@ struct AppOptions {
   };
   std::optional<Lab> lab;
   bool compare = false;  // --compare: start with the model's stages side by side
+  // --scrub (with --frames): every kScrubFrames frames, go back to a kept step of the training
+  // history or return to live, in turn (--perf-report times each move back).
+  bool scrub = false;
+  static constexpr long kScrubFrames = 60;
   static constexpr int kLabStepFrames = 20;
 };
 

@@ -87,7 +87,9 @@ std::string toJson(const PerfReport& r) {
                 "  \"solver_lab\": {\"steps\": %ld, \"step_to_screen_ms_median\": %.3f, "
                 "\"step_to_screen_ms_worst\": %.3f},\n"
                 "  \"compare_while_training\": {\"frames\": %ld, \"panels\": %d, "
-                "\"frame_ms_median\": %.3f, \"frame_ms_worst\": %.3f, \"fps\": %.2f}\n"
+                "\"frame_ms_median\": %.3f, \"frame_ms_worst\": %.3f, \"fps\": %.2f},\n"
+                "  \"history\": {\"moves\": %ld, \"to_screen_ms_median\": %.3f, "
+                "\"to_screen_ms_worst\": %.3f}\n"
                 "}\n",
                 r.width, r.height, r.method.c_str(), r.target.c_str(), r.simd.c_str(), r.particles,
                 r.heatmapWidth, r.heatmapHeight, r.layers.c_str(), r.maxFps, r.frames, r.seconds,
@@ -98,7 +100,7 @@ std::string toJson(const PerfReport& r) {
                 r.animationT, r.animationSeconds, r.animationSpeed, jsonNumber(r.densityT).c_str(),
                 jsonNumber(r.fieldT).c_str(), r.labSteps, r.labStepMedianMs, r.labStepWorstMs,
                 r.compareFrames, r.comparePanels, r.compareFrameMsMedian, r.compareFrameMsWorst,
-                r.compareFps);
+                r.compareFps, r.historyMoves, r.historyMsMedian, r.historyMsWorst);
   return buf;
 }
 

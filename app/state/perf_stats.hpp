@@ -57,6 +57,10 @@ struct PerfReport {
   // a step to the frame that shows it on screen, median and worst (ms).
   long labSteps = 0;
   double labStepMedianMs = 0.0, labStepWorstMs = 0.0;
+  // Looking back (--scrub): moves to a past step, and the time from asking to the frame that
+  // shows every layer of that model (ms).
+  long historyMoves = 0;
+  double historyMsMedian = 0.0, historyMsWorst = 0.0;
   // The stages side by side (--compare): frames in the measured window that showed `panels` or
   // more panels while a stage was training, and their frame times (ms).
   long compareFrames = 0;

@@ -56,6 +56,10 @@ void RunMeasurement::frameEnded(long index, Clock::time_point start, long totalS
   lastEnd_ = end;
 }
 
+void RunMeasurement::historyShown(double seconds) {
+  if (measuring_) historyMoves_.add(seconds);
+}
+
 void RunMeasurement::labStepShown(double seconds) {
   if (measuring_) labSteps_.add(seconds);
 }
@@ -64,6 +68,9 @@ void RunMeasurement::fill(PerfReport& r, long totalSteps, std::uint64_t viewVers
   r.labSteps = static_cast<long>(labSteps_.count());
   r.labStepMedianMs = 1e3 * labSteps_.median();
   r.labStepWorstMs = 1e3 * labSteps_.worst();
+  r.historyMoves = static_cast<long>(historyMoves_.count());
+  r.historyMsMedian = 1e3 * historyMoves_.median();
+  r.historyMsWorst = 1e3 * historyMoves_.worst();
   r.compareFrames = static_cast<long>(compareFrames_.count());
   r.comparePanels = mostPanels_;
   r.compareFrameMsMedian = 1e3 * compareFrames_.median();

@@ -36,6 +36,9 @@ class RunMeasurement {
   // measured window).
   void labStepShown(double seconds);
 
+  // A past model (the training history) was on screen `seconds` after it was asked for.
+  void historyShown(double seconds);
+
   // Frame times of the measured window (the overlay reads recent ones).
   const FrameStats& frames() const { return frames_; }
 
@@ -50,7 +53,7 @@ class RunMeasurement {
   std::uint64_t viewVersionAtStart_ = 0;
   double uiCpuAtStart_ = 0.0, processCpuAtStart_ = 0.0;
   ThreadCpu threadsAtStart_{};
-  FrameStats frames_, workTimes_, paintFrames_, labSteps_, compareFrames_;
+  FrameStats frames_, workTimes_, paintFrames_, labSteps_, compareFrames_, historyMoves_;
   int comparePanels_ = 0, mostPanels_ = 0;
   bool training_ = false;
   bool measuring_ = false;
