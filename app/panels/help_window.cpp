@@ -57,6 +57,9 @@ void helpWindow(UiState& ui) {
   heading("Training");
   bullet("T: pause/resume training. N: one step (pauses). Ctrl+R: reset the model.");
   bullet(
+      "The slider at the top of the right column goes back through training (log-spaced kept "
+      "steps): every layer shows the model as it was then; 'live' returns.");
+  bullet(
       "A value applies when you let go of a slider, press Enter or leave a field; a value "
       "out of range is refused with the range it must be in.");
   bullet(
