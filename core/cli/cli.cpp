@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <string>
@@ -194,6 +195,17 @@ int runTargets(int argc, char** argv) {
     std::printf("%-13s %9.3f %9.2f  %s\n", t.name.c_str(), t.entropy, t.w2Floor,
                 t.description.c_str());
   return 0;
+}
+
+bool sameFile(const std::string& a, const std::string& b) {
+  std::error_code ea, eb;
+  const auto ca = std::filesystem::weakly_canonical(a, ea),
+             cb = std::filesystem::weakly_canonical(b, eb);
+  return !ea && !eb && ca == cb;
+}
+
+bool endsWith(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
 void checkWritable(const std::string& path) {

@@ -39,6 +39,10 @@ int stageFrom(const Args& args, int count, int fallback);
 // Rejects stray positional words.
 void expectPositional(const Args& args, std::size_t count, const std::string& what);
 
+// Whether two paths name one file (an output must never replace an input).
+bool sameFile(const std::string& a, const std::string& b);
+// Whether `s` ends with `tail` (and is longer than it).
+bool endsWith(const std::string& s, const std::string& tail);
 // Fails early (before minutes of training) when `path` cannot be written.
 void checkWritable(const std::string& path);
 // 42s, 3m05s, 1h07m; "?" when not finite or negative.

@@ -164,7 +164,11 @@ int runCompare(int argc, char** argv) {
   const std::filesystem::path dir = outputFolder(args.requiredText("--out"));
   const std::string csv = (dir / "table.csv").string(), md = (dir / "table.md").string(),
                     png = (dir / "panels.png").string();
-  for (const std::string& output : {csv, md, png}) checkWritable(output);
+  for (const std::string& output : {csv, md, png}) {
+    if (args.has("--target-image") && sameFile(output, args.text("--target-image", "")))
+      throw UsageError("'" + output + "' is the target image; write the results elsewhere");
+    checkWritable(output);
+  }
 
   ProgressLine line;
   const Comparison c =

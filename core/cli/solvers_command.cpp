@@ -62,18 +62,6 @@ std::vector<int> stepsFrom(const Args& args) {
   return steps;
 }
 
-// Whether two paths name one existing file (an output must never replace an input).
-bool sameFile(const std::string& a, const std::string& b) {
-  std::error_code ea, eb;
-  const auto ca = std::filesystem::weakly_canonical(a, ea),
-             cb = std::filesystem::weakly_canonical(b, eb);
-  return !ea && !eb && ca == cb;
-}
-
-bool endsWith(const std::string& s, const std::string& tail) {
-  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 double orderOf(const SolverStudy& study, Solver s) {
   for (const SolverOrder& o : study.orders)
     if (o.solver == s) return o.order;

@@ -14,6 +14,7 @@
 #include "core/cli/cli.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
+#include "core/io/png_image.hpp"
 #include "core/nn/kernel_set.hpp"
 
 using namespace flowlab::core;
@@ -429,6 +430,18 @@ TEST_CASE("compare: a table per row in a folder it creates, and bad input leaves
   writeFileAtomically(file, "keep me\n");
   checkFails({"compare", "--target", "moons", "--reflow", "1", "--out", file}, "folder");
   CHECK(readTextFile(file) == "keep me\n");
+  // An output never replaces the target image it reads.
+  const std::string imageDir = temp("compare_image");
+  fs::remove_all(imageDir);
+  fs::create_directory(imageDir);
+  RgbImage picture(16, 16, Colour{0.9f, 0.9f, 0.9f});
+  writePngAtomically(imageDir + "/panels.png", picture);
+  const auto before = fs::file_size(imageDir + "/panels.png");
+  checkFails(
+      {"compare", "--target-image", imageDir + "/panels.png", "--reflow", "1", "--out", imageDir},
+      "target image");
+  CHECK(fs::file_size(imageDir + "/panels.png") == before);
+  fs::remove_all(imageDir);
   fs::remove_all(dir);
   std::remove(file.c_str());
 }
