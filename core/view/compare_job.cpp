@@ -75,12 +75,15 @@ int CompareJob::due(const ViewInputs& in) const {
   const int training = in.snapshot.stage;
   // A model from the training history is shown at once; the live one at most every
   // kRefreshSeconds while it trains.
-  const bool history = in.snapshot.version >= kHistoryVersions;
-  if (training < static_cast<int>(panels_.size()) &&
-      versions_[static_cast<std::size_t>(training)] != in.stamp.snapshotVersion &&
-      (panels_[static_cast<std::size_t>(training)].training || history) &&
-      (history || Clock::now() - refreshed_ > std::chrono::duration<double>(kRefreshSeconds)))
-    return training;
+  if (training < static_cast<int>(panels_.size())) {
+    const auto slot = static_cast<std::size_t>(training);
+    const bool history = in.snapshot.version >= kHistoryVersions;
+    const bool measuredInHistory = versions_[slot] >= kHistoryVersions;
+    const bool refresh = panels_[slot].training &&
+                         Clock::now() - refreshed_ > std::chrono::duration<double>(kRefreshSeconds);
+    if (versions_[slot] != in.stamp.snapshotVersion && (history || measuredInHistory || refresh))
+      return training;
+  }
   // A panel measured while training whose stage has finished since: once more, final.
   for (int k = 0; k < static_cast<int>(panels_.size()); ++k)
     if (panels_[static_cast<std::size_t>(k)].training && k < in.snapshot.stage) return k;
@@ -113,7 +116,8 @@ void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
   ComparePanel panel;
   panel.name = panelName(config, k);
   panel.stage = k;
-  panel.training = k == in.snapshot.stage && in.snapshot.status != TrainerStatus::Finished;
+  panel.training = k == in.snapshot.stage && in.snapshot.status != TrainerStatus::Finished &&
+                   in.snapshot.version < kHistoryVersions;  // a past model is not training
   panel.trainingSteps = k == in.snapshot.stage
                             ? in.snapshot.step
                             : in.snapshot.model->stages[static_cast<std::size_t>(k)].stepsTrained;
