@@ -581,10 +581,11 @@ TEST_CASE("view worker: the solver lab solves the stage asked for (rectified flo
   }
 }
 
-TEST_CASE(
-    "view worker: stages side by side carry the same base points, each with its own weights "
-    "and figures; a finished stage is not recomputed") {
-  // Two stages of a rectified flow: the first finished (seed 5), the second training (seed 9).
+namespace {
+
+// Two stages of a rectified flow: the first finished (seed 5, 300 steps), the second training
+// (seed 9, step 120).
+std::shared_ptr<Snapshot> twoStageRectifiedFlow() {
   auto two = std::make_shared<Snapshot>(*makeSnapshot(1, 9, Method::RectifiedFlow));
   auto model = std::make_shared<Model>(*two->model);
   model->stages.insert(model->stages.begin(),
@@ -593,14 +594,30 @@ TEST_CASE(
   two->model = model;
   two->stage = 1;
   two->step = 120;
-  Source source;
-  source.set(two);
-  ViewWorker worker([&] { return source(); }, testOptions());
+  return two;
+}
+
+// The stages side by side only, `particles` base points carried in `knots` RK4 steps.
+ViewRequest compareRequest(int particles, int knots) {
   ViewRequest r = smallRequest();
   r.particles = r.paths = r.density = r.divergence = r.field = false;
   r.compare.on = true;
-  r.compare.particles = 150;
-  r.compare.knots = 4;
+  r.compare.particles = particles;
+  r.compare.knots = knots;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "view worker: stages side by side carry the same base points, each with its own weights "
+    "and figures; a finished stage is not recomputed") {
+  const auto two = twoStageRectifiedFlow();
+  const auto& model = two->model;
+  Source source;
+  source.set(two);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  const ViewRequest r = compareRequest(150, 4);
   worker.setRequest(r);
   std::shared_ptr<const CompareLayer> layer;
   const auto until = std::chrono::steady_clock::now() + 60s;
@@ -645,20 +662,12 @@ TEST_CASE(
 }
 
 TEST_CASE("view worker: looking back to an earlier stage, the stages side by side end there") {
-  auto two = std::make_shared<Snapshot>(*makeSnapshot(1, 9, Method::RectifiedFlow));
-  auto model = std::make_shared<Model>(*two->model);
-  model->stages.insert(model->stages.begin(),
-                       makeSnapshot(1, 5, Method::RectifiedFlow)->model->stages[0]);
-  two->model = model;
-  two->stage = 1;
+  const auto two = twoStageRectifiedFlow();
+  const auto& model = two->model;
   Source source;
   source.set(two);
   ViewWorker worker([&] { return source(); }, testOptions());
-  ViewRequest r = smallRequest();
-  r.particles = r.paths = r.density = r.divergence = r.field = false;
-  r.compare.on = true;
-  r.compare.particles = 50;
-  r.compare.knots = 2;
+  const ViewRequest r = compareRequest(50, 2);
   worker.setRequest(r);
   auto panels = [&](std::size_t count) {
     const auto until = std::chrono::steady_clock::now() + 60s;
