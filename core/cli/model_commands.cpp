@@ -23,9 +23,6 @@
 namespace flowlab::core::cli {
 namespace {
 
-constexpr SolverConfig kSampleSolver = SolverConfig::rk4(100);
-constexpr SolverConfig kDensitySolver = SolverConfig::dopri5(1e-5, 1e-5);
-
 std::vector<OptionSpec> withSolver(std::vector<OptionSpec> specs) {
   for (const auto& s : solverOptions()) specs.push_back(s);
   return specs;
@@ -60,7 +57,7 @@ int runSample(int argc, char** argv) {
   }
   const LoadedStage loaded = loadStage(args);
   const long n = args.integer("--n", 1000, 1, 100000000);
-  const SolverConfig solver = solverFrom(args, kSampleSolver);
+  const SolverConfig solver = solverFrom(args, kReferenceSampling);
   const std::string out = args.requiredText("--out");
   const std::string trajOut = args.text("--trajectories", "");
   if (!trajOut.empty() && n * (isAdaptive(solver.solver) ? 101 : solver.steps + 1) > 50000000)
@@ -106,7 +103,7 @@ int runLogp(int argc, char** argv) {
   const LoadedStage loaded = loadStage(args);
   const std::string in = args.requiredText("--in");
   const std::string out = args.requiredText("--out");
-  const SolverConfig solver = solverFrom(args, kDensitySolver);
+  const SolverConfig solver = solverFrom(args, kFineLogDensity);
   const Points x = readPointsCsv(in);
   PointRow logp;
   flowLogDensity(loaded.model.config, loaded.params(), x, solver,
@@ -172,7 +169,7 @@ StageScore scoreStage(const TrainerConfig& config, const ParamVec& params,
   s.path.pathEnergy = nanIfNot(hasPath, s.path.pathEnergy);
   s.w2 = x1.allFinite() ? w2Exact(x1, samples.data) : std::numeric_limits<double>::infinity();
   PointRow logp;
-  flowLogDensity(config, params, samples.held, kDensitySolver, threads, logp);
+  flowLogDensity(config, params, samples.held, kFineLogDensity, threads, logp);
   s.nll = meanNll(logp);
   if (config.method == Method::Cnf) {
     flowLogDensity(config, params, samples.held, config.cnf.solver, threads, logp);
@@ -202,7 +199,7 @@ int runEval(int argc, char** argv) {
   auto target = targetFrom(args, true);
   const long n = args.integer("--n", 2000, 2, 20000);
   const long nllN = args.integer("--nll-n", n, 1, 10000000);
-  const SolverConfig solver = solverFrom(args, kSampleSolver);
+  const SolverConfig solver = solverFrom(args, kReferenceSampling);
   const int threads = threadsFrom(args, hardwareThreads());
   const std::uint64_t seed =
       static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 0x7fffffffffffffffL));

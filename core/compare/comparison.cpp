@@ -81,12 +81,10 @@ class EntryRun {
     check();
     ComparisonRow row;
     row.name = status_.name;
-    row.config = config_;
-    row.params = session_.params();
     row.trainingSteps = session_.stageStep();
     row.stepsPerSecond = stageSeconds_ > 0 ? row.trainingSteps / stageSeconds_ : 0.0;
     row.wallSeconds = since(start_);
-    row.measured = measureEntry(config_, row.params, samples_, config_.threads);
+    row.measured = measureEntry(config_, session_.params(), samples_, config_.threads);
     // The pairs this stage trained on, as lines from the first base points.
     row.couplingEnds = trainingCouplingEnds(config_, session_.stage(), samples_, previousEnds_,
                                             ComparisonRow::kCouplingLines);
@@ -134,7 +132,6 @@ Comparison runComparison(const ComparisonPlan& plan, std::shared_ptr<const Targe
   for (Method m : methods) configs.push_back(entryConfig(plan, m));
 
   ComparisonStatus status;
-  status.entries = static_cast<int>(methods.size());
   for (const TrainerConfig& c : configs) status.rows += stageCount(c);
   status.phase = "drawing the samples";
   if (progress && !progress(status)) throw std::runtime_error("stopped");
@@ -146,7 +143,6 @@ Comparison runComparison(const ComparisonPlan& plan, std::shared_ptr<const Targe
   out.base = samples.base;
   out.target = samples.target;
   for (std::size_t e = 0; e < methods.size(); ++e) {
-    status.entry = static_cast<int>(e);
     const bool rf = methods[e] == Method::RectifiedFlow;
     // Names: "1-RF", "2-RF", … for reflow rounds; the method's name among methods ("rf 1-RF").
     std::string prefix = plan.reflow >= 0 ? "" : std::string(methodName(methods[e]));

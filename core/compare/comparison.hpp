@@ -30,8 +30,6 @@ struct ComparisonPlan {
 // One row: a method, or one round of a rectified flow.
 struct ComparisonRow {
   std::string name;  // "1-RF", "2-RF", …; a method's name; "rf 1-RF", … among methods
-  TrainerConfig config;
-  ParamVec params;
   long trainingSteps = 0;
   double stepsPerSecond = 0.0;
   double wallSeconds = 0.0;  // from the start of this entry's training to the end of this row's
@@ -53,13 +51,12 @@ struct Comparison {
 
 // What the run is doing, for a progress line.
 struct ComparisonStatus {
-  int entry = 0, entries = 0;  // the entry being trained (0-based) of all
-  int row = 0, rows = 0;       // the row being trained (0-based) of all (rf: a row per stage)
-  std::string name;            // its name (the row being trained)
-  long step = 0, steps = 0;    // in the current stage
-  double seconds = 0.0;        // wall time of the current stage so far
-  const char* phase = "";      // "training", "reflow pairs", "measuring"
-  double fraction = 0.0;       // of the phase (reflow pairs)
+  int row = 0, rows = 0;     // the row being trained (0-based) of all (rf: a row per stage)
+  std::string name;          // its name (the row being trained)
+  long step = 0, steps = 0;  // in the current stage
+  double seconds = 0.0;      // wall time of the current stage so far
+  const char* phase = "";    // "training", "reflow pairs", "measuring"
+  double fraction = 0.0;     // of the phase (reflow pairs)
 };
 // Return false to stop: runComparison then throws std::runtime_error("stopped").
 using ComparisonProgress = std::function<bool(const ComparisonStatus&)>;

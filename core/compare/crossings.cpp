@@ -2,12 +2,14 @@
 #include "core/compare/crossings.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace flowlab::core {
 namespace {
 
-// Twice the signed area of the triangle pqr (in double: exact signs for float inputs).
+// Twice the signed area of the triangle pqr (in double, so the sign holds for nearly collinear
+// float points).
 double orientation(const Eigen::Vector2f& p, const Eigen::Vector2f& q, const Eigen::Vector2f& r) {
   return (double(q.x()) - p.x()) * (double(r.y()) - p.y()) -
          (double(q.y()) - p.y()) * (double(r.x()) - p.x());
@@ -69,6 +71,17 @@ std::vector<std::pair<int, int>> crossingPairs(const std::vector<Points>& states
     }
   if (total) *total = found;
   return pairs;
+}
+
+std::vector<int> crossingColumns(const std::vector<Points>& states, int count, long* total) {
+  std::vector<char> crosses(static_cast<std::size_t>(std::max(count, 0)), 0);
+  for (const auto& [i, j] :
+       crossingPairs(states, count, std::numeric_limits<std::size_t>::max(), total))
+    crosses[std::size_t(i)] = crosses[std::size_t(j)] = 1;
+  std::vector<int> columns;
+  for (int i = 0; i < count; ++i)
+    if (crosses[std::size_t(i)]) columns.push_back(i);
+  return columns;
 }
 
 }  // namespace flowlab::core

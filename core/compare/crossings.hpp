@@ -26,4 +26,9 @@ bool segmentsCross(const Eigen::Vector2f& a, const Eigen::Vector2f& b, const Eig
 std::vector<std::pair<int, int>> crossingPairs(const std::vector<Points>& states, int count,
                                                std::size_t limit = 1000, long* total = nullptr);
 
+// The polylines among the first `count` that cross at least one other, in increasing order;
+// `total`, when non-null, receives the number of crossing pairs (as crossingPairs counts them).
+std::vector<int> crossingColumns(const std::vector<Points>& states, int count,
+                                 long* total = nullptr);
+
 }  // namespace flowlab::core

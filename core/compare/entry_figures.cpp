@@ -14,9 +14,6 @@
 namespace flowlab::core {
 namespace {
 
-constexpr SolverConfig kSampleSolver = SolverConfig::rk4(100);
-constexpr SolverConfig kDensitySolver = SolverConfig::dopri5(1e-5, 1e-5);
-
 double w2OrInfinity(const Points& x, const Points& reference) {
   return x.allFinite() ? w2Exact(x, reference) : std::numeric_limits<double>::infinity();
 }
@@ -77,33 +74,38 @@ long couplingCrossings(const Points& base, const Points& ends) {
 }
 
 EntryMeasurement measureEntry(const TrainerConfig& config, const ParamVec& params,
-                              const ComparisonSamples& samples, int threads) {
+                              const ComparisonSamples& samples, int threads, bool withPaths) {
   EntryMeasurement m;
   EntryFigures& f = m.figures;
   m.endpoints = samples.base;
-  const IntegrationStats stats = sampleFlow(config, params, m.endpoints, kSampleSolver, threads);
+  const bool continuous = isContinuous(config.method);
+  if (continuous) {
+    // One RK4-100 solve gives the endpoints and the path integrals.
+    FlowEvaluator flow(config, params);
+    f.straightness =
+        pathMetrics(flow.velocityFn(), samples.base, kReferenceSampling, &m.endpoints).straightness;
+    f.nfe = long(kReferenceSampling.steps) * stagesPerStep(kReferenceSampling.solver);
+    Points euler = samples.base;
+    sampleFlow(config, params, euler, SolverConfig::euler(1), threads);
+    f.w2Euler1 = w2OrInfinity(euler, samples.target);
+    if (withPaths) {
+      const int drawn = static_cast<int>(
+          std::min<Eigen::Index>(samples.base.cols(), EntryMeasurement::kPathPoints));
+      m.paths = runSolver(flow.velocityFn(), samples.base.leftCols(drawn), 0.0, 1.0,
+                          SolverConfig::rk4(EntryMeasurement::kPathSteps), 0)
+                    .states;
+      crossingPairs(m.paths, std::min(drawn, EntryMeasurement::kCrossingPaths), 0, &f.crossings);
+    }
+  } else {
+    sampleFlow(config, params, m.endpoints, kReferenceSampling, threads);
+    f.nfe = 1;  // one pass of the couplings
+  }
   f.w2Rk4 = w2OrInfinity(m.endpoints, samples.target);
   f.transportCost = (m.endpoints - samples.base).colwise().squaredNorm().cast<double>().mean();
   if (m.endpoints.allFinite()) f.endpointOtCost = std::pow(w2Exact(samples.base, m.endpoints), 2);
   PointRow logp;
-  flowLogDensity(config, params, samples.heldOut, kDensitySolver, threads, logp);
+  flowLogDensity(config, params, samples.heldOut, kFineLogDensity, threads, logp);
   f.nll = meanNll(logp);
-  if (!isContinuous(config.method)) {
-    f.nfe = 1;
-    return m;
-  }
-  f.nfe = stats.nfe;
-  Points euler = samples.base;
-  sampleFlow(config, params, euler, SolverConfig::euler(1), threads);
-  f.w2Euler1 = w2OrInfinity(euler, samples.target);
-  FlowEvaluator flow(config, params);
-  f.straightness = pathMetrics(flow.velocityFn(), samples.base, kSampleSolver).straightness;
-  const int drawn =
-      static_cast<int>(std::min<Eigen::Index>(samples.base.cols(), EntryMeasurement::kPathPoints));
-  m.paths = runSolver(flow.velocityFn(), samples.base.leftCols(drawn), 0.0, 1.0,
-                      SolverConfig::rk4(EntryMeasurement::kPathSteps), 0)
-                .states;
-  crossingPairs(m.paths, std::min(drawn, EntryMeasurement::kCrossingPaths), 0, &f.crossings);
   return m;
 }
 

@@ -61,8 +61,9 @@ struct EntryMeasurement {
   static constexpr int kPathPoints = 1000, kPathSteps = 20, kCrossingPaths = 200;
 };
 
+// withPaths: also the pathlines and their crossings (off: `paths` empty, crossings −1).
 EntryMeasurement measureEntry(const TrainerConfig& config, const ParamVec& params,
-                              const ComparisonSamples& samples, int threads);
+                              const ComparisonSamples& samples, int threads, bool withPaths = true);
 
 // The x1 of the pairs a method trains on, for the first `count` base points of `samples` (2×m,
 // m ≤ count): independent pairs (flow matching, rectified flow's first round) join them to the

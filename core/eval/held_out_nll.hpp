@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "core/eval/flow_evaluator.hpp"
 #include "core/model/model.hpp"
 #include "core/ode/ode.hpp"
 #include "core/targets/targets.hpp"
@@ -44,7 +45,7 @@ struct NllCheckpoint {
 
 class HeldOutNll {
  public:
-  static constexpr SolverConfig kFineSolver{Solver::Dopri5, 100, 1e-5, 1e-5, 100000};
+  static constexpr SolverConfig kFineSolver = kFineLogDensity;
 
   // n ≥ 1 held-out points drawn from target with Rng(seed).split(kStream).
   HeldOutNll(const Target& target, long n, std::uint64_t seed, int threads);

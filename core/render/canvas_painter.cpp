@@ -49,9 +49,9 @@ CanvasPainter::CanvasPainter() {
   }
 }
 
-constexpr std::uint32_t kPanelEdge = 0xff6b5f59u;  // opaque grey-blue (0xAABBGGRR)
-
 namespace {
+
+constexpr std::uint32_t kPanelEdge = 0xff6b5f59u;  // opaque grey-blue (0xAABBGGRR)
 
 // The whole knot polylines of the given columns, in red.
 void paintCrossingPaths(const core::ParticleTable& table, const std::vector<int>& columns,
@@ -103,11 +103,12 @@ void CanvasPainter::paintPanels(const CanvasRequest& request, RasterImage& image
   fillOpaque(image, kCanvasBackground);
   for (int k = 0; k < count; ++k) {
     const PanelSpan span = panelSpan(request.box, request.width, request.height, count, k);
-    auto frame = std::make_shared<core::ViewFrame>();
-    frame->particles = panels[static_cast<std::size_t>(k)].table;
-    if (request.frame) frame->targetSamples = request.frame->targetSamples;
+    // One frame object for every panel, reused (nothing allocated per panel and frame).
+    if (!panelFrame_) panelFrame_ = std::make_shared<core::ViewFrame>();
+    panelFrame_->particles = panels[static_cast<std::size_t>(k)].table;
+    panelFrame_->targetSamples = request.frame ? request.frame->targetSamples : nullptr;
     CanvasRequest sub;
-    sub.frame = std::move(frame);
+    sub.frame = panelFrame_;
     sub.t = request.t;
     sub.continuous = request.continuous;
     sub.box = span.box;
@@ -119,8 +120,9 @@ void CanvasPainter::paintPanels(const CanvasRequest& request, RasterImage& image
     sub.view.targetDensity = false;
     if (!paint(sub, panel_)) continue;
     const core::ComparePanel& p = panels[static_cast<std::size_t>(k)];
-    if (request.couplings && p.couplingStarts && p.couplingEnds)
-      paintCoupling(panel_, *p.couplingStarts, *p.couplingEnds, request.pixelScale);
+    if (request.couplings && p.couplingStarts && p.couplingEnds && p.couplingCrossingLines)
+      paintCoupling(panel_, *p.couplingStarts, *p.couplingEnds, *p.couplingCrossingLines,
+                    request.pixelScale);
     if (request.crossingPaths && p.crossingPaths && p.table)
       paintCrossingPaths(*p.table, *p.crossingPaths, panel_);
     for (int j = 0; j < panel_.height; ++j)

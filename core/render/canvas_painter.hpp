@@ -132,6 +132,7 @@ class CanvasPainter {
   core::Points positions_;         // 2×N particle (or grid vertex) positions at t, reused
   core::PointRow values_;          // 1×N log p_t at the particles
   RasterImage panel_;              // one panel of the stages side by side
+  std::shared_ptr<core::ViewFrame> panelFrame_;  // its layers (the panel's table, the samples)
   std::vector<double> pathTimes_;
   std::vector<float> pathXy_, pathAlpha_;
 };

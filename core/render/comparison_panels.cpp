@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/compare/crossings.hpp"
 #include "core/render/canvas_painter.hpp"
 #include "core/render/coupling_painter.hpp"
 
@@ -63,7 +64,9 @@ RasterImage couplingPanel(const Comparison& c, const ComparisonRow& row, const B
   RasterImage image;
   painter.paint(r, image);
   const int m = static_cast<int>(row.couplingEnds.cols());
-  paintCoupling(image, c.base.leftCols(m), row.couplingEnds, 1.0f);
+  const Points starts = c.base.leftCols(m);
+  paintCoupling(image, starts, row.couplingEnds, crossingColumns({starts, row.couplingEnds}, m),
+                1.0f);
   return image;
 }
 

@@ -23,20 +23,6 @@ const ParamVec& stageParams(const ViewInputs& in, int stage) {
   return finished ? stages[static_cast<std::size_t>(stage)].params : in.params;
 }
 
-// The table's columns, among its first kCrossingPaths, whose knot polyline crosses another's.
-std::vector<int> crossingColumns(const ParticleTable& table) {
-  if (table.positions.size() < 2) return {};
-  const int count = std::min(table.count(), EntryMeasurement::kCrossingPaths);
-  std::vector<char> crosses(static_cast<std::size_t>(count), 0);
-  for (const auto& [i, j] :
-       crossingPairs(table.positions, count, std::size_t(count) * std::size_t(count)))
-    crosses[std::size_t(i)] = crosses[std::size_t(j)] = 1;
-  std::vector<int> columns;
-  for (int i = 0; i < count; ++i)
-    if (crosses[std::size_t(i)]) columns.push_back(i);
-  return columns;
-}
-
 std::string panelName(const TrainerConfig& config, int stage) {
   if (config.method == Method::RectifiedFlow) return std::to_string(stage + 1) + "-RF";
   return std::string(methodName(config.method));
@@ -124,17 +110,24 @@ void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
   panel.stageSteps = config.steps;
   panel.table = std::make_shared<const ParticleTable>(
       carriedTable(config, params, starts_, std::max(1, request_.knots)));
-  panel.crossingPaths = std::make_shared<const std::vector<int>>(crossingColumns(*panel.table));
-  const EntryMeasurement m = measureEntry(config, params, *samples_, 1);
+  const EntryMeasurement m = measureEntry(config, params, *samples_, 1, false);
   panel.figures = m.figures;
-  const Points previous = k > 0 && static_cast<std::size_t>(k) <= endpoints_.size()
-                              ? endpoints_[static_cast<std::size_t>(k - 1)]
-                              : Points(2, 0);
+  // The crossing paths drawn and counted: of the panel's own first paths.
+  if (panel.table->positions.size() > 1)
+    panel.crossingPaths = std::make_shared<const std::vector<int>>(crossingColumns(
+        panel.table->positions, std::min(panel.table->count(), EntryMeasurement::kCrossingPaths),
+        &panel.figures.crossings));
+  static const Points kNone(2, 0);
+  const Points& previous = k > 0 && static_cast<std::size_t>(k) <= endpoints_.size()
+                               ? endpoints_[static_cast<std::size_t>(k - 1)]
+                               : kNone;
   const Points ends =
       trainingCouplingEnds(config, k, *samples_, previous, EntryMeasurement::kCrossingPaths);
   if (ends.cols() > 0) {
-    panel.couplingCrossings = couplingCrossings(samples_->base, ends);
-    panel.couplingStarts = std::make_shared<const Points>(samples_->base.leftCols(ends.cols()));
+    const Points starts = samples_->base.leftCols(ends.cols());
+    panel.couplingCrossingLines = std::make_shared<const std::vector<int>>(
+        crossingColumns({starts, ends}, static_cast<int>(ends.cols()), &panel.couplingCrossings));
+    panel.couplingStarts = std::make_shared<const Points>(starts);
     panel.couplingEnds = std::make_shared<const Points>(ends);
   }
   const auto slot = static_cast<std::size_t>(k);

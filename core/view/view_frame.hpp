@@ -155,8 +155,10 @@ struct ComparePanel {
   std::shared_ptr<const ParticleTable> table;  // the base points carried by this stage
   EntryFigures figures;                        // on the layer's samples (n points)
   long couplingCrossings = -1;
-  std::shared_ptr<const Points> couplingStarts, couplingEnds;  // the pairs it trained on
-  // Columns of `table` among its first kCrossingPaths whose path crosses another's.
+  std::shared_ptr<const Points> couplingStarts, couplingEnds;     // the pairs it trained on
+  std::shared_ptr<const std::vector<int>> couplingCrossingLines;  // those that cross another
+  // Columns of `table` among its first kCrossingPaths whose path crosses another's (their pair
+  // count is figures.crossings).
   std::shared_ptr<const std::vector<int>> crossingPaths;
 };
 struct CompareLayer {

@@ -70,3 +70,12 @@ TEST_CASE("polylines cross on any pair of their segments, whatever the time of e
   CHECK_THROWS_AS(crossingPairs({s0}, 2), std::invalid_argument);
   CHECK_THROWS_AS(crossingPairs({s0, s1}, 3), std::invalid_argument);
 }
+
+TEST_CASE("crossing columns: the lines that cross any other, in order, with the pair count") {
+  // Lines 0 and 1 cross each other; 2 and 3 stay apart from everything.
+  long total = -1;
+  const auto columns = crossingColumns(lines({0, 1, 5, 7}, {1, 0, 5.5f, 7.5f}), 4, &total);
+  CHECK(columns == std::vector<int>{0, 1});
+  CHECK(total == 1);
+  CHECK(crossingColumns(lines({0, 1}, {0, 1}), 2).empty());
+}
