@@ -293,6 +293,7 @@ void App::frame() {
   window_->present();
   noteLabStepShown();
   noteHistoryShown();
+  yieldToHistory();
   if (done) exitRequested_ = true;
 
   if (frameIndex_ % 15 == 0) updateTitle();
@@ -353,6 +354,21 @@ void App::noteHistoryShown() {
   if (wanted != 0 && drawnModelVersion_ == wanted && drawnComplete_) {
     measurement_.historyShown(seconds(Clock::now() - historyAskedAt_));
     historyPending_ = false;
+  }
+}
+
+// While the picture of a past model is on its way (for at most a second), training leaves the
+// cores to the view worker; it resumes as soon as the picture is on screen.
+void App::yieldToHistory() {
+  constexpr auto kHold = std::chrono::milliseconds(100);
+  constexpr auto kLongest = std::chrono::seconds(1);
+  const bool waiting = historyPending_ && lastFrameStart_ - historyAskedAt_ < kLongest;
+  if (waiting) {
+    trainer_->yieldUntil(Clock::now() + kHold);
+    yielding_ = true;
+  } else if (yielding_) {
+    trainer_->yieldUntil({});
+    yielding_ = false;
   }
 }
 

@@ -57,6 +57,7 @@ class App {
   // --scrub: back to a kept step or live, in turn; and when a past model reached the screen.
   void runScriptedScrub();
   void noteHistoryShown();
+  void yieldToHistory();
   std::uint64_t requestCanvasImage(bool continuous, double t);
   void takeScreenshot(const std::string& path, bool canvasOnly);
   void updateTitle();
@@ -110,6 +111,7 @@ class App {
   long historyAsked_ = -1;  // ui_.historyStep when last seen
   std::chrono::steady_clock::time_point historyAskedAt_{};
   bool historyPending_ = false;
+  bool yielding_ = false;  // training sleeps while a past model is drawn
   long scrubMoves_ = 0;
 };
 

@@ -15,6 +15,9 @@ namespace flowlab::core {
 // the other's.
 constexpr std::uint64_t kHistoryVersions = std::uint64_t{1} << 62;
 
+// Whether a snapshot version is a historical one.
+constexpr bool isHistorical(std::uint64_t version) { return version >= kHistoryVersions; }
+
 // `live` with its model as of `entry` (one of live.history). Status Paused, message "history".
 std::shared_ptr<const Snapshot> historicalSnapshot(const Snapshot& live, const HistoryEntry& entry);
 

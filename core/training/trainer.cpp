@@ -98,6 +98,7 @@ struct Trainer::Commands {
   std::uint64_t targetVersion = 0;
   bool paused = false;
   long budget = 0;           // single steps still to run while paused
+  Clock::time_point yieldUntil{};
   std::uint64_t serial = 0;  // of the newest command taken
 };
 
@@ -256,6 +257,17 @@ void Trainer::reset() {
   commandArrived_.notify_all();
 }
 
+void Trainer::yieldUntil(Clock::time_point until) {
+  bool sooner = false;
+  {
+    std::lock_guard lock(mutex_);
+    sooner = until < yieldUntil_;
+    yieldUntil_ = until;
+    if (sooner) ++commandSerial_;  // wakes a sleep that should end earlier
+  }
+  if (sooner) commandArrived_.notify_all();
+}
+
 std::shared_ptr<const Snapshot> Trainer::snapshot() const {
   std::lock_guard lock(mutex_);
   return snapshot_;
@@ -277,6 +289,7 @@ Trainer::Commands Trainer::takeCommands() {
   c.targetVersion = pendingTargetVersion_;
   c.paused = paused_;
   c.budget = stepBudget_;
+  c.yieldUntil = yieldUntil_;
   c.serial = commandSerial_;
   return c;
 }
@@ -284,6 +297,11 @@ Trainer::Commands Trainer::takeCommands() {
 void Trainer::waitForCommand(std::stop_token stop, std::uint64_t seen) {
   std::unique_lock lock(mutex_);
   commandArrived_.wait(lock, stop, [&] { return commandSerial_ != seen; });
+}
+
+void Trainer::sleepUntil(std::stop_token stop, std::uint64_t seen, Clock::time_point until) {
+  std::unique_lock lock(mutex_);
+  commandArrived_.wait_until(lock, stop, until, [&] { return commandSerial_ != seen; });
 }
 
 void Trainer::publish(std::shared_ptr<const Snapshot> snapshot) {
@@ -460,6 +478,10 @@ void Trainer::run(std::stop_token stop) {
     apply(loop, cmd);
     if (idle(loop, cmd)) {
       waitForCommand(stop, cmd.serial);
+      continue;
+    }
+    if (cmd.yieldUntil > Clock::now()) {
+      sleepUntil(stop, cmd.serial, cmd.yieldUntil);
       continue;
     }
     if (!step(loop, cmd)) continue;

@@ -38,6 +38,10 @@ class Trainer {
   void setTarget(std::shared_ptr<const Target> target);
   // Fresh model from the current config (same seed → same run).
   void reset();
+  // Training sleeps until `until` (model, status and step count unchanged), so that other
+  // threads have the cores: while the user waits for a picture of a past model. Extended by
+  // calling again; a time already past ends the sleep at the next step.
+  void yieldUntil(std::chrono::steady_clock::time_point until);
 
   // The newest snapshot (never null after construction). Lock held only to copy a pointer.
   std::shared_ptr<const Snapshot> snapshot() const;
@@ -61,6 +65,9 @@ class Trainer {
   void fail(Loop& loop, TrainerStatus status, std::string message);  // pause, say why
   // Blocks until a command newer than serial `seen` arrives (or stop).
   void waitForCommand(std::stop_token stop, std::uint64_t seen);
+  // Sleeps until `until`, a command newer than `seen`, or stop.
+  void sleepUntil(std::stop_token stop, std::uint64_t seen,
+                  std::chrono::steady_clock::time_point until);
   void publish(std::shared_ptr<const Snapshot> snapshot);
 
   mutable std::mutex mutex_;                            // guards the fields below
@@ -75,6 +82,7 @@ class Trainer {
   bool resetPending_ = false;
   long stepBudget_ = 0;
   bool paused_;
+  std::chrono::steady_clock::time_point yieldUntil_{};
   std::uint64_t commandSerial_ = 0;  // counts commands, so the idle thread wakes on a new one
 
   std::jthread thread_;  // last: started after every other member is ready

@@ -63,8 +63,8 @@ int CompareJob::due(const ViewInputs& in) const {
   // kRefreshSeconds while it trains.
   if (training < static_cast<int>(panels_.size())) {
     const auto slot = static_cast<std::size_t>(training);
-    const bool history = in.snapshot.version >= kHistoryVersions;
-    const bool measuredInHistory = versions_[slot] >= kHistoryVersions;
+    const bool history = isHistorical(in.snapshot.version);
+    const bool measuredInHistory = isHistorical(versions_[slot]);
     const bool refresh = panels_[slot].training &&
                          Clock::now() - refreshed_ > std::chrono::duration<double>(kRefreshSeconds);
     if (versions_[slot] != in.stamp.snapshotVersion && (history || measuredInHistory || refresh))
@@ -103,7 +103,7 @@ void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
   panel.name = panelName(config, k);
   panel.stage = k;
   panel.training = k == in.snapshot.stage && in.snapshot.status != TrainerStatus::Finished &&
-                   in.snapshot.version < kHistoryVersions;  // a past model is not training
+                   !isHistorical(in.snapshot.version);  // a past model is not training
   panel.trainingSteps = k == in.snapshot.stage
                             ? in.snapshot.step
                             : in.snapshot.model->stages[static_cast<std::size_t>(k)].stepsTrained;

@@ -66,6 +66,7 @@ void ScalarGridJob::step(const ViewInputs& in, double chunkSeconds) {
   const double dy = spec_.box.height() / h;
   DensityGridSpec strip = spec_;
   strip.height = rows;
+  strip.threads = in.threads;
   strip.box.y0 = spec_.box.y0 + nextRow_ * dy;
   strip.box.y1 = spec_.box.y0 + (nextRow_ + rows) * dy;
   const auto begin = Clock::now();

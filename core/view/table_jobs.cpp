@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <stdexcept>
+#include <vector>
 
+#include "core/base/parallel.hpp"
 #include "core/base/rng.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/ode/ode.hpp"
@@ -21,8 +24,8 @@ double secondsSince(Clock::time_point start) {
 }
 
 // Fills columns [b, b + n) of the table from its start points with the given weights.
-void carryChunk(const TrainerConfig& config, const ParamVec& params, const TableKey& key,
-                ParticleTable& table, int b, int n) {
+void carryColumns(const TrainerConfig& config, const ParamVec& params, const TableKey& key,
+                  ParticleTable& table, int b, int n) {
   FlowEvaluator flow(config, params);
   Points x = table.start.middleCols(b, n);
   if (!key.continuous) {
@@ -68,6 +71,23 @@ void carryChunk(const TrainerConfig& config, const ParamVec& params, const Table
   }
 }
 
+// carryColumns on `threads` threads, each a contiguous share of the columns; an error on any
+// of them is thrown here.
+void carryChunk(const TrainerConfig& config, const ParamVec& params, const TableKey& key,
+                ParticleTable& table, int b, int n, int threads) {
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(std::max(threads, 1)));
+  parallelColumns(n, threads, [&](Eigen::Index begin, Eigen::Index end, int worker) {
+    try {
+      carryColumns(config, params, key, table, b + static_cast<int>(begin),
+                   static_cast<int>(end - begin));
+    } catch (...) {
+      errors[static_cast<std::size_t>(worker)] = std::current_exception();
+    }
+  });
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+}
+
 }  // namespace
 
 Points gridStarts(const Box& box, int lines, int perLine) {
@@ -100,7 +120,7 @@ ParticleTable carriedTable(const TrainerConfig& config, const ParamVec& params,
     table.times.push_back(1.0);
   }
   table.positions.assign(table.times.size(), starts);
-  if (key.count > 0) carryChunk(config, params, key, table, 0, key.count);
+  if (key.count > 0) carryChunk(config, params, key, table, 0, key.count, 1);
   return table;
 }
 
@@ -133,7 +153,8 @@ void TableBuilder::step(const ViewInputs& in, const TableKey& key,
   const int n = work_.count();
   const int len = std::min(chunk_, n - next_);
   const auto begin = Clock::now();
-  if (len > 0) carryChunk(in.snapshot.model->config, in.params, key_, work_, next_, len);
+  if (len > 0)
+    carryChunk(in.snapshot.model->config, in.params, key_, work_, next_, len, in.threads);
   // Size the next chunk to take about chunkSeconds.
   const double perColumn = std::max(secondsSince(begin) / std::max(len, 1), 1e-9);
   chunk_ = std::clamp(static_cast<int>(chunkSeconds / perColumn), 64, std::max(64, n));

@@ -20,6 +20,7 @@ struct ViewInputs {
   const ViewRequest& request;
   bool continuous;  // the model has a velocity field (false: RealNVP, t = 1 only)
   LayerStamp stamp;
+  int threads = 1;  // threads a piece may use: more while the user waits for a jump in history
 };
 
 class ViewJob {

@@ -7,6 +7,8 @@
 #include <memory>
 #include <vector>
 
+#include "core/base/parallel.hpp"
+#include "core/training/history_snapshot.hpp"
 #include "core/view/compare_job.hpp"
 #include "core/view/field_jobs.hpp"
 #include "core/view/scalar_grid_job.hpp"
@@ -97,8 +99,13 @@ struct ViewWorker::State {
             latestStamp};
   }
 
+  // A past model is what the user waits for (they dragged the history slider, and training
+  // yields meanwhile): its pieces run on every core; live weights, which come again and again,
+  // take one.
   ViewInputs cycleInputs() const {
-    return {*snap, *currentParams(*snap), request, isContinuous(snap->model->config.method), stamp};
+    const int threads = isHistorical(snap->version) ? std::min(hardwareThreads(), 4) : 1;
+    return {*snap,  *currentParams(*snap), request, isContinuous(snap->model->config.method), stamp,
+            threads};
   }
 
   // Keeps the newest snapshot with weights, stamped with when it was first seen.
@@ -109,9 +116,13 @@ struct ViewWorker::State {
   }
 
   // Pins the cycle: a new one takes the newest snapshot and request; a request change other
-  // than t restarts the one in progress with the same snapshot.
+  // than t restarts the one in progress with the same snapshot. A jump into, within or out of
+  // the training history is the user's and restarts the cycle with the newest snapshot at once
+  // (new live weights, by contrast, wait for the cycle in progress).
   void pin(const ViewRequest& req) {
-    if (!active) {
+    const bool jumped = active && snap->version != latest->version &&
+                        (isHistorical(snap->version) || isHistorical(latest->version));
+    if (!active || jumped) {
       snap = latest;
       stamp = latestStamp;
       request = req;

@@ -85,6 +85,22 @@ TEST_CASE("the trainer runs, publishes increasing versions, pauses and single-st
   CHECK(after->totalSteps == pausedAt + 5);
 }
 
+TEST_CASE("a trainer told to yield takes no step until told otherwise, and stays running") {
+  Trainer trainer(liveConfig(), makeBuiltinTarget("moons"));
+  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.totalSteps > 50; });
+  trainer.yieldUntil(std::chrono::steady_clock::now() + 1h);
+  // The step under way may still be published; after that, nothing.
+  snap = trainer.waitForNewer(snap->version, 300ms);
+  const auto still = trainer.waitForNewer(snap->version, 300ms);
+  CHECK(still->totalSteps == snap->totalSteps);
+  CHECK(still->status == TrainerStatus::Running);
+  trainer.yieldUntil({});  // sooner: the sleep ends now
+  const long yieldedAt = still->totalSteps;
+  snap = waitFor(
+      trainer, [&](const Snapshot& s) { return s.totalSteps > yieldedAt + 20; }, 5s);
+  CHECK(snap->totalSteps > yieldedAt + 20);
+}
+
 TEST_CASE("live changes keep the model, structural changes reset it") {
   TrainerConfig c = liveConfig();
   Trainer trainer(c, makeBuiltinTarget("8gaussians"));

@@ -697,3 +697,35 @@ TEST_CASE("view worker: looking back to an earlier stage, the stages side by sid
   }
   CHECK((shown->panels[0].table->positions.back() - x).cwiseAbs().maxCoeff() < 1e-5f);
 }
+
+TEST_CASE("view worker: a past model, drawn on every core, matches a direct computation") {
+  const auto live = makeSnapshot(5, 7);
+  Source source;
+  source.set(live);
+  ViewWorker worker([&] { return source(); }, testOptions());
+  ViewRequest req = smallRequest();
+  req.particleCount = 2000;  // several columns per thread
+  worker.setRequest(req);
+  REQUIRE(waitForModelVersion(worker, 5));
+  // Back to an earlier model (other weights): every layer is recomputed from them.
+  const ParamVec early = makeSnapshot(1, 11)->model->stages[0].params;
+  const auto past =
+      historicalSnapshot(*live, HistoryEntry{0, 10, 10, std::make_shared<ParamVec>(early)});
+  source.set(past);
+  REQUIRE(waitForModelVersion(worker, past->version));
+  const auto frame = worker.frame();
+  const TrainerConfig& config = live->model->config;
+  Points x1 = frame->particles->start;
+  FlowEvaluator(config, early).sample(x1, SolverConfig::rk4(6));
+  CHECK((frame->particles->positions.back() - x1).cwiseAbs().maxCoeff() < 1e-4f);
+  DensityGridSpec spec;
+  spec.width = 12;
+  spec.height = 10;
+  spec.box = req.heatmapBox;
+  spec.t = 0.5;
+  spec.solver = SolverConfig::rk4(3);
+  const DensityGrid direct = computeLogDensityGrid(config, early, spec);
+  REQUIRE(frame->density->grid.values.size() == direct.values.size());
+  for (std::size_t i = 0; i < direct.values.size(); ++i)
+    CHECK(frame->density->grid.values[i] == doctest::Approx(direct.values[i]).epsilon(1e-4));
+}
