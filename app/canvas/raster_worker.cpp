@@ -3,9 +3,7 @@
 
 #include <atomic>
 
-#ifdef __linux__
-#include <pthread.h>
-#endif
+#include "core/base/thread_setup.hpp"
 
 namespace flowlab::app {
 
@@ -61,9 +59,7 @@ std::shared_ptr<CanvasImage> RasterWorker::freeImage() {
 }
 
 void RasterWorker::run(std::stop_token stop) {
-#ifdef __linux__
-  pthread_setname_np(pthread_self(), "flowlab-raster");
-#endif
+  core::nameThisThread("flowlab-raster");
   core::CanvasRequest request;
   while (!stop.stop_requested()) {
     std::shared_ptr<CanvasImage> image;

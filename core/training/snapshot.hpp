@@ -54,6 +54,11 @@ struct Snapshot {
   double progress = 0.0;     // Preparing: fraction of the work between stages done
   std::uint64_t resets = 0;  // fresh models started (a reset, a structural change)
   double stepsPerSecond = 0.0;
+  // Wall seconds spent training since the last reset, pauses excluded (steps, measurements,
+  // reflow pairs); per stage, the seconds of its training steps (the current one's so far); per
+  // finished stage, trainingSeconds when it finished.
+  double trainingSeconds = 0.0;
+  std::vector<double> stageSeconds, stageEnds;
 
   // The model being trained: config and every stage's parameters (the current stage last).
   std::shared_ptr<const Model> model;

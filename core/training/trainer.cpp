@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "core/base/thread_setup.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/eval/held_out_nll.hpp"
 #include "core/eval/metrics.hpp"
@@ -97,7 +98,7 @@ struct Trainer::Commands {
   std::shared_ptr<const Target> target;  // null: unchanged
   std::uint64_t targetVersion = 0;
   bool paused = false;
-  long budget = 0;           // single steps still to run while paused
+  long budget = 0;  // single steps still to run while paused
   Clock::time_point yieldUntil{};
   std::uint64_t serial = 0;  // of the newest command taken
 };
@@ -129,6 +130,23 @@ struct Trainer::Loop {
   std::uint64_t version = 0;
   ParamHistory history;
   std::shared_ptr<const std::vector<HistoryEntry>> historyShared;  // as last published
+  // Wall time training (Snapshot::trainingSeconds): counted while active, from activeSince.
+  double activeSeconds = 0.0;
+  std::optional<Clock::time_point> activeSince;
+  std::vector<double> stageSeconds, stageEnds;
+
+  // Counts the wall time since the last tick if training was active, and whether it is now.
+  void tick(bool active) {
+    const auto now = Clock::now();
+    if (activeSince) activeSeconds += std::chrono::duration<double>(now - *activeSince).count();
+    activeSince = active ? std::optional(now) : std::nullopt;
+  }
+  void clearTimes() {
+    activeSeconds = 0.0;
+    activeSince.reset();
+    stageSeconds.clear();
+    stageEnds.clear();
+  }
 
   std::shared_ptr<Snapshot> snapshot() {
     auto snap = std::make_shared<Snapshot>();
@@ -140,6 +158,9 @@ struct Trainer::Loop {
     snap->target = target;
     snap->targetVersion = targetVersion;
     snap->stepsPerSecond = stepsPerSecond;
+    snap->trainingSeconds = activeSeconds;
+    snap->stageSeconds = stageSeconds;
+    snap->stageEnds = stageEnds;
     snap->loss.assign(loss.begin(), loss.end());
     snap->metrics = metrics;
     if (session) {
@@ -183,12 +204,13 @@ struct Trainer::Loop {
 };
 
 Trainer::Trainer(const TrainerConfig& config, std::shared_ptr<const Target> target,
-                 bool startPaused)
+                 bool startPaused, bool background)
     : pendingConfig_(config),
       configPending_(true),
       pendingTarget_(std::move(target)),
       targetPending_(true),
-      paused_(startPaused) {
+      paused_(startPaused),
+      background_(background) {
   auto first = std::make_shared<Snapshot>();
   first->status = TrainerStatus::Paused;
   first->target = pendingTarget_;
@@ -341,6 +363,7 @@ void Trainer::apply(Loop& loop, const Commands& cmd) {
       ++loop.resets;
       loop.history.clear();
       loop.historyShared.reset();
+      loop.clearTimes();
       loop.loss.clear();
       loop.metrics.clear();
       loop.message.clear();
@@ -363,12 +386,14 @@ void Trainer::apply(Loop& loop, const Commands& cmd) {
 bool Trainer::idle(Loop& loop, const Commands& cmd) {
   const bool finished = loop.session && loop.session->finished();
   if (loop.session && !finished && !(cmd.paused && cmd.budget == 0)) return false;
+  loop.tick(false);
   if (loop.session) {
     const TrainerStatus status = finished ? TrainerStatus::Finished : TrainerStatus::Paused;
     const bool failed =
         loop.status == TrainerStatus::Diverged || loop.status == TrainerStatus::Error;
     if ((!failed && loop.status != status) || loop.dirty) {
       if (finished && loop.status != TrainerStatus::Finished) {
+        loop.stageEnds.push_back(loop.activeSeconds);
         loop.measure();  // the final stage, at its last step
         loop.message = "all stages trained";
       }
@@ -388,8 +413,12 @@ bool Trainer::step(Loop& loop, const Commands& cmd) {
   }
   TrainingSession& session = *loop.session;
   TrainingSession::StepResult result;
+  const auto began = Clock::now();
   try {
     result = session.step();
+    const auto stage = static_cast<std::size_t>(session.stage());
+    if (loop.stageSeconds.size() <= stage) loop.stageSeconds.resize(stage + 1, 0.0);
+    loop.stageSeconds[stage] += std::chrono::duration<double>(Clock::now() - began).count();
   } catch (const std::exception& e) {
     fail(loop, TrainerStatus::Error, std::string("training step failed: ") + e.what());
     return false;
@@ -412,6 +441,8 @@ bool Trainer::step(Loop& loop, const Commands& cmd) {
 bool Trainer::nextStage(Loop& loop, std::stop_token stop) {
   TrainingSession& session = *loop.session;
   if (!session.stageDone() || session.finished()) return true;
+  loop.tick(true);
+  loop.stageEnds.push_back(loop.activeSeconds);
   loop.measure();  // the stage's final metrics
   loop.status = TrainerStatus::Preparing;
   auto lastProgress = Clock::now() - kProgressInterval;
@@ -472,15 +503,20 @@ void Trainer::publishIfDue(Loop& loop) {
 // The thread: take commands, apply them, idle until the next command or take one step, finish
 // a stage, measure, publish.
 void Trainer::run(std::stop_token stop) {
+  nameThisThread("flowlab-train");
+  if (background_) lowerThisThreadPriority();
   Loop loop;
   while (!stop.stop_requested()) {
     const Commands cmd = takeCommands();
     apply(loop, cmd);
-    if (idle(loop, cmd)) {
+    const bool idling = idle(loop, cmd);
+    const bool yielding = !idling && cmd.yieldUntil > Clock::now();
+    loop.tick(!idling && !yielding);
+    if (idling) {
       waitForCommand(stop, cmd.serial);
       continue;
     }
-    if (cmd.yieldUntil > Clock::now()) {
+    if (yielding) {
       sleepUntil(stop, cmd.serial, cmd.yieldUntil);
       continue;
     }

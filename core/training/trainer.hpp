@@ -21,9 +21,10 @@ namespace flowlab::core {
 
 class Trainer {
  public:
-  // Starts the thread. Training runs unless startPaused.
+  // Starts the thread. Training runs unless startPaused. A background trainer's thread runs at
+  // a low priority (thread_setup.hpp), as one of several sharing the cores.
   Trainer(const TrainerConfig& config, std::shared_ptr<const Target> target,
-          bool startPaused = false);
+          bool startPaused = false, bool background = false);
   ~Trainer();  // stops and joins the thread (at once, even while reflow pairs are generated)
   Trainer(const Trainer&) = delete;
   Trainer& operator=(const Trainer&) = delete;
@@ -82,6 +83,7 @@ class Trainer {
   bool resetPending_ = false;
   long stepBudget_ = 0;
   bool paused_;
+  const bool background_;
   std::chrono::steady_clock::time_point yieldUntil_{};
   std::uint64_t commandSerial_ = 0;  // counts commands, so the idle thread wakes on a new one
 

@@ -1,4 +1,4 @@
-// The stages side by side (see compare_job.hpp).
+// Side by side (see compare_job.hpp).
 #include "core/view/compare_job.hpp"
 
 #include <algorithm>
@@ -13,19 +13,49 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-int stageCountOf(const Snapshot& s) { return static_cast<int>(s.model->stages.size()); }
-
-// A stage's weights: a finished stage's own, or the snapshot's current ones.
-const ParamVec& stageParams(const ViewInputs& in, int stage) {
-  const auto& stages = in.snapshot.model->stages;
-  const bool finished =
-      stage < in.snapshot.stage && stages[static_cast<std::size_t>(stage)].params.size() > 0;
-  return finished ? stages[static_cast<std::size_t>(stage)].params : in.params;
+// The snapshots whose stages are set side by side: the race's methods, or the model's stages.
+std::vector<const Snapshot*> sourcesOf(const ViewInputs& in) {
+  std::vector<const Snapshot*> out;
+  if (in.request.compare.methods) {
+    if (in.race)
+      for (const auto& s : *in.race)
+        if (s && s->model && !s->model->stages.empty()) out.push_back(s.get());
+  } else {
+    out.push_back(&in.snapshot);
+  }
+  return out;
 }
 
-std::string panelName(const TrainerConfig& config, int stage) {
-  if (config.method == Method::RectifiedFlow) return std::to_string(stage + 1) + "-RF";
-  return std::string(methodName(config.method));
+// The snapshot whose target the panels are measured against: the first source's (the race
+// trains every method on one target), else the model's.
+const Snapshot& targetOf(const ViewInputs& in, const std::vector<const Snapshot*>& sources) {
+  return sources.empty() ? in.snapshot : *sources.front();
+}
+
+// The stages shown of a source: every one up to the one it trains.
+int shownStages(const Snapshot& s) {
+  return std::min(static_cast<int>(s.model->stages.size()), s.stage + 1);
+}
+
+// A stage's weights: a finished stage's own, or the snapshot's current ones.
+const ParamVec& stageParams(const Snapshot& s, int stage) {
+  const auto& stages = s.model->stages;
+  const bool finished =
+      stage < s.stage && stages[static_cast<std::size_t>(stage)].params.size() > 0;
+  return finished ? stages[static_cast<std::size_t>(stage)].params : stages.back().params;
+}
+
+// "1-RF", "2-RF", … for rectified flow's rounds; the method's name otherwise; among methods,
+// rf's rounds are "rf 1-RF", ….
+std::string panelName(const TrainerConfig& config, int stage, bool named) {
+  const std::string method(methodName(config.method));
+  if (config.method != Method::RectifiedFlow) return method;
+  const std::string round = std::to_string(stage + 1) + "-RF";
+  return named ? method + " " + round : round;
+}
+
+bool trainingStage(const Snapshot& s, int stage) {
+  return stage == s.stage && s.status != TrainerStatus::Finished && !isHistorical(s.version);
 }
 
 }  // namespace
@@ -33,81 +63,110 @@ std::string panelName(const TrainerConfig& config, int stage) {
 void CompareJob::clear() {
   started_ = false;
   samples_.reset();
-  panels_.clear();
-  endpoints_.clear();
-  versions_.clear();
+  measured_.clear();
+  refreshed_.clear();
+  resets_.clear();
   done_.reset();
 }
 
-void CompareJob::reset(const ViewInputs& in) {
+bool CompareJob::sameInputs(const ViewInputs& in,
+                            const std::vector<const Snapshot*>& sources) const {
+  if (!started_ || !(request_ == in.request.compare) ||
+      targetVersion_ != targetOf(in, sources).targetVersion || resets_.size() != sources.size())
+    return false;
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    if (resets_[i] != sources[i]->resets) return false;
+  return true;
+}
+
+void CompareJob::reset(const ViewInputs& in, const std::vector<const Snapshot*>& sources) {
   clear();
-  resets_ = in.snapshot.resets;
-  targetVersion_ = in.snapshot.targetVersion;
+  for (const Snapshot* s : sources) resets_.push_back(s->resets);
+  measured_.resize(sources.size());
+  refreshed_.assign(sources.size(), Clock::time_point{});
+  const Snapshot& withTarget = targetOf(in, sources);
+  targetVersion_ = withTarget.targetVersion;
   request_ = in.request.compare;
   started_ = true;
-  if (in.snapshot.target)
-    samples_.emplace(*in.snapshot.target, CompareLayer::kFigurePoints, CompareLayer::kFigurePoints,
+  if (withTarget.target)
+    samples_.emplace(*withTarget.target, CompareLayer::kFigurePoints, CompareLayer::kFigurePoints,
                      request_.seed, CompareLayer::kBoundPoints);
   starts_ = Points(2, std::max(1, request_.particles));
   Rng rng(request_.seed);  // the particle layer's start points: the same seed
   rng.fillNormal(starts_);
 }
 
-int CompareJob::due(const ViewInputs& in) const {
-  if (!started_ || !samples_) return -1;
-  const int stages = std::min(stageCountOf(in.snapshot), in.snapshot.stage + 1);
-  for (int k = 0; k < stages; ++k)
-    if (k >= static_cast<int>(panels_.size())) return k;
-  const int training = in.snapshot.stage;
-  // A model from the training history is shown at once; the live one at most every
-  // kRefreshSeconds while it trains.
-  if (training < static_cast<int>(panels_.size())) {
-    const auto slot = static_cast<std::size_t>(training);
-    const bool history = isHistorical(in.snapshot.version);
-    const bool measuredInHistory = isHistorical(versions_[slot]);
-    const bool refresh = panels_[slot].training &&
-                         Clock::now() - refreshed_ > std::chrono::duration<double>(kRefreshSeconds);
-    if (versions_[slot] != in.stamp.snapshotVersion && (history || measuredInHistory || refresh))
-      return training;
+CompareJob::Due CompareJob::due(const std::vector<const Snapshot*>& sources) const {
+  if (!started_ || !samples_) return {};
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    if (static_cast<int>(measured_[i].size()) < shownStages(*sources[i]))
+      return {static_cast<int>(i), static_cast<int>(measured_[i].size())};
+  Due stalest;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const Snapshot& s = *sources[i];
+    const auto slot = static_cast<std::size_t>(s.stage);
+    if (slot >= measured_[i].size() || measured_[i][slot].version == s.version) continue;
+    const Measured& m = measured_[i][slot];
+    const bool refresh = m.panel.training && Clock::now() - refreshed_[i] >
+                                                 std::chrono::duration<double>(kRefreshSeconds);
+    const bool history = isHistorical(s.version) || isHistorical(m.version);
+    if (!(history || refresh)) continue;
+    if (stalest.source < 0 || refreshed_[i] < refreshed_[static_cast<std::size_t>(stalest.source)])
+      stalest = {static_cast<int>(i), s.stage};
   }
-  // A panel measured while training whose stage has finished since: once more, final.
-  for (int k = 0; k < static_cast<int>(panels_.size()); ++k)
-    if (panels_[static_cast<std::size_t>(k)].training && k < in.snapshot.stage) return k;
-  return -1;
+  if (stalest.source >= 0) return stalest;
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    for (std::size_t k = 0; k < measured_[i].size(); ++k)
+      if (measured_[i][k].panel.training && static_cast<int>(k) < sources[i]->stage)
+        return {static_cast<int>(i), static_cast<int>(k)};
+  return {};
 }
 
 bool CompareJob::current(const ViewInputs& in) const {
-  const bool same = started_ && resets_ == in.snapshot.resets &&
-                    targetVersion_ == in.snapshot.targetVersion && request_ == in.request.compare;
-  const bool laterStages = panels_.size() > static_cast<std::size_t>(in.snapshot.stage) + 1;
-  return same && !laterStages && due(in) < 0;
+  const auto sources = sourcesOf(in);
+  if (!sameInputs(in, sources)) return false;
+  for (std::size_t i = 0; i < sources.size(); ++i)
+    if (measured_[i].size() > static_cast<std::size_t>(shownStages(*sources[i]))) return false;
+  return due(sources).source < 0;
 }
 
 void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
-  if (!started_ || resets_ != in.snapshot.resets || targetVersion_ != in.snapshot.targetVersion ||
-      !(request_ == in.request.compare))
-    reset(in);
+  const auto sources = sourcesOf(in);
+  if (!sameInputs(in, sources)) reset(in, sources);
   // Looking back to an earlier stage: the later stages' panels go (they come back when live).
-  const auto stages = static_cast<std::size_t>(in.snapshot.stage) + 1;
-  if (panels_.size() > stages) {
-    panels_.resize(stages);
-    endpoints_.resize(stages);
-    versions_.resize(stages);
-    versions_.back() = 0;  // measure this stage again for the snapshot shown
+  bool changed = false;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const auto shown = static_cast<std::size_t>(shownStages(*sources[i]));
+    if (measured_[i].size() > shown) {
+      measured_[i].resize(shown);
+      measured_[i].back().version = 0;  // measure this stage again for the snapshot shown
+      changed = true;
+    }
   }
-  const int k = due(in);
-  if (k < 0) return;
-  const TrainerConfig& config = in.snapshot.model->config;
-  const ParamVec& params = stageParams(in, k);
+  const Due d = due(sources);
+  if (d.source >= 0) {
+    measure(*sources[static_cast<std::size_t>(d.source)], d.source, d.stage,
+            in.request.compare.methods);
+    changed = true;
+  }
+  if (changed) publishLayer();
+}
+
+void CompareJob::measure(const Snapshot& source, int sourceIndex, int k, bool named) {
+  const TrainerConfig& config = source.model->config;
+  const ParamVec& params = stageParams(source, k);
+  const auto stage = static_cast<std::size_t>(k);
   ComparePanel panel;
-  panel.name = panelName(config, k);
+  panel.name = panelName(config, k, named);
+  panel.method = config.method;
   panel.stage = k;
-  panel.training = k == in.snapshot.stage && in.snapshot.status != TrainerStatus::Finished &&
-                   !isHistorical(in.snapshot.version);  // a past model is not training
-  panel.trainingSteps = k == in.snapshot.stage
-                            ? in.snapshot.step
-                            : in.snapshot.model->stages[static_cast<std::size_t>(k)].stepsTrained;
+  panel.training = trainingStage(source, k);
+  panel.trainingSteps = k == source.stage ? source.step : source.model->stages[stage].stepsTrained;
   panel.stageSteps = config.steps;
+  if (stage < source.stageSeconds.size() && source.stageSeconds[stage] > 0.0)
+    panel.stepsPerSecond = static_cast<double>(panel.trainingSteps) / source.stageSeconds[stage];
+  panel.wallSeconds =
+      stage < source.stageEnds.size() ? source.stageEnds[stage] : source.trainingSeconds;
   panel.table = std::make_shared<const ParticleTable>(
       carriedTable(config, params, starts_, std::max(1, request_.knots)));
   const EntryMeasurement m = measureEntry(config, params, *samples_, 1, false);
@@ -117,10 +176,9 @@ void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
     panel.crossingPaths = std::make_shared<const std::vector<int>>(crossingColumns(
         panel.table->positions, std::min(panel.table->count(), EntryMeasurement::kCrossingPaths),
         &panel.figures.crossings));
+  auto& panels = measured_[static_cast<std::size_t>(sourceIndex)];
   static const Points kNone(2, 0);
-  const Points& previous = k > 0 && static_cast<std::size_t>(k) <= endpoints_.size()
-                               ? endpoints_[static_cast<std::size_t>(k - 1)]
-                               : kNone;
+  const Points& previous = k > 0 && stage <= panels.size() ? panels[stage - 1].endpoints : kNone;
   const Points ends =
       trainingCouplingEnds(config, k, *samples_, previous, EntryMeasurement::kCrossingPaths);
   if (ends.cols() > 0) {
@@ -130,19 +188,19 @@ void CompareJob::step(const ViewInputs& in, double /*chunkSeconds*/) {
     panel.couplingStarts = std::make_shared<const Points>(starts);
     panel.couplingEnds = std::make_shared<const Points>(ends);
   }
-  const auto slot = static_cast<std::size_t>(k);
-  if (slot == panels_.size()) {
-    panels_.push_back(std::move(panel));
-    endpoints_.push_back(m.endpoints);
-    versions_.push_back(in.stamp.snapshotVersion);
-  } else {
-    panels_[slot] = std::move(panel);
-    endpoints_[slot] = m.endpoints;
-    versions_[slot] = in.stamp.snapshotVersion;
-  }
-  if (k == in.snapshot.stage) refreshed_ = Clock::now();
+  Measured measured{std::move(panel), m.endpoints, source.version};
+  if (stage == panels.size())
+    panels.push_back(std::move(measured));
+  else
+    panels[stage] = std::move(measured);
+  if (k == source.stage) refreshed_[static_cast<std::size_t>(sourceIndex)] = Clock::now();
+}
+
+void CompareJob::publishLayer() {
+  if (!started_ || !samples_) return;
   auto layer = std::make_shared<CompareLayer>();
-  layer->panels = panels_;
+  for (const auto& panels : measured_)
+    for (const Measured& m : panels) layer->panels.push_back(m.panel);
   layer->otLowerBound = samples_->otLowerBound;
   layer->w2Floor = samples_->w2Floor;
   layer->n = CompareLayer::kFigurePoints;

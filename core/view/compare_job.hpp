@@ -1,14 +1,16 @@
-// The view worker's compare job: every stage of the newest model side by side — the same base
-// points carried by each stage (a ParticleTable per panel) and each stage measured on the same
-// samples (core/compare: W2 at RK4 100 and one Euler step, straightness, transport cost, NLL,
-// crossings; the pairs it trained on). A finished stage's panel is computed once per model; the
-// stage being trained is measured again at most every kRefreshSeconds. One panel per piece of
-// work, published as soon as it is done. GL-free; worker thread only.
+// The view worker's compare job: side by side, every stage of the newest model — or, with
+// CompareRequest::methods, every stage of each method of a race — the same base points carried
+// by each (a ParticleTable per panel) and each measured on the same samples (core/compare: W2 at
+// RK4 100 and one Euler step, straightness, transport cost, NLL, crossings; the pairs it trained
+// on; its steps/s and wall time). A finished stage's panel is computed once; a stage being
+// trained is measured again at most every kRefreshSeconds (the stalest first). One panel per
+// piece of work, published as soon as it is done. GL-free; worker thread only.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "core/view/view_job.hpp"
 
@@ -29,21 +31,33 @@ class CompareJob final : public ViewJob {
   static constexpr double kRefreshSeconds = 3.0;
 
  private:
-  // Which panel is due: the first stage without a panel for this model, else the training
-  // stage when its panel is older than kRefreshSeconds and the weights moved on; −1: none.
-  int due(const ViewInputs& in) const;
-  void reset(const ViewInputs& in);
+  // A panel and what it was measured from.
+  struct Measured {
+    ComparePanel panel;
+    Points endpoints;           // the stage's endpoints of samples_.base (the next round's pairs)
+    std::uint64_t version = 0;  // the snapshot version it was measured at
+  };
+  // Which (source, stage) is due, if any: the first stage without a panel; else the stalest
+  // training stage whose panel is older than kRefreshSeconds (at once for a model from the
+  // training history); else a panel measured while training whose stage has finished since.
+  struct Due {
+    int source = -1, stage = -1;
+  };
+  Due due(const std::vector<const Snapshot*>& sources) const;
+  bool sameInputs(const ViewInputs& in, const std::vector<const Snapshot*>& sources) const;
+  void reset(const ViewInputs& in, const std::vector<const Snapshot*>& sources);
+  void measure(const Snapshot& source, int sourceIndex, int stage, bool named);
+  void publishLayer();
 
-  // What the panels were computed for: the model (resets), the target, the request.
-  std::uint64_t resets_ = 0, targetVersion_ = 0;
+  // What the panels were computed for: the request, each source's resets, the target.
   CompareRequest request_;
+  std::vector<std::uint64_t> resets_;
+  std::uint64_t targetVersion_ = 0;
   bool started_ = false;
   std::optional<ComparisonSamples> samples_;
   Points starts_;
-  std::vector<ComparePanel> panels_;
-  std::vector<Points> endpoints_;        // per panel: the stage's endpoints of samples_.base
-  std::vector<std::uint64_t> versions_;  // per panel: the snapshot version it was measured at
-  std::chrono::steady_clock::time_point refreshed_{};
+  std::vector<std::vector<Measured>> measured_;                   // [source][stage]
+  std::vector<std::chrono::steady_clock::time_point> refreshed_;  // per source
   std::shared_ptr<const CompareLayer> done_;
 };
 

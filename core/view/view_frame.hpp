@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -44,12 +45,15 @@ struct SolverLabRequest {
   int count() const { return static_cast<int>(seeds.size() / 2) + particles; }  // start points
 };
 
-// Stages side by side: every stage of the model (rectified flow's reflow rounds) carrying the
-// same base points, each measured on the same points (core/compare).
+// Side by side: every stage of the model (rectified flow's reflow rounds) or, with `methods`,
+// every stage of each method of a race (the view worker's race source), carrying the same base
+// points, each measured on the same points (core/compare).
 struct CompareRequest {
   bool on = false;
-  int particles = 2000;  // base points per panel (the particle layer's first ones: same seed)
-  int knots = 8;         // RK4 steps of each panel's table
+  bool methods = false;    // the race's methods instead of the model's stages
+  std::uint64_t race = 0;  // which race (a new one is measured anew)
+  int particles = 2000;    // base points per panel (the particle layer's first ones: same seed)
+  int knots = 8;           // RK4 steps of each panel's table
   std::uint64_t seed = 1;
   bool operator==(const CompareRequest&) const = default;
 };
@@ -144,14 +148,20 @@ struct SolverLabLayer {
   int steps() const { return static_cast<int>(run.times.size()) - 1; }
 };
 
-// The stages side by side: one panel per stage of the newest model, in order. A finished stage's
-// panel is computed once; the stage being trained is measured again every few seconds.
+// Side by side: one panel per stage of the newest model (or of each method of a race), in
+// order. A finished stage's panel is computed once; a stage being trained is measured again
+// every few seconds.
 struct ComparePanel {
-  std::string name;        // "1-RF", "2-RF", … (the method's name for a one-stage model)
+  std::string name;  // "1-RF", "2-RF", … (the method's name for a one-stage model)
+  Method method = Method::FlowMatching;
   int stage = 0;           // 0-based
   bool training = false;   // the stage being trained (its figures follow it)
   long trainingSteps = 0;  // steps trained when measured
   long stageSteps = 0;     // steps the stage trains in all
+  // The stage's training speed (steps over the seconds of its steps) and the wall time from the
+  // start of the method's training to this stage's end (to the measurement while it trains).
+  double stepsPerSecond = std::numeric_limits<double>::quiet_NaN();
+  double wallSeconds = std::numeric_limits<double>::quiet_NaN();
   std::shared_ptr<const ParticleTable> table;  // the base points carried by this stage
   EntryFigures figures;                        // on the layer's samples (n points)
   long couplingCrossings = -1;

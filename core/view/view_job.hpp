@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <vector>
 
 #include "core/training/snapshot.hpp"
 #include "core/view/view_frame.hpp"
@@ -21,6 +23,8 @@ struct ViewInputs {
   bool continuous;  // the model has a velocity field (false: RealNVP, t = 1 only)
   LayerStamp stamp;
   int threads = 1;  // threads a piece may use: more while the user waits for a jump in history
+  // The newest snapshot of every method of a race (the worker's race source; empty without).
+  const std::vector<std::shared_ptr<const Snapshot>>* race = nullptr;
 };
 
 class ViewJob {

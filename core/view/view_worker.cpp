@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/parallel.hpp"
+#include "core/base/thread_setup.hpp"
 #include "core/training/history_snapshot.hpp"
 #include "core/view/compare_job.hpp"
 #include "core/view/field_jobs.hpp"
@@ -16,12 +17,6 @@
 #include "core/view/table_jobs.hpp"
 #include "core/view/target_layers_job.hpp"
 #include "core/view/view_job.hpp"
-
-#ifdef __linux__
-#include <pthread.h>
-#include <sys/resource.h>
-#include <unistd.h>
-#endif
 
 namespace flowlab::core {
 
@@ -44,21 +39,6 @@ bool sameButTime(ViewRequest a, const ViewRequest& b) {
   return a == b;
 }
 
-// A low priority (nice 10) for this thread only: under contention training and drawing win,
-// yet the worker is never starved outright (as SCHED_IDLE would be on a busy machine).
-void setLowPriority() {
-#ifdef __linux__
-  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);
-#endif
-}
-
-// Names the thread so profilers and the app's performance report can tell it apart.
-void nameThread() {
-#ifdef __linux__
-  pthread_setname_np(pthread_self(), "flowlab-view");
-#endif
-}
-
 }  // namespace
 
 struct ViewWorker::State {
@@ -69,9 +49,10 @@ struct ViewWorker::State {
   CompareJob compare;    // follows the newest snapshot; published panel by panel
   std::size_t next = 0;  // round-robin cursor over jobs
 
-  // The newest snapshot seen, and when it was first seen.
+  // The newest snapshot seen, and when it was first seen; the race's newest.
   std::shared_ptr<const Snapshot> latest;
   LayerStamp latestStamp;
+  std::vector<std::shared_ptr<const Snapshot>> race;
 
   // The cycle: the snapshot and request every model layer is being computed from.
   bool active = false;
@@ -93,10 +74,13 @@ struct ViewWorker::State {
     jobs.push_back(std::make_unique<WarpedGridJob>());
   }
 
-  // The inputs of the layers that follow the newest snapshot (the target's, the solver lab's).
+  // The inputs of the layers that follow the newest snapshot (the target's, the solver lab's,
+  // the side by side's).
   ViewInputs latestInputs(const ViewRequest& req) const {
-    return {*latest, *currentParams(*latest), req, isContinuous(latest->model->config.method),
-            latestStamp};
+    return {*latest,     *currentParams(*latest),
+            req,         isContinuous(latest->model->config.method),
+            latestStamp, 1,
+            &race};
   }
 
   // A past model is what the user waits for (they dragged the history slider, and training
@@ -264,9 +248,10 @@ struct ViewWorker::State {
 
 ViewWorker::ViewWorker(SnapshotSource source) : ViewWorker(std::move(source), Options{}) {}
 
-ViewWorker::ViewWorker(SnapshotSource source, Options options)
+ViewWorker::ViewWorker(SnapshotSource source, Options options, RaceSource race)
     : options_(options),
       source_(std::move(source)),
+      race_(std::move(race)),
       frame_(std::make_shared<ViewFrame>()),
       state_(std::make_unique<State>()),
       thread_([this](std::stop_token st) { run(st); }) {}
@@ -329,8 +314,8 @@ void ViewWorker::sleepFor(std::stop_token stop, std::chrono::duration<double> du
 }
 
 void ViewWorker::run(std::stop_token stop) {
-  nameThread();
-  if (options_.lowPriority) setLowPriority();
+  nameThisThread("flowlab-view");
+  if (options_.lowPriority) lowerThisThreadPriority();
   State& st = *state_;
   const std::chrono::duration<double> poll = std::chrono::milliseconds(options_.pollMilliseconds);
   std::uint64_t frameVersion = 0;
@@ -338,6 +323,7 @@ void ViewWorker::run(std::stop_token stop) {
     ViewRequest req;
     const std::uint64_t reqVersion = takeRequest(req);
     st.see(source_ ? source_() : nullptr);
+    st.race = race_ ? race_() : std::vector<std::shared_ptr<const Snapshot>>{};
     if (!st.latest) {
       waitForRequest(stop, reqVersion, poll);
       continue;

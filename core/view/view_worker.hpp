@@ -41,6 +41,8 @@ namespace flowlab::core {
 class ViewWorker {
  public:
   using SnapshotSource = std::function<std::shared_ptr<const Snapshot>()>;
+  // The newest snapshot of every method trained side by side (MethodRace::snapshots).
+  using RaceSource = std::function<std::vector<std::shared_ptr<const Snapshot>>()>;
 
   struct Options {
     double chunkSeconds = 0.03;    // target duration of one piece of work
@@ -51,8 +53,9 @@ class ViewWorker {
 
   // Starts the thread. source() is called from the worker thread and must be thread-safe
   // (Trainer::snapshot() is); it may return null until training has published.
+  // race(), if given, is called from the worker thread too, for the methods side by side.
   explicit ViewWorker(SnapshotSource source);
-  ViewWorker(SnapshotSource source, Options options);
+  ViewWorker(SnapshotSource source, Options options, RaceSource race = {});
   ~ViewWorker();  // stops and joins
   ViewWorker(const ViewWorker&) = delete;
   ViewWorker& operator=(const ViewWorker&) = delete;
@@ -80,6 +83,7 @@ class ViewWorker {
 
   Options options_;
   SnapshotSource source_;
+  RaceSource race_;
   mutable std::mutex mutex_;  // guards request_, requestVersion_, frame_ and upToDate_
   mutable std::condition_variable_any wake_;     // the worker: a new request
   mutable std::condition_variable_any changed_;  // waiters: a new frame or up-to-date state

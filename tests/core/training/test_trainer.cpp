@@ -253,6 +253,18 @@ TEST_CASE("rectified flow: metrics of every stage including the last, pair progr
   }
   CHECK(stage0);  // the first stage at its end
   CHECK(stage1);  // the final stage at its end
+  // Wall time: each stage's steps, each stage's end, all of it; a finished trainer adds none.
+  REQUIRE(snap->stageSeconds.size() == 2);
+  REQUIRE(snap->stageEnds.size() == 2);
+  CHECK(snap->stageSeconds[0] > 0.0);
+  CHECK(snap->stageSeconds[1] > 0.0);
+  CHECK(snap->stageSeconds[0] <= snap->stageEnds[0]);
+  // The second stage ends after its pairs and its own steps.
+  CHECK(snap->stageEnds[1] >= snap->stageEnds[0] + snap->stageSeconds[1]);
+  CHECK(snap->trainingSeconds == snap->stageEnds[1]);
+  trainer.reset();
+  const auto fresh = waitFor(trainer, [&](const Snapshot& s) { return s.resets > snap->resets; });
+  CHECK(fresh->stageEnds.size() <= 1);  // counted again from the reset
 
   // Stopping while pairs are generated: the destructor returns promptly.
   c.reflowPairs = 10000000;

@@ -3,10 +3,12 @@
 // interpolation is exact on straight paths.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
 
+#include "core/compare/method_race.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/training/history_snapshot.hpp"
 #include "core/training/training_session.hpp"
@@ -728,4 +730,58 @@ TEST_CASE("view worker: a past model, drawn on every core, matches a direct comp
   REQUIRE(frame->density->grid.values.size() == direct.values.size());
   for (std::size_t i = 0; i < direct.values.size(); ++i)
     CHECK(frame->density->grid.values[i] == doctest::Approx(direct.values[i]).epsilon(1e-4));
+}
+
+TEST_CASE(
+    "view worker: methods side by side: a panel per method (rf a panel per round) on the same "
+    "base points, each its own weights, steps/s and wall time") {
+  ComparisonPlan plan;
+  plan.methods = {Method::FlowMatching, Method::RectifiedFlow};
+  plan.steps = 30;
+  plan.seed = 3;
+  plan.reflowPairs = 400;
+  MethodRace race(plan, makeBuiltinTarget("moons"));
+  const auto main = makeSnapshot(1, 7);  // the app's own model: not among the panels
+  ViewWorker worker([&] { return main; }, testOptions(), [&] { return race.snapshots(); });
+  ViewRequest r = compareRequest(80, 2);
+  r.compare.methods = true;
+  r.compare.race = 1;
+  worker.setRequest(r);
+  std::vector<std::shared_ptr<const Snapshot>> finished;
+  std::shared_ptr<const CompareLayer> layer;
+  const auto until = std::chrono::steady_clock::now() + 90s;
+  while (std::chrono::steady_clock::now() < until) {
+    finished = race.snapshots();
+    layer = worker.frame()->compare;
+    const bool done = std::all_of(finished.begin(), finished.end(), [](const auto& s) {
+      return s->status == TrainerStatus::Finished;
+    });
+    if (done && layer && layer->panels.size() == 3 &&
+        std::none_of(layer->panels.begin(), layer->panels.end(),
+                     [](const ComparePanel& p) { return p.training; }))
+      break;
+    std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(layer);
+  REQUIRE(layer->panels.size() == 3);
+  const char* names[] = {"fm", "rf 1-RF", "rf 2-RF"};
+  const Snapshot* owner[] = {finished[0].get(), finished[1].get(), finished[1].get()};
+  Points x0(2, 80);
+  Rng(r.compare.seed).fillNormal(x0);
+  for (int k = 0; k < 3; ++k) {
+    const ComparePanel& p = layer->panels[std::size_t(k)];
+    CAPTURE(k);
+    CHECK(p.name == names[k]);
+    CHECK(p.table->start == x0);
+    const Model& model = *owner[k]->model;
+    Points x = x0;
+    FlowEvaluator(model.config, model.stages[std::size_t(p.stage)].params)
+        .sample(x, SolverConfig::rk4(2));
+    CHECK((p.table->positions.back() - x).cwiseAbs().maxCoeff() < 1e-5f);
+    CHECK(p.trainingSteps == 30);
+    CHECK(p.stepsPerSecond > 0.0);
+    CHECK(p.wallSeconds > 0.0);
+    CHECK(std::isfinite(p.figures.w2Rk4));
+  }
+  CHECK(layer->panels[2].wallSeconds > layer->panels[1].wallSeconds);  // 2-RF came after 1-RF
 }
