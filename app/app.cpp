@@ -18,6 +18,7 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <utility>
 
 #include "app/render/canvas_quad.hpp"
 #include "app/render/panel_cache.hpp"
@@ -68,6 +69,7 @@ App::App(AppOptions options) : options_(std::move(options)), measurement_(option
     ui_.lab.choose(options_.lab->solver, options_.lab->steps, options_.lab->tolerance);
   }
   ui_.compare = options_.compare;
+  ui_.compareMethods = !options_.compareMethods.empty();
 }
 
 App::~App() = default;
@@ -109,16 +111,23 @@ int App::run() {
     return 1;
   }
   trainer_ = std::make_unique<core::Trainer>(options_.config, target, options_.startPaused);
-  worker_ = std::make_unique<core::ViewWorker>([this] {
-    std::lock_guard lock(historyMutex_);
-    return historic_ ? historic_ : trainer_->snapshot();
-  });
-  raster_ = std::make_unique<RasterWorker>();
-  targets_ = std::make_unique<TargetEditor>(
-      [t = trainer_.get()](std::shared_ptr<const core::Target> next) {
-        t->setTarget(std::move(next));
+  worker_ = std::make_unique<core::ViewWorker>(
+      [this] {
+        std::lock_guard lock(historyMutex_);
+        return historic_ ? historic_ : trainer_->snapshot();
+      },
+      core::ViewWorker::Options{},
+      [this] {
+        const auto r = race();
+        return r ? r->snapshots() : std::vector<std::shared_ptr<const core::Snapshot>>{};
       });
+  raster_ = std::make_unique<RasterWorker>();
+  targets_ = std::make_unique<TargetEditor>([this](std::shared_ptr<const core::Target> next) {
+    if (const auto r = race()) r->setTarget(next);
+    trainer_->setTarget(std::move(next));
+  });
   targets_->setTarget(target, options_.targetImage.empty() ? options_.targetName : "image");
+  if (!options_.compareMethods.empty()) startRace({options_.compareMethods, 0});
   start_ = Clock::now();
   while (!window_->shouldClose() && !exitRequested_) frame();
   return finish();
@@ -137,11 +146,50 @@ void App::apply(const Commands& c) {
     ui_.fitPending = true;
   }
   if (c.clearPainting) targets_->clearPainting();
+  if (c.race) startRace(*c.race);
+  if (c.pauseRace)
+    if (const auto r = race()) r->setPaused(*c.pauseRace);
   if (c.image) {
     const std::string error = targets_->importImage(c.image->path, c.image->invert);
     ui_.importMessage = error.empty() ? "loaded" : error;
     if (error.empty()) ui_.fitPending = true;
   }
+}
+
+void App::startRace(const Commands::Race& wanted) {
+  std::shared_ptr<core::MethodRace> next;
+  if (!wanted.methods.empty()) {
+    core::ComparisonPlan plan;
+    plan.methods = wanted.methods;
+    plan.steps = wanted.steps;
+    plan.seed = ui_.running.seed;
+    try {
+      next = std::make_shared<core::MethodRace>(plan, targets_->target());
+    } catch (const std::exception& e) {
+      ui_.toast = std::string("cannot train side by side: ") + e.what();
+      ui_.toastUntil = now() + 6.0;
+      return;
+    }
+  }
+  const bool wasRacing = race() != nullptr;
+  if (next && !wasRacing) {
+    resumeAfterRace_ = !trainer_->paused();
+    trainer_->setPaused(true);  // the race has the cores
+  } else if (!next && wasRacing && resumeAfterRace_) {
+    trainer_->setPaused(false);
+  }
+  std::shared_ptr<core::MethodRace> old;
+  {
+    std::lock_guard lock(raceMutex_);
+    old = std::exchange(race_, std::move(next));
+    ++raceId_;
+  }
+  // `old` stops and joins its trainers here, unless the view worker still holds it.
+}
+
+std::shared_ptr<core::MethodRace> App::race() const {
+  std::lock_guard lock(raceMutex_);
+  return race_;
 }
 
 void App::followHistory() {
@@ -179,7 +227,7 @@ std::uint64_t App::requestCanvasImage(bool continuous, double t) {
     r.labStep = ui_.lab.step;
     if (!view_->lab->run.ledger.empty()) r.labMarked = ui_.lab.ledgerParticle();
   }
-  if (ui_.compare && continuous && !ui_.lab.on && view_->compare) {
+  if (ui_.showsPanels(continuous) && view_->compare) {
     r.compare = view_->compare;
     r.couplings = ui_.compareCouplings;
     r.crossingPaths = ui_.compareCrossings;
@@ -208,7 +256,10 @@ void App::frame() {
       view_->snapshot ? view_->continuous : core::isContinuous(ui_.running.method);
 
   const ImGuiIO& io = ImGui::GetIO();
-  layout_ = panels::computeLayout(io.DisplaySize.x, io.DisplaySize.y);
+  const int tableRows = ui_.showsPanels(continuous) && ui_.compareMethods && view_->compare
+                            ? static_cast<int>(view_->compare->panels.size())
+                            : 0;
+  layout_ = panels::computeLayout(io.DisplaySize.x, io.DisplaySize.y, tableRows);
   ui_.camera.setViewport(layout_.canvasX, layout_.canvasY, layout_.canvasW, layout_.canvasH);
   if (ui_.fitPending && targets_->target()) {
     core::Box b = targets_->target()->bounds();
@@ -238,6 +289,10 @@ void App::frame() {
   Commands commands;
   FrameContext ctx{commands, trainer_->paused(),   targets_->label(), snapshot_,
                    view_,    measurement_.frames()};
+  if (const auto r = race()) {
+    ctx.race = r->snapshots();
+    ctx.racePaused = r->paused();
+  }
   ctx.now = now();
   ctx.t = tShown;
   if (view_->particles) ctx.dataAge = seconds(Clock::now() - view_->particles->stamp.seen);
@@ -254,13 +309,17 @@ void App::frame() {
   handleCanvasInput();
   panels::canvasOverlay(layout_, ctx, ui_);
   panels::compareOverlay(layout_, ctx, ui_);
+  panels::methodTable(layout_, ctx, ui_);
+  // The race lives while its panels are on: leaving them (C, the stages, the lab) ends it.
+  if (!ctx.race.empty() && !(ui_.compare && ui_.compareMethods) && !commands.race)
+    commands.race = Commands::Race{};
   apply(commands);
 
   request_ = viewRequest(ui_.view, ui_.timeline, ui_.camera.visibleBox(), continuous);
   if (ui_.lab.on && continuous)
     applySolverLab(request_, ui_.lab, ui_.view, ui_.timeline.direction, labT());
-  else if (ui_.compare && continuous)
-    applyCompare(request_, ui_.view);
+  else if (ui_.showsPanels(continuous))
+    applyCompare(request_, ui_.view, ui_.compareMethods ? raceId_ : 0);
   worker_->setRequest(request_);
   canvasQuad_->update(view_, ui_.view);
   const bool done = headlessDone();
@@ -303,7 +362,10 @@ void App::frame() {
                                       std::chrono::duration<double>(1.0 / options_.maxFps));
     std::this_thread::sleep_until(due);
   }
-  const bool training = snapshot_ && snapshot_->status == core::TrainerStatus::Running;
+  bool training = snapshot_ && snapshot_->status == core::TrainerStatus::Running;
+  if (const auto r = race())
+    for (const auto& s : r->snapshots())
+      training = training || s->status == core::TrainerStatus::Running;
   const int panels =
       ui_.compare && view_->compare ? static_cast<int>(view_->compare->panels.size()) : 0;
   measurement_.showing(panels, training);

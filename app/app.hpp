@@ -21,6 +21,7 @@
 #include "app/state/run_measurement.hpp"
 #include "app/state/thread_cpu.hpp"
 #include "app/state/ui_state.hpp"
+#include "core/compare/method_race.hpp"
 
 namespace flowlab::app {
 
@@ -48,6 +49,10 @@ class App {
   int labLastStep() const;
   double labT() const;
   void apply(const Commands& commands);  // what the panels and keys asked for
+  // Starts training `race` side by side (the model's own training pauses); an empty one ends
+  // the race and resumes it. A refused plan is said in ui_.toast.
+  void startRace(const Commands::Race& race);
+  std::shared_ptr<core::MethodRace> race() const;
   void handleCanvasInput();
   void runScriptedPaint();
   // Headless runs with --lab: a step every kLabStepFrames frames once the solve is there.
@@ -73,6 +78,12 @@ class App {
   // so it outlives it.
   mutable std::mutex historyMutex_;
   std::shared_ptr<const core::Snapshot> historic_;
+  // The methods trained side by side (null: none), with an id per race; read by the view
+  // worker's thread, so under its own lock, and declared before worker_ to outlive it.
+  mutable std::mutex raceMutex_;
+  std::shared_ptr<core::MethodRace> race_;
+  std::uint64_t raceId_ = 0;
+  bool resumeAfterRace_ = false;  // the model's own training ran when the race began
   std::unique_ptr<core::ViewWorker> worker_;
   std::unique_ptr<RasterWorker> raster_;
   std::unique_ptr<TargetEditor> targets_;

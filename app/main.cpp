@@ -36,6 +36,8 @@ Headless runs (tests, benchmarks; under Xvfb for example):
   --lab SOLVER,N         start in the solver lab (e.g. rk4,4; dopri5,TOL); with --frames it steps
                          every 20 frames and --perf-report says how soon each step was on screen
   --compare              start with the model's stages side by side (rf with --reflow K)
+  --compare-methods LIST train methods side by side from the model's seed (e.g. fm,otcfm,rf,cnf;
+                         also rkl, realnvp), a panel per method and round, a table under them
   --scrub                with --frames: go back in the training history and return, in turn,
                          every 60 frames; --perf-report says how soon each past model was shown
 

@@ -198,7 +198,7 @@ void historyBar(FrameContext& f, UiState& ui) {
 void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   if (layout.rightWidth <= 0.0f) return;  // narrow windows show them in the left column
   ImGui::SetNextWindowPos(ImVec2(layout.canvasX + layout.canvasW, 0));
-  ImGui::SetNextWindowSize(ImVec2(layout.rightWidth, layout.canvasH + layout.timelineHeight));
+  ImGui::SetNextWindowSize(ImVec2(layout.rightWidth, layout.columnHeight()));
   ImGui::Begin("charts", nullptr, kFixed);
   const ImVec4 heading(0.55f, 0.8f, 1.0f, 1.0f);
   historyBar(f, ui);
@@ -210,7 +210,7 @@ void chartsPanel(const Layout& layout, FrameContext& f, UiState& ui) {
       ImGui::TextColored(heading, "Solvers");
     solverStudySection(f);
     ImGui::Separator();
-  } else if (ui.compare && f.view->continuous) {
+  } else if (ui.showsPanels(f.view->continuous) && !ui.compareMethods) {
     ImGui::TextColored(heading, "Stages against the round");
     compareChartsSection(f);
     ImGui::Separator();

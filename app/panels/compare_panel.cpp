@@ -2,6 +2,7 @@
 // and the labels over each panel of the canvas (the stage, its training progress, its figures).
 #include <imgui.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -31,8 +32,8 @@ void panelLabels(ImDrawList* d, const core::ComparePanel& p, ImVec2 bottom) {
   const core::EntryFigures& f = p.figures;
   char title[96];
   if (p.training)
-    std::snprintf(title, sizeof title, "%s  training: step %ld of %ld", p.name.c_str(),
-                  p.trainingSteps, p.stageSteps);
+    std::snprintf(title, sizeof title, "%s  training %ld/%ld", p.name.c_str(), p.trainingSteps,
+                  p.stageSteps);
   else
     std::snprintf(title, sizeof title, "%s  (%ld steps)", p.name.c_str(), p.trainingSteps);
   const std::string lines[] = {
@@ -40,7 +41,9 @@ void panelLabels(ImDrawList* d, const core::ComparePanel& p, ImVec2 bottom) {
       "straightness " + number(f.straightness) + "  NFE " + number(double(f.nfe), "%.0f"),
       "cost " + number(f.transportCost, "%.4f") + "  its OT " + number(f.endpointOtCost, "%.4f"),
       "crossing paths " + number(double(f.crossings), "%.0f") + ", pairs " +
-          number(double(p.couplingCrossings), "%.0f")};
+          number(double(p.couplingCrossings), "%.0f"),
+      "NLL " + number(f.nll, "%.3f") + "  " + number(p.stepsPerSecond, "%.0f") + " steps/s  " +
+          number(p.wallSeconds, "%.1f") + " s"};
   const float line = ImGui::GetTextLineHeight() + 1.0f;
   ImVec2 at(bottom.x, bottom.y - line * static_cast<float>(std::size(lines) + 1));
   shadowText(d, at, p.training ? IM_COL32(255, 205, 90, 255) : IM_COL32(140, 200, 255, 255), title);
@@ -50,23 +53,14 @@ void panelLabels(ImDrawList* d, const core::ComparePanel& p, ImVec2 bottom) {
   }
 }
 
-}  // namespace
-
-bool compareSection(FrameContext& f, UiState& ui) {
-  bool edited = false;
+// What the stages mode offers: the hint, or the two toggles of what each panel draws.
+void stagesControls(FrameContext& f, UiState& ui) {
   const int stages =
       f.snapshot && f.snapshot->model ? static_cast<int>(f.snapshot->model->stages.size()) : 0;
-  if (!f.view->continuous) {
-    ImGui::TextDisabled("RealNVP: one stage, nothing to set beside it.");
-    return false;
-  }
-  bool on = ui.compare;
-  if (ImGui::Checkbox("stages side by side (C)", &on)) {
-    toggleCompare(ui);
-    edited = true;
-  }
   ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  if (stages < 2)
+  if (!f.view->continuous)
+    ImGui::TextWrapped("RealNVP: one stage, nothing to set beside it.");
+  else if (stages < 2)
     ImGui::TextWrapped(
         "Rectified flow with reflow rounds (method rf) trains stages to set side by side: the "
         "same base points through 1-RF, 2-RF, ...");
@@ -74,14 +68,96 @@ bool compareSection(FrameContext& f, UiState& ui) {
     ImGui::TextWrapped("%d stages: see them carry the same base points, with their figures.",
                        stages);
   ImGui::PopStyleColor();
+}
+
+// The methods mode: which methods, their steps, start / pause / stop, and how each is doing.
+void methodsControls(FrameContext& f, UiState& ui) {
+  static constexpr core::Method kAll[] = {core::Method::FlowMatching,  core::Method::OtCfm,
+                                          core::Method::RectifiedFlow, core::Method::Cnf,
+                                          core::Method::ReverseKl,     core::Method::RealNvp};
+  for (int i = 0; i < 6; ++i) {
+    const core::Method m = kAll[i];
+    auto& chosen = ui.raceMethods;
+    const auto it = std::find(chosen.begin(), chosen.end(), m);
+    bool ticked = it != chosen.end();
+    if (i % 3 != 0) ImGui::SameLine();
+    if (ImGui::Checkbox(std::string(core::methodName(m)).c_str(), &ticked)) {
+      if (ticked)
+        chosen.push_back(m);
+      else
+        chosen.erase(it);
+      // In the order of the list, so the panels keep their places.
+      std::sort(chosen.begin(), chosen.end(), [](core::Method a, core::Method b) {
+        return std::find(std::begin(kAll), std::end(kAll), a) <
+               std::find(std::begin(kAll), std::end(kAll), b);
+      });
+    }
+  }
+  pushControlWidth("steps (0: own)");
+  ImGui::InputScalar("steps (0: own)", ImGuiDataType_S64, &ui.raceSteps);
+  ImGui::PopItemWidth();
+  ui.raceSteps = std::clamp(ui.raceSteps, 0L, 100000000L);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "Steps per stage of every method; 0: each method's own (fm 20000, cnf 3000,\n"
+        "realnvp 5000, ...). rf trains 1-RF and one reflow round.");
+  const bool racing = !f.race.empty();
+  const Commands::Race wanted{ui.raceMethods, ui.raceSteps};
+  ImGui::BeginDisabled(ui.raceMethods.empty());
+  if (ImGui::Button(racing ? "Restart" : "Train side by side")) f.commands.race = wanted;
+  ImGui::EndDisabled();
+  if (racing) {
+    ImGui::SameLine();
+    if (ImGui::Button(f.racePaused ? "Resume" : "Pause")) f.commands.pauseRace = !f.racePaused;
+    ImGui::SameLine();
+    if (ImGui::Button("Stop")) f.commands.race = Commands::Race{};
+  }
+  for (const auto& s : f.race) {
+    if (!s->model) continue;
+    const std::string name(core::methodName(s->model->config.method));
+    if (s->status == core::TrainerStatus::Finished)
+      ImGui::TextDisabled("%-7s done: %ld steps", name.c_str(), s->totalSteps);
+    else
+      ImGui::Text("%-7s %s %ld/%ld  %.0f/s", name.c_str(), core::statusName(s->status), s->step,
+                  s->model->config.steps, s->stepsPerSecond);
+  }
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped(racing ? "Your model's own training waits until they stop."
+                            : "Each trains from your model's seed on this target, sharing the "
+                              "cores evenly; your model's own training waits meanwhile.");
+  ImGui::PopStyleColor();
+}
+
+}  // namespace
+
+bool compareSection(FrameContext& f, UiState& ui) {
+  bool edited = false;
+  bool on = ui.compare;
+  if (ImGui::Checkbox("side by side (C)", &on)) {
+    toggleCompare(ui);
+    edited = true;
+  }
+  int mode = ui.compareMethods ? 1 : 0;
+  ImGui::SameLine();
+  edited |= ImGui::RadioButton("stages", &mode, 0);
+  ImGui::SameLine();
+  edited |= ImGui::RadioButton("methods", &mode, 1);
+  if ((mode == 1) != ui.compareMethods) {
+    ui.compareMethods = mode == 1;
+    if (!ui.compare) toggleCompare(ui);
+  }
+  if (ui.compareMethods)
+    methodsControls(f, ui);
+  else
+    stagesControls(f, ui);
   const core::CompareLayer* layer = f.view->compare.get();
   if (ui.compare) {
     ImGui::Checkbox("the pairs each stage trained on", &ui.compareCouplings);
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip(
           "Lines x0 -> x1 of %d training pairs from the same base points: independent pairs\n"
-          "for 1-RF, the pairs (x0, ODE(x0)) of the round before after a reflow. Lines that\n"
-          "cross another are red: reflow untangles them.",
+          "for 1-RF and fm, minibatch-OT pairs for otcfm, the pairs (x0, ODE(x0)) of the round\n"
+          "before after a reflow. Lines that cross another are red: reflow untangles them.",
           core::EntryMeasurement::kCrossingPaths);
     ImGui::Checkbox("paths that cross, in red", &ui.compareCrossings);
     if (ImGui::IsItemHovered())
@@ -90,7 +166,7 @@ bool compareSection(FrameContext& f, UiState& ui) {
           "times) crosses another's: curved flows cross; straight ones far less.",
           core::EntryMeasurement::kCrossingPaths);
   }
-  if (ui.compare && layer) {
+  if (ui.showsPanels(f.view->continuous) && layer) {
     ImGui::Text("figures on %ld base points", layer->n);
     ImGui::Text("OT bound (n = %ld) %.4f (?)", layer->boundN, layer->otLowerBound);
     if (ImGui::IsItemHovered())
@@ -101,8 +177,9 @@ bool compareSection(FrameContext& f, UiState& ui) {
           "Under each panel, 'its OT' is exact: W2^2 between the base points and that stage's\n"
           "own endpoints, which no coupling of them undercuts; cost minus it is how far the\n"
           "stage's coupling is from optimal. Reflow shrinks the gap.");
-  } else if (ui.compare) {
-    ImGui::TextDisabled("measuring the stages...");
+  } else if (ui.showsPanels(f.view->continuous)) {
+    ImGui::TextDisabled(ui.compareMethods && f.race.empty() ? "no methods training"
+                                                            : "measuring...");
   }
   return edited;
 }
@@ -114,7 +191,7 @@ void toggleCompare(UiState& ui) {
 
 void compareOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
   const core::CompareLayer* layer = f.view->compare.get();
-  if (!ui.compare || !layer || layer->panels.empty() || !f.view->continuous) return;
+  if (!ui.showsPanels(f.view->continuous) || !layer || layer->panels.empty()) return;
   ImDrawList* d = ImGui::GetBackgroundDrawList();
   const ImVec2 c0(layout.canvasX, layout.canvasY);
   d->PushClipRect(c0, ImVec2(c0.x + layout.canvasW, c0.y + layout.canvasH), true);
@@ -161,6 +238,59 @@ void compareChartsSection(FrameContext& f) {
   xyPlot("straightness against the round", {straightness}, false, true, 100.0f, NAN, nullptr);
   xyPlot("W2 to the target against the round", {rk4, euler}, false, false, 110.0f,
          layer ? layer->w2Floor : NAN, layer ? "floor" : nullptr);
+}
+
+}  // namespace flowlab::app::panels
+
+namespace flowlab::app::panels {
+
+void methodTable(const Layout& layout, FrameContext& f, UiState& ui) {
+  const core::CompareLayer* layer = f.view->compare.get();
+  if (layout.tableHeight <= 0.0f || !layer || !ui.compareMethods) return;
+  constexpr ImGuiWindowFlags kFlags = ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoResize |
+                                      ImGuiWindowFlags_NoCollapse | ImGuiWindowFlags_NoTitleBar |
+                                      ImGuiWindowFlags_NoSavedSettings |
+                                      ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::SetNextWindowPos(ImVec2(layout.canvasX, layout.canvasY + layout.canvasH));
+  ImGui::SetNextWindowSize(ImVec2(layout.canvasW, layout.tableHeight));
+  ImGui::Begin("methods table", nullptr, kFlags);
+  static constexpr const char* kColumns[] = {"method",     "NLL",          "W2 RK4-100",
+                                             "W2 1 Euler", "straightness", "NFE",
+                                             "steps",      "steps/s",      "wall s"};
+  constexpr int kCount = static_cast<int>(std::size(kColumns));
+  if (ImGui::BeginTable("methods", kCount,
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                            ImGuiTableFlags_SizingStretchProp)) {
+    for (const char* c : kColumns) ImGui::TableSetupColumn(c);
+    ImGui::TableHeadersRow();
+    for (const core::ComparePanel& p : layer->panels) {
+      const core::EntryFigures& e = p.figures;
+      const std::string cells[] = {p.name + (p.training ? " *" : ""),
+                                   number(e.nll, "%.3f"),
+                                   number(e.w2Rk4, "%.4f"),
+                                   number(e.w2Euler1, "%.4f"),
+                                   number(e.straightness, "%.4g"),
+                                   number(double(e.nfe), "%.0f"),
+                                   number(double(p.trainingSteps), "%.0f"),
+                                   number(p.stepsPerSecond, "%.0f"),
+                                   number(p.wallSeconds, "%.1f")};
+      ImGui::TableNextRow();
+      for (const std::string& c : cells) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(c.c_str());
+      }
+    }
+    ImGui::EndTable();
+  }
+  if (ImGui::IsWindowHovered())
+    ImGui::SetTooltip(
+        "On the same %ld base points and target sample. NLL: exact, nats per held-out point\n"
+        "('-' where the method has no density it trains). W2 at RK4 100 steps and after one\n"
+        "Euler step; straightness: E|x1 - x0 - v|^2 along the path (0: straight). steps/s: of\n"
+        "the stage's own steps, sharing the cores; wall: from the method's start to this\n"
+        "stage's end (now, for one training: *).",
+        layer->n);
+  ImGui::End();
 }
 
 }  // namespace flowlab::app::panels

@@ -7,7 +7,7 @@
 
 namespace flowlab::app::panels {
 
-Layout computeLayout(float windowWidth, float windowHeight) {
+Layout computeLayout(float windowWidth, float windowHeight, int tableRows) {
   Layout l;
   l.leftWidth = std::clamp(windowWidth * 0.25f, 250.0f, 330.0f);
   l.rightWidth = windowWidth >= 1000.0f ? std::clamp(windowWidth * 0.22f, 220.0f, 300.0f) : 0.0f;
@@ -17,6 +17,12 @@ Layout computeLayout(float windowWidth, float windowHeight) {
   l.canvasY = 0.0f;
   l.canvasW = std::max(windowWidth - l.leftWidth - l.rightWidth, 1.0f);
   l.canvasH = std::max(windowHeight - l.timelineHeight - l.statusHeight, 1.0f);
+  if (tableRows > 0) {
+    // A header and a line per row, with the window's padding; never more than half the canvas.
+    const float line = ImGui::GetTextLineHeightWithSpacing() + 2.0f;
+    l.tableHeight = std::min(line * static_cast<float>(tableRows + 1) + 16.0f, l.canvasH * 0.5f);
+    l.canvasH -= l.tableHeight;
+  }
   return l;
 }
 
@@ -34,7 +40,7 @@ void pushControlWidth(const char* longestLabel) {
 
 bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   ImGui::SetNextWindowPos(ImVec2(0, 0));
-  ImGui::SetNextWindowSize(ImVec2(layout.leftWidth, layout.canvasH + layout.timelineHeight));
+  ImGui::SetNextWindowSize(ImVec2(layout.leftWidth, layout.columnHeight()));
   ImGui::Begin("controls", nullptr, kFixed);
   ImGui::TextColored(ImVec4(0.55f, 0.8f, 1.0f, 1.0f), "flowlab");
   ImGui::SameLine();
@@ -47,7 +53,7 @@ bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
     edited |= trainingSection(f, ui);
   if (ImGui::CollapsingHeader("Solver lab", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= solverLabSection(f, ui);
-  if (ImGui::CollapsingHeader("Compare stages", ImGuiTreeNodeFlags_DefaultOpen))
+  if (ImGui::CollapsingHeader("Side by side: stages, methods", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= compareSection(f, ui);
   if (ImGui::CollapsingHeader("Target: presets, brush, import", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= targetSection(f, ui);

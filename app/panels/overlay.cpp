@@ -56,8 +56,10 @@ void canvasOverlay(const Layout& layout, FrameContext& f, UiState& ui) {
                                   "play/pause  |  T: training on/off  |  F1: help";
   if (ui.lab.on && f.view->continuous)
     hint = "Solver lab: Right: step  |  Left: back  |  Space: run  |  Home: reset  |  S: exit";
-  else if (ui.compare && f.view->continuous)
-    hint = "Stages side by side: drag/wheel move every panel  |  Space: play  |  C: exit";
+  else if (ui.showsPanels(f.view->continuous))
+    hint = ui.compareMethods
+               ? "Methods side by side: drag/wheel move every panel  |  Space: play  |  C: exit"
+               : "Stages side by side: drag/wheel move every panel  |  Space: play  |  C: exit";
   // A narrow canvas gets the short form, so the line never runs under the overlay's edge.
   if (ImGui::CalcTextSize(hint).x > layout.canvasW - 16.0f)
     hint = ui.brushOn ? "Brush: drag paints  |  E: erase  |  B: off"
@@ -210,7 +212,7 @@ void statusBar(const Layout& layout, FrameContext& f, UiState& ui) {
       ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar |
       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
       ImGuiWindowFlags_NoBackground;
-  const float y = layout.canvasH + layout.timelineHeight;
+  const float y = layout.columnHeight();
   ImGui::SetNextWindowPos(ImVec2(0, y));
   ImGui::SetNextWindowSize(
       ImVec2(layout.leftWidth + layout.canvasW + layout.rightWidth, layout.statusHeight));

@@ -10,11 +10,17 @@
 namespace flowlab::app::panels {
 
 // Where things go on screen (screen pixels): side panels, timeline, status bar and the canvas.
+// With a table under the panels (the methods side by side), the canvas leaves it tableHeight
+// between its bottom and the timeline.
 struct Layout {
   float leftWidth = 0, rightWidth = 0, timelineHeight = 0, statusHeight = 0;
   float canvasX = 0, canvasY = 0, canvasW = 0, canvasH = 0;
+  float tableHeight = 0;
+  float timelineY() const { return canvasY + canvasH + tableHeight; }
+  // The side columns reach from the top to the status bar.
+  float columnHeight() const { return timelineY() + timelineHeight; }
 };
-Layout computeLayout(float windowWidth, float windowHeight);
+Layout computeLayout(float windowWidth, float windowHeight, int tableRows = 0);
 
 // Pushes the item width of controls whose labels sit at their right in the left column: what
 // the longest label leaves (at least 60 px), so no label is clipped at any window width.
@@ -49,6 +55,8 @@ void toggleCompare(UiState& ui);
 void compareOverlay(const Layout& layout, FrameContext& f, UiState& ui);
 // The stages' figures against the round (right column, compare on).
 void compareChartsSection(FrameContext& f);
+// The methods side by side: their table under the panels (a row per panel).
+void methodTable(const Layout& layout, FrameContext& f, UiState& ui);
 // The lab's charts: endpoint error and W2 against the number of steps, per solver.
 void solverStudySection(FrameContext& f);
 // F1.

@@ -30,7 +30,7 @@ bool timelineBar(const Layout& layout, FrameContext& f, UiState& ui) {
       ImGuiWindowFlags_NoTitleBar | ImGuiWindowFlags_NoScrollbar |
       ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
       ImGuiWindowFlags_NoBackground;
-  ImGui::SetNextWindowPos(ImVec2(layout.canvasX, layout.canvasH));
+  ImGui::SetNextWindowPos(ImVec2(layout.canvasX, layout.timelineY()));
   ImGui::SetNextWindowSize(ImVec2(layout.canvasW, layout.timelineHeight));
   ImGui::Begin("timeline", nullptr, flags);
   bool edited = false;

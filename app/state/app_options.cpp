@@ -22,7 +22,7 @@ const std::vector<core::OptionSpec>& specs() {
       {"--screenshot", 1}, {"--canvas-only", 0},  {"--perf-report", 1}, {"--baseline-seconds", 1},
       {"--max-fps", 1},    {"--wait", 1},         {"--particles", 1},   {"--t", 1},
       {"--still", 0},      {"--show", 1},         {"--paint", 3},       {"--paint-frame", 1},
-      {"--lab", 1},        {"--compare", 0},      {"--scrub", 0}};
+      {"--lab", 1},        {"--compare", 0},      {"--scrub", 0},       {"--compare-methods", 1}};
   return s;
 }
 
@@ -173,6 +173,11 @@ AppOptions parseAppOptions(int argc, char** argv) {
   }
   if (args.has("--lab")) o.lab = labFrom(args);
   o.compare = args.has("--compare");
+  if (args.has("--compare-methods")) {
+    o.compareMethods = core::methodList(args, "--compare-methods");
+    if (o.compareMethods.empty()) throw UsageError("--compare-methods: name at least one method");
+    o.compare = true;
+  }
   o.scrub = args.has("--scrub");
   if (o.scrub && o.frames <= 0) throw UsageError("--scrub needs --frames N (a headless run)");
   if (o.compare && o.lab)

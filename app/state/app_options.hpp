@@ -52,6 +52,8 @@ struct AppOptions {
   };
   std::optional<Lab> lab;
   bool compare = false;  // --compare: start with the model's stages side by side
+  // --compare-methods LIST: start training these methods side by side, shown as panels.
+  std::vector<core::Method> compareMethods;
   // --scrub (with --frames): every kScrubFrames frames, go back to a kept step of the training
   // history or return to live, in turn (--perf-report times each move back).
   bool scrub = false;

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/model/trainer_config.hpp"
 
@@ -22,6 +23,14 @@ struct Commands {
     bool invert = false;
   };
   std::optional<Import> image;  // a picture to train on
+  // Methods to train side by side from the model's seed (the model's own training pauses
+  // meanwhile); an empty list ends the race (and resumes it).
+  struct Race {
+    std::vector<core::Method> methods;
+    long steps = 0;  // per stage (0: each method's own)
+  };
+  std::optional<Race> race;
+  std::optional<bool> pauseRace;
 };
 
 }  // namespace flowlab::app

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "app/state/camera2d.hpp"
 #include "app/state/commands.hpp"
@@ -31,6 +32,11 @@ struct UiState {
   SolverLab lab;          // on: the canvas shows solver steps instead of continuous t
   long historyStep = -1;  // looking back: the canvas shows the model at this total step (−1: live)
   bool compare = false;   // the canvas shows every stage of the model side by side
+  bool compareMethods = false;  // ... or of every method trained side by side (the race)
+  // The methods ticked for the race, and its steps per stage (0: each method's own).
+  std::vector<core::Method> raceMethods{core::Method::FlowMatching, core::Method::OtCfm,
+                                        core::Method::RectifiedFlow, core::Method::Cnf};
+  long raceSteps = 0;
   bool compareCouplings = true;   // ... with the pairs each stage trained on
   bool compareCrossings = false;  // ... and the paths that cross another in red
   Camera2d camera;
@@ -54,6 +60,12 @@ struct UiState {
   std::string toast;  // a short message shown over the canvas (e.g. "saved …")
   double toastUntil = 0.0;
 
+  // Whether the canvas shows panels side by side: the stages need a model with a velocity field
+  // (the race's methods do not).
+  bool showsPanels(bool continuous) const {
+    return compare && !lab.on && (compareMethods || continuous);
+  }
+
   Probe probe;  // under the cursor, when it is over the canvas
   bool probeOn = false;
   bool pointerOn = true;  // a person's pointer is there (false in headless runs)
@@ -72,6 +84,9 @@ struct FrameContext {
   double t = 1.0;        // the flow time on screen (the animation's, or the solver lab's step)
   double dataAge = 0.0;  // seconds since the drawn particles' snapshot was seen
   float densityLo = 0.0f, densityHi = 0.0f, divergenceScale = 1.0f;
+  // The methods trained side by side: each one's newest snapshot (empty: no race).
+  std::vector<std::shared_ptr<const core::Snapshot>> race{};
+  bool racePaused = false;
 };
 
 }  // namespace flowlab::app

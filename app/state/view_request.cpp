@@ -70,8 +70,10 @@ void applySolverLab(core::ViewRequest& request, const SolverLab& lab,
   request.heatmapWidth = request.heatmapHeight = view.heatmapSize;  // t moves by steps
 }
 
-void applyCompare(core::ViewRequest& request, const core::ViewSettings& view) {
+void applyCompare(core::ViewRequest& request, const core::ViewSettings& view, std::uint64_t race) {
   request.compare.on = true;
+  request.compare.methods = race != 0;
+  request.compare.race = race;
   request.compare.particles = std::clamp(view.particleCount, 1, kMaxCompareParticles);
   request.compare.knots = view.knots;
   request.compare.seed = request.seed;  // the particle layer's start points

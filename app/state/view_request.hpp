@@ -33,10 +33,12 @@ core::ViewRequest viewRequest(const core::ViewSettings& view, const Timeline& ti
 void applySolverLab(core::ViewRequest& request, const SolverLab& lab,
                     const core::ViewSettings& view, core::FlowDirection direction, double t);
 
-// The stages side by side on: the request carries the compare job (the particle layer's count,
-// up to kMaxCompareParticles per panel, and its start points); the current stage's own layers
-// are off (the canvas shows the panels only).
+// Side by side on: the request carries the compare job (the particle layer's count, up to
+// kMaxCompareParticles per panel, and its start points) — of the model's stages, or of race
+// `race`'s methods when not 0; the current stage's own layers are off (the canvas shows the
+// panels only).
 constexpr int kMaxCompareParticles = 10000;
-void applyCompare(core::ViewRequest& request, const core::ViewSettings& view);
+void applyCompare(core::ViewRequest& request, const core::ViewSettings& view,
+                  std::uint64_t race = 0);
 
 }  // namespace flowlab::app

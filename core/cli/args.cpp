@@ -138,4 +138,18 @@ std::vector<long> Args::integers(const std::string& name, long min, long max) co
   return out;
 }
 
+std::vector<Method> methodList(const Args& args, const std::string& option) {
+  std::vector<Method> methods;
+  for (const std::string& name : args.list(option, {})) {
+    const auto m = parseMethod(name);
+    if (!m)
+      throw UsageError(option + ": unknown method '" + name +
+                       "' (choose from fm, otcfm, rf, cnf, rkl, realnvp)");
+    for (Method seen : methods)
+      if (seen == *m) throw UsageError(option + " names '" + name + "' twice");
+    methods.push_back(*m);
+  }
+  return methods;
+}
+
 }  // namespace flowlab::core

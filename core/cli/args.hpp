@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/model/trainer_config.hpp"
+
 namespace flowlab::core {
 
 struct UsageError : std::runtime_error {
@@ -49,5 +51,9 @@ class Args {
 // Strict number parsing: the whole word must be a finite number.
 bool parseLong(const std::string& word, long& out);
 bool parseDouble(const std::string& word, double& out);
+
+// The comma-separated method names of `option` (fm, otcfm, rf, cnf, rkl, realnvp), each once.
+// Throws UsageError naming an unknown or repeated one.
+std::vector<Method> methodList(const Args& args, const std::string& option);
 
 }  // namespace flowlab::core

@@ -49,20 +49,6 @@ constexpr const char* kCompareHelp =
   Target options as in 'flowlab train --help' (--image-box, --invert).
 )";
 
-std::vector<Method> methodsFrom(const Args& args) {
-  std::vector<Method> methods;
-  for (const std::string& name : args.list("--methods", {})) {
-    const auto m = parseMethod(name);
-    if (!m)
-      throw UsageError("--methods: unknown method '" + name +
-                       "' (choose from fm, otcfm, rf, cnf, rkl, realnvp)");
-    for (Method seen : methods)
-      if (seen == *m) throw UsageError("--methods names '" + name + "' twice");
-    methods.push_back(*m);
-  }
-  return methods;
-}
-
 ComparisonPlan planFrom(const Args& args) {
   if (args.has("--reflow") == args.has("--methods"))
     throw UsageError("give either --reflow K (rounds of one rectified flow) or --methods LIST");
@@ -70,7 +56,7 @@ ComparisonPlan planFrom(const Args& args) {
   if (args.has("--reflow"))
     plan.reflow = static_cast<int>(args.integer("--reflow", 1, 0, 8));
   else
-    plan.methods = methodsFrom(args);
+    plan.methods = methodList(args, "--methods");
   if (args.has("--reflow-pairs") && plan.reflow < 0 &&
       std::find(plan.methods.begin(), plan.methods.end(), Method::RectifiedFlow) ==
           plan.methods.end())

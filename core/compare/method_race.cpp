@@ -28,6 +28,8 @@ void MethodRace::setPaused(bool paused) {
   for (const auto& t : trainers_) t->setPaused(paused);
 }
 
+bool MethodRace::paused() const { return !trainers_.empty() && trainers_.front()->paused(); }
+
 void MethodRace::setTarget(const std::shared_ptr<const Target>& target) {
   for (const auto& t : trainers_) t->setTarget(target);
 }

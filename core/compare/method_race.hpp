@@ -23,6 +23,7 @@ class MethodRace {
   std::vector<std::shared_ptr<const Snapshot>> snapshots() const;
   const std::vector<Method>& methods() const { return methods_; }
   void setPaused(bool paused);
+  bool paused() const;
   // Every trainer goes on with the new target (no reset), as the single trainer does.
   void setTarget(const std::shared_ptr<const Target>& target);
 

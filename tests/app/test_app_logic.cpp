@@ -14,6 +14,7 @@
 #include "app/state/inspector.hpp"
 #include "app/state/perf_stats.hpp"
 #include "app/state/timeline.hpp"
+#include "app/state/ui_state.hpp"
 #include "app/state/view_request.hpp"
 #include "app/target/painted_density.hpp"
 #include "app/target/target_editor.hpp"
@@ -309,6 +310,33 @@ TEST_CASE("app options: defaults, values, and one clear message per problem") {
   CHECK(problem({"--lab", "rk5,4"}).find("rk5") != std::string::npos);
   CHECK(problem({"--lab", "rk4,0"}).find("N must be") != std::string::npos);
   CHECK(problem({"--lab", "dopri5,2"}).find("TOL") != std::string::npos);
+  const AppOptions methods = parse({"--compare-methods", "fm,rf,realnvp"});
+  CHECK(methods.compare);
+  CHECK(methods.compareMethods == std::vector<core::Method>{core::Method::FlowMatching,
+                                                            core::Method::RectifiedFlow,
+                                                            core::Method::RealNvp});
+  CHECK(problem({"--compare-methods", "fm,gan"}).find("gan") != std::string::npos);
+  CHECK(problem({"--compare-methods", "fm,fm"}).find("twice") != std::string::npos);
+}
+
+TEST_CASE("side by side: the methods' request, and which canvas shows panels") {
+  core::ViewRequest r;
+  core::ViewSettings view;
+  applyCompare(r, view);
+  CHECK(r.compare.on);
+  CHECK_FALSE(r.compare.methods);  // the model's stages
+  applyCompare(r, view, 7);
+  CHECK(r.compare.methods);
+  CHECK(r.compare.race == 7);
+  CHECK_FALSE(r.particles);  // the canvas shows the panels only
+  UiState ui;
+  ui.compare = true;
+  CHECK(ui.showsPanels(true));
+  CHECK_FALSE(ui.showsPanels(false));  // a RealNVP model has no stages to set side by side
+  ui.compareMethods = true;
+  CHECK(ui.showsPanels(false));  // the race's methods need nothing of the model
+  ui.lab.toggle();
+  CHECK_FALSE(ui.showsPanels(true));  // the lab has the canvas
 }
 
 TEST_CASE("picture summary: blank versus layered") {
