@@ -52,7 +52,9 @@ void helpWindow(UiState& ui) {
       "(exactly), Space runs, Home resets; choose the solver and N under the canvas.");
   bullet(
       "C: the model's stages side by side (rectified flow's reflow rounds): the same base "
-      "points through every stage, at the same t and camera, with each stage's figures.");
+      "points through every stage, at the same t and camera, with each stage's figures. "
+      "With 'methods' in the left column: the methods you tick trained side by side from one "
+      "seed, a panel each and a table of their figures under the panels.");
   bullet("D: direction (generate 0 -> 1 or normalise 1 -> 0). L: loop.");
   heading("Training");
   bullet("T: pause/resume training. N: one step (pauses). Ctrl+R: reset the model.");
