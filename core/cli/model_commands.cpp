@@ -18,6 +18,7 @@
 #include "core/eval/metrics.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
+#include "core/io/npy.hpp"
 #include "core/io/png_image.hpp"
 
 namespace flowlab::core::cli {
@@ -36,6 +37,49 @@ nlohmann::json number(double v) {
 
 }  // namespace
 
+// An output of points or values: FILE.csv or FILE.npy (the extension says which), never the
+// same file as one of `inputs`.
+void checkTableOutput(const std::string& option, const std::string& path,
+                      const std::vector<std::string>& inputs) {
+  if (!endsWith(path, ".csv") && !isNpyPath(path))
+    throw UsageError(option + " must end in .csv or .npy, got '" + path + "'");
+  for (const std::string& in : inputs)
+    if (!in.empty() && sameFile(path, in))
+      throw UsageError(option + " " + path + " would overwrite " + in);
+}
+
+// Points (2×N) as CSV (header x,y) or as an N×2 float32 array.
+void writePoints(const std::string& path, const Points& x) {
+  if (isNpyPath(path))
+    writeFileAtomically(path, npyBytes(x.data(), {static_cast<std::size_t>(x.cols()), 2}));
+  else
+    writeFileAtomically(path, pointsCsv(x));
+}
+
+// Every state of a trajectory of N points: CSV rows point,t,x,y, or a K×N×2 float32 array (K
+// times, uniform over [0, 1] for the fixed-step solvers and for Dopri5's samples).
+void writeTrajectory(const std::string& path, const Trajectory& trajectory) {
+  const std::size_t n = trajectory.states.empty() ? 0 : trajectory.states.front().cols();
+  if (isNpyPath(path)) {
+    std::vector<float> all;
+    all.reserve(trajectory.states.size() * n * 2);
+    for (const Points& s : trajectory.states) all.insert(all.end(), s.data(), s.data() + s.size());
+    writeFileAtomically(path, npyBytes(all.data(), {trajectory.states.size(), n, 2}));
+    return;
+  }
+  std::string text = "point,t,x,y\n";
+  char buf[96];
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < trajectory.times.size(); ++k) {
+      const auto c = static_cast<Eigen::Index>(i);
+      const int len = std::snprintf(buf, sizeof buf, "%ld,%.6g,%.9g,%.9g\n", static_cast<long>(i),
+                                    trajectory.times[k], trajectory.states[k](0, c),
+                                    trajectory.states[k](1, c));
+      text.append(buf, static_cast<std::size_t>(len));
+    }
+  writeFileAtomically(path, text);
+}
+
 int runSample(int argc, char** argv) {
   const Args args(argc, argv, 2,
                   withSolver({{"--help", 0},
@@ -47,12 +91,13 @@ int runSample(int argc, char** argv) {
                               {"--threads", 1}}));
   if (args.has("--help")) {
     std::cout << "usage: flowlab sample MODEL [--stage k] --n N [--solver S] [--solver-steps K]\n"
-                 "                      [--rtol R --atol A] [--seed S] --out FILE.csv\n"
-                 "                      [--trajectories FILE.csv] [--threads T]\n"
+                 "                      [--rtol R --atol A] [--seed S] --out FILE.csv|FILE.npy\n"
+                 "                      [--trajectories FILE.csv|FILE.npy] [--threads T]\n"
                  "  Draws N base points x0 ~ N(0, I) and carries them to t = 1 (default rk4, 100\n"
                  "  steps). --stage k picks a stage, counted from 1 (rf: stage 1 is 1-RF, stage 2\n"
                  "  the first reflow; default: the last; -1 is the last too). --trajectories\n"
-                 "  writes every solver step as point,t,x,y.\n";
+                 "  writes every solver step as point,t,x,y. FILE.npy: NumPy arrays (float32) of\n"
+                 "  shape N x 2, and K x N x 2 for the K times of the trajectories.\n";
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
@@ -60,6 +105,9 @@ int runSample(int argc, char** argv) {
   const SolverConfig solver = solverFrom(args, kReferenceSampling);
   const std::string out = args.requiredText("--out");
   const std::string trajOut = args.text("--trajectories", "");
+  checkTableOutput("--out", out, {args.positional().front()});
+  if (!trajOut.empty())
+    checkTableOutput("--trajectories", trajOut, {args.positional().front(), out});
   if (!trajOut.empty() && n * (isAdaptive(solver.solver) ? 101 : solver.steps + 1) > 50000000)
     throw UsageError(
         "--trajectories would write more than 50 million rows; lower --n or --solver-steps");
@@ -72,19 +120,8 @@ int runSample(int argc, char** argv) {
              trajOut.empty() ? nullptr : &trajectory);
   if (!x.allFinite())
     throw std::runtime_error("the flow produced non-finite points (diverged model?)");
-  if (!trajOut.empty()) {
-    std::string text = "point,t,x,y\n";
-    char buf[96];
-    for (Eigen::Index i = 0; i < n; ++i)
-      for (std::size_t k = 0; k < trajectory.times.size(); ++k) {
-        const int len = std::snprintf(buf, sizeof buf, "%ld,%.6g,%.9g,%.9g\n", static_cast<long>(i),
-                                      trajectory.times[k], trajectory.states[k](0, i),
-                                      trajectory.states[k](1, i));
-        text.append(buf, static_cast<std::size_t>(len));
-      }
-    writeFileAtomically(trajOut, text);
-  }
-  writeFileAtomically(out, pointsCsv(x));
+  if (!trajOut.empty()) writeTrajectory(trajOut, trajectory);
+  writePoints(out, x);
   return 0;
 }
 
@@ -93,22 +130,27 @@ int runLogp(int argc, char** argv) {
       argc, argv, 2,
       withSolver({{"--help", 0}, {"--stage", 1}, {"--in", 1}, {"--out", 1}, {"--threads", 1}}));
   if (args.has("--help")) {
-    std::cout
-        << "usage: flowlab logp MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]\n"
-           "  Exact model log density (natural log) at each point of FILE.csv (header x,y):\n"
-           "  integrates back to t = 0 with the exact divergence (default dopri5,\n"
-           "  rtol = atol = 1e-5). Writes one column with header logp.\n";
+    std::cout << "usage: flowlab logp MODEL [--stage k] --in FILE.csv --out FILE.csv|FILE.npy\n"
+                 "                    [solver options]\n"
+                 "  Exact model log density (natural log) at each point of FILE.csv (header x,y):\n"
+                 "  integrates back to t = 0 with the exact divergence (default dopri5,\n"
+                 "  rtol = atol = 1e-5). Writes one column with header logp (FILE.npy: a float32\n"
+                 "  array of N values).\n";
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
   const std::string in = args.requiredText("--in");
   const std::string out = args.requiredText("--out");
+  checkTableOutput("--out", out, {args.positional().front(), in});
   const SolverConfig solver = solverFrom(args, kFineLogDensity);
   const Points x = readPointsCsv(in);
   PointRow logp;
   flowLogDensity(loaded.model.config, loaded.params(), x, solver,
                  threadsFrom(args, hardwareThreads()), logp);
-  writeFileAtomically(out, valuesCsv("logp", logp));
+  if (isNpyPath(out))
+    writeFileAtomically(out, npyBytes(logp.data(), {static_cast<std::size_t>(logp.size())}));
+  else
+    writeFileAtomically(out, valuesCsv("logp", logp));
   return 0;
 }
 
@@ -305,9 +347,11 @@ int runDensity(int argc, char** argv) {
   if (args.has("--help")) {
     std::cout
         << "usage: flowlab density MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1\n"
-           "                       --out FILE.csv|FILE.png [solver options] [--threads T]\n"
+           "                       --out FILE.csv|FILE.npy|FILE.png [solver options] [--threads "
+           "T]\n"
            "  Exact log p_t at every cell centre (integrated back to t = 0 with the exact\n"
            "  divergence; default rk4, 32 steps). CSV: header x,y,logp, one row per cell.\n"
+           "  NPY: an H x W float32 array of logp, row 0 at y0 (the bottom), column 0 at x0.\n"
            "  PNG: the density exp(logp) colour-mapped (square root scale), top row = y1, with a\n"
            "  colour bar under it (0 to the peak density). Prints progress and the grid's mass.\n";
     return 0;
@@ -328,9 +372,10 @@ int runDensity(int argc, char** argv) {
   spec.solver = solverFrom(args, SolverConfig::rk4(32));
   spec.threads = threadsFrom(args, hardwareThreads());
   const std::string out = args.requiredText("--out");
-  const bool png = out.size() > 4 && out.substr(out.size() - 4) == ".png";
-  const bool csv = out.size() > 4 && out.substr(out.size() - 4) == ".csv";
-  if (!png && !csv) throw UsageError("--out must end in .csv or .png");
+  const bool png = endsWith(out, ".png"), csv = endsWith(out, ".csv"), npy = isNpyPath(out);
+  if (!png && !csv && !npy) throw UsageError("--out must end in .csv, .npy or .png");
+  if (sameFile(out, args.positional().front()))
+    throw UsageError("--out " + out + " would overwrite " + args.positional().front());
   // A progress line with an ETA: a fine grid takes seconds.
   const bool tty = ::isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
@@ -349,6 +394,9 @@ int runDensity(int argc, char** argv) {
   const GridGeometry geometry{spec.box, spec.width, spec.height};
   if (csv)
     writeDensityCsv(out, grid, geometry);
+  else if (npy)  // H×W float32, row 0 at y0 (the bottom), as the CSV's rows
+    writeFileAtomically(out, npyBytes(grid.values.data(), {static_cast<std::size_t>(grid.height),
+                                                           static_cast<std::size_t>(grid.width)}));
   else
     writeDensityPng(out, grid, geometry, spec.t);
   std::fprintf(stderr, "mass %.4f on the box (%dx%d cells, t = %.3f, %ld NFE per point)\n",

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "core/cli/cli.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
+#include "core/io/npy.hpp"
 #include "core/io/png_image.hpp"
 #include "core/nn/kernel_set.hpp"
 
@@ -444,4 +446,46 @@ TEST_CASE("compare: a table per row in a folder it creates, and bad input leaves
   fs::remove_all(imageDir);
   fs::remove_all(dir);
   std::remove(file.c_str());
+}
+
+TEST_CASE("npy: the format 1.0 header numpy reads, padded to 64 bytes, then the raw values") {
+  const float values[6] = {1, 2, 3, 4, 5, 6};
+  const std::string b = npyBytes(values, {3, 2});
+  REQUIRE(b.size() > 10);
+  CHECK(b.compare(0, 6, "\x93NUMPY") == 0);
+  CHECK(b[6] == 1);
+  CHECK(b[7] == 0);
+  const std::size_t headerLength =
+      static_cast<unsigned char>(b[8]) | (static_cast<std::size_t>(b[9]) << 8);
+  CHECK((10 + headerLength) % 64 == 0);
+  const std::string header = b.substr(10, headerLength);
+  CHECK(header.find("'descr': '<f4'") != std::string::npos);
+  CHECK(header.find("'fortran_order': False") != std::string::npos);
+  CHECK(header.find("'shape': (3, 2)") != std::string::npos);
+  CHECK(header.back() == '\n');
+  REQUIRE(b.size() == 10 + headerLength + sizeof values);
+  CHECK(std::memcmp(b.data() + 10 + headerLength, values, sizeof values) == 0);
+  const double one[1] = {2.5};
+  const std::string d = npyBytes(one, {1});
+  CHECK(d.find("'descr': '<f8'") != std::string::npos);
+  CHECK(d.find("'shape': (1,)") != std::string::npos);
+  CHECK(isNpyPath("a/b.npy"));
+  CHECK_FALSE(isNpyPath(".npy"));
+  CHECK_FALSE(isNpyPath("x.npz"));
+}
+
+TEST_CASE("sample and logp refuse outputs that are not .csv/.npy or that name an input") {
+  const std::string model = temp("refuse.json"), pts = temp("refuse.csv");
+  REQUIRE(run({"train", "--target", "moons", "--method", "fm", "--steps", "20", "--hidden", "8",
+               "--layers", "1", "--quiet", "--out", model})
+              .code == 0);
+  const std::string before = readTextFile(model);
+  checkFails({"sample", model, "--n", "3", "--out", model}, ".csv or .npy");
+  checkFails({"sample", model, "--n", "3", "--out", pts, "--trajectories", pts}, "overwrite");
+  REQUIRE(run({"sample", model, "--n", "3", "--out", pts}).code == 0);
+  checkFails({"logp", model, "--in", pts, "--out", pts}, "overwrite");
+  checkFails({"density", model, "--out", model}, ".csv, .npy or .png");
+  CHECK(readTextFile(model) == before);  // nothing replaced the model
+  CHECK(readPointsCsv(pts).cols() == 3);
+  for (const auto& f : {model, pts}) std::remove(f.c_str());
 }
