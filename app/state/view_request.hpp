@@ -1,30 +1,23 @@
 // What the app asks the view worker for: the layers of ViewSettings at the timeline's t, over
-// what the camera shows. GL-free; UI thread only.
+// what the camera shows (core/render/layer_request), in the solver lab, side by side. GL-free;
+// UI thread only.
 #pragma once
 
 #include "app/state/solver_lab.hpp"
 #include "app/state/timeline.hpp"
+#include "core/render/layer_request.hpp"
 #include "core/render/view_settings.hpp"
 #include "core/view/view_frame.hpp"
 
 namespace flowlab::app {
 
-// The field arrows: square cells over `visible`, about `arrowsAcross` along its longer side,
-// centred on it.
-struct FieldGrid {
-  int cols = 1, rows = 1;
-  core::Box box{};
-};
-FieldGrid fieldGrid(const core::Box& visible, int arrowsAcross);
+using core::FieldGrid;
+using core::fieldGrid;
+using core::heatmapBox;
+using core::kMinHeatmapSize;
 
-// The heatmaps' box: a square that covers `visible` with a margin, its side and centre snapped
-// to a power-of-two grid of about an eighth of the view, so that a small pan or zoom asks for
-// the same grid again (no recomputation) while a large one asks for a new one.
-core::Box heatmapBox(const core::Box& visible);
-
-// The request for these settings at the timeline's t (t = 1 without a velocity field). While
-// the timeline plays, the heatmaps are asked at half the chosen size (at least kMinHeatmapSize).
-constexpr int kMinHeatmapSize = 32;
+// The request for these settings at the timeline's t (core::layerRequest; the heatmaps at half
+// size while the timeline plays).
 core::ViewRequest viewRequest(const core::ViewSettings& view, const Timeline& timeline,
                               const core::Box& visible, bool continuous);
 

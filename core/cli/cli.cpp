@@ -34,13 +34,15 @@ commands:
   logp     MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]
   eval     MODEL --target NAME [--stage k] [--n N] [--nll-n M] [--seed S] [--json]
            [solver options]
-  density  MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1 --out FILE.csv|FILE.png
+  density  MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1 --out FILE.csv|.npy|.png
   solvers  MODEL --target NAME [--stage k] [--solvers euler,midpoint,heun,rk4]
            [--steps 1,2,4,8,16,32,100] [--n N] [--seed S] --out FILE.csv [--png FILE.png]
            endpoint error, fitted order and W2 of each solver and step count
   compare  --target NAME | --target-image FILE  (--reflow K | --methods LIST) [--steps N]
            [--seed S] [--threads T] --out DIR   reflow rounds or methods on the same points:
            DIR/table.csv, DIR/table.md, DIR/panels.png
+  render   MODEL [--stage k] [--layers a,b,...] [--frames N] [--size W H] [--box x0 y0 x1 y1]
+           --out FILE.mp4|FILE.gif|DIR/   the flow from t = 0 to 1 as the app draws it
   bench    [--json] [--quick] [--only fm,sampling,cnf,grid,ot,peak]
 
 Stages are counted from 1 everywhere (train's progress, eval's table, --stage k, the app):
@@ -55,8 +57,8 @@ Run 'flowlab <command> --help' for every option of a command.
 bool isCliCommand(std::string_view word) {
   return word == "targets" || word == "train" || word == "sample" || word == "logp" ||
          word == "eval" || word == "density" || word == "solvers" || word == "bench" ||
-         word == "compare" || word == "--help" || word == "-h" || word == "help" ||
-         word == "--version";
+         word == "compare" || word == "render" || word == "--help" || word == "-h" ||
+         word == "help" || word == "--version";
 }
 
 int runCli(int argc, char** argv) {
@@ -79,6 +81,7 @@ int runCli(int argc, char** argv) {
     if (command == "density") return cli::runDensity(argc, argv);
     if (command == "solvers") return cli::runSolvers(argc, argv);
     if (command == "compare") return cli::runCompare(argc, argv);
+    if (command == "render") return cli::runRender(argc, argv);
     if (command == "bench") return cli::runBench(argc, argv);
     std::cerr << "flowlab: unknown command '" << command << "' (see 'flowlab --help')\n";
     return 2;

@@ -61,5 +61,6 @@ int runDensity(int argc, char** argv);
 int runBench(int argc, char** argv);
 int runSolvers(int argc, char** argv);
 int runCompare(int argc, char** argv);
+int runRender(int argc, char** argv);
 
 }  // namespace flowlab::core::cli

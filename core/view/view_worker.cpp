@@ -64,8 +64,9 @@ struct ViewWorker::State {
 
   std::shared_ptr<const ViewFrame> frame = std::make_shared<ViewFrame>();
   double busyEma = 0.0;
+  int threadsPerPiece = 1;  // Options::threads
 
-  State() {
+  explicit State(int threads) : threadsPerPiece(threads) {
     jobs.push_back(std::make_unique<ParticlesJob>());
     jobs.push_back(std::make_unique<FieldArrowsJob>());
     jobs.push_back(std::make_unique<StreamlinesJob>());
@@ -87,7 +88,8 @@ struct ViewWorker::State {
   // yields meanwhile): its pieces run on every core; live weights, which come again and again,
   // take one.
   ViewInputs cycleInputs() const {
-    const int threads = isHistorical(snap->version) ? std::min(hardwareThreads(), 4) : 1;
+    const int history = isHistorical(snap->version) ? std::min(hardwareThreads(), 4) : 1;
+    const int threads = std::max(threadsPerPiece, history);
     return {*snap,  *currentParams(*snap), request, isContinuous(snap->model->config.method), stamp,
             threads};
   }
@@ -253,7 +255,7 @@ ViewWorker::ViewWorker(SnapshotSource source, Options options, RaceSource race)
       source_(std::move(source)),
       race_(std::move(race)),
       frame_(std::make_shared<ViewFrame>()),
-      state_(std::make_unique<State>()),
+      state_(std::make_unique<State>(std::max(1, options.threads))),
       thread_([this](std::stop_token st) { run(st); }) {}
 
 ViewWorker::~ViewWorker() {

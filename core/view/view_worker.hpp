@@ -49,6 +49,7 @@ class ViewWorker {
     double maxBusyFraction = 1.0;  // sleep between pieces to stay under this share of a core
     bool lowPriority = true;       // run the thread at a low priority (nice 10, Linux)
     int pollMilliseconds = 15;     // how often to look for a new snapshot when idle
+    int threads = 1;  // threads each piece of work may use (a past model: at least every core)
   };
 
   // Starts the thread. source() is called from the worker thread and must be thread-safe

@@ -489,3 +489,58 @@ TEST_CASE("sample and logp refuse outputs that are not .csv/.npy or that name an
   CHECK(readPointsCsv(pts).cols() == 3);
   for (const auto& f : {model, pts}) std::remove(f.c_str());
 }
+
+namespace {
+
+// A PNG file's width and height (its IHDR chunk).
+std::pair<int, int> pngSize(const std::string& path) {
+  const std::string b = readTextFile(path);
+  REQUIRE(b.size() > 24);
+  auto be32 = [&](std::size_t at) {
+    int v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+    return v;
+  };
+  return {be32(16), be32(20)};
+}
+
+}  // namespace
+
+TEST_CASE("render: PNG frames of the flow from t = 0 to 1, video through ffmpeg when present") {
+  const std::string model = temp("render.json"), dir = temp("render_frames") + "/";
+  REQUIRE(run({"train", "--target", "moons", "--method", "fm", "--steps", "50", "--hidden", "8",
+               "--layers", "1", "--quiet", "--out", model})
+              .code == 0);
+  fs::remove_all(dir);
+  const Result r = run(
+      {"render", model, "--frames", "3", "--size", "64", "48", "--particles", "500", "--out", dir});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  for (const char* f : {"frame_0000.png", "frame_0001.png", "frame_0002.png"}) {
+    REQUIRE(fs::exists(dir + f));
+    CHECK(pngSize(dir + f) == std::pair{64, 48});
+  }
+  CHECK_FALSE(fs::exists(dir + "frame_0003.png"));
+  CHECK(readTextFile(dir + "frame_0000.png") != readTextFile(dir + "frame_0002.png"));  // t moved
+  checkFails({"render", model, "--out", temp("render.txt")}, "FILE.mp4, FILE.gif or a folder");
+  checkFails({"render", model, "--layers", "particles,clouds", "--out", dir}, "--layers");
+  checkFails({"render", model, "--size", "65", "48", "--out", temp("odd.mp4")}, "even");
+  // Without ffmpeg on PATH a video is refused before any work, with what to do instead.
+  const std::string path = std::getenv("PATH") ? std::getenv("PATH") : "";
+  setenv("PATH", "/nonexistent", 1);
+  checkFails({"render", model, "--out", temp("r.mp4")}, "needs ffmpeg", temp("r.mp4"));
+  setenv("PATH", path.c_str(), 1);
+  if (std::system("command -v ffmpeg > /dev/null 2>&1") == 0) {
+    const std::string video = temp("render.mp4");
+    REQUIRE(run({"render", model, "--frames", "4", "--size", "64", "48", "--out", video}).code ==
+            0);
+    const std::string bytes = readTextFile(video);
+    REQUIRE(bytes.size() > 8);
+    CHECK(bytes.substr(4, 4) == "ftyp");  // an MP4 container
+    std::remove(video.c_str());
+  } else {
+    MESSAGE("ffmpeg is not installed: the MP4 case is skipped");
+  }
+  fs::remove_all(dir);
+  std::remove(model.c_str());
+}
