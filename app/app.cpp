@@ -126,7 +126,9 @@ int App::run() {
     if (const auto r = race()) r->setTarget(next);
     trainer_->setTarget(std::move(next));
   });
-  targets_->setTarget(target, options_.targetImage.empty() ? options_.targetName : "image");
+  targets_->setTarget(target, !options_.targetPoints.empty()  ? "points"
+                              : !options_.targetImage.empty() ? "image"
+                                                              : options_.targetName);
   if (!options_.compareMethods.empty()) startRace({options_.compareMethods, 0});
   start_ = Clock::now();
   while (!window_->shouldClose() && !exitRequested_) frame();

@@ -15,6 +15,7 @@ constexpr const char* kAppUsage =
     R"(usage: flowlab [options]            open the desktop app (needs a display)
 
   --target NAME | --target-image FILE [--invert]   what to train on (default moons)
+  --target-points FILE   ... or points (.csv with header x,y, or an N x 2 .npy) as a density
   --method M             fm | otcfm | rf | cnf | rkl | realnvp (default fm)
   --lr X  --batch B  --hidden W  --layers L  --activation A  --seed S  --reflow K  --steps N
   --paused               start with training paused

@@ -58,12 +58,14 @@ bool targetSection(FrameContext& f, UiState& ui) {
   }
 
   ImGui::Spacing();
-  ImGui::TextDisabled("Import a PNG/JPG (brightness = density)");
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("Import a PNG/JPG (brightness = density), or points (.csv x,y / .npy)");
+  ImGui::PopStyleColor();
   ImGui::SetNextItemWidth(-1);
-  ImGui::InputTextWithHint("##import", "/path/to/image.png", &ui.importPath);
+  ImGui::InputTextWithHint("##import", "/path/to/image.png or points.csv", &ui.importPath);
   ImGui::Checkbox("invert (dark = dense)", &ui.importInvert);
   ImGui::SameLine();
-  if (ImGui::Button("Load image")) {
+  if (ImGui::Button("Load")) {
     f.commands.image = Commands::Import{ui.importPath, ui.importInvert};
     edited = true;
   }

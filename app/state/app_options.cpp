@@ -6,6 +6,7 @@
 
 #include "app/state/solver_lab.hpp"
 #include "core/cli/args.hpp"
+#include "core/io/points_file.hpp"
 
 namespace flowlab::app {
 
@@ -15,14 +16,17 @@ using core::UsageError;
 
 const std::vector<core::OptionSpec>& specs() {
   static const std::vector<core::OptionSpec> s{
-      {"--target", 1},     {"--target-image", 1}, {"--invert", 0},      {"--method", 1},
-      {"--lr", 1},         {"--batch", 1},        {"--hidden", 1},      {"--layers", 1},
-      {"--activation", 1}, {"--seed", 1},         {"--reflow", 1},      {"--steps", 1},
-      {"--paused", 0},     {"--width", 1},        {"--height", 1},      {"--frames", 1},
-      {"--screenshot", 1}, {"--canvas-only", 0},  {"--perf-report", 1}, {"--baseline-seconds", 1},
-      {"--max-fps", 1},    {"--wait", 1},         {"--particles", 1},   {"--t", 1},
-      {"--still", 0},      {"--show", 1},         {"--paint", 3},       {"--paint-frame", 1},
-      {"--lab", 1},        {"--compare", 0},      {"--scrub", 0},       {"--compare-methods", 1}};
+      {"--target", 1},      {"--target-image", 1},  {"--invert", 0},
+      {"--method", 1},      {"--target-points", 1}, {"--lr", 1},
+      {"--batch", 1},       {"--hidden", 1},        {"--layers", 1},
+      {"--activation", 1},  {"--seed", 1},          {"--reflow", 1},
+      {"--steps", 1},       {"--paused", 0},        {"--width", 1},
+      {"--height", 1},      {"--frames", 1},        {"--screenshot", 1},
+      {"--canvas-only", 0}, {"--perf-report", 1},   {"--baseline-seconds", 1},
+      {"--max-fps", 1},     {"--wait", 1},          {"--particles", 1},
+      {"--t", 1},           {"--still", 0},         {"--show", 1},
+      {"--paint", 3},       {"--paint-frame", 1},   {"--lab", 1},
+      {"--compare", 0},     {"--scrub", 0},         {"--compare-methods", 1}};
   return s;
 }
 
@@ -114,8 +118,10 @@ AppOptions parseAppOptions(int argc, char** argv) {
   c.seed = static_cast<std::uint64_t>(args.integer("--seed", 0, 0, 1L << 62));
   if (const std::string problem = core::validate(c); !problem.empty()) throw UsageError(problem);
 
-  if (args.has("--target") && args.has("--target-image"))
-    throw UsageError("give either --target or --target-image, not both");
+  if (int(args.has("--target")) + int(args.has("--target-image")) +
+          int(args.has("--target-points")) >
+      1)
+    throw UsageError("give one of --target, --target-image and --target-points, not several");
   o.targetName = args.text("--target", o.targetName);
   if (!core::findTargetInfo(o.targetName)) {
     std::string known;
@@ -123,6 +129,7 @@ AppOptions parseAppOptions(int argc, char** argv) {
     throw UsageError("unknown target '" + o.targetName + "' (built-in: " + known + ")");
   }
   o.targetImage = args.text("--target-image", "");
+  o.targetPoints = args.text("--target-points", "");
   o.invertImage = args.has("--invert");
   if (o.invertImage && o.targetImage.empty())
     throw UsageError("--invert applies to --target-image only");
@@ -186,6 +193,7 @@ AppOptions parseAppOptions(int argc, char** argv) {
 }
 
 std::shared_ptr<const core::Target> makeTarget(const AppOptions& options) {
+  if (!options.targetPoints.empty()) return core::loadPointsTarget(options.targetPoints);
   if (!options.targetImage.empty())
     return core::ImageTarget::fromFile(options.targetImage, core::Box{}, options.invertImage);
   return core::makeBuiltinTarget(options.targetName);

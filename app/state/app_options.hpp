@@ -24,6 +24,7 @@ struct AppOptions {
   core::TrainerConfig config;  // --method, --lr, --batch, --hidden, --layers, --activation, …
   std::string targetName = "moons";  // --target NAME
   std::string targetImage;           // --target-image FILE (wins over targetName when set)
+  std::string targetPoints;          // --target-points FILE (.csv x,y or .npy N x 2): a KDE
   bool invertImage = false;          // --invert
   bool startPaused = false;          // --paused: training starts paused
 

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <exception>
 
+#include "core/io/points_file.hpp"
+
 namespace flowlab::app {
 
 TargetEditor::TargetEditor(Submit submit, core::Box box, int cells)
@@ -40,9 +42,13 @@ bool TargetEditor::loadPreset(const std::string& name) {
 
 std::string TargetEditor::importImage(const std::string& path, bool invert) {
   try {
-    auto target = core::ImageTarget::fromFile(path, density_.box(), invert);
     const auto slash = path.find_last_of('/');
-    setTarget(target, "image " + path.substr(slash == std::string::npos ? 0 : slash + 1));
+    const std::string file = path.substr(slash == std::string::npos ? 0 : slash + 1);
+    if (core::isPointsPath(path)) {
+      setTarget(core::loadPointsTarget(path), "points " + file);
+      return {};
+    }
+    setTarget(core::ImageTarget::fromFile(path, density_.box(), invert), "image " + file);
     return {};
   } catch (const std::exception& e) {
     return e.what();

@@ -36,7 +36,9 @@ class TargetEditor {
   void setTarget(std::shared_ptr<const core::Target> target, std::string label);
   // A built-in target by name; false when unknown.
   bool loadPreset(const std::string& name);
-  // A PNG/JPG mapped onto the painting's box; returns "" or the error message (target unchanged).
+  // A PNG/JPG mapped onto the painting's box, or points (.csv with header x,y, or an N×2 .npy)
+  // as their kernel density estimate (Scott's bandwidth); returns "" or the error message (the
+  // target unchanged).
   std::string importImage(const std::string& path, bool invert);
 
   // Brush strokes in world coordinates; `now` in seconds (any monotonic clock).

@@ -13,7 +13,9 @@
 
 #include "core/base/parallel.hpp"
 #include "core/cli/cli_common.hpp"
+#include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
+#include "core/io/points_file.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -25,7 +27,7 @@ usage: flowlab [app options]        open the desktop app (see 'flowlab --app-hel
 
 commands:
   targets                           list the built-in target densities
-  train    --target NAME | --target-image FILE  --method fm|otcfm|rf|cnf|rkl|realnvp
+  train    --target NAME | --target-image FILE | --target-points FILE  --method fm|otcfm|rf|cnf|rkl|realnvp
            [--reflow K] [--steps N] [--batch B] [--lr X] [--hidden W] [--layers L]
            [--activation tanh|silu|selu|softplus] [--seed S] [--threads T] --out MODEL.json
            [--eval-every N [--gap G] [--stop-at-gap] [--log FILE.csv]]   held-out NLL trace
@@ -121,12 +123,32 @@ SolverConfig solverFrom(const Args& args, const SolverConfig& fallback) {
 }
 
 std::vector<OptionSpec> targetOptions() {
-  return {{"--target", 1}, {"--target-image", 1}, {"--image-box", 4}, {"--invert", 0}};
+  return {{"--target", 1}, {"--target-image", 1},  {"--image-box", 4},
+          {"--invert", 0}, {"--target-points", 1}, {"--bandwidth", 1}};
 }
 
+namespace {
+
+// --target-points FILE [--bandwidth H]: the kernel density estimate of the file's points.
+std::shared_ptr<const Target> pointsTargetFrom(const Args& args) {
+  const double h = args.has("--bandwidth") ? args.real("--bandwidth", 0.0, 1e-6, 1e6) : 0.0;
+  return loadPointsTarget(args.requiredText("--target-points"), h);
+}
+
+}  // namespace
+
 std::shared_ptr<const Target> targetFrom(const Args& args, bool required) {
-  if (args.has("--target") && args.has("--target-image"))
-    throw UsageError("give either --target or --target-image, not both");
+  const int given = int(args.has("--target")) + int(args.has("--target-image")) +
+                    int(args.has("--target-points"));
+  if (given > 1)
+    throw UsageError("give one of --target, --target-image and --target-points, not several");
+  if (args.has("--bandwidth") && !args.has("--target-points"))
+    throw UsageError("--bandwidth applies to --target-points only");
+  if (args.has("--target-points")) {
+    if (args.has("--image-box") || args.has("--invert"))
+      throw UsageError("--image-box and --invert apply to --target-image only");
+    return pointsTargetFrom(args);
+  }
   if (args.has("--target")) {
     const std::string name = args.requiredText("--target");
     auto target = makeBuiltinTarget(name);
@@ -148,13 +170,15 @@ std::shared_ptr<const Target> targetFrom(const Args& args, bool required) {
     }
     return ImageTarget::fromFile(args.requiredText("--target-image"), box, args.has("--invert"));
   }
-  if (required) throw UsageError("missing --target NAME or --target-image FILE");
+  if (required)
+    throw UsageError("missing --target NAME, --target-image FILE or --target-points FILE");
   return nullptr;
 }
 
 std::string targetLabel(const Args& args) {
   if (args.has("--target")) return args.text("--target", "");
   if (args.has("--target-image")) return "image:" + args.text("--target-image", "");
+  if (args.has("--target-points")) return "points:" + args.text("--target-points", "");
   return {};
 }
 

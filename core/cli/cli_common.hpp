@@ -17,6 +17,7 @@ std::vector<OptionSpec> solverOptions();
 SolverConfig solverFrom(const Args& args, const SolverConfig& fallback);
 
 // --target NAME | --target-image FILE [--image-box x0 y0 x1 y1] [--invert]
+// | --target-points FILE.csv|FILE.npy [--bandwidth H] (a kernel density estimate; Scott's rule)
 std::vector<OptionSpec> targetOptions();
 // Returns nullptr when neither option is given and `required` is false.
 std::shared_ptr<const Target> targetFrom(const Args& args, bool required);

@@ -22,12 +22,17 @@ namespace flowlab::core::cli {
 namespace {
 
 constexpr const char* kTrainHelp =
-    R"(usage: flowlab train (--target NAME | --target-image FILE) --method METHOD --out MODEL.json [options]
+    R"(usage: flowlab train (--target NAME | --target-image FILE | --target-points FILE)
+                     --method METHOD --out MODEL.json [options]
 
   --target NAME          a built-in target (see 'flowlab targets')
   --target-image FILE    a PNG/JPG whose brightness is the density
     --image-box x0 y0 x1 y1   world rectangle of the image (default -4 -4 4 4)
     --invert                  dark = dense (ink on paper)
+  --target-points FILE   points (CSV with header x,y, or an N x 2 .npy): their Gaussian kernel
+                         density estimate
+    --bandwidth H             the kernels' standard deviation (default: Scott's rule,
+                              n^(-1/6) times the points' standard deviation)
   --method M             fm | otcfm | rf | cnf | rkl | realnvp
   --out FILE             model file to write (JSON, every stage)
   --steps N              training steps per stage (default: fm/otcfm/rf 20000, cnf 3000,

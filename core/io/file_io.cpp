@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -42,6 +43,24 @@ std::string readTextFile(const std::string& path) {
   return text.str();
 }
 
+std::string readBinaryFile(const std::string& path, std::size_t maxBytes) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(path + ": is a folder, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  std::string bytes;
+  char chunk[1 << 16];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    bytes.append(chunk, static_cast<std::size_t>(in.gcount()));
+    if (bytes.size() > maxBytes)
+      throw std::runtime_error(path + ": larger than " + std::to_string(maxBytes) +
+                               " bytes, more than flowlab reads");
+  }
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return bytes;
+}
+
 void writeFileAtomically(const std::string& path, const std::string& content) {
   const std::string temp = path + ".tmp" + std::to_string(::getpid());
   {
@@ -62,7 +81,7 @@ void writeFileAtomically(const std::string& path, const std::string& content) {
 }
 
 Points readPointsCsv(const std::string& path) {
-  const std::string text = readTextFile(path);
+  const std::string text = readBinaryFile(path, kMaxPointsCsvBytes);
   std::vector<float> values;
   std::istringstream lines(text);
   std::string line;
@@ -85,6 +104,9 @@ Points readPointsCsv(const std::string& path) {
         !parseFloat(row.substr(0, comma), x) || !parseFloat(row.substr(comma + 1), y))
       throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
                                ": expected two finite numbers \"x,y\"");
+    if (static_cast<long>(values.size() / 2) >= kMaxPointsInFile)
+      throw std::runtime_error(path + ": more than " + std::to_string(kMaxPointsInFile) +
+                               " points, more than flowlab reads");
     values.push_back(static_cast<float>(x));
     values.push_back(static_cast<float>(y));
   }

@@ -2,6 +2,7 @@
 // points. Errors are std::runtime_error with a message that names the file.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -10,11 +11,19 @@
 namespace flowlab::core {
 
 std::string readTextFile(const std::string& path);
+// The whole file, refusing a folder and anything longer than maxBytes (checked as it reads, so a
+// device or a pipe that never ends is refused too, with memory bounded by maxBytes).
+std::string readBinaryFile(const std::string& path, std::size_t maxBytes);
 // Writes `content` to a temporary file beside `path`, then renames it over `path`.
 void writeFileAtomically(const std::string& path, const std::string& content);
 
+// The most points flowlab reads from one file (CSV or .npy), and the longest CSV of points.
+constexpr long kMaxPointsInFile = 10'000'000;
+constexpr std::size_t kMaxPointsCsvBytes = std::size_t{256} << 20;
+
 // Reads a CSV with header "x,y" (extra columns are an error) into 2×N points. Rejects empty
-// files, missing/odd headers, non-numeric or non-finite values, with the line number.
+// files, missing/odd headers, non-numeric or non-finite values, with the line number; a folder,
+// a file over kMaxPointsCsvBytes or over kMaxPointsInFile points.
 Points readPointsCsv(const std::string& path);
 // Formats points as CSV with header "x,y" (9 significant digits).
 std::string pointsCsv(const Points& points);

@@ -4,8 +4,13 @@
 #include "core/io/npy.hpp"
 
 #include <bit>
+#include <cmath>
 #include <cstring>
+#include <limits>
+#include <regex>
 #include <stdexcept>
+
+#include "core/io/file_io.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -52,6 +57,90 @@ std::string npyBytes(const float* data, const std::vector<std::size_t>& shape) {
 
 std::string npyBytes(const double* data, const std::vector<std::size_t>& shape) {
   return bytes(data, sizeof(double), "<f8", shape);
+}
+
+namespace {
+
+// The header dictionary's fields a reader needs, checked: descr, fortran_order, shape.
+struct NpyHeader {
+  bool isDouble = false;
+  long rows = 0, columns = 0;
+  std::size_t dataOffset = 0;
+};
+
+NpyHeader parseHeader(const std::string& path, const std::string& bytes) {
+  auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+    throw fail("not a NumPy .npy file (no \\x93NUMPY magic)");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  if (major < 1 || major > 3)
+    throw fail("npy format version " + std::to_string(major) + " (reads 1 to 3)");
+  std::size_t length = 0, at = 10;
+  if (major == 1) {
+    length = static_cast<unsigned char>(bytes[8]) |
+             (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+  } else {
+    if (bytes.size() < 12) throw fail("truncated npy header");
+    for (int i = 3; i >= 0; --i) length = (length << 8) | static_cast<unsigned char>(bytes[8 + i]);
+    at = 12;
+  }
+  if (length > 65536 || bytes.size() < at + length) throw fail("truncated npy header");
+  const std::string header = bytes.substr(at, length);
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+    throw fail("npy header without 'descr'");
+  const std::string descr = m[1];
+  NpyHeader h;
+  if (descr == "<f4")
+    h.isDouble = false;
+  else if (descr == "<f8")
+    h.isDouble = true;
+  else
+    throw fail("npy dtype '" + descr + "' (reads little-endian float32 '<f4' or float64 '<f8')");
+  if (!std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*False)")))
+    throw fail("a Fortran-order array (save it in C order: numpy.ascontiguousarray)");
+  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(\s*(\d+)\s*,\s*(\d+)\s*\))")))
+    throw fail("npy shape is not N x 2 (points as rows of x, y)");
+  if (m[2] != "2")
+    throw fail("npy shape (" + std::string(m[1]) + ", " + std::string(m[2]) + ") is not N x 2");
+  if (m[1].length() > 9 || std::stol(m[1]) > kMaxPointsInFile)
+    throw fail(std::string(m[1]) + " points, more than the " + std::to_string(kMaxPointsInFile) +
+               " flowlab reads");
+  h.rows = std::stol(m[1]);
+  h.columns = 2;
+  h.dataOffset = at + length;
+  return h;
+}
+
+}  // namespace
+
+Points readNpyPoints(const std::string& path) {
+  const std::string bytes =
+      readBinaryFile(path, 64 + static_cast<std::size_t>(kMaxPointsInFile) * 16 + 65536);
+  const NpyHeader h = parseHeader(path, bytes);
+  const std::size_t item = h.isDouble ? 8 : 4;
+  const std::size_t need = static_cast<std::size_t>(h.rows) * 2 * item;
+  if (bytes.size() - h.dataOffset != need)
+    throw std::runtime_error(path + ": npy data of " + std::to_string(bytes.size() - h.dataOffset) +
+                             " bytes, the shape needs " + std::to_string(need));
+  if (h.rows == 0) throw std::runtime_error(path + ": no points");
+  Points out(2, h.rows);
+  const char* data = bytes.data() + h.dataOffset;
+  for (Eigen::Index k = 0; k < 2 * h.rows; ++k) {
+    double v;
+    if (h.isDouble) {
+      std::memcpy(&v, data + k * 8, 8);
+    } else {
+      float f;
+      std::memcpy(&f, data + k * 4, 4);
+      v = f;
+    }
+    if (!std::isfinite(v) || std::abs(v) > std::numeric_limits<float>::max())
+      throw std::runtime_error(path + ": point " + std::to_string(k / 2) +
+                               " is not a finite float");
+    out(k % 2, k / 2) = static_cast<float>(v);
+  }
+  return out;
 }
 
 bool isNpyPath(const std::string& path) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/rng.hpp"
 #include "core/cli/cli.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
@@ -543,4 +544,33 @@ TEST_CASE("render: PNG frames of the flow from t = 0 to 1, video through ffmpeg 
   }
   fs::remove_all(dir);
   std::remove(model.c_str());
+}
+
+TEST_CASE("train --target-points: points from CSV or .npy as a kernel density estimate") {
+  Points p(2, 200);
+  Rng rng(1);
+  rng.fillNormal(p);
+  p.row(0) *= 2.0f;
+  const std::string csv = temp("points_in.csv"), npy = temp("points_in.npy"),
+                    model = temp("points_model.json");
+  writeFileAtomically(csv, pointsCsv(p));
+  writeFileAtomically(npy, npyBytes(p.data(), {200, 2}));
+  for (const std::string& in : {csv, npy}) {
+    const Result r = run({"train", "--target-points", in, "--method", "fm", "--steps", "20",
+                          "--hidden", "8", "--layers", "1", "--quiet", "--out", model});
+    INFO(r.err);
+    REQUIRE(r.code == 0);
+    CHECK(loadModel(model).target == "points:" + in);
+  }
+  checkFails(
+      {"train", "--target-points", csv, "--target", "moons", "--method", "fm", "--out", model},
+      "not several", model);
+  checkFails({"train", "--target", "moons", "--bandwidth", "0.2", "--method", "fm", "--out", model},
+             "--target-points only", model);
+  checkFails(
+      {"train", "--target-points", csv, "--bandwidth", "-1", "--method", "fm", "--out", model},
+      "--bandwidth", model);
+  checkFails({"train", "--target-points", temp("nothing.csv"), "--method", "fm", "--out", model},
+             "nothing.csv", model);
+  for (const auto& f : {csv, npy, model}) std::remove(f.c_str());
 }
