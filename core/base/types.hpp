@@ -17,6 +17,10 @@ using ParamVec = Eigen::VectorXf;
 // General float matrix (layer activations: width×N).
 using MatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic>;
 
+// The largest world coordinate flowlab takes as input (points, boxes): the toy densities live
+// within ±10, and float arithmetic through a network stays finite far beyond ±1e6.
+constexpr double kMaxCoordinate = 1e6;
+
 // An axis-aligned rectangle in world coordinates.
 struct Box {
   double x0 = -4.0, y0 = -4.0, x1 = 4.0, y1 = 4.0;

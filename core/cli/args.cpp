@@ -5,13 +5,14 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 
 namespace flowlab::core {
 
 bool parseLong(const std::string& word, long& out) {
   const char* b = word.data();
   const char* e = b + word.size();
-  if (b != e && *b == '+') ++b;
+  if (b != e && *b == '+' && !(b + 1 != e && (b[1] == '-' || b[1] == '+'))) ++b;
   const auto [end, ec] = std::from_chars(b, e, out);
   return b != e && ec == std::errc() && end == e;
 }
@@ -19,7 +20,7 @@ bool parseLong(const std::string& word, long& out) {
 bool parseDouble(const std::string& word, double& out) {
   const char* b = word.data();
   const char* e = b + word.size();
-  if (b != e && *b == '+') ++b;
+  if (b != e && *b == '+' && !(b + 1 != e && (b[1] == '-' || b[1] == '+'))) ++b;
   const auto [end, ec] = std::from_chars(b, e, out);
   return b != e && ec == std::errc() && end == e && std::isfinite(out);
 }
@@ -87,13 +88,24 @@ long Args::integer(const std::string& name, long fallback, long min, long max) c
   return v;
 }
 
+namespace {
+
+// A bound as a person writes it: 1e-06, 0.5, 1e+06 (never rounded to 0.000000).
+std::string shortNumber(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", x);
+  return buf;
+}
+
+}  // namespace
+
 double Args::real(const std::string& name, double fallback, double min, double max) const {
   if (!has(name)) return fallback;
   double v;
   if (!parseDouble(raw(name).front(), v))
     throw UsageError(name + " expects a finite number, got '" + raw(name).front() + "'");
   if (v < min || v > max)
-    throw UsageError(name + " must be in [" + std::to_string(min) + ", " + std::to_string(max) +
+    throw UsageError(name + " must be in [" + shortNumber(min) + ", " + shortNumber(max) +
                      "], got " + raw(name).front());
   return v;
 }
@@ -103,6 +115,9 @@ std::vector<double> Args::reals(const std::string& name) const {
   for (const std::string& w : raw(name)) {
     double v;
     if (!parseDouble(w, v)) throw UsageError(name + " expects finite numbers, got '" + w + "'");
+    if (std::abs(v) > kMaxCoordinate)
+      throw UsageError(name + " values must be within ±" + shortNumber(kMaxCoordinate) + ", got " +
+                       w);
     out.push_back(v);
   }
   return out;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/base/types.hpp"
 #include "core/model/trainer_config.hpp"
 
 namespace flowlab::core {
@@ -34,7 +35,8 @@ class Args {
   std::string requiredText(const std::string& name) const;
   long integer(const std::string& name, long fallback, long min, long max) const;
   double real(const std::string& name, double fallback, double min, double max) const;
-  // All values of a multi-value option as reals (each finite).
+  // All values of a multi-value option as reals: world coordinates (boxes, points), each finite
+  // and within ±kMaxCoordinate (types.hpp).
   std::vector<double> reals(const std::string& name) const;
   std::vector<long> integers(const std::string& name, long min, long max) const;
   // The comma-separated words of a one-value option ("euler,rk4"), none empty; `fallback`

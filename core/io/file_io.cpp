@@ -1,6 +1,8 @@
 // File helpers: whole-file reads, atomic writes, and CSV of points and values.
 #include "core/io/file_io.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,22 +63,69 @@ std::string readBinaryFile(const std::string& path, std::size_t maxBytes) {
   return bytes;
 }
 
-void writeFileAtomically(const std::string& path, const std::string& content) {
-  const std::string temp = path + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) {
-      std::remove(temp.c_str());
-      throw std::runtime_error(path + ": write failed (disk full?)");
-    }
+namespace {
+
+// The file a write to `path` lands in: through a symbolic link to what it names.
+std::filesystem::path writeTarget(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p(path);
+  for (int hops = 0; hops < 16 && fs::is_symlink(fs::symlink_status(p, ec)); ++hops) {
+    const fs::path to = fs::read_symlink(p, ec);
+    if (ec) break;
+    p = to.is_absolute() ? to : p.parent_path() / to;
   }
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
+  const auto status = fs::status(p, ec);
+  if (!ec && fs::exists(status) && !fs::is_regular_file(status))
+    throw std::runtime_error(path + ": not a regular file (a folder, a device or a pipe); " +
+                             "flowlab writes only files");
+  return p;
+}
+
+// Temporary files (NAME.tmpPID) of writes to `target` whose process is gone: a write killed
+// before its rename.
+void removeStaleTemps(const std::filesystem::path& target) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string prefix = target.filename().string() + ".tmp";
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string pid = name.substr(prefix.size());
+    if (pid.find_first_not_of("0123456789") != std::string::npos || pid.size() > 9) continue;
+    if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH)
+      fs::remove(entry.path(), ec);
+  }
+}
+
+}  // namespace
+
+void writeFileAtomically(const std::string& path, const std::string& content) {
+  const std::filesystem::path target = writeTarget(path);
+  removeStaleTemps(target);
+  const std::string temp = target.string() + ".tmp" + std::to_string(::getpid());
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(path + ": cannot write (" + std::strerror(errno) + ")");
+  std::size_t done = 0;
+  while (done < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  // On disk before the rename, so that a crash leaves the old file or the new one, never part.
+  const bool ok = done == content.size() && ::fsync(fd) == 0;
+  const std::string why = std::strerror(errno);
+  ::close(fd);
+  if (!ok) {
     std::remove(temp.c_str());
-    throw std::runtime_error(path + ": cannot replace (" + why + ")");
+    throw std::runtime_error(path + ": write failed (" + why + ")");
+  }
+  if (std::rename(temp.c_str(), target.c_str()) != 0) {
+    const std::string error = std::strerror(errno);
+    std::remove(temp.c_str());
+    throw std::runtime_error(path + ": cannot replace (" + error + ")");
   }
 }
 
@@ -104,6 +153,9 @@ Points readPointsCsv(const std::string& path) {
         !parseFloat(row.substr(0, comma), x) || !parseFloat(row.substr(comma + 1), y))
       throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
                                ": expected two finite numbers \"x,y\"");
+    if (std::abs(x) > kMaxCoordinate || std::abs(y) > kMaxCoordinate)
+      throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
+                               ": a coordinate beyond ±1e6");
     if (static_cast<long>(values.size() / 2) >= kMaxPointsInFile)
       throw std::runtime_error(path + ": more than " + std::to_string(kMaxPointsInFile) +
                                " points, more than flowlab reads");

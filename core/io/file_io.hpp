@@ -14,7 +14,10 @@ std::string readTextFile(const std::string& path);
 // The whole file, refusing a folder and anything longer than maxBytes (checked as it reads, so a
 // device or a pipe that never ends is refused too, with memory bounded by maxBytes).
 std::string readBinaryFile(const std::string& path, std::size_t maxBytes);
-// Writes `content` to a temporary file beside `path`, then renames it over `path`.
+// Writes `content` to a temporary file beside `path`, flushes it to disk, then renames it over
+// `path`: a crash or a kill leaves the old file or the new one, never a part. A symbolic link is
+// written through (the file it names is replaced, the link kept); a folder, device or pipe is
+// refused. Temporary files that killed writes left beside it are removed.
 void writeFileAtomically(const std::string& path, const std::string& content);
 
 // The most points flowlab reads from one file (CSV or .npy), and the longest CSV of points.

@@ -14,6 +14,40 @@ namespace {
 using nlohmann::json;
 constexpr const char* kFormat = "flowlab-model";
 
+// A field that must be an integer in [lo, hi] (no fraction, no exponent that overflows).
+long integerField(const json& j, const char* key, long lo, long hi) {
+  const json& v = j.at(key);
+  if (!v.is_number_integer())
+    throw std::runtime_error(std::string("\"") + key + "\" must be an integer, got " + v.dump());
+  const bool negative = v.is_number_unsigned() ? false : v.get<long long>() < 0;
+  if (!negative && v.get<unsigned long long>() > static_cast<unsigned long long>(hi))
+    throw std::runtime_error(std::string("\"") + key + "\" must be at most " + std::to_string(hi) +
+                             ", got " + v.dump());
+  const long x = static_cast<long>(v.get<long long>());
+  if (x < lo)
+    throw std::runtime_error(std::string("\"") + key + "\" must be at least " + std::to_string(lo) +
+                             ", got " + v.dump());
+  return x;
+}
+
+// A field that must be a finite number.
+double realField(const json& j, const char* key) {
+  const json& v = j.at(key);
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    throw std::runtime_error(std::string("\"") + key + "\" must be a finite number, got " +
+                             v.dump());
+  return v.get<double>();
+}
+
+// A field that must be one of two words: true for the first.
+bool choiceField(const json& j, const char* key, const char* first, const char* second) {
+  const std::string v = j.at(key).get<std::string>();
+  if (v != first && v != second)
+    throw std::runtime_error(std::string("\"") + key + "\" must be \"" + first + "\" or \"" +
+                             second + "\", got \"" + v + "\"");
+  return v == first;
+}
+
 json solverJson(const SolverConfig& s) {
   return {{"solver", solverName(s.solver)},
           {"steps", s.steps},
@@ -27,10 +61,10 @@ SolverConfig solverFrom(const json& j) {
   const auto solver = parseSolver(j.at("solver").get<std::string>());
   if (!solver) throw std::runtime_error("unknown solver " + j.at("solver").get<std::string>());
   s.solver = *solver;
-  s.steps = j.at("steps").get<int>();
-  s.rtol = j.at("rtol").get<double>();
-  s.atol = j.at("atol").get<double>();
-  s.maxSteps = j.at("max_steps").get<int>();
+  s.steps = static_cast<int>(integerField(j, "steps", 1, 100000));
+  s.rtol = realField(j, "rtol");
+  s.atol = realField(j, "atol");
+  s.maxSteps = static_cast<int>(integerField(j, "max_steps", 1, 100000000));
   return s;
 }
 
@@ -76,43 +110,43 @@ TrainerConfig configFrom(const json& j) {
   if (!method) throw std::runtime_error("unknown method " + j.at("method").get<std::string>());
   c.method = *method;
   const json& n = j.at("network");
-  c.mlp.hidden = n.at("hidden").get<int>();
-  c.mlp.layers = n.at("layers").get<int>();
+  c.mlp.hidden = static_cast<int>(integerField(n, "hidden", 1, 4096));
+  c.mlp.layers = static_cast<int>(integerField(n, "layers", 1, 64));
   const auto act = parseActivation(n.at("activation").get<std::string>());
   if (!act) throw std::runtime_error("unknown activation " + n.at("activation").get<std::string>());
   c.mlp.activation = *act;
-  c.mlp.fourierFrequencies = n.at("fourier").get<int>();
+  c.mlp.fourierFrequencies = static_cast<int>(integerField(n, "fourier", 0, 64));
   c.mlp.timeInput = n.at("time_input").get<bool>();
   const json& a = j.at("adam");
-  c.adam.learningRate = a.at("lr").get<double>();
-  c.adam.beta1 = a.at("beta1").get<double>();
-  c.adam.beta2 = a.at("beta2").get<double>();
-  c.adam.epsilon = a.at("eps").get<double>();
-  c.adam.weightDecay = a.at("weight_decay").get<double>();
-  c.adam.maxGradNorm = a.at("clip").get<double>();
+  c.adam.learningRate = realField(a, "lr");
+  c.adam.beta1 = realField(a, "beta1");
+  c.adam.beta2 = realField(a, "beta2");
+  c.adam.epsilon = realField(a, "eps");
+  c.adam.weightDecay = realField(a, "weight_decay");
+  c.adam.maxGradNorm = realField(a, "clip");
   const std::string schedule = j.at("schedule").get<std::string>();
   if (schedule != "cosine" && schedule != "constant")
     throw std::runtime_error("unknown schedule " + schedule);
   c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
-  c.batch = j.at("batch").get<int>();
-  c.steps = j.at("steps").get<long>();
-  c.seed = j.at("seed").get<std::uint64_t>();
-  c.threads = j.at("threads").get<int>();
-  c.sigma = j.at("sigma").get<double>();
-  c.reflow = j.at("reflow").get<int>();
-  c.reflowPairs = j.at("reflow_pairs").get<int>();
+  c.batch = static_cast<int>(integerField(j, "batch", 1, 65536));
+  c.steps = integerField(j, "steps", 1, 1000000000000L);
+  c.seed = static_cast<std::uint64_t>(integerField(j, "seed", 0, 0x7fffffffffffffffL));
+  c.threads = static_cast<int>(integerField(j, "threads", 1, 256));
+  c.sigma = realField(j, "sigma");
+  c.reflow = static_cast<int>(integerField(j, "reflow", 0, 16));
+  c.reflowPairs = static_cast<int>(integerField(j, "reflow_pairs", 1, 10000000));
   c.pairSolver = solverFrom(j.at("pair_solver"));
   const json& k = j.at("cnf");
   c.cnf.solver = solverFrom(k.at("solver"));
-  c.cnf.trace = k.at("trace").get<std::string>() == "exact" ? TraceEstimator::Exact
-                                                            : TraceEstimator::Hutchinson;
-  c.cnf.probe = k.at("probe").get<std::string>() == "gaussian" ? HutchinsonProbe::Gaussian
-                                                               : HutchinsonProbe::Rademacher;
-  c.cnf.gradient = k.at("gradient").get<std::string>() == "backprop" ? GradientMode::Backprop
+  c.cnf.trace = choiceField(k, "trace", "exact", "hutchinson") ? TraceEstimator::Exact
+                                                               : TraceEstimator::Hutchinson;
+  c.cnf.probe = choiceField(k, "probe", "gaussian", "rademacher") ? HutchinsonProbe::Gaussian
+                                                                  : HutchinsonProbe::Rademacher;
+  c.cnf.gradient = choiceField(k, "gradient", "backprop", "adjoint") ? GradientMode::Backprop
                                                                      : GradientMode::Adjoint;
-  c.cnf.kineticWeight = k.at("kinetic").get<double>();
-  c.cnf.jacobianWeight = k.at("jacobian").get<double>();
-  c.couplingLayers = j.at("couplings").get<int>();
+  c.cnf.kineticWeight = realField(k, "kinetic");
+  c.cnf.jacobianWeight = realField(k, "jacobian");
+  c.couplingLayers = static_cast<int>(integerField(j, "couplings", 1, 64));
   return c;
 }
 
@@ -143,13 +177,13 @@ Model loadModel(const std::string& path) {
   json doc;
   try {
     doc = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // a syntax error, or a number beyond double's range
     throw std::runtime_error(path + ": not a flowlab model (invalid JSON: " + e.what() + ")");
   }
   try {
     if (!doc.is_object() || doc.value("format", "") != kFormat)
       throw std::runtime_error("not a flowlab model (missing \"format\": \"flowlab-model\")");
-    const int version = doc.at("version").get<int>();
+    const long version = integerField(doc, "version", 0, 1000000);
     if (version != Model::kFormatVersion)
       throw std::runtime_error("model format version " + std::to_string(version) +
                                " is not supported (this flowlab reads version " +
@@ -164,7 +198,7 @@ Model loadModel(const std::string& path) {
     if (!stages.is_array() || stages.empty()) throw std::runtime_error("no stages");
     for (const json& s : stages) {
       Stage stage;
-      stage.stepsTrained = s.at("steps").get<long>();
+      stage.stepsTrained = integerField(s, "steps", 0, 1000000000000L);
       stage.finalLoss =
           s.at("final_loss").is_null() ? std::nan("") : s.at("final_loss").get<double>();
       stage.trainSeconds = s.at("train_seconds").get<double>();

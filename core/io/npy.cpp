@@ -135,9 +135,10 @@ Points readNpyPoints(const std::string& path) {
       std::memcpy(&f, data + k * 4, 4);
       v = f;
     }
-    if (!std::isfinite(v) || std::abs(v) > std::numeric_limits<float>::max())
-      throw std::runtime_error(path + ": point " + std::to_string(k / 2) +
-                               " is not a finite float");
+    if (!std::isfinite(v) || std::abs(v) > kMaxCoordinate)
+      throw std::runtime_error(
+          path + ": point " + std::to_string(k / 2) +
+          (std::isfinite(v) ? " has a coordinate beyond ±1e6" : " is not finite"));
     out(k % 2, k / 2) = static_cast<float>(v);
   }
   return out;

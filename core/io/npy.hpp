@@ -22,7 +22,8 @@ bool isNpyPath(const std::string& path);
 // The points of an .npy file holding an N×2 float32 or float64 array (little-endian, C order,
 // format 1.0 to 3.0), as 2×N floats. At most kMaxPointsInFile points (checked before reading).
 // Throws std::runtime_error naming the file and the problem: not an .npy file, another dtype,
-// shape or byte order, Fortran order, a truncated file, a value that is not a finite float.
+// shape or byte order, Fortran order, a truncated file, a value not finite or beyond
+// ±kMaxCoordinate.
 Points readNpyPoints(const std::string& path);
 
 }  // namespace flowlab::core

@@ -153,6 +153,11 @@ std::string validate(const TrainerConfig& c, Wording w) {
     return "the velocity network must map 2-D points to 2-D velocities";
   if (!(c.adam.learningRate > 0.0 && c.adam.learningRate <= 1.0))
     return outside(kLr, w, "(0, 1]", c.adam.learningRate);
+  if (!(c.adam.beta1 >= 0.0 && c.adam.beta1 < 1.0) || !(c.adam.beta2 >= 0.0 && c.adam.beta2 < 1.0))
+    return "Adam's beta1 and beta2 must be in [0, 1), got " + number(c.adam.beta1) + " and " +
+           number(c.adam.beta2);
+  if (!(c.adam.epsilon > 0.0 && c.adam.epsilon < 1.0))
+    return "Adam's epsilon must be in (0, 1), got " + number(c.adam.epsilon);
   if (!(c.adam.weightDecay >= 0.0 && c.adam.weightDecay < 1.0))
     return outside(kDecay, w, "[0, 1)", c.adam.weightDecay);
   if (!(c.adam.maxGradNorm >= 0.0) || !std::isfinite(c.adam.maxGradNorm))

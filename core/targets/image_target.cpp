@@ -153,6 +153,10 @@ std::shared_ptr<const ImageTarget> ImageTarget::fromFile(const std::string& path
   if (!std::filesystem::is_regular_file(path, ec)) throw fail("not a regular file");
 
   int w = 0, h = 0, channels = 0;
+  // The header's size first: a small file may claim a picture of gigabytes.
+  if (stbi_info(path.c_str(), &w, &h, &channels) && static_cast<long long>(w) * h > kMaxImagePixels)
+    throw fail(std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the " +
+               std::to_string(kMaxImagePixels / 1000000) + " million flowlab reads");
   std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &channels, 0),
                                                    stbi_image_free);
   if (!pixels) {

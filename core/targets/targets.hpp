@@ -65,6 +65,8 @@ class ImageTarget final : public Target {
   // maps it onto box, the picture's top row at the top of the box. `invert` uses 1 − brightness
   // (dark ink on white paper). Throws std::runtime_error with a message naming the file on any
   // failure.
+  // Pictures of more than kMaxImagePixels are refused from their header, before decoding.
+  static constexpr long long kMaxImagePixels = 40'000'000;
   static std::shared_ptr<const ImageTarget> fromFile(const std::string& path, Box box,
                                                      bool invert = false, int maxSide = 256);
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/base/rng.hpp"
+#include "core/cli/args.hpp"
 #include "core/cli/cli.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
@@ -573,4 +574,21 @@ TEST_CASE("train --target-points: points from CSV or .npy as a kernel density es
   checkFails({"train", "--target-points", temp("nothing.csv"), "--method", "fm", "--out", model},
              "nothing.csv", model);
   for (const auto& f : {csv, npy, model}) std::remove(f.c_str());
+}
+
+TEST_CASE("option values: signs once, ranges said as written, coordinates bounded") {
+  long n = 0;
+  double x = 0;
+  CHECK(parseLong("+5", n));
+  CHECK(n == 5);
+  CHECK_FALSE(parseLong("+-1", n));
+  CHECK_FALSE(parseDouble("+-1", x));
+  CHECK_FALSE(parseDouble("++1", x));
+  CHECK(parseDouble("-1e-3", x));
+  std::vector<std::string> words = {"flowlab", "--r", "2", "--box", "-1e308", "0", "1", "1"};
+  std::vector<char*> argv;
+  for (auto& w : words) argv.push_back(w.data());
+  const Args args(static_cast<int>(argv.size()), argv.data(), 1, {{"--r", 1}, {"--box", 4}});
+  CHECK_THROWS_WITH(args.real("--r", 0, 1e-6, 1.0), doctest::Contains("[1e-06, 1]"));
+  CHECK_THROWS_WITH(args.reals("--box"), doctest::Contains("within ±1e+06"));
 }

@@ -1,6 +1,7 @@
 // Model files: exact round trip of every stage and config field; every kind of bad file gets a
 // message naming the file and the problem.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -96,6 +97,23 @@ TEST_CASE("bad model files are rejected with a message naming the problem") {
         std::string::npos);
   CHECK(loadError(replaced("\"hidden\": 8", "\"hidden\": -3")).find("hidden") != std::string::npos);
   CHECK(loadError(good.substr(0, good.size() / 2)).find("invalid JSON") != std::string::npos);
+  // Numbers are taken as written or refused: never truncated, wrapped or left undefined.
+  CHECK(loadError(replaced("\"layers\": 2", "\"layers\": 4294967298")).find("at most 64") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"hidden\": 8", "\"hidden\": 16.7")).find("integer") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"hidden\": 8", "\"hidden\": 1e30")).find("integer") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"version\": 1", "\"version\": 1.9")).find("integer") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"version\": 1", "\"version\": 1e999")).find("invalid JSON") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"trace\": \"exact\"", "\"trace\": \"bogus\"")).find("bogus") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"gradient\": \"backprop\"", "\"gradient\": \"x\"")).find("gradient") !=
+        std::string::npos);
+  CHECK(loadError(replaced("\"beta1\": 0.9", "\"beta1\": 2")).find("beta1") != std::string::npos);
+  CHECK(loadError(replaced("\"eps\": 1e-08", "\"eps\": -1")).find("epsilon") != std::string::npos);
   const std::string missing = tempPath("does_not_exist.json");
   CHECK_THROWS_WITH_AS(loadModel(missing), doctest::Contains(missing.c_str()), std::runtime_error);
 }
@@ -114,6 +132,34 @@ TEST_CASE("point CSV files are validated line by line") {
   CHECK_THROWS_WITH(parse("x,y\n1,nan\n"), doctest::Contains("line 2"));
   CHECK_THROWS_WITH(parse("x,y\n1,2,3\n"), doctest::Contains("line 2"));
   CHECK_THROWS_WITH(parse("x,y\n"), doctest::Contains("no points"));
+  CHECK_THROWS_WITH(parse("x,y\n1e300,0\n"), doctest::Contains("beyond"));
+  CHECK_THROWS_WITH(parse("x,y\n1e39,0\n"), doctest::Contains("line 2"));
   CHECK_THROWS_WITH(parse(""), doctest::Contains("empty"));
   std::remove(path.c_str());
+}
+
+TEST_CASE("atomic writes: through symbolic links, never over devices, pipes or folders") {
+  namespace fs = std::filesystem;
+  const std::string dir = tempPath("writes");
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string real = dir + "/real.csv", link = dir + "/link.csv";
+  writeFileAtomically(real, "old\n");
+  fs::create_symlink("real.csv", link);
+  writeFileAtomically(link, "new\n");
+  CHECK(fs::is_symlink(fs::symlink_status(link)));  // the link is kept
+  CHECK(readTextFile(real) == "new\n");             // ... and the file it names replaced
+  const std::string fifo = dir + "/pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0644) == 0);
+  CHECK_THROWS_WITH(writeFileAtomically(fifo, "x"), doctest::Contains("not a regular file"));
+  CHECK(fs::is_fifo(fifo));
+  CHECK_THROWS_WITH(writeFileAtomically(dir, "x"), doctest::Contains("not a regular file"));
+  CHECK_THROWS_WITH(writeFileAtomically("/dev/null", "x"), doctest::Contains("not a regular"));
+  // A temporary file a killed write left behind (no such process) goes with the next write.
+  const std::string stale = real + ".tmp999999999";
+  writeFileAtomically(stale, "half");
+  writeFileAtomically(real, "again\n");
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(readTextFile(real) == "again\n");
+  fs::remove_all(dir);
 }

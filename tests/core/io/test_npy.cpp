@@ -80,9 +80,9 @@ TEST_CASE("npy: hostile and foreign files are refused with what is wrong") {
                         twoFloats))
             .find("more than") != std::string::npos);
   const float nan[2] = {1.0f, std::numeric_limits<float>::quiet_NaN()};
-  CHECK(problem(npyBytes(nan, {1, 2})).find("not a finite") != std::string::npos);
+  CHECK(problem(npyBytes(nan, {1, 2})).find("not finite") != std::string::npos);
   const double huge[2] = {1e300, 0.0};
-  CHECK(problem(npyBytes(huge, {1, 2})).find("not a finite float") != std::string::npos);
+  CHECK(problem(npyBytes(huge, {1, 2})).find("beyond") != std::string::npos);
   CHECK(problem(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (0, 2), }", ""))
             .find("no points") != std::string::npos);
 }

@@ -684,3 +684,25 @@ TEST_CASE("image target from a bad file throws runtime_error naming the file") {
   CHECK_THROWS_AS(ImageTarget::fromFile(light, Box{}, false, 0), std::runtime_error);
   CHECK_NOTHROW(ImageTarget::fromFile(light, Box{}));
 }
+
+TEST_CASE("a picture whose header claims gigapixels is refused before it is decoded") {
+  // A PNG signature and an IHDR chunk for 20000 x 20000 grey pixels, then IEND: 45 bytes.
+  std::string png = "\x89PNG\r\n\x1a\n";
+  auto be32 = [&](unsigned v) {
+    for (int s = 24; s >= 0; s -= 8) png += static_cast<char>((v >> s) & 0xff);
+  };
+  be32(13);
+  png += "IHDR";
+  be32(20000);
+  be32(20000);
+  png += std::string("\x08\x00\x00\x00\x00", 5);
+  be32(0);  // CRC (stb does not check it)
+  be32(0);
+  png += "IEND";
+  be32(0);
+  const std::string path = (std::filesystem::temp_directory_path() / "flowlab_bomb.png").string();
+  std::ofstream(path, std::ios::binary) << png;
+  CHECK_THROWS_WITH_AS(ImageTarget::fromFile(path, Box{}), doctest::Contains("20000 x 20000"),
+                       std::runtime_error);
+  std::remove(path.c_str());
+}
