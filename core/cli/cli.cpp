@@ -235,16 +235,6 @@ bool endsWith(const std::string& s, const std::string& tail) {
   return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-void checkWritable(const std::string& path) {
-  const std::string probe = path + ".probe" + std::to_string(::getpid());
-  {
-    std::ofstream out(probe);
-    if (!out)
-      throw std::runtime_error(path + ": cannot write here (missing folder or no permission)");
-  }
-  std::remove(probe.c_str());
-}
-
 std::string formatSeconds(double s) {
   char buf[32];
   if (!std::isfinite(s) || s < 0) return "?";

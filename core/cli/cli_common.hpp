@@ -44,8 +44,6 @@ void expectPositional(const Args& args, std::size_t count, const std::string& wh
 bool sameFile(const std::string& a, const std::string& b);
 // Whether `s` ends with `tail` (and is longer than it).
 bool endsWith(const std::string& s, const std::string& tail);
-// Fails early (before minutes of training) when `path` cannot be written.
-void checkWritable(const std::string& path);
 // 42s, 3m05s, 1h07m; "?" when not finite or negative.
 std::string formatSeconds(double seconds);
 

@@ -14,6 +14,7 @@
 
 #include "core/base/parallel.hpp"
 #include "core/cli/cli_common.hpp"
+#include "core/io/file_io.hpp"
 #include "core/render/canvas_painter.hpp"
 #include "core/render/layer_request.hpp"
 #include "core/view/view_worker.hpp"

@@ -101,6 +101,14 @@ void removeStaleTemps(const std::filesystem::path& target) {
 
 }  // namespace
 
+void checkWritable(const std::string& path) {
+  const std::string probe = writeTarget(path).string() + ".probe" + std::to_string(::getpid());
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(path + ": cannot write here (" + std::strerror(errno) + ")");
+  ::close(fd);
+  std::remove(probe.c_str());
+}
+
 void writeFileAtomically(const std::string& path, const std::string& content) {
   const std::filesystem::path target = writeTarget(path);
   removeStaleTemps(target);
@@ -141,6 +149,9 @@ Points readPointsCsv(const std::string& path) {
     const std::string_view row = trim(line);
     if (row.empty()) continue;
     if (!header) {
+      if (row.substr(0, 3) == "\xEF\xBB\xBF")
+        throw std::runtime_error(path + ": starts with a UTF-8 byte-order mark; save it without " +
+                                 "one (the header must be \"x,y\")");
       if (row != "x,y")
         throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
                                  ": expected the header \"x,y\"");

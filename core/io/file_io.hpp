@@ -19,6 +19,9 @@ std::string readBinaryFile(const std::string& path, std::size_t maxBytes);
 // written through (the file it names is replaced, the link kept); a folder, device or pipe is
 // refused. Temporary files that killed writes left beside it are removed.
 void writeFileAtomically(const std::string& path, const std::string& content);
+// Fails early (before minutes of work) when writeFileAtomically(path, …) would: a missing or
+// read-only folder, or a path that names a folder, device or pipe.
+void checkWritable(const std::string& path);
 
 // The most points flowlab reads from one file (CSV or .npy), and the longest CSV of points.
 constexpr long kMaxPointsInFile = 10'000'000;

@@ -178,7 +178,11 @@ Model loadModel(const std::string& path) {
   try {
     doc = json::parse(text);
   } catch (const json::exception& e) {  // a syntax error, or a number beyond double's range
-    throw std::runtime_error(path + ": not a flowlab model (invalid JSON: " + e.what() + ")");
+    // The parser quotes what it read: only printable ASCII of it reaches the terminal.
+    std::string what = e.what();
+    for (char& c : what)
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+    throw std::runtime_error(path + ": not a flowlab model (invalid JSON: " + what + ")");
   }
   try {
     if (!doc.is_object() || doc.value("format", "") != kFormat)

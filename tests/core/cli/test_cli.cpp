@@ -592,3 +592,23 @@ TEST_CASE("option values: signs once, ranges said as written, coordinates bounde
   CHECK_THROWS_WITH(args.real("--r", 0, 1e-6, 1.0), doctest::Contains("[1e-06, 1]"));
   CHECK_THROWS_WITH(args.reals("--box"), doctest::Contains("within ±1e+06"));
 }
+
+TEST_CASE("outputs that cannot be written are refused before the work, inputs named plainly") {
+  const std::string dir = temp("an_output_folder");
+  fs::create_directories(dir);
+  checkFails({"train", "--target", "moons", "--method", "fm", "--steps", "100000000", "--out", dir},
+             "not a regular file");
+  checkFails({"train", "--target", "moons", "--method", "fm", "--out", "/nonexistent/m.json"},
+             "cannot write here");
+  const std::string bom = temp("bom.csv"), garbage = temp("garbage.json");
+  writeFileAtomically(bom, "\xEF\xBB\xBFx,y\n1,2\n");
+  checkFails({"train", "--target-points", bom, "--method", "fm", "--out", temp("m.json")},
+             "byte-order mark");
+  writeFileAtomically(garbage, std::string("{\"a\": \x01\x02\x1b[31m\xff}", 14));
+  const Result r = run({"sample", garbage, "--n", "3", "--out", temp("s.csv")});
+  CHECK(r.code != 0);
+  CHECK(r.err.find("invalid JSON") != std::string::npos);
+  CHECK(r.err.find('\x1b') == std::string::npos);  // no escape sequence reaches the terminal
+  fs::remove_all(dir);
+  for (const auto& f : {bom, garbage}) std::remove(f.c_str());
+}
