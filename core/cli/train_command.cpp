@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 
 #include "core/base/parallel.hpp"
@@ -230,6 +231,7 @@ class TrainRun {
   void trainAllStages() {
     for (;;) {
       trainStage();
+      warnIfDiverged();
       if (!quiet_) printProgress(true);
       printStageNfe();
       if (stopped_ || session_.stage() + 1 >= stages_) return;
@@ -288,6 +290,11 @@ class TrainRun {
         throw std::runtime_error("training diverged (loss is not finite) at step " +
                                  std::to_string(session_.totalSteps()) +
                                  "; try a lower --lr or --clip; nothing was written");
+      const double smoothed = session_.smoothedLoss();
+      if (std::isfinite(smoothed) && smoothed < bestLoss_) {
+        bestLoss_ = smoothed;
+        bestStep_ = session_.totalSteps();
+      }
       const bool lastStep = session_.stageDone() && session_.stage() + 1 >= stages_;
       if (heldOut_ && (session_.totalSteps() % eval_.every == 0 || lastStep))
         stopped_ = checkpoint();
@@ -296,6 +303,19 @@ class TrainRun {
         lastPrint_ = Clock::now();
       }
     }
+  }
+
+  // A stage whose (smoothed) loss ends far above the best it reached diverged, though every
+  // loss stayed finite (too large a learning rate): say so; the model is still written.
+  void warnIfDiverged() {
+    const double final = session_.smoothedLoss();
+    const double allowed = bestLoss_ + std::max(std::abs(bestLoss_), 2.0);
+    if (std::isfinite(bestLoss_) && !(final <= allowed))
+      std::fprintf(stderr,
+                   "%swarning: stage %d diverged: its loss ended at %.4g, far above the %.4g it "
+                   "reached at step %ld; try a lower --lr or --clip\n",
+                   clearLine(), session_.stage() + 1, final, bestLoss_, bestStep_);
+    bestLoss_ = std::numeric_limits<double>::infinity();
   }
 
   // Rectified flow: the next stage's pairs (x0, ODE(x0)) from the stage just trained.
@@ -411,6 +431,8 @@ class TrainRun {
   std::vector<NllCheckpoint> checkpoints_;
   long reachedIndex_ = -1;
   bool warnedDrift_ = false, stopped_ = false;
+  double bestLoss_ = std::numeric_limits<double>::infinity();  // of this stage, smoothed
+  long bestStep_ = 0;
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The CLI as a user drives it: every kind of bad input is one clear line and a non-zero exit,
 // and never leaves an output file behind; a small train → sample → logp → eval run works.
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -611,4 +613,39 @@ TEST_CASE("outputs that cannot be written are refused before the work, inputs na
   CHECK(r.err.find('\x1b') == std::string::npos);  // no escape sequence reaches the terminal
   fs::remove_all(dir);
   for (const auto& f : {bom, garbage}) std::remove(f.c_str());
+}
+
+namespace {
+
+// What a run printed to the stderr file descriptor (printf-style progress and warnings).
+std::string stderrOf(const std::vector<std::string>& words) {
+  const std::string path = temp("stderr.txt");
+  std::fflush(stderr);
+  const int saved = ::dup(2);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ::dup2(fd, 2);
+  ::close(fd);
+  run(words);
+  std::fflush(stderr);
+  ::dup2(saved, 2);
+  ::close(saved);
+  const std::string text = readTextFile(path);
+  std::remove(path.c_str());
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("train says so when a stage's loss ends far above the best it reached") {
+  const std::string model = temp("diverging.json");
+  const std::string diverged =
+      stderrOf({"train", "--target", "moons", "--method", "realnvp", "--lr", "1", "--schedule",
+                "constant", "--steps", "500", "--quiet", "--out", model});
+  CHECK(diverged.find("stage 1 diverged") != std::string::npos);
+  CHECK(fs::exists(model));  // still written, with a word
+  const std::string fine = stderrOf({"train", "--target", "moons", "--method", "realnvp", "--steps",
+                                     "500", "--quiet", "--out", model});
+  CHECK(fine.find("diverged") == std::string::npos);
+  CHECK(fine.find("wrote") != std::string::npos);
+  std::remove(model.c_str());
 }
