@@ -365,9 +365,7 @@ void App::frame() {
     std::this_thread::sleep_until(due);
   }
   bool training = snapshot_ && snapshot_->status == core::TrainerStatus::Running;
-  if (const auto r = race())
-    for (const auto& s : r->snapshots())
-      training = training || s->status == core::TrainerStatus::Running;
+  for (const auto& s : ctx.race) training = training || s->status == core::TrainerStatus::Running;
   const int panels =
       ui_.compare && view_->compare ? static_cast<int>(view_->compare->panels.size()) : 0;
   measurement_.showing(panels, training);

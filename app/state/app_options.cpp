@@ -6,6 +6,7 @@
 
 #include "app/state/solver_lab.hpp"
 #include "core/cli/args.hpp"
+#include "core/io/file_io.hpp"
 #include "core/io/points_file.hpp"
 
 namespace flowlab::app {
@@ -28,11 +29,6 @@ const std::vector<core::OptionSpec>& specs() {
       {"--paint", 3},       {"--paint-frame", 1},   {"--lab", 1},
       {"--compare", 0},     {"--scrub", 0},         {"--compare-methods", 1}};
   return s;
-}
-
-bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // --lab SOLVER,N or --lab dopri5,TOL.
@@ -139,7 +135,7 @@ AppOptions parseAppOptions(int argc, char** argv) {
   o.height = static_cast<int>(args.integer("--height", o.height, 240, 8192));
   o.frames = args.integer("--frames", 0, 1, 100000000);
   o.screenshot = args.text("--screenshot", "");
-  if (!o.screenshot.empty() && !endsWith(o.screenshot, ".png"))
+  if (!o.screenshot.empty() && !core::endsWith(o.screenshot, ".png"))
     throw UsageError("--screenshot writes a PNG: the file name must end in .png");
   if (!o.screenshot.empty() && o.frames == 0)
     throw UsageError("--screenshot needs --frames N (the frame after which it is taken)");

@@ -231,10 +231,6 @@ bool sameFile(const std::string& a, const std::string& b) {
   return !ea && !eb && ca == cb;
 }
 
-bool endsWith(const std::string& s, const std::string& tail) {
-  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
-}
-
 std::string formatSeconds(double s) {
   char buf[32];
   if (!std::isfinite(s) || s < 0) return "?";

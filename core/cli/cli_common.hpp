@@ -42,8 +42,6 @@ void expectPositional(const Args& args, std::size_t count, const std::string& wh
 
 // Whether two paths name one file (an output must never replace an input).
 bool sameFile(const std::string& a, const std::string& b);
-// Whether `s` ends with `tail` (and is longer than it).
-bool endsWith(const std::string& s, const std::string& tail);
 // 42s, 3m05s, 1h07m; "?" when not finite or negative.
 std::string formatSeconds(double seconds);
 

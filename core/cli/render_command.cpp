@@ -48,6 +48,13 @@ struct Plan {
   ViewSettings view;
 };
 
+// `text` as one word for the shell: in single quotes, each ' written as '\''.
+std::string shellQuoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 // An executable called `name` on PATH ("" when there is none).
 std::string onPath(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -80,11 +87,11 @@ class FrameSink {
     temp_ = plan.out + ".tmp" + std::to_string(::getpid());
     const bool gif = plan.kind == Kind::Gif;
     std::ostringstream cmd;
-    cmd << "'" << ffmpeg << "' -hide_banner -loglevel error -y -f rawvideo -pix_fmt rgba -s "
+    cmd << shellQuoted(ffmpeg) << " -hide_banner -loglevel error -y -f rawvideo -pix_fmt rgba -s "
         << plan.width << "x" << plan.height << " -r " << plan.fps << " -i - "
         << (gif ? "-vf 'split[a][b];[a]palettegen[p];[b][p]paletteuse' -f gif "
                 : "-c:v libx264 -pix_fmt yuv420p -movflags +faststart -f mp4 ")
-        << "'" << temp_ << "'";
+        << shellQuoted(temp_);
     pipe_ = ::popen(cmd.str().c_str(), "w");
     if (!pipe_) throw std::runtime_error("cannot start ffmpeg");
   }

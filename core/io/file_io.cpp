@@ -45,6 +45,10 @@ std::string readTextFile(const std::string& path) {
   return text.str();
 }
 
+bool endsWith(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 std::string readBinaryFile(const std::string& path, std::size_t maxBytes) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec))

@@ -11,6 +11,9 @@
 namespace flowlab::core {
 
 std::string readTextFile(const std::string& path);
+// Whether a path (or any text) ends with `tail` and is longer than it: "x.csv" ends with ".csv",
+// ".csv" alone does not.
+bool endsWith(const std::string& s, const std::string& tail);
 // The whole file, refusing a folder and anything longer than maxBytes (checked as it reads, so a
 // device or a pipe that never ends is refused too, with memory bounded by maxBytes).
 std::string readBinaryFile(const std::string& path, std::size_t maxBytes);

@@ -6,7 +6,6 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <regex>
 #include <stdexcept>
 
@@ -144,8 +143,6 @@ Points readNpyPoints(const std::string& path) {
   return out;
 }
 
-bool isNpyPath(const std::string& path) {
-  return path.size() > 4 && path.compare(path.size() - 4, 4, ".npy") == 0;
-}
+bool isNpyPath(const std::string& path) { return endsWith(path, ".npy"); }
 
 }  // namespace flowlab::core

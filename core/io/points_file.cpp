@@ -22,8 +22,6 @@ std::shared_ptr<const PointsTarget> loadPointsTarget(const std::string& path, do
   }
 }
 
-bool isPointsPath(const std::string& path) {
-  return isNpyPath(path) || (path.size() > 4 && path.compare(path.size() - 4, 4, ".csv") == 0);
-}
+bool isPointsPath(const std::string& path) { return isNpyPath(path) || endsWith(path, ".csv"); }
 
 }  // namespace flowlab::core

@@ -535,7 +535,7 @@ TEST_CASE("render: PNG frames of the flow from t = 0 to 1, video through ffmpeg 
   checkFails({"render", model, "--out", temp("r.mp4")}, "needs ffmpeg", temp("r.mp4"));
   setenv("PATH", path.c_str(), 1);
   if (std::system("command -v ffmpeg > /dev/null 2>&1") == 0) {
-    const std::string video = temp("render.mp4");
+    const std::string video = temp("render it's.mp4");  // a quote in the name, for the shell
     REQUIRE(run({"render", model, "--frames", "4", "--size", "64", "48", "--out", video}).code ==
             0);
     const std::string bytes = readTextFile(video);
