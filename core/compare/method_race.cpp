@@ -5,14 +5,14 @@
 
 namespace flowlab::core {
 
-MethodRace::MethodRace(const ComparisonPlan& plan, std::shared_ptr<const Target> target)
-    : methods_(plan.methods) {
-  if (methods_.empty()) throw std::invalid_argument("compare: no method to train");
+MethodRace::MethodRace(const ComparisonPlan& plan, std::shared_ptr<const Target> target) {
+  if (plan.methods.empty()) throw std::invalid_argument("compare: no method to train");
   if (!target) throw std::invalid_argument("compare: no target");
   ComparisonPlan one = plan;
   one.threads = 1;  // the trainers share the cores between them
   std::vector<TrainerConfig> configs;
-  for (Method m : methods_) configs.push_back(entryConfig(one, m));  // every config checked first
+  for (Method m : plan.methods)
+    configs.push_back(entryConfig(one, m));  // every config checked first
   for (const TrainerConfig& c : configs)
     trainers_.push_back(std::make_unique<Trainer>(c, target, false, true));
 }

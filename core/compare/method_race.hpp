@@ -21,14 +21,12 @@ class MethodRace {
 
   // The newest snapshot of every method, in the plan's order.
   std::vector<std::shared_ptr<const Snapshot>> snapshots() const;
-  const std::vector<Method>& methods() const { return methods_; }
   void setPaused(bool paused);
   bool paused() const;
   // Every trainer goes on with the new target (no reset), as the single trainer does.
   void setTarget(const std::shared_ptr<const Target>& target);
 
  private:
-  std::vector<Method> methods_;
   std::vector<std::unique_ptr<Trainer>> trainers_;
 };
 

@@ -23,8 +23,6 @@ class PointsTarget final : public Target {
   // O(n) per point: a log-sum-exp over every kernel.
   void logDensity(const Points& x, Eigen::VectorXd& out) const override;
   Box bounds() const override { return bounds_; }
-  double bandwidth() const { return h_; }
-  const Points& points() const { return points_; }
 
  private:
   Points points_;

@@ -158,7 +158,6 @@ void CompareJob::measure(const Snapshot& source, int sourceIndex, int k, bool na
   const auto stage = static_cast<std::size_t>(k);
   ComparePanel panel;
   panel.name = panelName(config, k, named);
-  panel.method = config.method;
   panel.stage = k;
   panel.training = trainingStage(source, k);
   panel.trainingSteps = k == source.stage ? source.step : source.model->stages[stage].stepsTrained;

@@ -152,8 +152,7 @@ struct SolverLabLayer {
 // order. A finished stage's panel is computed once; a stage being trained is measured again
 // every few seconds.
 struct ComparePanel {
-  std::string name;  // "1-RF", "2-RF", … (the method's name for a one-stage model)
-  Method method = Method::FlowMatching;
+  std::string name;        // "1-RF", "2-RF", … (the method's name for a one-stage model)
   int stage = 0;           // 0-based
   bool training = false;   // the stage being trained (its figures follow it)
   long trainingSteps = 0;  // steps trained when measured
