@@ -168,15 +168,17 @@ bool compareSection(FrameContext& f, UiState& ui) {
   }
   if (ui.showsPanels(f.view->continuous) && layer) {
     ImGui::Text("figures on %ld base points", layer->n);
-    ImGui::Text("OT bound (n = %ld) %.4f (?)", layer->boundN, layer->otLowerBound);
+    ImGui::Text("OT bound %.4f +- %.4f (?)", layer->otLowerBound, layer->otBoundError);
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip(
-          "W2^2 between the base points and a target sample (exact assignment): the least\n"
-          "transport cost E|x1 - x0|^2 of a coupling of the two, estimated on a sample, so\n"
-          "biased up (by a few hundredths at n = 2000): a good flow may sit a little below it.\n"
+          "A lower bound on W2^2 between N(0, I) and the target: no flow's transport cost\n"
+          "E|x1 - x0|^2 can be under it. Kantorovich dual potentials from the exact assignment\n"
+          "of %ld pairs, evaluated on %ld fresh points (+- its standard error): biased down,\n"
+          "never up, unlike W2^2 of two samples. Reflow lowers the cost toward W2^2.\n"
           "Under each panel, 'its OT' is exact: W2^2 between the base points and that stage's\n"
           "own endpoints, which no coupling of them undercuts; cost minus it is how far the\n"
-          "stage's coupling is from optimal. Reflow shrinks the gap.");
+          "stage's coupling is from optimal. Reflow shrinks the gap.",
+          layer->boundN, core::ComparisonSamples::kBoundTestPoints);
   } else if (ui.showsPanels(f.view->continuous)) {
     ImGui::TextDisabled(ui.compareMethods && f.race.empty() ? "no methods training"
                                                             : "measuring...");
@@ -229,12 +231,12 @@ void compareChartsSection(FrameContext& f) {
     }
   const double bound = layer ? layer->otLowerBound : NAN;
   xyPlot("transport cost against the round", {cost, own}, false, false, 120.0f, bound,
-         layer ? "OT bound (sample)" : nullptr);
+         layer ? "OT lower bound" : nullptr);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip(
         "E|x1 - x0|^2 of each stage's map on the same base points, its exact OT cost on those\n"
-        "points (no coupling of them costs less), and the OT bound estimated on a target\n"
-        "sample (biased up by a few hundredths: a good flow may sit under it).");
+        "points (no coupling of them costs less), and the lower bound on W2^2(N(0, I), target)\n"
+        "(Kantorovich dual potentials; no flow's cost is under it).");
   xyPlot("straightness against the round", {straightness}, false, true, 100.0f, NAN, nullptr);
   xyPlot("W2 to the target against the round", {rk4, euler}, false, false, 110.0f,
          layer ? layer->w2Floor : NAN, layer ? "floor" : nullptr);

@@ -138,6 +138,7 @@ Comparison runComparison(const ComparisonPlan& plan, std::shared_ptr<const Targe
   const ComparisonSamples samples(*target, plan.n, plan.nllN, plan.seed);
   Comparison out;
   out.otLowerBound = samples.otLowerBound;
+  out.otBoundError = samples.otBoundError;
   out.w2Floor = samples.w2Floor;
   out.n = plan.n;
   out.base = samples.base;

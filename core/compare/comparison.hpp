@@ -43,7 +43,7 @@ struct ComparisonRow {
 
 struct Comparison {
   std::vector<ComparisonRow> rows;
-  double otLowerBound = 0.0, w2Floor = 0.0;
+  double otLowerBound = 0.0, otBoundError = 0.0, w2Floor = 0.0;
   long n = 0;
   Points base;    // the base points every row carried (2×n)
   Points target;  // the target sample W2 is measured against (2×n)

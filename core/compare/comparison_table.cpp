@@ -23,7 +23,8 @@ const std::vector<std::string> kColumns = {"name",
                                            "coupling_crossings",
                                            "endpoint_ot_cost",
                                            "w2_floor",
-                                           "n"};
+                                           "n",
+                                           "ot_lower_bound_se"};
 
 // A figure with `digits` significant digits, or "" where it does not exist (NaN, count < 0).
 std::string cell(double v, int digits = 6) {
@@ -51,7 +52,8 @@ std::vector<std::string> cells(const Comparison& c, const ComparisonRow& r) {
           count(r.couplingCrossings),
           cell(f.endpointOtCost),
           cell(c.w2Floor),
-          count(c.n)};
+          count(c.n),
+          cell(c.otBoundError, 3)};
 }
 
 std::string joined(const std::vector<std::string>& parts, const std::string& separator) {

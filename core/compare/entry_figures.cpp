@@ -8,6 +8,7 @@
 #include "core/compare/crossings.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/eval/metrics.hpp"
+#include "core/eval/ot_lower_bound.hpp"
 #include "core/objectives/ot.hpp"
 #include "core/ode/solver_run.hpp"
 
@@ -31,18 +32,10 @@ ComparisonSamples::ComparisonSamples(const Target& t, long n, long nllN, std::ui
   t.sample(floorTarget, floorRng);
   t.sample(heldOut, heldRng);
   w2Floor = w2Exact(target, floorTarget);
-  if (boundPoints > n) {
-    Points b(2, boundPoints), y(2, boundPoints);
-    Rng boundRng = rng.split(15);
-    boundRng.fillNormal(b);
-    t.sample(y, boundRng);
-    const double w2 = w2Exact(b, y);
-    otLowerBound = w2 * w2;
-    boundN = boundPoints;
-  } else {
-    const double w2 = w2Exact(base, target);
-    otLowerBound = w2 * w2;
-  }
+  boundN = std::max(n, boundPoints);
+  const OtLowerBound bound = core::otLowerBound(t, boundN, kBoundTestPoints, rng.split(15));
+  otLowerBound = bound.value;
+  otBoundError = bound.standardError;
 }
 
 Points trainingCouplingEnds(const TrainerConfig& config, int stage,

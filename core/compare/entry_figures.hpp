@@ -24,13 +24,13 @@ struct ComparisonSamples {
   Points floorTarget;  // another, 2×n: W2(target, floorTarget) is the floor W2 can reach at n
   Points heldOut;      // target points for the NLL, 2×nllN
   double w2Floor = 0.0;
-  // The optimal-transport lower bound on the transport cost E‖x1 − x0‖² of any coupling of
-  // N(0, I) with the target: W2² between `base` and `target` by exact assignment (Liu et al.
-  // 2022: reflow lowers the cost toward it). A two-sample estimate, biased up (by about
-  // 1/√n: ≈ 0.09 at n = 500, ≈ 0.04 at n = 2000 on moons), so with boundN > n it is computed on
-  // boundN base points and target points of its own instead.
-  double otLowerBound = 0.0;
-  long boundN = 0;  // the points the bound was computed on
+  // A lower bound on the transport cost E‖x1 − x0‖² of any coupling of N(0, I) with the
+  // target (Liu et al. 2022: reflow lowers the cost toward W2²): the dual estimate of
+  // ot_lower_bound.hpp on boundN anchor pairs of its own and kBoundTestPoints fresh points, with
+  // its standard error. Unlike the two-sample W2² (biased up), it is biased down.
+  double otLowerBound = 0.0, otBoundError = 0.0;
+  long boundN = 0;  // the anchor pairs the bound was computed from
+  static constexpr long kBoundTestPoints = 50000;
   ComparisonSamples(const Target& t, long n, long nllN, std::uint64_t seed, long boundN = 0);
 };
 

@@ -30,6 +30,11 @@ class AssignmentSolver {
   // solve(squaredDistances(a, b)) up to rounding.
   double solveSquaredDistances(const Points& a, const Points& b, std::vector<int>& rowToCol);
 
+  // After a solve, the dual (Kantorovich) potential of each matrix row i (point a_i), size n:
+  // with u_j = min_i (cost(i, j) − p_i), every pair (i, σ(i)) attains its column's minimum, so
+  // Σ_i p_i + Σ_j u_j is the optimal total (strong duality), up to rounding.
+  const std::vector<double>& rowPotentials() const { return v_; }
+
  private:
   // The three phases of the Jonker–Volgenant solve, in order (see ot.cpp).
   template <class Rows>

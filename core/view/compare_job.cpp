@@ -201,6 +201,7 @@ void CompareJob::publishLayer() {
   for (const auto& panels : measured_)
     for (const Measured& m : panels) layer->panels.push_back(m.panel);
   layer->otLowerBound = samples_->otLowerBound;
+  layer->otBoundError = samples_->otBoundError;
   layer->w2Floor = samples_->w2Floor;
   layer->n = CompareLayer::kFigurePoints;
   layer->boundN = samples_->boundN;

@@ -172,7 +172,7 @@ struct ComparePanel {
 };
 struct CompareLayer {
   std::vector<ComparePanel> panels;
-  double otLowerBound = 0.0, w2Floor = 0.0;
+  double otLowerBound = 0.0, otBoundError = 0.0, w2Floor = 0.0;
   long n = 0;       // points the figures are measured on
   long boundN = 0;  // points the OT bound is computed on (fewer bias it up more)
   static constexpr int kFigurePoints = 500, kBoundPoints = 2000;

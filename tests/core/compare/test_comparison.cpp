@@ -42,28 +42,29 @@ ComparisonPlan smallPlan() {
 }  // namespace
 
 TEST_CASE(
-    "comparison samples: the same points from the same seed; the OT bound is the least cost") {
+    "comparison samples: the same points from the same seed; the OT bound is under every cost") {
   const auto target = makeBuiltinTarget("8gaussians");
   const ComparisonSamples a(*target, 300, 50, 9), b(*target, 300, 50, 9);
   CHECK(a.base == b.base);
   CHECK(a.target == b.target);
   CHECK(a.heldOut.cols() == 50);
   CHECK(a.otLowerBound == b.otLowerBound);
-  // Any pairing of the two samples costs at least the optimal one: the pairing by index, and the
-  // pairing by sorted x coordinate.
+  // Biased down, unlike the two-sample W2² of the same points (biased up): under it, and under
+  // the cost of the pairing by index.
   const double byIndex = (a.base - a.target).colwise().squaredNorm().cast<double>().mean();
-  CHECK(a.otLowerBound <= byIndex);
-  CHECK(a.otLowerBound == doctest::Approx(std::pow(w2Exact(a.base, a.target), 2)));
+  CHECK(a.otLowerBound < std::pow(w2Exact(a.base, a.target), 2));
+  CHECK(a.otLowerBound < byIndex);
+  CHECK(a.otBoundError > 0.0);
+  CHECK(a.otBoundError < 0.05);
   CHECK(a.w2Floor > 0.0);
   const ComparisonSamples c(*target, 300, 50, 10);
   CHECK_FALSE(c.base == a.base);
-  // A bound on more points of its own: the figures' points unchanged.
-  const ComparisonSamples wide(*target, 300, 50, 9, 900);
-  CHECK(wide.boundN == 900);
+  // A bound from more anchors of its own: the figures' points unchanged, the bound tighter.
+  const ComparisonSamples wide(*target, 300, 50, 9, 1200);
+  CHECK(wide.boundN == 1200);
   CHECK(a.boundN == 300);
   CHECK(wide.base == a.base);
-  CHECK(wide.otLowerBound > 0.0);
-  CHECK(wide.otLowerBound != a.otLowerBound);
+  CHECK(wide.otLowerBound > a.otLowerBound);
 }
 
 TEST_CASE("coupling crossings: the independent coupling crosses, the sorted one does not") {
@@ -146,7 +147,8 @@ TEST_CASE(
   const auto lines = splitLines(comparisonCsv(c));
   REQUIRE(lines.size() == 3);
   const auto cells = splitCells(lines[2]);
-  REQUIRE(cells.size() == 16);
+  REQUIRE(cells.size() == 17);
+  CHECK_FALSE(cells[16].empty());  // the OT bound's standard error
   CHECK(cells[0] == "realnvp");
   CHECK_FALSE(cells[1].empty());
   CHECK(cells[2].empty());   // w2_euler_1

@@ -254,3 +254,34 @@ TEST_CASE("squared distances in double, the on-the-fly solve matches the matrix 
     CHECK(costOf(cost, p2) == doctest::Approx(t1).epsilon(1e-12));
   }
 }
+
+TEST_CASE("row potentials are a dual certificate: column minima at σ, duality gap zero") {
+  std::mt19937_64 gen(5);
+  std::normal_distribution<double> normal;
+  for (const int n : {1, 7, 60, 300}) {
+    Points a(2, n), b(2, n);
+    for (int i = 0; i < n; ++i) {
+      a.col(i) << float(normal(gen)), float(normal(gen));
+      b.col(i) << float(3 * normal(gen)), float(normal(gen) + 2);
+    }
+    AssignmentSolver solver;
+    std::vector<int> p;
+    const double total = solver.solveSquaredDistances(a, b, p);
+    const std::vector<double>& pot = solver.rowPotentials();
+    REQUIRE(pot.size() == std::size_t(n));
+    Eigen::MatrixXd cost;
+    squaredDistances(a, b, cost);
+    std::vector<double> u(std::size_t(n), std::numeric_limits<double>::infinity());
+    for (int j = 0; j < n; ++j)
+      for (int i = 0; i < n; ++i)
+        u[std::size_t(j)] = std::min(u[std::size_t(j)], cost(i, j) - pot[std::size_t(i)]);
+    double dual = 0.0;
+    for (int i = 0; i < n; ++i) {
+      dual += pot[std::size_t(i)] + u[std::size_t(p[std::size_t(i)])];
+      // σ(i) attains the minimum of its column: the pair is tight.
+      CHECK(cost(i, p[std::size_t(i)]) - pot[std::size_t(i)] ==
+            doctest::Approx(u[std::size_t(p[std::size_t(i)])]).epsilon(1e-12).scale(1.0));
+    }
+    CHECK(dual == doctest::Approx(total).epsilon(1e-10));
+  }
+}
