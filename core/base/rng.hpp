@@ -5,6 +5,7 @@
 // independent stream per thread/stage. Not thread-safe: one owner at a time.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 
@@ -65,6 +66,21 @@ class Rng {
     spareNormal_ = v * m;
     hasSpareNormal_ = true;
     return u * m;
+  }
+
+  // Everything the stream's future depends on, to save and put back (a resumed run draws the
+  // same numbers as one never interrupted).
+  struct State {
+    std::array<std::uint64_t, 4> words{};
+    bool hasSpareNormal = false;
+    double spareNormal = 0.0;
+    bool operator==(const State&) const = default;
+  };
+  State state() const { return {{s_[0], s_[1], s_[2], s_[3]}, hasSpareNormal_, spareNormal_}; }
+  void restore(const State& state) {
+    for (int i = 0; i < 4; ++i) s_[i] = state.words[std::size_t(i)];
+    hasSpareNormal_ = state.hasSpareNormal;
+    spareNormal_ = state.spareNormal;
   }
 
   // Fills every entry of `out` with independent standard normals (float).

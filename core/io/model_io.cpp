@@ -7,46 +7,18 @@
 #include <stdexcept>
 
 #include "core/io/file_io.hpp"
+#include "core/io/json_fields.hpp"
+#include "core/io/model_json.hpp"
 
 namespace flowlab::core {
 namespace {
 
+using json_fields::choiceField;
+using json_fields::integerField;
+using json_fields::realField;
 using nlohmann::json;
 constexpr const char* kFormat = "flowlab-model";
-
-// A field that must be an integer in [lo, hi] (no fraction, no exponent that overflows).
-long integerField(const json& j, const char* key, long lo, long hi) {
-  const json& v = j.at(key);
-  if (!v.is_number_integer())
-    throw std::runtime_error(std::string("\"") + key + "\" must be an integer, got " + v.dump());
-  const bool negative = v.is_number_unsigned() ? false : v.get<long long>() < 0;
-  if (!negative && v.get<unsigned long long>() > static_cast<unsigned long long>(hi))
-    throw std::runtime_error(std::string("\"") + key + "\" must be at most " + std::to_string(hi) +
-                             ", got " + v.dump());
-  const long x = static_cast<long>(v.get<long long>());
-  if (x < lo)
-    throw std::runtime_error(std::string("\"") + key + "\" must be at least " + std::to_string(lo) +
-                             ", got " + v.dump());
-  return x;
-}
-
-// A field that must be a finite number.
-double realField(const json& j, const char* key) {
-  const json& v = j.at(key);
-  if (!v.is_number() || !std::isfinite(v.get<double>()))
-    throw std::runtime_error(std::string("\"") + key + "\" must be a finite number, got " +
-                             v.dump());
-  return v.get<double>();
-}
-
-// A field that must be one of two words: true for the first.
-bool choiceField(const json& j, const char* key, const char* first, const char* second) {
-  const std::string v = j.at(key).get<std::string>();
-  if (v != first && v != second)
-    throw std::runtime_error(std::string("\"") + key + "\" must be \"" + first + "\" or \"" +
-                             second + "\", got \"" + v + "\"");
-  return v == first;
-}
+constexpr const char* kSessionFormat = "flowlab-session";
 
 json solverJson(const SolverConfig& s) {
   return {{"solver", solverName(s.solver)},
@@ -152,7 +124,7 @@ TrainerConfig configFrom(const json& j) {
 
 }  // namespace
 
-void saveModel(const Model& model, const std::string& path) {
+json modelJson(const Model& model, const std::string& path) {
   json stages = json::array();
   for (const Stage& s : model.stages) {
     if (!s.params.allFinite())
@@ -163,67 +135,75 @@ void saveModel(const Model& model, const std::string& path) {
          {"train_seconds", s.trainSeconds},
          {"params", std::vector<float>(s.params.data(), s.params.data() + s.params.size())}});
   }
-  const json doc = {{"format", kFormat},
-                    {"version", Model::kFormatVersion},
-                    {"target", model.target},
-                    {"config", configJson(model.config)},
-                    {"parameter_count", parameterCount(model.config)},
-                    {"stages", std::move(stages)}};
+  return {{"target", model.target},
+          {"config", configJson(model.config)},
+          {"parameter_count", parameterCount(model.config)},
+          {"stages", std::move(stages)}};
+}
+
+Model modelFromJson(const json& doc) {
+  Model model;
+  model.target = doc.at("target").get<std::string>();
+  model.config = configFrom(doc.at("config"));
+  if (const std::string problem = validate(model.config); !problem.empty())
+    throw std::runtime_error("invalid training config: " + problem);
+  const Eigen::Index count = parameterCount(model.config);
+  const json& stages = doc.at("stages");
+  if (!stages.is_array() || stages.empty()) throw std::runtime_error("no stages");
+  if (long(stages.size()) > stageCount(model.config))
+    throw std::runtime_error(std::to_string(stages.size()) + " stages, the config has " +
+                             std::to_string(stageCount(model.config)));
+  for (const json& s : stages) {
+    Stage stage;
+    stage.stepsTrained = integerField(s, "steps", 0, 1000000000000L);
+    stage.finalLoss = s.at("final_loss").is_null() ? std::nan("") : realField(s, "final_loss");
+    stage.trainSeconds = realField(s, "train_seconds");
+    const json& params = s.at("params");
+    if (!params.is_array() || static_cast<Eigen::Index>(params.size()) != count)
+      throw std::runtime_error("stage " + std::to_string(model.stages.size()) + " has " +
+                               std::to_string(params.is_array() ? params.size() : 0) +
+                               " parameters, the network needs " + std::to_string(count));
+    const auto values = params.get<std::vector<float>>();
+    stage.params = Eigen::Map<const ParamVec>(values.data(), count);
+    if (!stage.params.allFinite())
+      throw std::runtime_error("stage " + std::to_string(model.stages.size()) +
+                               " has non-finite parameters");
+    model.stages.push_back(std::move(stage));
+  }
+  return model;
+}
+
+[[noreturn]] void rethrowNamingFile(const std::string& path, const char* what) {
+  try {
+    throw;
+  } catch (const json::exception& e) {
+    throw std::runtime_error(path + ": malformed " + what + " file (" + e.what() + ")");
+  } catch (const std::runtime_error& e) {
+    const std::string message = e.what();
+    if (message.rfind(path, 0) == 0) throw;
+    throw std::runtime_error(path + ": " + message);
+  }
+}
+
+void saveModel(const Model& model, const std::string& path) {
+  json doc = {{"format", kFormat}, {"version", Model::kFormatVersion}};
+  doc.update(modelJson(model, path));
   writeFileAtomically(path, doc.dump(1) + "\n");
 }
 
 Model loadModel(const std::string& path) {
-  const std::string text = readTextFile(path);
-  json doc;
+  const json doc = json_fields::parse(readTextFile(path), path, "model");
   try {
-    doc = json::parse(text);
-  } catch (const json::exception& e) {  // a syntax error, or a number beyond double's range
-    // The parser quotes what it read: only printable ASCII of it reaches the terminal.
-    std::string what = e.what();
-    for (char& c : what)
-      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-    throw std::runtime_error(path + ": not a flowlab model (invalid JSON: " + what + ")");
-  }
-  try {
+    if (doc.is_object() && doc.value("format", "") == kSessionFormat) {
+      json_fields::checkVersion(doc, kSessionFormatVersion, "session");
+      return modelFromJson(doc.at("model"));
+    }
     if (!doc.is_object() || doc.value("format", "") != kFormat)
       throw std::runtime_error("not a flowlab model (missing \"format\": \"flowlab-model\")");
-    const long version = integerField(doc, "version", 0, 1000000);
-    if (version != Model::kFormatVersion)
-      throw std::runtime_error("model format version " + std::to_string(version) +
-                               " is not supported (this flowlab reads version " +
-                               std::to_string(Model::kFormatVersion) + ")");
-    Model model;
-    model.target = doc.at("target").get<std::string>();
-    model.config = configFrom(doc.at("config"));
-    if (const std::string problem = validate(model.config); !problem.empty())
-      throw std::runtime_error("invalid training config: " + problem);
-    const Eigen::Index count = parameterCount(model.config);
-    const json& stages = doc.at("stages");
-    if (!stages.is_array() || stages.empty()) throw std::runtime_error("no stages");
-    for (const json& s : stages) {
-      Stage stage;
-      stage.stepsTrained = integerField(s, "steps", 0, 1000000000000L);
-      stage.finalLoss =
-          s.at("final_loss").is_null() ? std::nan("") : s.at("final_loss").get<double>();
-      stage.trainSeconds = s.at("train_seconds").get<double>();
-      const auto params = s.at("params").get<std::vector<float>>();
-      if (static_cast<Eigen::Index>(params.size()) != count)
-        throw std::runtime_error("stage " + std::to_string(model.stages.size()) + " has " +
-                                 std::to_string(params.size()) + " parameters, the network needs " +
-                                 std::to_string(count));
-      stage.params = Eigen::Map<const ParamVec>(params.data(), count);
-      if (!stage.params.allFinite())
-        throw std::runtime_error("stage " + std::to_string(model.stages.size()) +
-                                 " has non-finite parameters");
-      model.stages.push_back(std::move(stage));
-    }
-    return model;
-  } catch (const json::exception& e) {
-    throw std::runtime_error(path + ": malformed model file (" + e.what() + ")");
-  } catch (const std::runtime_error& e) {
-    const std::string what = e.what();
-    if (what.rfind(path, 0) == 0) throw;
-    throw std::runtime_error(path + ": " + what);
+    json_fields::checkVersion(doc, Model::kFormatVersion, "model");
+    return modelFromJson(doc);
+  } catch (...) {
+    rethrowNamingFile(path, "model");
   }
 }
 

@@ -15,6 +15,14 @@ Adam::Adam(Eigen::Index paramCount, const AdamConfig& config) : config_(config) 
   v_ = ParamVec::Zero(paramCount);
 }
 
+void Adam::restore(const State& state) {
+  if (state.m.size() != m_.size() || state.v.size() != v_.size() || state.t < 0)
+    throw std::invalid_argument("Adam: the saved state does not fit this model");
+  m_ = state.m;
+  v_ = state.v;
+  t_ = state.t;
+}
+
 void Adam::reset() {
   m_.setZero();
   v_.setZero();

@@ -43,6 +43,15 @@ class Adam {
   void reset();  // zero moments and step count
   std::int64_t stepCount() const { return t_; }
 
+  // The moments and step count, to save and put back (sizes must match: else
+  // std::invalid_argument).
+  struct State {
+    ParamVec m, v;
+    std::int64_t t = 0;
+  };
+  State state() const { return {m_, v_, t_}; }
+  void restore(const State& state);
+
  private:
   AdamConfig config_;
   ParamVec m_, v_;

@@ -23,6 +23,8 @@ class PointsTarget final : public Target {
   // O(n) per point: a log-sum-exp over every kernel.
   void logDensity(const Points& x, Eigen::VectorXd& out) const override;
   Box bounds() const override { return bounds_; }
+  const Points& points() const { return points_; }
+  double bandwidth() const { return h_; }
 
  private:
   Points points_;

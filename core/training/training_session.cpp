@@ -90,15 +90,14 @@ bool TrainingSession::finished() const { return stageDone() && stage_ + 1 >= sta
 
 ObjectiveStats TrainingSession::objectiveStats() const { return objective_->stats(); }
 
-bool TrainingSession::advanceStage(const Progress& progress) {
-  if (stage_ + 1 >= stageCount()) return false;
-
+std::shared_ptr<const PairSet> TrainingSession::reflowPairs(int finished, const ParamVec& params,
+                                                            const Progress& progress) const {
   // Reflow: couple fresh base samples with where the finished stage's flow takes them,
   // x1 = ODE_k(x0), and train the next stage on that fixed coupling (Liu et al. 2023).
   auto pairs = std::make_shared<PairSet>();
   const Eigen::Index m = config_.reflowPairs;
   pairs->x0.resize(2, m);
-  Rng pairRng = Rng(config_.seed).split(kPairs + static_cast<std::uint64_t>(stage_));
+  Rng pairRng = Rng(config_.seed).split(kPairs + static_cast<std::uint64_t>(finished));
   pairRng.fillNormal(pairs->x0);
   pairs->x1 = pairs->x0;
   // In chunks, so that the caller can show progress and stop; each chunk's result does not
@@ -108,13 +107,19 @@ bool TrainingSession::advanceStage(const Progress& progress) {
     const Eigen::Index n = std::min(chunk, m - b);
     Points part = pairs->x1.middleCols(b, n);
     // sampleFlow turns a failing chunk (e.g. Dopri5 giving up) into an exception on this thread.
-    sampleFlow(config_, params_, part, config_.pairSolver, config_.threads);
+    sampleFlow(config_, params, part, config_.pairSolver, config_.threads);
     pairs->x1.middleCols(b, n) = part;
-    if (progress && !progress(static_cast<double>(b + n) / static_cast<double>(m))) return false;
+    if (progress && !progress(static_cast<double>(b + n) / static_cast<double>(m))) return nullptr;
   }
   if (!pairs->x1.allFinite())
     throw std::runtime_error("the finished stage's flow produced non-finite reflow pairs");
+  return pairs;
+}
 
+bool TrainingSession::advanceStage(const Progress& progress) {
+  if (stage_ + 1 >= stageCount()) return false;
+  auto pairs = reflowPairs(stage_, params_, progress);
+  if (!pairs) return false;
   finishedStages_.push_back(Stage{params_, stageStep_, smoothedLoss_, stageSeconds_});
   ++stage_;
   stageStep_ = 0;
@@ -151,6 +156,41 @@ void TrainingSession::rewind(const ParamVec& params) {
   params_ = params;
   lastGood_ = params;
   adam_->reset();
+}
+
+TrainingSession::TrainingSession(const TrainingCheckpoint& checkpoint,
+                                 std::shared_ptr<const Target> target,
+                                 const std::function<bool(double)>& progress)
+    : TrainingSession(checkpoint.model.config, std::move(target)) {
+  const Model& m = checkpoint.model;
+  const Eigen::Index count = params_.size();
+  if (m.stages.empty() || int(m.stages.size()) > stageCount())
+    throw std::invalid_argument("the checkpoint's stage count does not fit its config");
+  for (const Stage& s : m.stages)
+    if (s.params.size() != count)
+      throw std::invalid_argument("the checkpoint's parameters do not fit its network");
+  if (checkpoint.lastGood.size() != count || checkpoint.totalSteps < 0)
+    throw std::invalid_argument("the checkpoint's guard state does not fit its network");
+  finishedStages_.assign(m.stages.begin(), m.stages.end() - 1);
+  stage_ = int(finishedStages_.size());
+  const Stage& current = m.stages.back();
+  params_ = current.params;
+  stageStep_ = current.stepsTrained;
+  smoothedLoss_ = current.finalLoss;
+  stageSeconds_ = current.trainSeconds;
+  totalSteps_ = checkpoint.totalSteps;
+  lastGood_ = checkpoint.lastGood;
+  adam_->restore(checkpoint.adam);
+  rng_.restore(checkpoint.rng);
+  if (stage_ > 0) {
+    auto pairs = reflowPairs(stage_ - 1, finishedStages_.back().params, progress);
+    if (!pairs) throw std::runtime_error("stopped");
+    objective_ = makeObjective(config_, target_, std::move(pairs));
+  }
+}
+
+TrainingCheckpoint TrainingSession::checkpoint() const {
+  return {model(), lastGood_, adam_->state(), rng_.state(), totalSteps_};
 }
 
 Model TrainingSession::model() const {

@@ -14,11 +14,28 @@ namespace flowlab::core {
 
 class Objective;
 struct ObjectiveStats;
+struct PairSet;
+
+// Everything a session's future depends on: a session resumed from it trains exactly (bit for
+// bit) as the one it was taken from would have.
+struct TrainingCheckpoint {
+  Model model;        // the config (with live changes), finished stages and the current one
+  ParamVec lastGood;  // the divergence guard's parameters
+  Adam::State adam;
+  Rng::State rng;
+  long totalSteps = 0;
+};
 
 class TrainingSession {
  public:
   // Throws std::invalid_argument when the config is invalid (see validate()).
   TrainingSession(const TrainerConfig& config, std::shared_ptr<const Target> target);
+  // Resumes from a checkpoint (see checkpoint()). A reflow stage's pairs are generated again
+  // from the finished stage (deterministic), reporting as advanceStage does; stopping throws
+  // std::runtime_error("stopped"). Throws std::invalid_argument when the checkpoint does not
+  // fit its config (stage count, parameter or moment sizes).
+  TrainingSession(const TrainingCheckpoint& checkpoint, std::shared_ptr<const Target> target,
+                  const std::function<bool(double)>& progress = {});
   ~TrainingSession();
 
   // One optimisation step of the current stage, with the divergence guard: the parameters are
@@ -61,9 +78,14 @@ class TrainingSession {
   // The model so far: finished stages plus a copy of the current parameters.
   Model model() const;
   const ParamVec& params() const { return params_; }
+  TrainingCheckpoint checkpoint() const;
   ObjectiveStats objectiveStats() const;  // the method's per-step diagnostics (CNF NFE)
 
  private:
+  // Stage `finished`'s reflow pairs (x0, ODE(x0)) through `params`; null when progress said stop.
+  std::shared_ptr<const PairSet> reflowPairs(int finished, const ParamVec& params,
+                                             const Progress& progress) const;
+
   TrainerConfig config_;
   std::shared_ptr<const Target> target_;
   std::vector<Stage> finishedStages_;

@@ -1,0 +1,198 @@
+// Tests of session files: a session saved mid-training and opened again trains on to the same
+// bytes as a run never interrupted (every method, across a reflow stage); targets, charts and
+// view settings come back exactly; hostile files get one message naming the file.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "core/io/file_io.hpp"
+#include "core/io/model_io.hpp"
+#include "core/io/session_io.hpp"
+#include "core/targets/points_target.hpp"
+
+using namespace flowlab::core;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string tempPath(const std::string& name) {
+  return (fs::temp_directory_path() / ("flowlab_session_" + name)).string();
+}
+
+TrainerConfig smallConfig(Method m) {
+  TrainerConfig c = defaultConfig(m);
+  c.steps = 40;
+  c.seed = 5;
+  c.mlp.hidden = 16;
+  c.mlp.layers = 2;
+  c.couplingLayers = 4;
+  c.reflowPairs = 2000;
+  c.threads = 2;
+  return c;
+}
+
+// Steps `session` until `total` steps were taken or it is finished (changing stage as needed).
+void trainUntil(TrainingSession& session, long total) {
+  while (session.totalSteps() < total) {
+    if (session.stageDone()) {
+      if (session.finished()) return;
+      REQUIRE(session.advanceStage());
+    }
+    session.step();
+  }
+}
+
+bool sameBytes(const ParamVec& a, const ParamVec& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+void writeText(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+std::string loadError(const std::string& path) {
+  try {
+    loadSession(path);
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("a session saved mid-training resumes to the same bytes as an unbroken run") {
+  for (Method m : {Method::FlowMatching, Method::OtCfm, Method::RectifiedFlow, Method::Cnf,
+                   Method::ReverseKl, Method::RealNvp}) {
+    CAPTURE(methodName(m));
+    TrainerConfig c = smallConfig(m);
+    if (m == Method::RectifiedFlow) c.reflow = 1;
+    const auto target = makeBuiltinTarget("moons");
+    TrainingSession unbroken(c, target);
+    const long total = m == Method::RectifiedFlow ? 80 : 40;
+    trainUntil(unbroken, total);
+    // Stop in the first stage (and for rf also in the reflow stage), save, open, train on.
+    for (const long stopAt : {long{17}, m == Method::RectifiedFlow ? long{57} : long{33}}) {
+      CAPTURE(stopAt);
+      TrainingSession first(c, target);
+      trainUntil(first, stopAt);
+      Session saved;
+      saved.target = target;
+      saved.training = first.checkpoint();
+      const std::string path = tempPath("resume.flowlab");
+      saveSession(saved, path);
+      const Session opened = loadSession(path);
+      TrainingSession resumed(opened.training, opened.target);
+      CHECK(resumed.totalSteps() == stopAt);
+      CHECK(resumed.stage() == first.stage());
+      trainUntil(resumed, total);
+      CHECK(resumed.finished());
+      const Model a = unbroken.model(), b = resumed.model();
+      REQUIRE(a.stages.size() == b.stages.size());
+      for (std::size_t k = 0; k < a.stages.size(); ++k)
+        CHECK(sameBytes(a.stages[k].params, b.stages[k].params));
+      // The comparison can fail: one step fewer differs.
+      TrainingSession shorter(opened.training, opened.target);
+      trainUntil(shorter, total - 1);
+      CHECK_FALSE(sameBytes(shorter.params(), unbroken.params()));
+      fs::remove(path);
+    }
+  }
+}
+
+TEST_CASE("a session keeps a painted grid, imported points, the charts and the view exactly") {
+  std::vector<float> weights(12 * 7);
+  for (std::size_t i = 0; i < weights.size(); ++i) weights[i] = float(i % 5) * 0.37f;
+  const auto grid = std::make_shared<ImageTarget>(12, 7, weights, Box{-3, -2, 4, 5}, "painted");
+  Points pts(2, 5);
+  pts << 0.1f, 1.5f, -2.25f, 3.0f, 0.7f, 1.0f, -1.0f, 0.5f, 2.0f, -0.3f;
+  const auto points = std::make_shared<PointsTarget>(pts, 0.4, "points");
+  TrainingSession training(smallConfig(Method::FlowMatching), grid);
+  trainUntil(training, 5);
+  Session s;
+  s.training = training.checkpoint();
+  s.loss = {{1, 0.5f}, {2, 0.25f}, {3, 0.125f}};
+  MetricSample metric;
+  metric.step = 3;
+  metric.w2 = 0.75;
+  metric.nfe = 12;
+  s.metrics = {metric};
+  s.view = R"({"camera":{"zoom":2.5},"layers":["particles"]})";
+  const std::string path = tempPath("targets.flowlab");
+  for (const std::shared_ptr<const Target>& t :
+       {std::shared_ptr<const Target>(grid), std::shared_ptr<const Target>(points)}) {
+    s.target = t;
+    saveSession(s, path);
+    const Session o = loadSession(path);
+    if (const auto* g = dynamic_cast<const ImageTarget*>(o.target.get())) {
+      CHECK(g->weights() == weights);
+      CHECK(g->width() == 12);
+      CHECK(g->bounds().x1 == 4.0);
+    } else {
+      const auto* p = dynamic_cast<const PointsTarget*>(o.target.get());
+      REQUIRE(p != nullptr);
+      CHECK(p->points() == pts);
+      CHECK(p->bandwidth() == 0.4);
+    }
+    REQUIRE(o.loss.size() == 3);
+    CHECK(o.loss[2].step == 3);
+    CHECK(o.loss[2].loss == 0.125f);
+    REQUIRE(o.metrics.size() == 1);
+    CHECK(o.metrics[0].w2 == 0.75);
+    CHECK(std::isnan(o.metrics[0].nll));
+    CHECK(o.metrics[0].nfe == 12);
+    CHECK(o.view == R"({"camera":{"zoom":2.5},"layers":["particles"]})");
+    CHECK(o.flowlabVersion.size() > 0);
+    CHECK(o.kernels.size() > 0);
+    CHECK(o.savedAt.size() == 20);
+  }
+  // Every command that reads a model reads a session's.
+  const Model m = loadModel(path);
+  CHECK(sameBytes(m.stages.back().params, training.params()));
+  fs::remove(path);
+}
+
+TEST_CASE("hostile session files: one message naming the file and the problem") {
+  const auto target = makeBuiltinTarget("8gaussians");
+  TrainingSession training(smallConfig(Method::FlowMatching), target);
+  Session s;
+  s.target = target;
+  s.training = training.checkpoint();
+  const std::string path = tempPath("hostile.flowlab");
+  saveSession(s, path);
+  const std::string good = readTextFile(path);
+  const auto edited = [&](const std::string& from, const std::string& to) {
+    std::string text = good;
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+    writeText(path, text);
+    return loadError(path);
+  };
+  CHECK(edited("\"version\": 1", "\"version\": 7").find("needs a newer flowlab") !=
+        std::string::npos);
+  CHECK(edited("\"flowlab-session\"", "\"flowlab-other\"").find("not a flowlab session") !=
+        std::string::npos);
+  CHECK(edited("\"kind\": \"builtin\"", "\"kind\": \"bogus\"").find("unknown target kind") !=
+        std::string::npos);
+  CHECK(edited("\"8gaussians\"", "\"9gaussians\"").find("unknown target") != std::string::npos);
+  CHECK(edited("\"total_steps\": 0", "\"total_steps\": -1").find("total_steps") !=
+        std::string::npos);
+  CHECK(edited("\"view\": {}", "\"view\": []").find("\"view\" must be an object") !=
+        std::string::npos);
+  CHECK(edited("\"m\": \"", "\"m\": \"!!!!").find("base64") != std::string::npos);
+  CHECK(edited("\"m\": \"", "\"m\": \"AAAA").find("values") != std::string::npos);
+  writeText(path, good.substr(0, good.size() / 2));
+  CHECK(loadError(path).find("invalid JSON") != std::string::npos);
+  writeText(path, "");
+  CHECK(loadError(path).rfind(path, 0) == 0);
+  // Each message starts with the file's name.
+  writeText(path, "{\"format\": \"flowlab-session\", \"version\": 1}");
+  CHECK(loadError(path).rfind(path + ": ", 0) == 0);
+  fs::remove(path);
+}
