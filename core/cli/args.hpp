@@ -30,6 +30,12 @@ class Args {
 
   bool has(const std::string& name) const { return values_.count(name) > 0; }
   const std::vector<std::string>& positional() const { return positional_; }
+  // The names of the options given, in name order.
+  std::vector<std::string> given() const {
+    std::vector<std::string> names;
+    for (const auto& [name, values] : values_) names.push_back(name);
+    return names;
+  }
 
   std::string text(const std::string& name, const std::string& fallback) const;
   std::string requiredText(const std::string& name) const;

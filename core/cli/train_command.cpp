@@ -16,6 +16,7 @@
 #include "core/eval/held_out_nll.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
+#include "core/io/session_io.hpp"
 #include "core/objectives/objective.hpp"
 #include "core/training/training_session.hpp"
 
@@ -24,7 +25,9 @@ namespace {
 
 constexpr const char* kTrainHelp =
     R"(usage: flowlab train (--target NAME | --target-image FILE | --target-points FILE)
-                     --method METHOD --out MODEL.json [options]
+                     --method METHOD --out MODEL.json|SESSION.flowlab [options]
+       flowlab train --resume SESSION.flowlab [--steps N] [--threads T] [--quiet]
+                     --out MODEL.json|SESSION.flowlab
 
   --target NAME          a built-in target (see 'flowlab targets')
   --target-image FILE    a PNG/JPG whose brightness is the density
@@ -35,7 +38,12 @@ constexpr const char* kTrainHelp =
     --bandwidth H             the kernels' standard deviation (default: Scott's rule,
                               n^(-1/6) times the points' standard deviation)
   --method M             fm | otcfm | rf | cnf | rkl | realnvp
-  --out FILE             model file to write (JSON, every stage)
+  --out FILE             model file to write (JSON, every stage); a name ending in .flowlab
+                         writes a session instead: the model with its optimiser and random
+                         state and the target, which --resume (and the app) continue exactly
+  --resume SESSION       continue a session where it stopped, with its own target and
+                         settings: the result is the same, bit for bit, as training it
+                         without the stop; --steps N changes the steps per stage
   --steps N              training steps per stage (default: fm/otcfm/rf 20000, cnf 3000,
                          rkl 3000, realnvp 5000)
   --reflow K             rf: reflow rounds after the first flow (default 1)
@@ -212,8 +220,9 @@ EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
 // write().
 class TrainRun {
  public:
+  // checkpoint: resume it (its config is `config`) instead of starting afresh.
   TrainRun(const TrainerConfig& config, std::shared_ptr<const Target> target,
-           const EvalOptions& eval, bool quiet)
+           const EvalOptions& eval, bool quiet, const TrainingCheckpoint* checkpoint = nullptr)
       : config_(config),
         eval_(eval),
         quiet_(quiet),
@@ -221,10 +230,11 @@ class TrainRun {
         stages_(stageCount(config)),
         printInterval_(tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(2000)),
         bar_(eval.entropy + eval.gap),
-        session_(config, std::move(target)) {
+        session_(checkpoint ? std::make_unique<TrainingSession>(*checkpoint, std::move(target))
+                            : std::make_unique<TrainingSession>(config, std::move(target))) {
     if (eval.every > 0)
       heldOut_ =
-          std::make_unique<HeldOutNll>(*session_.target(), eval.n, config.seed, config.threads);
+          std::make_unique<HeldOutNll>(*session_->target(), eval.n, config.seed, config.threads);
   }
 
   // Trains every stage (generating reflow pairs between them) or until --stop-at-gap.
@@ -234,7 +244,7 @@ class TrainRun {
       warnIfDiverged();
       if (!quiet_) printProgress(true);
       printStageNfe();
-      if (stopped_ || session_.stage() + 1 >= stages_) return;
+      if (stopped_ || session_->stage() + 1 >= stages_) return;
       generatePairs();
     }
   }
@@ -252,16 +262,24 @@ class TrainRun {
           r.trainCpuSeconds, r.nllFine, stopped_ ? "; stopped there" : "");
     } else {
       std::fprintf(stderr, "held-out NLL did not reach H + %g = %.4f in %ld steps (last %.4f)\n",
-                   eval_.gap, bar_, session_.totalSteps(),
+                   eval_.gap, bar_, session_->totalSteps(),
                    checkpoints_.empty() ? NAN : checkpoints_.back().nllFine);
     }
   }
 
-  // Writes the model (and the --log CSV) atomically and prints the closing line.
+  // Writes the model or the session (and the --log CSV) atomically and prints the closing line.
   void write(const std::string& out, const std::string& targetLabel) const {
-    Model model = session_.model();
-    model.target = targetLabel;
-    saveModel(model, out);
+    if (endsWith(out, kSessionExtension)) {
+      Session s;
+      s.target = session_->target();
+      s.training = session_->checkpoint();
+      s.training.model.target = targetLabel;
+      saveSession(s, out);
+    } else {
+      Model model = session_->model();
+      model.target = targetLabel;
+      saveModel(model, out);
+    }
     if (!eval_.log.empty()) writeFileAtomically(eval_.log, checkpointsCsv(checkpoints_));
     const double total = std::chrono::duration<double>(Clock::now() - start_).count();
     std::fprintf(stderr,
@@ -277,26 +295,26 @@ class TrainRun {
   const char* clearLine() const { return tty_ ? "\r\033[K" : ""; }
 
   void trainStage() {
-    while (!session_.stageDone() && !stopped_) {
+    while (!session_->stageDone() && !stopped_) {
       clock_.start();
       stageClock_.start();
-      const TrainingSession::StepResult result = session_.step();
+      const TrainingSession::StepResult result = session_->step();
       stageClock_.stop();
       clock_.stop();
-      const ObjectiveStats st = session_.objectiveStats();
+      const ObjectiveStats st = session_->objectiveStats();
       stageNfe_.add(st);
       lineNfe_.add(st);
       if (result.restored && ++nonFinite_ > 20)
         throw std::runtime_error("training diverged (loss is not finite) at step " +
-                                 std::to_string(session_.totalSteps()) +
+                                 std::to_string(session_->totalSteps()) +
                                  "; try a lower --lr or --clip; nothing was written");
-      const double smoothed = session_.smoothedLoss();
+      const double smoothed = session_->smoothedLoss();
       if (std::isfinite(smoothed) && smoothed < bestLoss_) {
         bestLoss_ = smoothed;
-        bestStep_ = session_.totalSteps();
+        bestStep_ = session_->totalSteps();
       }
-      const bool lastStep = session_.stageDone() && session_.stage() + 1 >= stages_;
-      if (heldOut_ && (session_.totalSteps() % eval_.every == 0 || lastStep))
+      const bool lastStep = session_->stageDone() && session_->stage() + 1 >= stages_;
+      if (heldOut_ && (session_->totalSteps() % eval_.every == 0 || lastStep))
         stopped_ = checkpoint();
       if (!quiet_ && Clock::now() - lastPrint_ >= printInterval_) {
         printProgress(false);
@@ -308,13 +326,13 @@ class TrainRun {
   // A stage whose (smoothed) loss ends far above the best it reached diverged, though every
   // loss stayed finite (too large a learning rate): say so; the model is still written.
   void warnIfDiverged() {
-    const double final = session_.smoothedLoss();
+    const double final = session_->smoothedLoss();
     const double allowed = bestLoss_ + std::max(std::abs(bestLoss_), 2.0);
     if (std::isfinite(bestLoss_) && !(final <= allowed))
       std::fprintf(stderr,
                    "%swarning: stage %d diverged: its loss ended at %.4g, far above the %.4g it "
                    "reached at step %ld; try a lower --lr or --clip\n",
-                   clearLine(), session_.stage() + 1, final, bestLoss_, bestStep_);
+                   clearLine(), session_->stage() + 1, final, bestLoss_, bestStep_);
     bestLoss_ = std::numeric_limits<double>::infinity();
   }
 
@@ -333,7 +351,7 @@ class TrainRun {
       std::fprintf(stderr, "generating %d reflow pairs with %s …%s", config_.reflowPairs,
                    solver.c_str(), tty_ ? "" : "\n");
     lastPrint_ = Clock::now();
-    session_.advanceStage(pairProgress);
+    session_->advanceStage(pairProgress);
     if (!quiet_ && tty_) std::fprintf(stderr, "\r\033[K");
     stageClock_ = {};
     stageNfe_ = {};
@@ -342,15 +360,15 @@ class TrainRun {
 
   void printProgress(bool final) {
     const double elapsed = stageClock_.wallSeconds();
-    const double rate = elapsed > 0 ? session_.stageStep() / elapsed : 0.0;
-    const double eta = rate > 0 ? (config_.steps - session_.stageStep()) / rate : NAN;
+    const double rate = elapsed > 0 ? session_->stageStep() / elapsed : 0.0;
+    const double eta = rate > 0 ? (config_.steps - session_->stageStep()) / rate : NAN;
     char nfe[64] = "";
     if (lineNfe_.steps > 0)
       std::snprintf(nfe, sizeof nfe, "  NFE f/b %.0f/%.0f", lineNfe_.meanForward(),
                     lineNfe_.meanBackward());
     std::fprintf(stderr, "%sstage %d/%d  step %ld/%ld  loss %.4f%s  %.0f steps/s  %s %s%s",
-                 tty_ ? "\r" : "", session_.stage() + 1, stages_, session_.stageStep(),
-                 config_.steps, session_.smoothedLoss(), nfe, rate, final ? "took" : "ETA",
+                 tty_ ? "\r" : "", session_->stage() + 1, stages_, session_->stageStep(),
+                 config_.steps, session_->smoothedLoss(), nfe, rate, final ? "took" : "ETA",
                  formatSeconds(final ? elapsed : eta).c_str(), tty_ && !final ? "   " : "\n");
     lineNfe_ = {};
     std::fflush(stderr);
@@ -369,15 +387,15 @@ class TrainRun {
   // Scores the held-out set now; returns true when training should stop (--stop-at-gap).
   bool checkpoint() {
     NllCheckpoint c;
-    c.step = session_.totalSteps();
+    c.step = session_->totalSteps();
     c.trainSeconds = clock_.wallSeconds();
     c.trainCpuSeconds = clock_.cpuSeconds();
-    c.loss = session_.smoothedLoss();
-    const ObjectiveStats st = session_.objectiveStats();
+    c.loss = session_->smoothedLoss();
+    const ObjectiveStats st = session_->objectiveStats();
     c.nfeForward = st.nfeForward;
     c.nfeBackward = st.nfeBackward;
     try {
-      heldOut_->score(config_, session_.params(), c.nllFine, c.nllTrainSolver);
+      heldOut_->score(config_, session_->params(), c.nllFine, c.nllTrainSolver);
     } catch (const std::exception& e) {
       // A solve that gives up (e.g. Dopri5 on a wild early field) is a missing point, not the
       // end of training; say so.
@@ -421,7 +439,7 @@ class TrainRun {
   const int stages_;
   const std::chrono::milliseconds printInterval_;
   const double bar_;  // H + gap (NaN when H is unknown)
-  TrainingSession session_;
+  std::unique_ptr<TrainingSession> session_;
   std::unique_ptr<HeldOutNll> heldOut_;
   const Clock::time_point start_ = Clock::now();
   Clock::time_point lastPrint_ = start_;
@@ -437,6 +455,27 @@ class TrainRun {
 
 }  // namespace
 
+// train --resume SESSION: the session's own target and settings; only the steps per stage and
+// the thread count may change (neither changes what one step computes).
+int resumeTrain(const Args& args, const std::string& out) {
+  for (const std::string& option : args.given())
+    if (option != "--resume" && option != "--out" && option != "--steps" && option != "--threads" &&
+        option != "--quiet")
+      throw UsageError(option +
+                       " cannot be given with --resume: the session keeps its own "
+                       "target and settings (only --steps, --threads and --quiet may change)");
+  const std::string path = args.text("--resume", "");
+  Session session = loadSession(path);
+  TrainerConfig& config = session.training.model.config;
+  config.steps = args.integer("--steps", config.steps, 1, 1000000000);
+  config.threads = static_cast<int>(args.integer("--threads", config.threads, 1, 256));
+  checkWritable(out);
+  TrainRun run(config, session.target, EvalOptions{}, args.has("--quiet"), &session.training);
+  run.trainAllStages();
+  run.write(out, session.training.model.target);
+  return 0;
+}
+
 int runTrain(int argc, char** argv) {
   std::vector<OptionSpec> specs = {
       {"--help", 0},         {"--method", 1},       {"--out", 1},     {"--steps", 1},
@@ -446,7 +485,7 @@ int runTrain(int argc, char** argv) {
       {"--couplings", 1},    {"--seed", 1},         {"--threads", 1}, {"--trace", 1},
       {"--probe", 1},        {"--gradient", 1},     {"--kinetic", 1}, {"--jacobian", 1},
       {"--quiet", 0},        {"--eval-every", 1},   {"--eval-n", 1},  {"--gap", 1},
-      {"--stop-at-gap", 0},  {"--log", 1}};
+      {"--stop-at-gap", 0},  {"--log", 1},          {"--resume", 1}};
   for (auto group : {solverOptions(), targetOptions()})
     specs.insert(specs.end(), group.begin(), group.end());
   const Args args(argc, argv, 2, specs);
@@ -455,8 +494,9 @@ int runTrain(int argc, char** argv) {
     return 0;
   }
   expectPositional(args, 0, "");
-  const TrainerConfig config = configFrom(args);
   const std::string out = args.requiredText("--out");
+  if (args.has("--resume")) return resumeTrain(args, out);
+  const TrainerConfig config = configFrom(args);
   const EvalOptions eval = evalOptionsFrom(args, out);
   auto target = targetFrom(args, true);
   checkWritable(out);

@@ -36,6 +36,9 @@ void saveSession(const Session& session, const std::string& path);
 // out of range, arrays whose sizes disagree with the network, a view that is not an object.
 Session loadSession(const std::string& path);
 
+// The extension by which commands that write files tell a session from a model.
+constexpr const char* kSessionExtension = ".flowlab";
+
 // The most cells of a grid target and points of a points target a session may hold.
 constexpr long kMaxSessionGridCells = 4'000'000;
 

@@ -21,6 +21,7 @@
 #include "core/io/model_io.hpp"
 #include "core/io/npy.hpp"
 #include "core/io/png_image.hpp"
+#include "core/io/session_io.hpp"
 #include "core/nn/kernel_set.hpp"
 
 using namespace flowlab::core;
@@ -648,4 +649,51 @@ TEST_CASE("train says so when a stage's loss ends far above the best it reached"
   CHECK(fine.find("diverged") == std::string::npos);
   CHECK(fine.find("wrote") != std::string::npos);
   std::remove(model.c_str());
+}
+
+TEST_CASE("train --resume continues a session to the same bytes; sessions read as models") {
+  TrainerConfig c = defaultConfig(Method::RectifiedFlow);
+  c.steps = 40;
+  c.reflow = 1;
+  c.reflowPairs = 1500;
+  c.mlp.hidden = 16;
+  c.mlp.layers = 2;
+  c.seed = 3;
+  const auto target = makeBuiltinTarget("moons");
+  TrainingSession unbroken(c, target), stopped(c, target);
+  for (TrainingSession* s : {&unbroken, &stopped}) {
+    const long until = s == &unbroken ? 80 : 23;
+    while (s->totalSteps() < until) {
+      if (s->stageDone()) REQUIRE(s->advanceStage());
+      s->step();
+    }
+  }
+  Session session;
+  session.target = target;
+  session.training = stopped.checkpoint();
+  session.training.model.target = "moons";
+  const std::string saved = temp("stopped.flowlab"), resumed = temp("resumed.flowlab"),
+                    model = temp("resumed.json");
+  saveSession(session, saved);
+  REQUIRE(run({"train", "--resume", saved, "--quiet", "--out", resumed}).code == 0);
+  REQUIRE(run({"train", "--resume", saved, "--quiet", "--threads", "1", "--out", model}).code == 0);
+  for (const std::string& path : {resumed, model}) {
+    const Model m = loadModel(path);  // a session reads as its model
+    REQUIRE(m.stages.size() == 2);
+    CHECK(m.target == "moons");
+    CHECK(m.stages[1].stepsTrained == 40);
+    CHECK(m.stages[1].params == unbroken.params());
+    CHECK(m.stages[0].params == unbroken.model().stages[0].params);
+  }
+  CHECK(run({"sample", resumed, "--n", "5", "--out", temp("from_session.csv")}).code == 0);
+  // Resumed again, a finished session with more steps per stage trains on.
+  REQUIRE(run({"train", "--resume", resumed, "--steps", "50", "--quiet", "--out", resumed}).code ==
+          0);
+  CHECK(loadModel(resumed).stages[1].stepsTrained == 50);
+  checkFails({"train", "--resume", saved, "--lr", "0.1", "--out", model}, "--lr cannot be given");
+  checkFails({"train", "--resume", saved, "--target", "moons", "--out", model},
+             "--target cannot be given");
+  checkFails({"train", "--resume", temp("missing.flowlab"), "--out", model}, "missing.flowlab");
+  checkFails({"train", "--resume", model, "--out", resumed}, "not a flowlab session");
+  for (const std::string& path : {saved, resumed, model}) std::remove(path.c_str());
 }
