@@ -101,6 +101,8 @@ struct Trainer::Commands {
   long budget = 0;  // single steps still to run while paused
   Clock::time_point yieldUntil{};
   std::uint64_t serial = 0;  // of the newest command taken
+  std::vector<std::promise<TrainerRecord>> records;
+  std::shared_ptr<const TrainerRecord> resume;
 };
 
 // The thread's own state (nothing else touches it).
@@ -279,6 +281,30 @@ void Trainer::reset() {
   commandArrived_.notify_all();
 }
 
+std::future<TrainerRecord> Trainer::record() {
+  std::future<TrainerRecord> answer;
+  {
+    std::lock_guard lock(mutex_);
+    recordRequests_.emplace_back();
+    answer = recordRequests_.back().get_future();
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+  return answer;
+}
+
+void Trainer::resume(std::shared_ptr<const TrainerRecord> record) {
+  if (!record) return;
+  {
+    std::lock_guard lock(mutex_);
+    pendingResume_ = std::move(record);
+    configPending_ = false;  // the record's config replaces any change not yet applied
+    resetPending_ = false;
+    ++commandSerial_;
+  }
+  commandArrived_.notify_all();
+}
+
 void Trainer::yieldUntil(Clock::time_point until) {
   bool sooner = false;
   {
@@ -313,6 +339,8 @@ Trainer::Commands Trainer::takeCommands() {
   c.budget = stepBudget_;
   c.yieldUntil = yieldUntil_;
   c.serial = commandSerial_;
+  c.records = std::exchange(recordRequests_, {});
+  c.resume = std::exchange(pendingResume_, nullptr);
   return c;
 }
 
@@ -345,7 +373,51 @@ void Trainer::fail(Loop& loop, TrainerStatus status, std::string message) {
   publish(loop.snapshot());
 }
 
-void Trainer::apply(Loop& loop, const Commands& cmd) {
+void Trainer::answerRecords(Loop& loop, Commands& cmd) {
+  for (std::promise<TrainerRecord>& request : cmd.records) {
+    if (!loop.session) {
+      request.set_exception(
+          std::make_exception_ptr(std::runtime_error("there is no model to save")));
+      continue;
+    }
+    TrainerRecord r;
+    r.training = loop.session->checkpoint();
+    r.training.model.target = loop.target ? loop.target->name() : std::string();
+    r.loss.assign(loop.loss.begin(), loop.loss.end());
+    r.metrics = loop.metrics;
+    request.set_value(std::move(r));
+  }
+  cmd.records.clear();
+}
+
+void Trainer::resumeFrom(Loop& loop, const TrainerRecord& record, std::stop_token stop) {
+  loop.session.reset();
+  loop.config = record.training.model.config;
+  try {
+    loop.status = TrainerStatus::Preparing;
+    loop.session = std::make_unique<TrainingSession>(
+        record.training, loop.target,
+        pairProgress(loop, stop, static_cast<int>(record.training.model.stages.size())));
+  } catch (const std::exception& e) {
+    loop.session.reset();
+    fail(loop, TrainerStatus::Error, std::string("could not open the saved model: ") + e.what());
+    return;
+  }
+  loop.config = loop.session->config();
+  ++loop.resets;
+  loop.history.clear();
+  loop.historyShared.reset();
+  loop.clearTimes();
+  loop.loss.assign(record.loss.begin(), record.loss.end());
+  loop.metrics = record.metrics;
+  loop.message.clear();
+  loop.progress = 0.0;
+  loop.status = TrainerStatus::Paused;
+  loop.lastMetrics = Clock::now();
+  loop.dirty = true;
+}
+
+void Trainer::apply(Loop& loop, Commands& cmd) {
   if (cmd.target) {
     loop.target = cmd.target;
     loop.targetVersion = cmd.targetVersion;
@@ -445,22 +517,9 @@ bool Trainer::nextStage(Loop& loop, std::stop_token stop) {
   loop.stageEnds.push_back(loop.activeSeconds);
   loop.measure();  // the stage's final metrics
   loop.status = TrainerStatus::Preparing;
-  auto lastProgress = Clock::now() - kProgressInterval;
-  auto progress = [&](double done) {
-    if (Clock::now() - lastProgress >= kProgressInterval) {
-      loop.progress = done;
-      loop.stepsPerSecond = 0.0;
-      loop.message = "stage " + std::to_string(session.stage() + 1) + " done; generating " +
-                     std::to_string(loop.config.reflowPairs) + " reflow pairs for stage " +
-                     std::to_string(session.stage() + 2) + " (" +
-                     std::to_string(static_cast<int>(100.0 * done)) + "%)";
-      publish(loop.snapshot());
-      lastProgress = Clock::now();
-    }
-    return !stop.stop_requested();
-  };
   try {
-    if (!session.advanceStage(progress)) return false;  // stopping
+    if (!session.advanceStage(pairProgress(loop, stop, session.stage() + 2)))
+      return false;  // stopping
   } catch (const std::exception& e) {
     fail(loop, TrainerStatus::Error, std::string("could not start the next stage: ") + e.what());
     return true;
@@ -470,6 +529,23 @@ bool Trainer::nextStage(Loop& loop, std::stop_token stop) {
   loop.progress = 0.0;
   loop.dirty = true;
   return true;
+}
+
+std::function<bool(double)> Trainer::pairProgress(Loop& loop, std::stop_token stop, int forStage) {
+  auto lastProgress = std::make_shared<Clock::time_point>(Clock::now() - kProgressInterval);
+  return [this, &loop, stop, forStage, lastProgress](double done) {
+    if (Clock::now() - *lastProgress >= kProgressInterval) {
+      loop.progress = done;
+      loop.stepsPerSecond = 0.0;
+      loop.message = "stage " + std::to_string(forStage - 1) + " done; generating " +
+                     std::to_string(loop.config.reflowPairs) + " reflow pairs for stage " +
+                     std::to_string(forStage) + " (" +
+                     std::to_string(static_cast<int>(100.0 * done)) + "%)";
+      publish(loop.snapshot());
+      *lastProgress = Clock::now();
+    }
+    return !stop.stop_requested();
+  };
 }
 
 bool Trainer::measureAndGuard(Loop& loop) {
@@ -507,8 +583,10 @@ void Trainer::run(std::stop_token stop) {
   if (background_) lowerThisThreadPriority();
   Loop loop;
   while (!stop.stop_requested()) {
-    const Commands cmd = takeCommands();
+    Commands cmd = takeCommands();
     apply(loop, cmd);
+    if (cmd.resume) resumeFrom(loop, *cmd.resume, stop);
+    answerRecords(loop, cmd);
     const bool idling = idle(loop, cmd);
     const bool yielding = !idling && cmd.yieldUntil > Clock::now();
     loop.tick(!idling && !yielding);

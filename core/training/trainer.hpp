@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,14 @@
 #include "core/training/training_session.hpp"
 
 namespace flowlab::core {
+
+// What a session file keeps of a trainer: the checkpoint (training resumes from it bit for bit)
+// and the charts' histories.
+struct TrainerRecord {
+  TrainingCheckpoint training;
+  std::vector<LossSample> loss;
+  std::vector<MetricSample> metrics;
+};
 
 class Trainer {
  public:
@@ -39,6 +48,14 @@ class Trainer {
   void setTarget(std::shared_ptr<const Target> target);
   // Fresh model from the current config (same seed → same run).
   void reset();
+  // The model's state to save, taken by the thread between steps (or once the reflow pairs in
+  // preparation are done): poll the future, never wait on it from the UI thread. It holds a
+  // std::runtime_error when there is no model (a config that could not be built).
+  std::future<TrainerRecord> record();
+  // Replaces the model with a recorded one (a session's) and its charts: training continues where
+  // it stopped, exactly (a reflow stage's pairs are generated again first). The target is the
+  // trainer's current one: set the session's target before. Applied between steps.
+  void resume(std::shared_ptr<const TrainerRecord> record);
   // Training sleeps until `until` (model, status and step count unchanged), so that other
   // threads have the cores: while the user waits for a picture of a past model. Extended by
   // calling again; a time already past ends the sleep at the next step.
@@ -57,12 +74,16 @@ class Trainer {
   // The thread's named steps (trainer.cpp): each returns whether the loop goes on to the next.
   void run(std::stop_token stop);
   Commands takeCommands();
-  void apply(Loop& loop, const Commands& cmd);       // resets, live changes, target swaps
+  void apply(Loop& loop, Commands& cmd);  // resets, live changes, target swaps
+  void resumeFrom(Loop& loop, const TrainerRecord& record, std::stop_token stop);
+  void answerRecords(Loop& loop, Commands& cmd);     // fulfils record() requests
   bool idle(Loop& loop, const Commands& cmd);        // true: nothing to step (publishes once)
   bool step(Loop& loop, const Commands& cmd);        // false: the step failed or diverged
   bool nextStage(Loop& loop, std::stop_token stop);  // false: stopping mid-preparation
-  bool measureAndGuard(Loop& loop);                  // false: rewound after solver drift
-  void publishIfDue(Loop& loop);                     // about every 40 ms
+  // Reports reflow-pair progress as a status message; false once stopping.
+  std::function<bool(double)> pairProgress(Loop& loop, std::stop_token stop, int forStage);
+  bool measureAndGuard(Loop& loop);  // false: rewound after solver drift
+  void publishIfDue(Loop& loop);     // about every 40 ms
   void fail(Loop& loop, TrainerStatus status, std::string message);  // pause, say why
   // Blocks until a command newer than serial `seen` arrives (or stop).
   void waitForCommand(std::stop_token stop, std::uint64_t seen);
@@ -81,6 +102,8 @@ class Trainer {
   bool targetPending_ = false;
   std::uint64_t pendingTargetVersion_ = 0;
   bool resetPending_ = false;
+  std::vector<std::promise<TrainerRecord>> recordRequests_;
+  std::shared_ptr<const TrainerRecord> pendingResume_;
   long stepBudget_ = 0;
   bool paused_;
   const bool background_;

@@ -275,3 +275,43 @@ TEST_CASE("rectified flow: metrics of every stage including the last, pair progr
   slow.reset();
   CHECK(std::chrono::steady_clock::now() - start < 20s);  // a hang check, not a speed bar
 }
+
+TEST_CASE("a trainer's record resumes in another trainer to the same bytes as an unbroken run") {
+  TrainerConfig c = liveConfig();
+  c.method = Method::RectifiedFlow;
+  c.steps = 30;
+  c.reflow = 1;
+  c.reflowPairs = 1000;
+  const auto target = makeBuiltinTarget("moons");
+  TrainingSession unbroken(c, target);
+  while (unbroken.totalSteps() < 45) {
+    if (unbroken.stageDone()) REQUIRE(unbroken.advanceStage());
+    unbroken.step();
+  }
+  std::shared_ptr<const TrainerRecord> saved;
+  {
+    Trainer first(c, target, true);
+    first.stepOnce(37);  // into the reflow stage
+    auto snap = waitFor(first, [](const Snapshot& s) { return s.totalSteps == 37; });
+    REQUIRE(snap->totalSteps == 37);
+    std::future<TrainerRecord> answer = first.record();
+    REQUIRE(answer.wait_for(30s) == std::future_status::ready);
+    saved = std::make_shared<const TrainerRecord>(answer.get());
+    CHECK(saved->training.totalSteps == 37);
+    CHECK(saved->training.model.stages.size() == 2);
+    CHECK(saved->loss.size() == 37);
+    CHECK(!saved->metrics.empty());  // the first stage's final metrics
+  }
+  Trainer second(liveConfig(), target, true);
+  second.resume(saved);
+  auto snap = waitFor(second, [](const Snapshot& s) { return s.totalSteps == 37; });
+  REQUIRE(snap->totalSteps == 37);
+  CHECK(snap->stage == 1);
+  CHECK(snap->loss.size() == 37);
+  second.stepOnce(8);
+  snap = waitFor(second, [](const Snapshot& s) { return s.totalSteps == 45; });
+  REQUIRE(snap->totalSteps == 45);
+  REQUIRE(snap->model);
+  CHECK(snap->model->stages.back().params == unbroken.params());
+  CHECK(snap->model->stages.front().params == unbroken.model().stages.front().params);
+}
