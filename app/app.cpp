@@ -7,11 +7,13 @@
 #include <epoxy/gl.h>
 #include <imgui.h>
 #include <malloc.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -40,6 +42,17 @@ using Clock = std::chrono::steady_clock;
 constexpr long kLabUntrainedSteps = 2000;
 
 double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+// SIGTERM, SIGINT and SIGHUP close the window as its close button does: the frame loop ends and
+// the experiment is saved to the recovery file on the way out.
+volatile std::sig_atomic_t closeSignal = 0;
+void onCloseSignal(int) { closeSignal = 1; }
+void closeOnSignals() {
+  struct sigaction action {};
+  action.sa_handler = onCloseSignal;
+  sigemptyset(&action.sa_mask);
+  for (int s : {SIGTERM, SIGINT, SIGHUP}) sigaction(s, &action, nullptr);
+}
 
 // Training steps per second of a trainer over `duration` seconds after a short warm-up.
 double measureStepsPerSecond(const core::TrainerConfig& config,
@@ -130,8 +143,18 @@ int App::run() {
                               : !options_.targetImage.empty() ? "image"
                                                               : options_.targetName);
   if (!options_.compareMethods.empty()) startRace({options_.compareMethods, 0});
+  if (options_.frames == 0 || !options_.stateDir.empty()) {
+    state_ = std::make_unique<StateDirectory>(options_.stateDir);
+    if (const auto recovery = state_->openRun()) {
+      ui_.recoveryPath = recovery->path;
+      ui_.recoveryWritten = recovery->writtenAt;
+    }
+    ui_.recentFiles = state_->recentFiles();
+  }
+  if (!options_.open.empty()) openFile(options_.open);
   start_ = Clock::now();
-  while (!window_->shouldClose() && !exitRequested_) frame();
+  closeOnSignals();
+  while (!window_->shouldClose() && !exitRequested_ && !closeSignal) frame();
   return finish();
 }
 
@@ -312,10 +335,14 @@ void App::frame() {
   panels::canvasOverlay(layout_, ctx, ui_);
   panels::compareOverlay(layout_, ctx, ui_);
   panels::methodTable(layout_, ctx, ui_);
+  panels::fileDialog(ctx, ui_);
+  panels::bannerWindow(layout_, ctx, ui_);
   // The race lives while its panels are on: leaving them (C, the stages, the lab) ends it.
   if (!ctx.race.empty() && !(ui_.compare && ui_.compareMethods) && !commands.race)
     commands.race = Commands::Race{};
   apply(commands);
+  applyFileCommands(commands);
+  pollSessions();
 
   request_ = viewRequest(ui_.view, ui_.timeline, ui_.camera.visibleBox(), continuous);
   if (ui_.lab.on && continuous)
@@ -514,6 +541,7 @@ void App::updateTitle() {
 }
 
 int App::finish() {
+  saveOnExit();
   if (!options_.perfReport.empty()) {
     PerfReport r;
     r.width = options_.width;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,9 +20,11 @@
 #include "app/state/inspector.hpp"
 #include "app/state/perf_stats.hpp"
 #include "app/state/run_measurement.hpp"
+#include "app/state/state_directory.hpp"
 #include "app/state/thread_cpu.hpp"
 #include "app/state/ui_state.hpp"
 #include "core/compare/method_race.hpp"
+#include "core/io/session_io.hpp"
 
 namespace flowlab::app {
 
@@ -68,6 +71,17 @@ class App {
   void updateTitle();
   double now() const;
   bool headlessDone();
+
+  // Sessions (app_sessions.cpp). Saving takes the trainer's record between steps and writes on
+  // a helper thread; opening reads on a helper thread: the UI never waits for either.
+  void startSave(const std::string& path, bool autosave);
+  void openFile(const std::string& path);  // a session, or a picture or points, by extension
+  void startOpen(const std::string& path, bool recovery);
+  void pollSessions();  // once a frame: finishes saves and opens, autosaves when due
+  void finishOpen(core::Session session, const std::string& path, bool recovery);
+  void autosaveIfDue();
+  void saveOnExit();  // the recovery file, waiting a few seconds at most; then closes the run
+  void applyFileCommands(const Commands& c);
   int finish();
 
   AppOptions options_;
@@ -123,6 +137,28 @@ class App {
   std::chrono::steady_clock::time_point historyAskedAt_{};
   bool historyPending_ = false;
   bool yielding_ = false;  // training sleeps while a past model is drawn
+
+  std::unique_ptr<StateDirectory> state_;  // null: no recovery file, recent files or last folder
+  struct SaveJob {
+    std::string path;
+    bool autosave = false;
+    std::future<core::TrainerRecord> record;
+    std::string view;
+    std::shared_ptr<const core::Target> target;
+    std::future<std::string> written;  // "" or the error
+  };
+  std::optional<SaveJob> save_;
+  struct OpenJob {
+    std::string path;
+    bool recovery = false;
+    std::future<core::Session> session;
+  };
+  std::optional<OpenJob> open_;
+  // Autosave: the state last saved (steps, target edits, view) and when a change was first seen.
+  long savedSteps_ = 0;
+  long savedSubmissions_ = 0;
+  std::string savedView_;
+  double changedSince_ = -1.0, lastChangeCheck_ = -1.0;
   long scrubMoves_ = 0;
 };
 

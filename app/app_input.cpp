@@ -67,6 +67,11 @@ void App::handleShortcuts(Commands& commands) {
   auto pressed = [](int key) { return ImGui::IsKeyPressed(key, false); };
   if (ctrl && pressed(GLFW_KEY_Q)) window_->requestClose();
   if (ctrl && pressed(GLFW_KEY_R)) ui_.confirmReset = true;
+  if (ctrl && pressed(GLFW_KEY_O)) commands.openDialog = true;
+  if (ctrl && pressed(GLFW_KEY_S)) {
+    commands.saveDialog = io.KeyShift || ui_.sessionPath.empty();
+    if (!commands.saveDialog) commands.save = ui_.sessionPath;
+  }
   if (ctrl) return;
   if (pressed(GLFW_KEY_S)) {
     ui_.lab.toggle();

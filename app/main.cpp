@@ -25,6 +25,15 @@ constexpr const char* kAppUsage =
                          divergence, grid, target, target-density; none: no layer (profiling)
                          (default: particles, paths, field, density, target)
   --t T  --still         start the animation at time T / paused
+  --open FILE            open a session (.flowlab), or train on a picture or points
+  --state-dir DIR        where the recovery file and recent files live (default
+                         $XDG_STATE_HOME/flowlab or ~/.local/state/flowlab)
+  --autosave-seconds S   autosave the experiment to the recovery file after S seconds of
+                         changes (default 60), and on exit
+
+Sessions: Ctrl+S saves the whole experiment (target, every stage's model, optimiser, charts,
+view) to one .flowlab file, Ctrl+Shift+S saves as, Ctrl+O opens; or drop a file on the window.
+After a crash or a kill, the next start offers the experiment as it was last autosaved.
 
 Headless runs (tests, benchmarks; under Xvfb for example):
   --frames N             render N frames, then exit (vsync off)

@@ -8,6 +8,10 @@
 #include <epoxy/gl.h>
 #include <imgui.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace flowlab::app {
 
 namespace {
@@ -65,8 +69,16 @@ std::unique_ptr<Window> Window::open(int width, int height, const std::string& t
 
   std::unique_ptr<Window> w(new Window());
   w->window_ = window;
+  // ImGui's GLFW backend keeps its state elsewhere; the user pointer is ours.
+  glfwSetWindowUserPointer(window, w.get());
+  glfwSetDropCallback(window, [](GLFWwindow* from, int count, const char** paths) {
+    auto* self = static_cast<Window*>(glfwGetWindowUserPointer(from));
+    for (int i = 0; self && i < count; ++i) self->dropped_.emplace_back(paths[i]);
+  });
   return w;
 }
+
+std::vector<std::string> Window::takeDroppedPaths() { return std::exchange(dropped_, {}); }
 
 Window::~Window() {
   ImGui_ImplOpenGL3_Shutdown();

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 struct GLFWwindow;
 struct ImDrawData;
@@ -31,6 +32,8 @@ class Window {
   ImDrawData* endImGuiFrame();
   // Presents the frame.
   void present();
+  // Paths dropped on the window since the last call (GLFW's drop callback), oldest first.
+  std::vector<std::string> takeDroppedPaths();
 
   int framebufferWidth() const;
   int framebufferHeight() const;
@@ -41,6 +44,7 @@ class Window {
  private:
   Window() = default;
   GLFWwindow* window_ = nullptr;
+  std::vector<std::string> dropped_;
 };
 
 }  // namespace flowlab::app

@@ -49,6 +49,8 @@ bool controlPanel(const Layout& layout, FrameContext& f, UiState& ui) {
   if (ImGui::CalcTextSize(tagline).x > ImGui::GetContentRegionAvail().x) tagline = "(F1: help)";
   ImGui::TextDisabled("%s", tagline);
   bool edited = false;
+  if (ImGui::CollapsingHeader("Session: open, save", ImGuiTreeNodeFlags_DefaultOpen))
+    edited |= sessionSection(f, ui);
   if (ImGui::CollapsingHeader("Training", ImGuiTreeNodeFlags_DefaultOpen))
     edited |= trainingSection(f, ui);
   if (ImGui::CollapsingHeader("Solver lab", ImGuiTreeNodeFlags_DefaultOpen))

@@ -61,5 +61,13 @@ void methodTable(const Layout& layout, FrameContext& f, UiState& ui);
 void solverStudySection(FrameContext& f);
 // F1.
 void helpWindow(UiState& ui);
+// Sessions: the left column's section (Open..., Save, Save as..., recent files: a path or a
+// dialog to open, into the commands), the file dialog (a chosen path into the commands), and
+// the banner over the canvas (the recovery file on offer, or a message until dismissed).
+bool sessionSection(FrameContext& f, UiState& ui);
+void openFileDialog(UiState& ui, const std::string& lastFolder);
+void saveFileDialog(UiState& ui, const std::string& lastFolder);
+void fileDialog(FrameContext& f, UiState& ui);
+void bannerWindow(const Layout& layout, FrameContext& f, UiState& ui);
 
 }  // namespace flowlab::app::panels

@@ -15,6 +15,12 @@ namespace {
 
 using core::UsageError;
 
+bool openable(const std::string& path) {
+  for (const char* e : {".flowlab", ".png", ".jpg", ".jpeg", ".csv", ".npy"})
+    if (core::endsWith(path, e)) return true;
+  return false;
+}
+
 const std::vector<core::OptionSpec>& specs() {
   static const std::vector<core::OptionSpec> s{
       {"--target", 1},      {"--target-image", 1},  {"--invert", 0},
@@ -27,7 +33,8 @@ const std::vector<core::OptionSpec>& specs() {
       {"--max-fps", 1},     {"--wait", 1},          {"--particles", 1},
       {"--t", 1},           {"--still", 0},         {"--show", 1},
       {"--paint", 3},       {"--paint-frame", 1},   {"--lab", 1},
-      {"--compare", 0},     {"--scrub", 0},         {"--compare-methods", 1}};
+      {"--compare", 0},     {"--scrub", 0},         {"--compare-methods", 1},
+      {"--open", 1},        {"--state-dir", 1},     {"--autosave-seconds", 1}};
   return s;
 }
 
@@ -182,6 +189,14 @@ AppOptions parseAppOptions(int argc, char** argv) {
     o.compare = true;
   }
   o.scrub = args.has("--scrub");
+  o.open = args.text("--open", "");
+  if (!o.open.empty() && !openable(o.open))
+    throw UsageError(
+        "--open takes a session (.flowlab), a picture (.png, .jpg) or points (.csv, "
+        ".npy), got '" +
+        o.open + "'");
+  o.stateDir = args.text("--state-dir", "");
+  o.autosaveSeconds = args.real("--autosave-seconds", o.autosaveSeconds, 0.05, 86400.0);
   if (o.scrub && o.frames <= 0) throw UsageError("--scrub needs --frames N (a headless run)");
   if (o.compare && o.lab)
     throw UsageError("--compare and --lab are two modes of the canvas: pick one");

@@ -58,6 +58,13 @@ struct AppOptions {
   // --scrub (with --frames): every kScrubFrames frames, go back to a kept step of the training
   // history or return to live, in turn (--perf-report times each move back).
   bool scrub = false;
+  // --open FILE: a session to open at start, or a picture or points to train on (by extension).
+  std::string open;
+  // --state-dir DIR: where the recovery file, the recent files and the last folder live (default
+  // $XDG_STATE_HOME/flowlab or ~/.local/state/flowlab; headless runs with --frames use none
+  // unless given). --autosave-seconds S: autosave after S seconds of changes (default 60).
+  std::string stateDir;
+  double autosaveSeconds = 60.0;
   static constexpr long kScrubFrames = 60;
   static constexpr int kLabStepFrames = 20;
 };

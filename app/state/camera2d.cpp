@@ -20,6 +20,11 @@ void Camera2d::fit(const core::Box& box, double margin) {
                       kMinScale, kMaxScale);
 }
 
+void Camera2d::setView(Vec2 center, double pixelsPerUnit) {
+  center_ = center;
+  scale_ = std::clamp(pixelsPerUnit, kMinScale, kMaxScale);
+}
+
 void Camera2d::panPixels(double dx, double dy) {
   center_.x -= dx / scale_;
   center_.y += dy / scale_;

@@ -33,6 +33,8 @@ class Camera2d {
   Vec2 screenToWorld(Vec2 screen) const;
   double pixelsPerUnit() const { return scale_; }
   Vec2 center() const { return center_; }
+  // Looks at `center` with `pixelsPerUnit` (clamped to [kMinScale, kMaxScale]).
+  void setView(Vec2 center, double pixelsPerUnit);
   // The world rectangle the viewport shows.
   core::Box visibleBox() const;
   bool containsScreen(double sx, double sy) const;

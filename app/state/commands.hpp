@@ -31,6 +31,11 @@ struct Commands {
   };
   std::optional<Race> race;
   std::optional<bool> pauseRace;
+  // Files: a path to open (a session, or a picture or points to train on, by its extension) and
+  // a path to save the session to.
+  std::string open, save;
+  bool openDialog = false, saveDialog = false;  // ... or the file dialog to choose one
+  std::optional<bool> restoreRecovery;  // the recovery file on offer: restore (true) or discard
 };
 
 }  // namespace flowlab::app

@@ -10,6 +10,7 @@
 
 #include "app/state/camera2d.hpp"
 #include "app/state/commands.hpp"
+#include "app/state/file_browser.hpp"
 #include "app/state/inspector.hpp"
 #include "app/state/perf_stats.hpp"
 #include "app/state/solver_lab.hpp"
@@ -65,6 +66,16 @@ struct UiState {
   bool showsPanels(bool continuous) const {
     return compare && !lab.on && (compareMethods || continuous);
   }
+
+  // Sessions: the file last saved to or opened ("" before), the recent files (newest first), the
+  // file dialog, a message that stays until dismissed (a file that could not be opened or
+  // saved), and after a crash the recovery file on offer with when it was written.
+  std::string sessionPath;
+  std::vector<std::string> recentFiles;
+  FileBrowser browser;
+  std::string banner;
+  std::string recoveryPath, recoveryWritten;
+  bool saving = false, opening = false;  // a save or an open is in flight
 
   Probe probe;  // under the cursor, when it is over the canvas
   bool probeOn = false;
