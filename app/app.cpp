@@ -28,6 +28,7 @@
 #include "app/state/thread_cpu.hpp"
 #include "app/state/view_request.hpp"
 #include "app/window.hpp"
+#include "core/io/file_io.hpp"
 #include "core/nn/kernel_set.hpp"
 #include "core/render/raster_image.hpp"
 #include "core/training/history_snapshot.hpp"
@@ -96,6 +97,9 @@ int App::run() {
   mallopt(M_TRIM_THRESHOLD, 512 << 20);
   std::shared_ptr<const core::Target> target;
   try {
+    // Outputs fail now, not after minutes of frames: a missing or read-only folder, a folder.
+    for (const std::string& out : {options_.screenshot, options_.perfReport, options_.save})
+      if (!out.empty()) core::checkWritable(out);
     target = makeTarget(options_);
   } catch (const std::exception& e) {
     std::cerr << "flowlab: " << e.what() << "\n";
@@ -123,7 +127,10 @@ int App::run() {
     std::cerr << "flowlab: " << e.what() << "\n";
     return 1;
   }
-  trainer_ = std::make_unique<core::Trainer>(options_.config, target, options_.startPaused);
+  // A session to open: the default model waits paused instead of training meanwhile.
+  trainer_ = std::make_unique<core::Trainer>(
+      options_.config, target,
+      options_.startPaused || core::endsWith(options_.open, core::kSessionExtension));
   worker_ = std::make_unique<core::ViewWorker>(
       [this] {
         std::lock_guard lock(historyMutex_);
@@ -495,8 +502,14 @@ bool App::headlessDone() {
   // The picture a person would see after waiting: every layer computed for the final request
   // (the animation stopped at frame N's t) from the weights of frame N or later (the same ones
   // when training is paused).
-  const bool current =
-      view_->hasAllLayers() && view_->request == request_ && view_->modelVersion >= versionAtEnd_;
+  // A session being opened comes first (read, then applied by the trainer).
+  const bool opening =
+      open_ ||
+      (snapshot_ && snapshot_->status != core::TrainerStatus::Error &&
+       (snapshot_->resets < openedResets_ || snapshot_->status == core::TrainerStatus::Preparing));
+  if (opening) versionAtEnd_ = snapshot_ ? snapshot_->version : 0;
+  const bool current = !opening && view_->hasAllLayers() && view_->request == request_ &&
+                       view_->modelVersion >= versionAtEnd_;
   if (current) return true;
   if (seconds(Clock::now() - *waitStart_) < options_.waitSeconds) return false;
   std::cerr << "flowlab: some layers were still being computed after " << options_.waitSeconds

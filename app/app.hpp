@@ -80,7 +80,9 @@ class App {
   void pollSessions();  // once a frame: finishes saves and opens, autosaves when due
   void finishOpen(core::Session session, const std::string& path, bool recovery);
   void autosaveIfDue();
-  void saveOnExit();  // the recovery file, waiting a few seconds at most; then closes the run
+  // The session to `path` now, waiting for the trainer (at exit only): "" or the error.
+  std::string saveNow(const std::string& path);
+  void saveOnExit();  // --save's file and the recovery file; then closes the run
   void applyFileCommands(const Commands& c);
   int finish();
 
@@ -159,6 +161,9 @@ class App {
   long savedSubmissions_ = 0;
   std::string savedView_;
   double changedSince_ = -1.0, lastChangeCheck_ = -1.0;
+  // An opened session is on screen once the trainer has applied it (its reset count reaches
+  // this); headless runs wait for it before their screenshot.
+  std::uint64_t openedResets_ = 0;
   long scrubMoves_ = 0;
 };
 

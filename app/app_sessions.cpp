@@ -119,7 +119,13 @@ void App::finishOpen(core::Session session, const std::string& path, bool recove
   record->loss = std::move(session.loss);
   record->metrics = std::move(session.metrics);
   trainer_->setPaused(true);
+  openedResets_ = trainer_->snapshot()->resets + 1;
   trainer_->resume(std::move(record));
+  // Options given with --open win over the file's view: the time shown and whether it plays.
+  if (path == options_.open) {
+    if (options_.t >= 0.0) ui_.timeline.t = options_.t;
+    if (options_.still) ui_.timeline.playing = false;
+  }
   if (!recovery) {
     ui_.sessionPath = path;
     if (state_) {
@@ -205,25 +211,39 @@ void App::autosaveIfDue() {
   if (t - changedSince_ >= options_.autosaveSeconds) startSave(state_->recoveryPath(), true);
 }
 
-void App::saveOnExit() {
-  if (!state_ || !state_->usable()) return;
+std::string App::saveNow(const std::string& path) {
   if (save_ && save_->written.valid()) save_->written.wait();
   save_.reset();
   try {
     std::future<core::TrainerRecord> record = trainer_->record();
-    if (record.wait_for(std::chrono::seconds(5)) == std::future_status::ready) {
-      core::Session s;
-      core::TrainerRecord r = record.get();
-      s.target = targets_->target();
-      s.training = std::move(r.training);
-      s.loss = std::move(r.loss);
-      s.metrics = std::move(r.metrics);
-      s.view = sessionViewJson(ui_);
-      core::saveSession(s, state_->recoveryPath());
-    }
+    if (record.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
+      return "the trainer did not answer within 30 s";
+    core::Session s;
+    core::TrainerRecord r = record.get();
+    s.target = targets_->target();
+    s.training = std::move(r.training);
+    s.loss = std::move(r.loss);
+    s.metrics = std::move(r.metrics);
+    s.view = sessionViewJson(ui_);
+    core::saveSession(s, path);
+    return {};
   } catch (const std::exception& e) {
-    std::cerr << "flowlab: could not save the recovery file: " << e.what() << "\n";
+    return e.what();
   }
+}
+
+void App::saveOnExit() {
+  if (!options_.save.empty()) {
+    if (const std::string error = saveNow(options_.save); !error.empty()) {
+      std::cerr << "flowlab: " << error << "\n";
+      exitCode_ = 1;
+    } else {
+      std::cerr << "flowlab: saved the session to " << options_.save << "\n";
+    }
+  }
+  if (!state_ || !state_->usable()) return;
+  if (const std::string error = saveNow(state_->recoveryPath()); !error.empty())
+    std::cerr << "flowlab: could not save the recovery file: " << error << "\n";
   state_->closeRun();
 }
 

@@ -48,6 +48,7 @@ Headless runs (tests, benchmarks; under Xvfb for example):
   --compare              start with the model's stages side by side (rf with --reflow K)
   --compare-methods LIST train methods side by side from the model's seed (e.g. fm,otcfm,rf,cnf;
                          also rkl, realnvp), a panel per method and round, a table under them
+  --save FILE.flowlab    after the last frame, save the session as it is then
   --scrub                with --frames: go back in the training history and return, in turn,
                          every 60 frames; --perf-report says how soon each past model was shown
 

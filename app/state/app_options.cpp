@@ -34,7 +34,8 @@ const std::vector<core::OptionSpec>& specs() {
       {"--t", 1},           {"--still", 0},         {"--show", 1},
       {"--paint", 3},       {"--paint-frame", 1},   {"--lab", 1},
       {"--compare", 0},     {"--scrub", 0},         {"--compare-methods", 1},
-      {"--open", 1},        {"--state-dir", 1},     {"--autosave-seconds", 1}};
+      {"--open", 1},        {"--state-dir", 1},     {"--autosave-seconds", 1},
+      {"--save", 1}};
   return s;
 }
 
@@ -196,6 +197,11 @@ AppOptions parseAppOptions(int argc, char** argv) {
         ".npy), got '" +
         o.open + "'");
   o.stateDir = args.text("--state-dir", "");
+  o.save = args.text("--save", "");
+  if (!o.save.empty() && !core::endsWith(o.save, ".flowlab"))
+    throw UsageError("--save writes a session: the file name must end in .flowlab");
+  if (!o.save.empty() && o.frames == 0)
+    throw UsageError("--save needs --frames N (the frame after which it is saved)");
   o.autosaveSeconds = args.real("--autosave-seconds", o.autosaveSeconds, 0.05, 86400.0);
   if (o.scrub && o.frames <= 0) throw UsageError("--scrub needs --frames N (a headless run)");
   if (o.compare && o.lab)

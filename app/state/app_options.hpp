@@ -65,6 +65,7 @@ struct AppOptions {
   // unless given). --autosave-seconds S: autosave after S seconds of changes (default 60).
   std::string stateDir;
   double autosaveSeconds = 60.0;
+  std::string save;  // --save FILE.flowlab (with --frames): the session after the last frame
   static constexpr long kScrubFrames = 60;
   static constexpr int kLabStepFrames = 20;
 };
