@@ -84,6 +84,8 @@ class App {
   std::string saveNow(const std::string& path);
   void saveOnExit();  // --save's file and the recovery file; then closes the run
   void applyFileCommands(const Commands& c);
+  // Writes what is on screen (commands.hpp's exportWhat) on a helper thread.
+  void startExport(const std::string& what, bool npy);
   int finish();
 
   AppOptions options_;
@@ -156,6 +158,8 @@ class App {
     std::future<core::Session> session;
   };
   std::optional<OpenJob> open_;
+  std::future<std::string> exporting_;  // "" or the error
+  std::string exportPath_;
   // Autosave: the state last saved (steps, target edits, view) and when a change was first seen.
   long savedSteps_ = 0;
   long savedSubmissions_ = 0;

@@ -5,7 +5,9 @@
 #include <imgui.h>
 
 #include <chrono>
+#include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 
 #include "app/app.hpp"
@@ -13,6 +15,7 @@
 #include "app/state/session_view.hpp"
 #include "app/target/target_editor.hpp"
 #include "app/window.hpp"
+#include "core/io/exports.hpp"
 #include "core/io/file_io.hpp"
 
 namespace flowlab::app {
@@ -47,6 +50,60 @@ void App::applyFileCommands(const Commands& c) {
     ui_.recoveryPath.clear();
   }
   for (const std::string& dropped : window_->takeDroppedPaths()) openFile(dropped);
+  if (!c.exportWhat.empty()) startExport(c.exportWhat, c.exportNpy);
+}
+
+void App::startExport(const std::string& what, bool npy) {
+  if (exporting_.valid()) return;
+  char stamp[32];
+  const std::time_t clock = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&clock, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  const std::string folder = state_ && !state_->lastFolder().empty() ? state_->lastFolder() : ".";
+  const std::string path = folder + "/flowlab-" + what + "-" + stamp + (npy ? ".npy" : ".csv");
+  // What to write, taken now (shared, immutable); written on a helper thread.
+  std::function<void()> write;
+  const auto particles = view_ ? view_->particles : nullptr;
+  const double t = ui_.timeline.t;
+  if (what == "samples" && particles) {
+    write = [particles, t, path] {
+      core::Points x;
+      particles->positionsAt(t, x);
+      core::writePointsFile(path, x);
+    };
+  } else if (what == "paths" && particles) {
+    write = [particles, path] {
+      core::writeTrajectoryFile(path, particles->times, particles->positions);
+    };
+  } else if ((what == "density" && view_ && view_->density) ||
+             (what == "divergence" && view_ && view_->divergence)) {
+    const auto layer = what == "density" ? view_->density : view_->divergence;
+    write = [layer, path, what] {
+      core::writeGridFile(path, layer->grid, what == "density" ? "logp" : "div");
+    };
+  } else if ((what == "loss" || what == "metrics") && snapshot_) {
+    const auto snap = snapshot_;
+    write = [snap, path, what] {
+      if (what == "loss")
+        core::writeLossFile(path, snap->loss);
+      else
+        core::writeMetricsFile(path, snap->metrics);
+    };
+  } else {
+    ui_.banner = "nothing to export as " + what + " yet" +
+                 (what == "divergence" ? " (turn the divergence layer on)" : "");
+    return;
+  }
+  exportPath_ = path;
+  exporting_ = std::async(std::launch::async, [write] {
+    try {
+      write();
+      return std::string();
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+  });
 }
 
 void App::openFile(const std::string& path) {
@@ -193,6 +250,17 @@ void App::pollSessions() {
       finishOpen(job.session.get(), job.path, job.recovery);
     } catch (const std::exception& e) {
       ui_.banner = e.what();  // names the file
+    }
+  }
+  if (ready(exporting_)) {
+    const std::string error = exporting_.get();
+    if (error.empty()) {
+      std::error_code ec;
+      ui_.toast =
+          "exported " + std::filesystem::absolute(exportPath_, ec).lexically_normal().string();
+      ui_.toastUntil = now() + 5.0;
+    } else {
+      ui_.banner = "not exported: " + error;
     }
   }
   autosaveIfDue();

@@ -63,6 +63,27 @@ bool sessionSection(FrameContext& f, UiState& ui) {
     if (!ui.sessionPath.empty() && ImGui::IsItemHovered())
       ImGui::SetTooltip("%s", ui.sessionPath.c_str());
   }
+  ImGui::TextDisabled("Export");
+  ImGui::SameLine();
+  if (ImGui::RadioButton(".npy", ui.exportNpy)) ui.exportNpy = true;
+  ImGui::SameLine();
+  if (ImGui::RadioButton(".csv", !ui.exportNpy)) ui.exportNpy = false;
+  ImGui::SameLine();
+  ImGui::TextDisabled("(?)");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip(
+        "What is on screen, for numpy or a spreadsheet: the particles at the t\n"
+        "shown, their paths (every knot), the exact log density and the\n"
+        "divergence grids, the loss and the held-out metrics. Written beside\n"
+        "the last file opened or saved, named flowlab-WHAT-DATE-TIME.");
+  int column = 0;
+  for (const char* what : {"samples", "paths", "density", "divergence", "loss", "metrics"}) {
+    if (column++ % 3 != 0) ImGui::SameLine();
+    if (ImGui::SmallButton(what)) {
+      f.commands.exportWhat = what;
+      f.commands.exportNpy = ui.exportNpy;
+    }
+  }
   if (!ui.recentFiles.empty()) {
     ImGui::SetNextItemWidth(-1.0f);
     if (ImGui::BeginCombo("##recent", "Recent files")) {

@@ -35,6 +35,10 @@ struct Commands {
   // a path to save the session to.
   std::string open, save;
   bool openDialog = false, saveDialog = false;  // ... or the file dialog to choose one
+  // Export what is on screen for other tools: "samples", "paths", "density", "divergence",
+  // "loss" or "metrics" ("" for nothing), as .npy (else .csv).
+  std::string exportWhat;
+  bool exportNpy = true;
   std::optional<bool> restoreRecovery;  // the recovery file on offer: restore (true) or discard
 };
 

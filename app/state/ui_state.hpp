@@ -76,6 +76,7 @@ struct UiState {
   std::string banner;
   std::string recoveryPath, recoveryWritten;
   bool saving = false, opening = false;  // a save or an open is in flight
+  bool exportNpy = true;                 // exports as .npy (else .csv)
 
   Probe probe;  // under the cursor, when it is over the canvas
   bool probeOn = false;

@@ -16,6 +16,7 @@
 #include "core/eval/flow_evaluator.hpp"
 #include "core/eval/held_out_nll.hpp"
 #include "core/eval/metrics.hpp"
+#include "core/io/exports.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
 #include "core/io/npy.hpp"
@@ -49,35 +50,12 @@ void checkTableOutput(const std::string& option, const std::string& path,
 }
 
 // Points (2×N) as CSV (header x,y) or as an N×2 float32 array.
-void writePoints(const std::string& path, const Points& x) {
-  if (isNpyPath(path))
-    writeFileAtomically(path, npyBytes(x.data(), {static_cast<std::size_t>(x.cols()), 2}));
-  else
-    writeFileAtomically(path, pointsCsv(x));
-}
+void writePoints(const std::string& path, const Points& x) { writePointsFile(path, x); }
 
 // Every state of a trajectory of N points: CSV rows point,t,x,y, or a K×N×2 float32 array (K
 // times, uniform over [0, 1] for the fixed-step solvers and for Dopri5's samples).
 void writeTrajectory(const std::string& path, const Trajectory& trajectory) {
-  const std::size_t n = trajectory.states.empty() ? 0 : trajectory.states.front().cols();
-  if (isNpyPath(path)) {
-    std::vector<float> all;
-    all.reserve(trajectory.states.size() * n * 2);
-    for (const Points& s : trajectory.states) all.insert(all.end(), s.data(), s.data() + s.size());
-    writeFileAtomically(path, npyBytes(all.data(), {trajectory.states.size(), n, 2}));
-    return;
-  }
-  std::string text = "point,t,x,y\n";
-  char buf[96];
-  for (std::size_t i = 0; i < n; ++i)
-    for (std::size_t k = 0; k < trajectory.times.size(); ++k) {
-      const auto c = static_cast<Eigen::Index>(i);
-      const int len = std::snprintf(buf, sizeof buf, "%ld,%.6g,%.9g,%.9g\n", static_cast<long>(i),
-                                    trajectory.times[k], trajectory.states[k](0, c),
-                                    trajectory.states[k](1, c));
-      text.append(buf, static_cast<std::size_t>(len));
-    }
-  writeFileAtomically(path, text);
+  writeTrajectoryFile(path, trajectory.times, trajectory.states);
 }
 
 int runSample(int argc, char** argv) {
@@ -296,20 +274,6 @@ int runEval(int argc, char** argv) {
 
 namespace {
 
-// One row x,y,logp per cell centre, bottom row first.
-void writeDensityCsv(const std::string& out, const DensityGrid& grid,
-                     const GridGeometry& geometry) {
-  std::string text = "x,y,logp\n";
-  char buf[96];
-  for (int j = 0; j < grid.height; ++j)
-    for (int i = 0; i < grid.width; ++i) {
-      const int len = std::snprintf(buf, sizeof buf, "%.9g,%.9g,%.9g\n", geometry.centreX(i),
-                                    geometry.centreY(j), grid.values[geometry.index(i, j)]);
-      text.append(buf, static_cast<std::size_t>(len));
-    }
-  writeFileAtomically(out, text);
-}
-
 // The density colour-mapped (square root: the tails stay visible), the top row at y1, and a
 // strip under it with the colour bar: 0 at the left, the peak density at the right.
 void writeDensityPng(const std::string& out, const DensityGrid& grid, const GridGeometry& geometry,
@@ -343,7 +307,8 @@ int runDensity(int argc, char** argv) {
                               {"--grid", 2},
                               {"--box", 4},
                               {"--out", 1},
-                              {"--threads", 1}}));
+                              {"--threads", 1},
+                              {"--divergence", 0}}));
   if (args.has("--help")) {
     std::cout
         << "usage: flowlab density MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1\n"
@@ -353,7 +318,8 @@ int runDensity(int argc, char** argv) {
            "  divergence; default rk4, 32 steps). CSV: header x,y,logp, one row per cell.\n"
            "  NPY: an H x W float32 array of logp, row 0 at y0 (the bottom), column 0 at x0.\n"
            "  PNG: the density exp(logp) colour-mapped (square root scale), top row = y1, with a\n"
-           "  colour bar under it (0 to the peak density). Prints progress and the grid's mass.\n";
+           "  colour bar under it (0 to the peak density). Prints progress and the grid's mass.\n"
+           "  --divergence: div v(x, t) instead (CSV header x,y,div, or NPY; no PNG).\n";
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
@@ -374,6 +340,10 @@ int runDensity(int argc, char** argv) {
   const std::string out = args.requiredText("--out");
   const bool png = endsWith(out, ".png"), csv = endsWith(out, ".csv"), npy = isNpyPath(out);
   if (!png && !csv && !npy) throw UsageError("--out must end in .csv, .npy or .png");
+  const bool divergence = args.has("--divergence");
+  if (divergence && png) throw UsageError("--divergence writes .csv or .npy, not .png");
+  if (divergence && !isContinuous(loaded.model.config.method))
+    throw UsageError("--divergence needs a model with a velocity field (not realnvp)");
   if (sameFile(out, args.positional().front()))
     throw UsageError("--out " + out + " would overwrite " + args.positional().front());
   // A progress line with an ETA: a fine grid takes seconds.
@@ -389,14 +359,18 @@ int runDensity(int argc, char** argv) {
                  spec.width, spec.height, 100.0 * done, elapsed * (1.0 - done) / done,
                  tty ? "" : "\n");
   };
-  const DensityGrid grid = computeLogDensityGrid(loaded.model.config, loaded.params(), spec);
+  const DensityGrid grid = divergence
+                               ? computeDivergenceGrid(loaded.model.config, loaded.params(), spec)
+                               : computeLogDensityGrid(loaded.model.config, loaded.params(), spec);
   if (tty) std::fprintf(stderr, "\r\033[K");
   const GridGeometry geometry{spec.box, spec.width, spec.height};
-  if (csv)
-    writeDensityCsv(out, grid, geometry);
-  else if (npy)  // H×W float32, row 0 at y0 (the bottom), as the CSV's rows
-    writeFileAtomically(out, npyBytes(grid.values.data(), {static_cast<std::size_t>(grid.height),
-                                                           static_cast<std::size_t>(grid.width)}));
+  if (divergence) {
+    writeGridFile(out, grid, "div");
+    std::fprintf(stderr, "div v on %dx%d cells at t = %.3f\n", grid.width, grid.height, spec.t);
+    return 0;
+  }
+  if (csv || npy)
+    writeGridFile(out, grid, "logp");
   else
     writeDensityPng(out, grid, geometry, spec.t);
   std::fprintf(stderr, "mass %.4f on the box (%dx%d cells, t = %.3f, %ld NFE per point)\n",

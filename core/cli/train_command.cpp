@@ -14,6 +14,7 @@
 #include "core/base/parallel.hpp"
 #include "core/cli/cli_common.hpp"
 #include "core/eval/held_out_nll.hpp"
+#include "core/io/exports.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
 #include "core/io/session_io.hpp"
@@ -80,6 +81,8 @@ Held-out NLL while training (time to NLL <= H + gap, as the PyTorch peer measure
   --gap G                report the training time when the fine-solver NLL first reaches
                          H + G, H the target's entropy (default 0.1; built-in targets only)
   --stop-at-gap          stop training there (the model file holds that step's parameters)
+  --loss-log FILE        the loss of every training step: .csv (step,loss) or .npy (N x 2
+                         float64)
   --log FILE.csv         write every checkpoint: step, train_s, train_cpu_s, nll_fine,
                          nll_train_solver, loss, nfe_forward, nfe_backward
   Training time counts only the optimisation steps (wall, and CPU of the training thread):
@@ -220,10 +223,13 @@ EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
 // write().
 class TrainRun {
  public:
-  // checkpoint: resume it (its config is `config`) instead of starting afresh.
+  // checkpoint: resume it (its config is `config`) instead of starting afresh. lossLog: where
+  // write() puts every step's loss ("" for nowhere).
   TrainRun(const TrainerConfig& config, std::shared_ptr<const Target> target,
-           const EvalOptions& eval, bool quiet, const TrainingCheckpoint* checkpoint = nullptr)
-      : config_(config),
+           const EvalOptions& eval, bool quiet, const TrainingCheckpoint* checkpoint = nullptr,
+           std::string lossLog = {})
+      : lossLog_(std::move(lossLog)),
+        config_(config),
         eval_(eval),
         quiet_(quiet),
         tty_(::isatty(STDERR_FILENO)),
@@ -281,6 +287,7 @@ class TrainRun {
       saveModel(model, out);
     }
     if (!eval_.log.empty()) writeFileAtomically(eval_.log, checkpointsCsv(checkpoints_));
+    if (!lossLog_.empty()) writeLossFile(lossLog_, loss_);
     const double total = std::chrono::duration<double>(Clock::now() - start_).count();
     std::fprintf(stderr,
                  "wrote %s%s%s: %s, %d stage%s, %.1f s (training steps %.1f s, %.1f s CPU)\n",
@@ -299,6 +306,7 @@ class TrainRun {
       clock_.start();
       stageClock_.start();
       const TrainingSession::StepResult result = session_->step();
+      if (!lossLog_.empty()) loss_.push_back({session_->totalSteps(), float(result.loss)});
       stageClock_.stop();
       clock_.stop();
       const ObjectiveStats st = session_->objectiveStats();
@@ -433,6 +441,7 @@ class TrainRun {
                  std::abs(c.nllTrainSolver - c.nllFine));
   }
 
+  const std::string lossLog_;
   const TrainerConfig config_;
   const EvalOptions eval_;
   const bool quiet_, tty_;
@@ -440,6 +449,7 @@ class TrainRun {
   const std::chrono::milliseconds printInterval_;
   const double bar_;  // H + gap (NaN when H is unknown)
   std::unique_ptr<TrainingSession> session_;
+  std::vector<LossSample> loss_;  // every step's, when lossLog_ is set
   std::unique_ptr<HeldOutNll> heldOut_;
   const Clock::time_point start_ = Clock::now();
   Clock::time_point lastPrint_ = start_;
@@ -454,6 +464,17 @@ class TrainRun {
 };
 
 }  // namespace
+
+// --loss-log FILE.csv|.npy, "" when not given; never the same file as --out or --log.
+std::string lossLogFrom(const Args& args, const std::string& out) {
+  const std::string path = args.text("--loss-log", "");
+  if (path.empty()) return path;
+  if (!isTableExportPath(path))
+    throw UsageError("--loss-log must end in .csv or .npy, got '" + path + "'");
+  if (path == out || path == args.text("--log", ""))
+    throw UsageError("--loss-log names the same file as --out or --log");
+  return path;
+}
 
 // train --resume SESSION: the session's own target and settings; only the steps per stage and
 // the thread count may change (neither changes what one step computes).
@@ -485,7 +506,7 @@ int runTrain(int argc, char** argv) {
       {"--couplings", 1},    {"--seed", 1},         {"--threads", 1}, {"--trace", 1},
       {"--probe", 1},        {"--gradient", 1},     {"--kinetic", 1}, {"--jacobian", 1},
       {"--quiet", 0},        {"--eval-every", 1},   {"--eval-n", 1},  {"--gap", 1},
-      {"--stop-at-gap", 0},  {"--log", 1},          {"--resume", 1}};
+      {"--stop-at-gap", 0},  {"--log", 1},          {"--resume", 1},  {"--loss-log", 1}};
   for (auto group : {solverOptions(), targetOptions()})
     specs.insert(specs.end(), group.begin(), group.end());
   const Args args(argc, argv, 2, specs);
@@ -498,11 +519,13 @@ int runTrain(int argc, char** argv) {
   if (args.has("--resume")) return resumeTrain(args, out);
   const TrainerConfig config = configFrom(args);
   const EvalOptions eval = evalOptionsFrom(args, out);
+  const std::string lossLog = lossLogFrom(args, out);
   auto target = targetFrom(args, true);
   checkWritable(out);
   if (!eval.log.empty()) checkWritable(eval.log);
+  if (!lossLog.empty()) checkWritable(lossLog);
 
-  TrainRun run(config, std::move(target), eval, args.has("--quiet"));
+  TrainRun run(config, std::move(target), eval, args.has("--quiet"), nullptr, lossLog);
   run.trainAllStages();
   run.reportGap();
   run.write(out, targetLabel(args));
