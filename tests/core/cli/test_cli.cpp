@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -696,4 +697,32 @@ TEST_CASE("train --resume continues a session to the same bytes; sessions read a
   checkFails({"train", "--resume", temp("missing.flowlab"), "--out", model}, "missing.flowlab");
   checkFails({"train", "--resume", model, "--out", resumed}, "not a flowlab session");
   for (const std::string& path : {saved, resumed, model}) std::remove(path.c_str());
+}
+
+TEST_CASE("density --divergence and train --loss-log export what other tools read") {
+  const std::string model = temp("div_model.json"), loss = temp("div_loss.csv"),
+                    div = temp("div.csv"), divNpy = temp("div.npy");
+  REQUIRE(run({"train", "--target", "moons", "--method", "fm", "--steps", "50", "--hidden", "16",
+               "--layers", "2", "--quiet", "--loss-log", loss, "--out", model})
+              .code == 0);
+  const std::string lossText = readTextFile(loss);
+  CHECK(lossText.rfind("step,loss\n1,", 0) == 0);
+  CHECK(std::count(lossText.begin(), lossText.end(), '\n') == 51);  // header + a row per step
+  REQUIRE(run({"density", model, "--t", "0.5", "--grid", "4", "3", "--box", "-2", "-2", "2", "2",
+               "--divergence", "--out", div})
+              .code == 0);
+  const std::string divText = readTextFile(div);
+  CHECK(divText.rfind("x,y,div\n-1.5,", 0) == 0);
+  CHECK(std::count(divText.begin(), divText.end(), '\n') == 13);
+  REQUIRE(run({"density", model, "--t", "0.5", "--grid", "4", "3", "--box", "-2", "-2", "2", "2",
+               "--divergence", "--out", divNpy})
+              .code == 0);
+  checkFails({"density", model, "--t", "0.5", "--divergence", "--out", temp("div.png")},
+             "not .png");
+  checkFails(
+      {"train", "--target", "moons", "--method", "fm", "--loss-log", temp("l.txt"), "--out", model},
+      "--loss-log must end in .csv or .npy");
+  checkFails({"train", "--target", "moons", "--method", "fm", "--loss-log", loss, "--out", loss},
+             "same file");
+  for (const std::string& p : {model, loss, div, divNpy}) std::remove(p.c_str());
 }
