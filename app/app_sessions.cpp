@@ -175,6 +175,8 @@ void App::finishOpen(core::Session session, const std::string& path, bool recove
   record->training = std::move(session.training);
   record->loss = std::move(session.loss);
   record->metrics = std::move(session.metrics);
+  record->history = std::move(session.history);
+  record->historyGrowth = std::move(session.historyGrowth);
   trainer_->setPaused(true);
   openedResets_ = trainer_->snapshot()->resets + 1;
   trainer_->resume(std::move(record));
@@ -208,6 +210,8 @@ void App::pollSessions() {
       s.training = std::move(r.training);
       s.loss = std::move(r.loss);
       s.metrics = std::move(r.metrics);
+      s.history = std::move(r.history);
+      s.historyGrowth = std::move(r.historyGrowth);
       s.view = save_->view;
       save_->written = std::async(std::launch::async, [s = std::move(s), path = save_->path] {
         try {
@@ -292,6 +296,8 @@ std::string App::saveNow(const std::string& path) {
     s.training = std::move(r.training);
     s.loss = std::move(r.loss);
     s.metrics = std::move(r.metrics);
+    s.history = std::move(r.history);
+    s.historyGrowth = std::move(r.historyGrowth);
     s.view = sessionViewJson(ui_);
     core::saveSession(s, path);
     return {};

@@ -203,6 +203,46 @@ void chartsFrom(const json& j, Session& s) {
   }
 }
 
+json historyJson(const Session& s) {
+  json entries = json::array();
+  for (const HistoryEntry& e : s.history)
+    entries.push_back(
+        {{"stage", e.stage},
+         {"step", e.step},
+         {"total_steps", e.totalSteps},
+         {"params", floatsToBase64(e.params->data(), std::size_t(e.params->size()))}});
+  return {{"growth", s.historyGrowth}, {"entries", entries}};
+}
+
+// Entries must fit the network and come by stage, then step; at most kMaxHistoryEntries.
+void historyFrom(const json& j, Session& s) {
+  const long n = long(parameterCount(s.training.model.config));
+  const long stages = long(s.training.model.stages.size());
+  for (const json& g : j.at("growth")) {
+    if (!g.is_number() || !(g.get<double>() > 1.0) || !std::isfinite(g.get<double>()))
+      throw std::runtime_error("\"growth\" must hold numbers above 1");
+    s.historyGrowth.push_back(g.get<double>());
+  }
+  const json& entries = j.at("entries");
+  if (!entries.is_array() || entries.size() > kMaxHistoryEntries)
+    throw std::runtime_error("\"entries\" must be an array of at most " +
+                             std::to_string(kMaxHistoryEntries));
+  for (const json& e : entries) {
+    HistoryEntry h;
+    h.stage = int(integerField(e, "stage", 0, stages - 1));
+    h.step = integerField(e, "step", 0, 1000000000000L);
+    h.totalSteps = integerField(e, "total_steps", 0, 1000000000000L);
+    const auto values = floatsFromBase64(e.at("params").get<std::string>(), n);
+    auto params = std::make_shared<ParamVec>(Eigen::Map<const ParamVec>(values.data(), n));
+    if (!params->allFinite()) throw std::runtime_error("a history entry is not finite");
+    h.params = std::move(params);
+    const bool ordered = s.history.empty() || s.history.back().stage < h.stage ||
+                         (s.history.back().stage == h.stage && s.history.back().step < h.step);
+    if (!ordered) throw std::runtime_error("history entries must come by stage, then step");
+    s.history.push_back(std::move(h));
+  }
+}
+
 }  // namespace
 
 void saveSession(const Session& session, const std::string& path) {
@@ -226,6 +266,7 @@ void saveSession(const Session& session, const std::string& path) {
            {"model", modelJson(session.training.model, path)},
            {"optimizer", optimizerJson(session.training)},
            {"charts", chartsJson(session)},
+           {"history", historyJson(session)},
            {"view", std::move(view)}};
   } catch (...) {
     rethrowNamingFile(path, "session");
@@ -247,6 +288,7 @@ Session loadSession(const std::string& path) {
     s.training.model = modelFromJson(doc.at("model"));
     optimizerFrom(doc.at("optimizer"), s.training);
     chartsFrom(doc.at("charts"), s);
+    historyFrom(doc.at("history"), s);
     if (!doc.at("view").is_object()) throw std::runtime_error("\"view\" must be an object");
     s.view = doc.at("view").dump();
     return s;

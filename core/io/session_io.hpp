@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/training/param_history.hpp"
 #include "core/training/snapshot.hpp"
 #include "core/training/training_session.hpp"
 
@@ -23,6 +24,8 @@ struct Session {
   TrainingCheckpoint training;
   std::vector<LossSample> loss;       // the loss chart (step, loss)
   std::vector<MetricSample> metrics;  // the metric charts
+  std::vector<HistoryEntry> history;  // the kept past parameters, by stage then step
+  std::vector<double> historyGrowth;  // ParamHistory's spacing per stage
   std::string view = "{}";            // the app's settings: a JSON object's text
   // Filled by loadSession (saveSession writes this build's): who wrote the file, and when.
   std::string flowlabVersion, kernels, savedAt;
@@ -41,5 +44,7 @@ constexpr const char* kSessionExtension = ".flowlab";
 
 // The most cells of a grid target and points of a points target a session may hold.
 constexpr long kMaxSessionGridCells = 4'000'000;
+// The most history entries a session may hold (the app keeps at most 48 per stage).
+constexpr std::size_t kMaxHistoryEntries = 2000;
 
 }  // namespace flowlab::core

@@ -64,6 +64,18 @@ const HistoryEntry* ParamHistory::at(int stage, long step) const {
   return best;
 }
 
+void ParamHistory::restore(std::vector<HistoryEntry> entries, std::vector<double> growth) {
+  for (const HistoryEntry& e : entries)
+    if (e.stage < 0 || e.step < 0 || !e.params)
+      throw std::invalid_argument("history: an entry without a stage, step or parameters");
+  for (double& g : growth) g = std::max(g, baseGrowth_);
+  int stages = 0;
+  for (const HistoryEntry& e : entries) stages = std::max(stages, e.stage + 1);
+  growth.resize(std::max(growth.size(), std::size_t(stages)), baseGrowth_);
+  entries_ = std::move(entries);
+  growth_ = std::move(growth);
+}
+
 void ParamHistory::clear() {
   entries_.clear();
   growth_.clear();

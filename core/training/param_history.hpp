@@ -36,6 +36,11 @@ class ParamHistory {
   std::size_t size() const { return entries_.size(); }
   void clear();
 
+  // The spacing reached in each stage (it grows as entries are thinned), to save with the
+  // entries; restore() puts both back (entries by stage then step, each with parameters).
+  const std::vector<double>& growth() const { return growth_; }
+  void restore(std::vector<HistoryEntry> entries, std::vector<double> growth);
+
  private:
   void thin(int stage);
 

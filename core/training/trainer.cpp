@@ -385,6 +385,8 @@ void Trainer::answerRecords(Loop& loop, Commands& cmd) {
     r.training.model.target = loop.target ? loop.target->name() : std::string();
     r.loss.assign(loop.loss.begin(), loop.loss.end());
     r.metrics = loop.metrics;
+    r.history = loop.history.entries();
+    r.historyGrowth = loop.history.growth();
     request.set_value(std::move(r));
   }
   cmd.records.clear();
@@ -406,6 +408,11 @@ void Trainer::resumeFrom(Loop& loop, const TrainerRecord& record, std::stop_toke
   loop.config = loop.session->config();
   ++loop.resets;
   loop.history.clear();
+  try {
+    loop.history.restore(record.history, record.historyGrowth);
+  } catch (const std::invalid_argument&) {
+    loop.history.clear();  // a history that does not fit is dropped; the model is what matters
+  }
   loop.historyShared.reset();
   loop.clearTimes();
   loop.loss.assign(record.loss.begin(), record.loss.end());

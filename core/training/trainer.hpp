@@ -26,6 +26,8 @@ struct TrainerRecord {
   TrainingCheckpoint training;
   std::vector<LossSample> loss;
   std::vector<MetricSample> metrics;
+  std::vector<HistoryEntry> history;  // the kept past parameters (ParamHistory)
+  std::vector<double> historyGrowth;
 };
 
 class Trainer {

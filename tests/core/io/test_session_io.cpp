@@ -129,6 +129,9 @@ TEST_CASE("a session keeps a painted grid, imported points, the charts and the v
   metric.nfe = 12;
   s.metrics = {metric};
   s.view = R"({"camera":{"zoom":2.5},"layers":["particles"]})";
+  s.history = {{0, 1, 1, std::make_shared<ParamVec>(training.params() * 0.5f)},
+               {0, 4, 4, std::make_shared<ParamVec>(training.params())}};
+  s.historyGrowth = {1.21};
   const std::string path = tempPath("targets.flowlab");
   for (const std::shared_ptr<const Target>& t :
        {std::shared_ptr<const Target>(grid), std::shared_ptr<const Target>(points)}) {
@@ -153,6 +156,10 @@ TEST_CASE("a session keeps a painted grid, imported points, the charts and the v
     CHECK(std::isnan(o.metrics[0].nll));
     CHECK(o.metrics[0].nfe == 12);
     CHECK(o.view == R"({"camera":{"zoom":2.5},"layers":["particles"]})");
+    REQUIRE(o.history.size() == 2);
+    CHECK(o.history[1].step == 4);
+    CHECK(*o.history[0].params == *s.history[0].params);
+    CHECK(o.historyGrowth == std::vector<double>{1.21});
     CHECK(o.flowlabVersion.size() > 0);
     CHECK(o.kernels.size() > 0);
     CHECK(o.savedAt.size() == 20);
@@ -191,6 +198,7 @@ TEST_CASE("hostile session files: one message naming the file and the problem") 
         std::string::npos);
   CHECK(edited("\"view\": {}", "\"view\": []").find("\"view\" must be an object") !=
         std::string::npos);
+  CHECK(edited("\"growth\": []", "\"growth\": [0.5]").find("above 1") != std::string::npos);
   CHECK(edited("\"m\": \"", "\"m\": \"!!!!").find("base64") != std::string::npos);
   CHECK(edited("\"m\": \"", "\"m\": \"AAAA").find("values") != std::string::npos);
   writeText(path, good.substr(0, good.size() / 2));

@@ -300,7 +300,8 @@ TEST_CASE("a trainer's record resumes in another trainer to the same bytes as an
     CHECK(saved->training.totalSteps == 37);
     CHECK(saved->training.model.stages.size() == 2);
     CHECK(saved->loss.size() == 37);
-    CHECK(!saved->metrics.empty());  // the first stage's final metrics
+    CHECK(!saved->metrics.empty());     // the first stage's final metrics
+    CHECK(saved->history.size() >= 2);  // the kept past parameters, of both stages
   }
   Trainer second(liveConfig(), target, true);
   second.resume(saved);
@@ -308,6 +309,9 @@ TEST_CASE("a trainer's record resumes in another trainer to the same bytes as an
   REQUIRE(snap->totalSteps == 37);
   CHECK(snap->stage == 1);
   CHECK(snap->loss.size() == 37);
+  REQUIRE(snap->history);
+  REQUIRE(snap->history->size() >= saved->history.size());
+  CHECK(*(*snap->history)[0].params == *saved->history[0].params);
   second.stepOnce(8);
   snap = waitFor(second, [](const Snapshot& s) { return s.totalSteps == 45; });
   REQUIRE(snap->totalSteps == 45);
