@@ -10,11 +10,14 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "core/base/parallel.hpp"
 #include "core/cli/cli_common.hpp"
 #include "core/io/file_io.hpp"
+#include "core/io/session_io.hpp"
 #include "core/render/canvas_painter.hpp"
 #include "core/render/layer_request.hpp"
 #include "core/view/view_worker.hpp"
@@ -25,9 +28,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kHelp =
-    R"(usage: flowlab render MODEL [--stage k] [--layers a,b,...] [--frames N] [--size W H]
-                     [--box x0 y0 x1 y1] [--fps F] [--particles N] [--target NAME]
-                     --out FILE.mp4 | FILE.gif | DIR/
+    R"(usage: flowlab render MODEL|SESSION [--stage k] [--layers a,b,...] [--frames N]
+                     [--size W H] [--box x0 y0 x1 y1] [--fps F] [--particles N]
+                     [--target NAME] [--history [--t T]] --out FILE.mp4 | FILE.gif | DIR/
   The flow from t = 0 to 1 as N frames (default 120), drawn as the app draws its canvas:
   particles and their pathlines, the field, the exact density (--layers, as the app's --show:
   particles, paths, field, streamlines, density, divergence, grid, target, target-density;
@@ -35,6 +38,9 @@ constexpr const char* kHelp =
   the target's (the model's own, or --target NAME) and [-3, 3]^2 together, widened to W:H.
   DIR/ (a trailing slash, or an existing folder): frame_0000.png, ...; .mp4 and .gif need
   ffmpeg on PATH (apt-get install ffmpeg), at --fps F (default 30).
+  --history (a session saved by the app): training progress instead, a frame per kept step of
+  the stage's training history, each at flow time T (default 1: the samples as they were).
+  A session's own target (a painted one too) is drawn unless --target is given.
 )";
 
 enum class Kind { Frames, Gif, Mp4 };
@@ -173,13 +179,17 @@ Plan planFrom(const Args& args, const std::shared_ptr<const Target>& target) {
   return plan;
 }
 
-// The model's stage as a finished trainer's snapshot, for the view worker.
+// The model's stage as a finished trainer's snapshot, for the view worker; `params` (when given)
+// replace the stage's own (a past step of its training), and `version` tells snapshots apart.
 std::shared_ptr<const Snapshot> snapshotOf(const LoadedStage& loaded,
-                                           std::shared_ptr<const Target> target) {
+                                           std::shared_ptr<const Target> target,
+                                           const ParamVec* params = nullptr,
+                                           std::uint64_t version = 1) {
   auto model = std::make_shared<Model>(loaded.model);
   model->stages.resize(static_cast<std::size_t>(loaded.stage) + 1);
+  if (params) model->stages.back().params = *params;
   auto snap = std::make_shared<Snapshot>();
-  snap->version = 1;
+  snap->version = version;
   snap->model = std::move(model);
   snap->stage = loaded.stage;
   snap->status = TrainerStatus::Finished;
@@ -197,6 +207,84 @@ void progress(int done, int total, double seconds) {
   std::fflush(stderr);
 }
 
+// What each frame shows: a snapshot (one for the animation, one per kept step for the history)
+// and the flow time.
+struct Frames {
+  std::vector<std::shared_ptr<const Snapshot>> snapshots;
+  std::vector<double> times;
+};
+
+// The animation's frames (t from 0 to 1), or with `history` one per kept step of the stage at
+// historyT; `file` names the session in the message when it keeps none.
+Frames framesFor(const LoadedStage& loaded, const std::shared_ptr<const Target>& target,
+                 const Plan& plan, const Session* history, double historyT,
+                 const std::string& file) {
+  Frames f;
+  if (history) {
+    for (const HistoryEntry& e : history->history) {
+      if (e.stage != loaded.stage) continue;
+      f.snapshots.push_back(snapshotOf(loaded, target, e.params.get(), f.snapshots.size() + 1));
+      f.times.push_back(historyT);
+    }
+    if (f.snapshots.empty())
+      throw std::runtime_error(file + " keeps no training history of stage " +
+                               std::to_string(loaded.stage + 1) +
+                               " (the app's sessions do; train's do not)");
+    return f;
+  }
+  f.snapshots.push_back(snapshotOf(loaded, target));
+  for (int k = 0; k < plan.frames; ++k)
+    f.times.push_back(plan.frames > 1 ? static_cast<double>(k) / (plan.frames - 1) : 1.0);
+  return f;
+}
+
+// Computes every frame's layers with a view worker, paints it and hands it to the sink.
+void drawFrames(const Frames& frames, const Plan& plan, const ViewSettings& view, bool continuous,
+                FrameSink& sink) {
+  ViewWorker::Options options;
+  options.lowPriority = false;
+  options.threads = hardwareThreads();
+  std::mutex shownMutex;
+  std::shared_ptr<const Snapshot> shown = frames.snapshots.front();
+  ViewWorker worker(
+      [&] {
+        std::lock_guard lock(shownMutex);
+        return shown;
+      },
+      options);
+  CanvasPainter painter;
+  RasterImage image;
+  const auto start = std::chrono::steady_clock::now();
+  const int count = static_cast<int>(frames.times.size());
+  for (int k = 0; k < count; ++k) {
+    const double t = frames.times[std::size_t(k)];
+    if (frames.snapshots.size() > 1) {
+      {
+        std::lock_guard lock(shownMutex);
+        shown = frames.snapshots[std::size_t(k)];
+      }
+      worker.refresh();
+    }
+    worker.setRequest(layerRequest(view, t, FlowDirection::Generate, plan.box, continuous, false));
+    if (!worker.waitUntilUpToDate(std::chrono::minutes(5)))
+      throw std::runtime_error("the layers of frame " + std::to_string(k) + " took too long");
+    const auto frame = worker.frame();
+    if (!frame->error.empty()) throw std::runtime_error(frame->error);
+    CanvasRequest request;
+    request.frame = frame;
+    request.t = t;
+    request.continuous = continuous;
+    request.box = plan.box;
+    request.width = plan.width;
+    request.height = plan.height;
+    request.view = view;
+    painter.paint(request, image);
+    sink.put(toRgba(image), k);
+    progress(k + 1, count,
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  }
+}
+
 }  // namespace
 
 int runRender(int argc, char** argv) {
@@ -209,6 +297,8 @@ int runRender(int argc, char** argv) {
                                               {"--box", 4},
                                               {"--fps", 1},
                                               {"--particles", 1},
+                                              {"--history", 0},
+                                              {"--t", 1},
                                               {"--out", 1}})
     specs.push_back(s);
   const Args args(argc, argv, 2, specs);
@@ -217,7 +307,17 @@ int runRender(int argc, char** argv) {
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
+  const bool history = args.has("--history");
+  if (args.has("--t") && !history) throw UsageError("--t applies to --history only");
+  if (history && args.has("--frames"))
+    throw UsageError("--history draws a frame per kept step: --frames does not apply");
+  const double historyT = args.real("--t", 1.0, 0.0, 1.0);
+  // A session brings its own target (a painted one too) and, for --history, its past steps.
+  std::optional<Session> session;
+  if (endsWith(args.positional().front(), kSessionExtension) || history)
+    session = loadSession(args.positional().front());
   std::shared_ptr<const Target> target = targetFrom(args, false);
+  if (!target && session) target = session->target;
   if (!target) target = makeBuiltinTarget(loaded.model.target);  // null: a painted one
   const Plan plan = planFrom(args, target);
   if (sameFile(plan.out, args.positional().front()))
@@ -234,42 +334,18 @@ int runRender(int argc, char** argv) {
     fs::create_directories(plan.out, error);
     if (error) throw std::runtime_error(plan.out + ": cannot create this folder");
   }
-  ViewWorker::Options options;
-  options.lowPriority = false;
-  options.threads = hardwareThreads();
-  const auto snap = snapshotOf(loaded, target);
-  ViewWorker worker([snap] { return snap; }, options);
+  const Frames frames = framesFor(loaded, target, plan, history ? &*session : nullptr, historyT,
+                                  args.positional().front());
   const bool continuous = isContinuous(loaded.model.config.method);
   ViewSettings view = plan.view;
   if (!target) view.targetSamples = view.targetDensity = false;
-  CanvasPainter painter;
-  RasterImage image;
   FrameSink sink(plan, ffmpeg);
   const auto start = std::chrono::steady_clock::now();
-  for (int k = 0; k < plan.frames; ++k) {
-    const double t = plan.frames > 1 ? static_cast<double>(k) / (plan.frames - 1) : 1.0;
-    worker.setRequest(layerRequest(view, t, FlowDirection::Generate, plan.box, continuous, false));
-    if (!worker.waitUntilUpToDate(std::chrono::minutes(5)))
-      throw std::runtime_error("the layers of frame " + std::to_string(k) + " took too long");
-    const auto frame = worker.frame();
-    if (!frame->error.empty()) throw std::runtime_error(frame->error);
-    CanvasRequest request;
-    request.frame = frame;
-    request.t = t;
-    request.continuous = continuous;
-    request.box = plan.box;
-    request.width = plan.width;
-    request.height = plan.height;
-    request.view = view;
-    painter.paint(request, image);
-    sink.put(toRgba(image), k);
-    progress(k + 1, plan.frames,
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
+  drawFrames(frames, plan, view, continuous, sink);
   sink.finish();
   if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
-  std::fprintf(stderr, "wrote %s: %d frames, %dx%d, in %.1f s\n", plan.out.c_str(), plan.frames,
-               plan.width, plan.height,
+  std::fprintf(stderr, "wrote %s: %zu frames, %dx%d, in %.1f s\n", plan.out.c_str(),
+               frames.times.size(), plan.width, plan.height,
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return 0;
 }

@@ -288,7 +288,7 @@ Session loadSession(const std::string& path) {
     s.training.model = modelFromJson(doc.at("model"));
     optimizerFrom(doc.at("optimizer"), s.training);
     chartsFrom(doc.at("charts"), s);
-    historyFrom(doc.at("history"), s);
+    if (doc.contains("history")) historyFrom(doc.at("history"), s);  // optional
     if (!doc.at("view").is_object()) throw std::runtime_error("\"view\" must be an object");
     s.view = doc.at("view").dump();
     return s;

@@ -274,6 +274,15 @@ void ViewWorker::setRequest(const ViewRequest& request) {
   wake_.notify_all();
 }
 
+void ViewWorker::refresh() {
+  {
+    std::lock_guard lock(mutex_);
+    ++requestVersion_;
+    upToDate_ = false;
+  }
+  wake_.notify_all();
+}
+
 std::shared_ptr<const ViewFrame> ViewWorker::frame() const {
   std::lock_guard lock(mutex_);
   return frame_;

@@ -63,6 +63,9 @@ class ViewWorker {
 
   // Any thread. Returns at once.
   void setRequest(const ViewRequest& request);
+  // Any thread: the snapshot source has a new snapshot (the worker also polls for one); wakes
+  // the worker now, and upToDate() is false until that snapshot is drawn.
+  void refresh();
   // Any thread. The newest frame (never null; empty layers until computed).
   std::shared_ptr<const ViewFrame> frame() const;
   // True when every requested layer is published for the newest request and snapshot seen.

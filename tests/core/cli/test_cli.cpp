@@ -726,3 +726,35 @@ TEST_CASE("density --divergence and train --loss-log export what other tools rea
              "same file");
   for (const std::string& p : {model, loss, div, divNpy}) std::remove(p.c_str());
 }
+
+TEST_CASE("render --history: a frame per kept step of a session's training history") {
+  TrainerConfig c = defaultConfig(Method::FlowMatching);
+  c.mlp.hidden = 16;
+  c.mlp.layers = 2;
+  const auto target = makeBuiltinTarget("moons");
+  TrainingSession training(c, target);
+  Session s;
+  s.target = target;
+  for (long step : {1L, 40L, 200L}) {
+    while (training.totalSteps() < step) training.step();
+    s.history.push_back({0, step, step, std::make_shared<ParamVec>(training.params())});
+  }
+  s.training = training.checkpoint();
+  const std::string session = temp("history.flowlab"), dir = temp("history_frames") + "/";
+  saveSession(s, session);
+  fs::remove_all(dir);
+  REQUIRE(run({"render", session, "--history", "--t", "0.5", "--size", "64", "64", "--out", dir})
+              .code == 0);
+  CHECK(fs::exists(dir + "frame_0002.png"));
+  CHECK_FALSE(fs::exists(dir + "frame_0003.png"));
+  // The frames differ: the model learned between the kept steps.
+  CHECK(readBinaryFile(dir + "frame_0000.png", 1 << 24) !=
+        readBinaryFile(dir + "frame_0002.png", 1 << 24));
+  checkFails({"render", session, "--history", "--frames", "5", "--out", dir}, "--frames");
+  checkFails({"render", session, "--t", "0.5", "--out", dir}, "--t applies to --history");
+  s.history.clear();
+  saveSession(s, session);
+  checkFails({"render", session, "--history", "--out", dir}, "keeps no training history");
+  fs::remove_all(dir);
+  std::remove(session.c_str());
+}
