@@ -16,6 +16,7 @@
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
 #include "core/io/points_file.hpp"
+#include "core/io/session_io.hpp"
 
 namespace flowlab::core {
 namespace {
@@ -27,26 +28,31 @@ usage: flowlab [app options]        open the desktop app (see 'flowlab --app-hel
 
 commands:
   targets                           list the built-in target densities
-  train    --target NAME | --target-image FILE | --target-points FILE  --method fm|otcfm|rf|cnf|rkl|realnvp
+  train    --target NAME | --target-image FILE | --target-points FILE | --target-session FILE
+           --method fm|otcfm|rf|cnf|rkl|realnvp
            [--reflow K] [--steps N] [--batch B] [--lr X] [--hidden W] [--layers L]
-           [--activation tanh|silu|selu|softplus] [--seed S] [--threads T] --out MODEL.json
+           [--activation tanh|silu|selu|softplus] [--seed S] [--threads T]
+           --out MODEL.json | SESSION.flowlab   [--loss-log FILE.csv|.npy]
            [--eval-every N [--gap G] [--stop-at-gap] [--log FILE.csv]]   held-out NLL trace
+  train    --resume SESSION.flowlab [--steps N] --out MODEL.json | SESSION.flowlab
   sample   MODEL [--stage k] --n N [--solver S] [--solver-steps K] [--rtol R --atol A]
            [--seed S] --out FILE.csv [--trajectories FILE.csv]
   logp     MODEL [--stage k] --in FILE.csv --out FILE.csv [solver options]
   eval     MODEL --target NAME [--stage k] [--n N] [--nll-n M] [--seed S] [--json]
            [solver options]
   density  MODEL [--stage k] --t T --grid W H --box x0 y0 x1 y1 --out FILE.csv|.npy|.png
+           [--divergence]
   solvers  MODEL --target NAME [--stage k] [--solvers euler,midpoint,heun,rk4]
            [--steps 1,2,4,8,16,32,100] [--n N] [--seed S] --out FILE.csv [--png FILE.png]
            endpoint error, fitted order and W2 of each solver and step count
-  compare  --target NAME | --target-image FILE  (--reflow K | --methods LIST) [--steps N]
+  compare  --target NAME | --target-image FILE | --target-session FILE  (--reflow K | --methods LIST) [--steps N]
            [--seed S] [--threads T] --out DIR   reflow rounds or methods on the same points:
            DIR/table.csv, DIR/table.md, DIR/panels.png
   render   MODEL [--stage k] [--layers a,b,...] [--frames N] [--size W H] [--box x0 y0 x1 y1]
            --out FILE.mp4|FILE.gif|DIR/   the flow from t = 0 to 1 as the app draws it
   bench    [--json] [--quick] [--only fm,sampling,cnf,grid,ot,peak]
 
+MODEL may be a session (.flowlab) wherever a model is read.
 Stages are counted from 1 everywhere (train's progress, eval's table, --stage k, the app):
 rf's stage 1 is 1-RF, stage 2 the first reflow round; --stage -1 is the last.
 Solver options mean the same everywhere: --solver euler|midpoint|heun|rk4|dopri5,
@@ -123,8 +129,8 @@ SolverConfig solverFrom(const Args& args, const SolverConfig& fallback) {
 }
 
 std::vector<OptionSpec> targetOptions() {
-  return {{"--target", 1}, {"--target-image", 1},  {"--image-box", 4},
-          {"--invert", 0}, {"--target-points", 1}, {"--bandwidth", 1}};
+  return {{"--target", 1},        {"--target-image", 1}, {"--image-box", 4},     {"--invert", 0},
+          {"--target-points", 1}, {"--bandwidth", 1},    {"--target-session", 1}};
 }
 
 namespace {
@@ -139,9 +145,15 @@ std::shared_ptr<const Target> pointsTargetFrom(const Args& args) {
 
 std::shared_ptr<const Target> targetFrom(const Args& args, bool required) {
   const int given = int(args.has("--target")) + int(args.has("--target-image")) +
-                    int(args.has("--target-points"));
+                    int(args.has("--target-points")) + int(args.has("--target-session"));
   if (given > 1)
-    throw UsageError("give one of --target, --target-image and --target-points, not several");
+    throw UsageError(
+        "give one of --target, --target-image, --target-points and --target-session, not several");
+  if (args.has("--target-session")) {
+    if (args.has("--image-box") || args.has("--invert") || args.has("--bandwidth"))
+      throw UsageError("--image-box, --invert and --bandwidth do not apply to --target-session");
+    return loadSession(args.requiredText("--target-session")).target;  // painted ones too
+  }
   if (args.has("--bandwidth") && !args.has("--target-points"))
     throw UsageError("--bandwidth applies to --target-points only");
   if (args.has("--target-points")) {
@@ -171,7 +183,9 @@ std::shared_ptr<const Target> targetFrom(const Args& args, bool required) {
     return ImageTarget::fromFile(args.requiredText("--target-image"), box, args.has("--invert"));
   }
   if (required)
-    throw UsageError("missing --target NAME, --target-image FILE or --target-points FILE");
+    throw UsageError(
+        "missing --target NAME, --target-image FILE, --target-points FILE or --target-session "
+        "FILE");
   return nullptr;
 }
 
@@ -179,6 +193,7 @@ std::string targetLabel(const Args& args) {
   if (args.has("--target")) return args.text("--target", "");
   if (args.has("--target-image")) return "image:" + args.text("--target-image", "");
   if (args.has("--target-points")) return "points:" + args.text("--target-points", "");
+  if (args.has("--target-session")) return "session:" + args.text("--target-session", "");
   return {};
 }
 

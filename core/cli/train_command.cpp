@@ -34,6 +34,7 @@ constexpr const char* kTrainHelp =
   --target-image FILE    a PNG/JPG whose brightness is the density
     --image-box x0 y0 x1 y1   world rectangle of the image (default -4 -4 4 4)
     --invert                  dark = dense (ink on paper)
+  --target-session FILE  the target a session holds (the app's painted one, for example)
   --target-points FILE   points (CSV with header x,y, or an N x 2 .npy): their Gaussian kernel
                          density estimate
     --bandwidth H             the kernels' standard deviation (default: Scott's rule,

@@ -758,3 +758,33 @@ TEST_CASE("render --history: a frame per kept step of a session's training histo
   fs::remove_all(dir);
   std::remove(session.c_str());
 }
+
+TEST_CASE("--target-session: train and compare on the target a session holds (a painted grid)") {
+  std::vector<float> weights(16 * 16, 0.0f);
+  for (int j = 4; j < 12; ++j) weights[std::size_t(j * 16 + 10)] = 1.0f;  // a vertical bar
+  const auto painted = std::make_shared<ImageTarget>(16, 16, weights, Box{-4, -4, 4, 4}, "painted");
+  TrainerConfig c = defaultConfig(Method::FlowMatching);
+  c.mlp.hidden = 16;
+  c.mlp.layers = 2;
+  Session s;
+  s.target = painted;
+  s.training = TrainingSession(c, painted).checkpoint();
+  const std::string session = temp("painted.flowlab"), model = temp("on_painted.json"),
+                    dir = temp("compare_painted");
+  saveSession(s, session);
+  REQUIRE(run({"train", "--target-session", session, "--method", "fm", "--steps", "20", "--hidden",
+               "16", "--layers", "2", "--quiet", "--out", model})
+              .code == 0);
+  CHECK(loadModel(model).target == "session:" + session);
+  REQUIRE(run({"compare", "--target-session", session, "--reflow", "0", "--steps", "20", "--n",
+               "100", "--out", dir})
+              .code == 0);
+  CHECK(fs::exists(dir + "/table.csv"));
+  checkFails(
+      {"train", "--target-session", session, "--target", "moons", "--method", "fm", "--out", model},
+      "not several");
+  checkFails({"train", "--target-session", model, "--method", "fm", "--out", temp("x.json")},
+             "not a flowlab session");
+  fs::remove_all(dir);
+  for (const std::string& p : {session, model}) std::remove(p.c_str());
+}
