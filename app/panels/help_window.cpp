@@ -77,10 +77,19 @@ void helpWindow(UiState& ui) {
   bullet(
       "Every layer on screen comes from the same model weights; a layer computed for another "
       "t than the one shown is marked stale in amber until it catches up.");
-  heading("Export");
+  heading("Sessions and export");
+  bullet(
+      "Ctrl+S: save the whole experiment (target, every stage's model, optimiser, charts, "
+      "view) to a .flowlab file; Ctrl+Shift+S: save as; Ctrl+O: open a session, or a picture "
+      "or points to train on. Or drop a file on the window. An opened session starts paused "
+      "and training continues exactly where it stopped.");
+  bullet(
+      "The experiment is autosaved after a minute of changes and on exit; after a crash the "
+      "next start offers to restore it.");
   bullet(
       "F12 or P: the canvas as painted, without text over it; Shift+F12: the whole window "
-      "(PNG, in the working folder; the message says where).");
+      "(PNG, in the working folder; the message says where). Session > Export: what is on "
+      "screen as .npy or .csv.");
   bullet("F1: this help. Esc: close help. Ctrl+Q: quit.");
   ImGui::Separator();
   ImGui::TextWrapped(
