@@ -84,8 +84,8 @@ Held-out NLL while training (time to NLL <= H + gap, as the PyTorch peer measure
   --stop-at-gap          stop training there (the model file holds that step's parameters)
   --loss-log FILE        the loss of every training step: .csv (step,loss) or .npy (N x 2
                          float64)
-  --log FILE.csv         write every checkpoint: step, train_s, train_cpu_s, nll_fine,
-                         nll_train_solver, loss, nfe_forward, nfe_backward
+  --log FILE.csv|.npy    write every checkpoint: step, train_s, train_cpu_s, nll_fine,
+                         nll_train_solver, loss, nfe_forward, nfe_backward (.npy: N x 8 float64)
   Training time counts only the optimisation steps (wall, and CPU of the training thread):
   evaluation and printing are excluded.
 )";
@@ -206,8 +206,8 @@ EvalOptions evalOptionsFrom(const Args& args, const std::string& out) {
   e.stopAtGap = args.has("--stop-at-gap");
   e.log = args.text("--log", "");
   if (args.has("--log")) {
-    if (e.log.size() < 5 || e.log.substr(e.log.size() - 4) != ".csv")
-      throw UsageError("--log must name a .csv file, got '" + e.log + "'");
+    if (!isTableExportPath(e.log))
+      throw UsageError("--log must name a .csv or .npy file, got '" + e.log + "'");
     if (e.log == out) throw UsageError("--log and --out name the same file");
   }
   if (args.has("--target")) {
@@ -287,7 +287,7 @@ class TrainRun {
       model.target = targetLabel;
       saveModel(model, out);
     }
-    if (!eval_.log.empty()) writeFileAtomically(eval_.log, checkpointsCsv(checkpoints_));
+    if (!eval_.log.empty()) writeCheckpointsFile(eval_.log, checkpoints_);
     if (!lossLog_.empty()) writeLossFile(lossLog_, loss_);
     const double total = std::chrono::duration<double>(Clock::now() - start_).count();
     std::fprintf(stderr,

@@ -107,4 +107,14 @@ void writeMetricsFile(const std::string& path, const std::vector<MetricSample>& 
   writeFileAtomically(path, text);
 }
 
+void writeCheckpointsFile(const std::string& path, const std::vector<NllCheckpoint>& rows) {
+  if (!isNpyPath(path)) return writeFileAtomically(path, checkpointsCsv(rows));
+  std::vector<double> values;
+  for (const NllCheckpoint& r : rows)
+    for (double v : {double(r.step), r.trainSeconds, r.trainCpuSeconds, r.nllFine, r.nllTrainSolver,
+                     r.loss, double(r.nfeForward), double(r.nfeBackward)})
+      values.push_back(v);
+  writeFileAtomically(path, npyBytes(values.data(), {rows.size(), 8}));
+}
+
 }  // namespace flowlab::core

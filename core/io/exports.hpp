@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/eval/density_grid.hpp"
+#include "core/eval/held_out_nll.hpp"
 #include "core/ode/ode.hpp"
 #include "core/training/snapshot.hpp"
 
@@ -29,5 +30,8 @@ void writeLossFile(const std::string& path, const std::vector<LossSample>& loss)
 // The held-out metrics: CSV step,stage,w2,w2_floor,nll,nll_train_solver,straightness,nfe (empty
 // where none), or N×8 float64 in that column order (NaN where none; stage counted from 1).
 void writeMetricsFile(const std::string& path, const std::vector<MetricSample>& metrics);
+// `flowlab train --eval-every`'s held-out checkpoints: CSV as checkpointsCsv, or N×8 float64 in
+// its column order.
+void writeCheckpointsFile(const std::string& path, const std::vector<NllCheckpoint>& rows);
 
 }  // namespace flowlab::core
