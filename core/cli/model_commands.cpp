@@ -75,11 +75,13 @@ int runSample(int argc, char** argv) {
                  "  steps). --stage k picks a stage, counted from 1 (rf: stage 1 is 1-RF, stage 2\n"
                  "  the first reflow; default: the last; -1 is the last too). --trajectories\n"
                  "  writes every solver step as point,t,x,y. FILE.npy: NumPy arrays (float32) of\n"
-                 "  shape N x 2, and K x N x 2 for the K times of the trajectories.\n";
+                 "  shape N x 2, and K x N x 2 for the K times of the trajectories. N is at most\n"
+                 "  10^7, what flowlab reads back from a file.\n";
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
-  const long n = args.integer("--n", 1000, 1, 100000000);
+  // At most what flowlab reads back from a file (a CSV of 10^7 points is ~0.2 GB).
+  const long n = args.integer("--n", 1000, 1, kMaxPointsInFile);
   const SolverConfig solver = solverFrom(args, kReferenceSampling);
   const std::string out = args.requiredText("--out");
   const std::string trajOut = args.text("--trajectories", "");

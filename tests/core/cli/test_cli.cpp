@@ -788,3 +788,13 @@ TEST_CASE("--target-session: train and compare on the target a session holds (a 
   fs::remove_all(dir);
   for (const std::string& p : {session, model}) std::remove(p.c_str());
 }
+
+TEST_CASE("sample --n is bounded by what flowlab reads back (memory stays bounded)") {
+  const std::string model = temp("bounded.json");
+  REQUIRE(run({"train", "--target", "moons", "--method", "fm", "--steps", "5", "--hidden", "8",
+               "--layers", "1", "--quiet", "--out", model})
+              .code == 0);
+  checkFails({"sample", model, "--n", "100000000", "--out", temp("big.csv")}, "10000000",
+             temp("big.csv"));
+  std::remove(model.c_str());
+}
