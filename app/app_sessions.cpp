@@ -31,6 +31,16 @@ std::string folderOf(const std::string& path) {
   return std::filesystem::absolute(path, ec).parent_path().string();
 }
 
+// A trainer's record with its target and the app's view: what a session file holds.
+core::Session sessionOf(core::TrainerRecord record, std::shared_ptr<const core::Target> target,
+                        std::string view) {
+  core::Session s;
+  static_cast<core::TrainerRecord&>(s) = std::move(record);
+  s.target = std::move(target);
+  s.view = std::move(view);
+  return s;
+}
+
 bool isSessionPath(const std::string& path) {
   return core::endsWith(path, core::kSessionExtension);
 }
@@ -108,8 +118,7 @@ void App::startExport(const std::string& what, bool npy) {
 
 void App::openFile(const std::string& path) {
   if (isSessionPath(path)) return startOpen(path, false);
-  for (const char* e : {".png", ".jpg", ".jpeg", ".csv", ".npy"}) {
-    if (!core::endsWith(path, e)) continue;
+  if (isOpenable(path)) {  // a picture or points to train on
     const std::string error = targets_->importImage(path, ui_.importInvert);
     if (!error.empty()) {
       ui_.banner = error;
@@ -171,12 +180,10 @@ void App::finishOpen(core::Session session, const std::string& path, bool recove
   ui_.historyStep = -1;
   ui_.running = ui_.editing = session.training.model.config;
   targets_->setTarget(session.target, session.target->name());
-  auto record = std::make_shared<core::TrainerRecord>();
-  record->training = std::move(session.training);
-  record->loss = std::move(session.loss);
-  record->metrics = std::move(session.metrics);
-  record->history = std::move(session.history);
-  record->historyGrowth = std::move(session.historyGrowth);
+  const std::string written = session.savedAt + " by flowlab " + session.flowlabVersion + " (" +
+                              session.kernels + " kernels)";
+  // The record part of the session (its target and view are set above).
+  auto record = std::make_shared<core::TrainerRecord>(std::move(session));
   trainer_->setPaused(true);
   openedResets_ = trainer_->snapshot()->resets + 1;
   trainer_->resume(std::move(record));
@@ -194,8 +201,7 @@ void App::finishOpen(core::Session session, const std::string& path, bool recove
     }
   }
   ui_.toast = (recovery ? "restored the experiment saved " : "opened " + path + ", saved ") +
-              session.savedAt + " by flowlab " + session.flowlabVersion + " (" + session.kernels +
-              " kernels); training is paused";
+              written + "; training is paused";
   ui_.toastUntil = now() + 6.0;
   savedView_ = sessionViewJson(ui_);
   changedSince_ = -1.0;
@@ -204,15 +210,7 @@ void App::finishOpen(core::Session session, const std::string& path, bool recove
 void App::pollSessions() {
   if (save_ && !save_->written.valid() && ready(save_->record)) {
     try {
-      core::Session s;
-      core::TrainerRecord r = save_->record.get();
-      s.target = save_->target;
-      s.training = std::move(r.training);
-      s.loss = std::move(r.loss);
-      s.metrics = std::move(r.metrics);
-      s.history = std::move(r.history);
-      s.historyGrowth = std::move(r.historyGrowth);
-      s.view = save_->view;
+      core::Session s = sessionOf(save_->record.get(), save_->target, save_->view);
       save_->written = std::async(std::launch::async, [s = std::move(s), path = save_->path] {
         try {
           core::saveSession(s, path);
@@ -290,15 +288,7 @@ std::string App::saveNow(const std::string& path) {
     std::future<core::TrainerRecord> record = trainer_->record();
     if (record.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
       return "the trainer did not answer within 30 s";
-    core::Session s;
-    core::TrainerRecord r = record.get();
-    s.target = targets_->target();
-    s.training = std::move(r.training);
-    s.loss = std::move(r.loss);
-    s.metrics = std::move(r.metrics);
-    s.history = std::move(r.history);
-    s.historyGrowth = std::move(r.historyGrowth);
-    s.view = sessionViewJson(ui_);
+    const core::Session s = sessionOf(record.get(), targets_->target(), sessionViewJson(ui_));
     core::saveSession(s, path);
     return {};
   } catch (const std::exception& e) {

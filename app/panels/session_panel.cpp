@@ -7,12 +7,10 @@
 #include <string>
 
 #include "app/panels/panels.hpp"
+#include "app/state/app_options.hpp"
 
 namespace flowlab::app::panels {
 namespace {
-
-// What the dialog lists when opening: sessions, and what can become a target.
-const std::vector<std::string> kOpenable = {".flowlab", ".png", ".jpg", ".jpeg", ".csv", ".npy"};
 
 std::string baseName(const std::string& path) {
   return std::filesystem::path(path).filename().string();
@@ -26,7 +24,8 @@ std::string folderOf(const std::string& path) {
 
 void openFileDialog(UiState& ui, const std::string& lastFolder) {
   ui.browser.open(FileBrowser::Purpose::OpenFile,
-                  ui.sessionPath.empty() ? lastFolder : folderOf(ui.sessionPath), kOpenable);
+                  ui.sessionPath.empty() ? lastFolder : folderOf(ui.sessionPath),
+                  openableExtensions());
 }
 
 void saveFileDialog(UiState& ui, const std::string& lastFolder) {

@@ -15,12 +15,6 @@ namespace {
 
 using core::UsageError;
 
-bool openable(const std::string& path) {
-  for (const char* e : {".flowlab", ".png", ".jpg", ".jpeg", ".csv", ".npy"})
-    if (core::endsWith(path, e)) return true;
-  return false;
-}
-
 const std::vector<core::OptionSpec>& specs() {
   static const std::vector<core::OptionSpec> s{
       {"--target", 1},      {"--target-image", 1},  {"--invert", 0},
@@ -191,7 +185,7 @@ AppOptions parseAppOptions(int argc, char** argv) {
   }
   o.scrub = args.has("--scrub");
   o.open = args.text("--open", "");
-  if (!o.open.empty() && !openable(o.open))
+  if (!o.open.empty() && !isOpenable(o.open))
     throw UsageError(
         "--open takes a session (.flowlab), a picture (.png, .jpg) or points (.csv, "
         ".npy), got '" +
@@ -214,6 +208,17 @@ std::shared_ptr<const core::Target> makeTarget(const AppOptions& options) {
   if (!options.targetImage.empty())
     return core::ImageTarget::fromFile(options.targetImage, core::Box{}, options.invertImage);
   return core::makeBuiltinTarget(options.targetName);
+}
+
+const std::vector<std::string>& openableExtensions() {
+  static const std::vector<std::string> e = {".flowlab", ".png", ".jpg", ".jpeg", ".csv", ".npy"};
+  return e;
+}
+
+bool isOpenable(const std::string& path) {
+  const auto& e = openableExtensions();
+  return std::any_of(e.begin(), e.end(),
+                     [&](const std::string& x) { return core::endsWith(path, x); });
 }
 
 }  // namespace flowlab::app

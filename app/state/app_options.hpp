@@ -74,6 +74,11 @@ struct AppOptions {
 // rate and open-ended training.
 core::TrainerConfig liveConfig(core::Method method);
 
+// What the app opens (--open, the file dialog, a drop): a session (.flowlab), a picture (.png,
+// .jpg, .jpeg) or points (.csv, .npy) to train on.
+const std::vector<std::string>& openableExtensions();
+bool isOpenable(const std::string& path);
+
 // Every option name the app accepts, for messages and tests.
 const std::vector<std::string>& appOptionNames();
 

@@ -12,21 +12,16 @@
 #include <string>
 #include <vector>
 
-#include "core/training/param_history.hpp"
-#include "core/training/snapshot.hpp"
-#include "core/training/training_session.hpp"
+#include "core/training/trainer.hpp"
 
 namespace flowlab::core {
 
-struct Session {
+// A trainer's record (checkpoint, charts, kept history; trainer.hpp) with what it trains on and
+// how the app showed it.
+struct Session : TrainerRecord {
   static constexpr int kFormatVersion = 1;
   std::shared_ptr<const Target> target;
-  TrainingCheckpoint training;
-  std::vector<LossSample> loss;       // the loss chart (step, loss)
-  std::vector<MetricSample> metrics;  // the metric charts
-  std::vector<HistoryEntry> history;  // the kept past parameters, by stage then step
-  std::vector<double> historyGrowth;  // ParamHistory's spacing per stage
-  std::string view = "{}";            // the app's settings: a JSON object's text
+  std::string view = "{}";  // the app's settings: a JSON object's text
   // Filled by loadSession (saveSession writes this build's): who wrote the file, and when.
   std::string flowlabVersion, kernels, savedAt;
 };
