@@ -286,8 +286,8 @@ std::string App::saveNow(const std::string& path) {
   save_.reset();
   try {
     std::future<core::TrainerRecord> record = trainer_->record();
-    if (record.wait_for(std::chrono::seconds(30)) != std::future_status::ready)
-      return "the trainer did not answer within 30 s";
+    if (record.wait_for(std::chrono::seconds(120)) != std::future_status::ready)
+      return "the trainer did not answer within 120 s";
     const core::Session s = sessionOf(record.get(), targets_->target(), sessionViewJson(ui_));
     core::saveSession(s, path);
     return {};

@@ -13,8 +13,9 @@ function(flowlab_kernel_set target set march)
   set(objects flowlab_kernels_${set})
   add_library(${objects} OBJECT ${ARGN})
   # -fno-gnu-unique: function-local statics of inline functions become plain weak symbols, which
-  # objcopy can make local like the rest.
-  target_compile_options(${objects} PRIVATE -march=${march} -fno-gnu-unique)
+  # objcopy can make local like the rest (GCC's flag; clang never emits unique symbols).
+  target_compile_options(${objects} PRIVATE -march=${march}
+                         $<$<CXX_COMPILER_ID:GNU>:-fno-gnu-unique>)
   target_compile_definitions(${objects} PRIVATE FLOWLAB_KERNEL_NS=simd_${set})
   target_link_libraries(${objects} PRIVATE flowlab_common Eigen3::Eigen)
   target_include_directories(${objects} PRIVATE ${PROJECT_BINARY_DIR}/include)

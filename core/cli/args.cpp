@@ -25,12 +25,20 @@ bool parseDouble(const std::string& word, double& out) {
   return b != e && ec == std::errc() && end == e && std::isfinite(out);
 }
 
+namespace {
+
+// "--steps", "-x": an option's name; "-1", "-.5", "-" and "" are values.
+bool isOptionWord(const std::string& word) {
+  return word.size() > 1 && word[0] == '-' &&
+         !(std::isdigit(static_cast<unsigned char>(word[1])) || word[1] == '.');
+}
+
+}  // namespace
+
 Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& specs) {
   for (int i = first; i < argc; ++i) {
     const std::string word = argv[i];
-    if (word.size() > 1 && word[0] == '-' &&
-        !(word.size() > 1 &&
-          (std::isdigit(static_cast<unsigned char>(word[1])) || word[1] == '.'))) {
+    if (isOptionWord(word)) {
       std::string name = word, inlineValue;
       bool hasInline = false;
       if (const auto eq = word.find('='); eq != std::string::npos && word.rfind("--", 0) == 0) {
@@ -49,9 +57,10 @@ Args::Args(int argc, char** argv, int first, const std::vector<OptionSpec>& spec
         vals.push_back(inlineValue);
       } else {
         for (int k = 0; k < spec->arity; ++k) {
-          if (i + 1 >= argc)
+          if (i + 1 >= argc || isOptionWord(argv[i + 1]))
             throw UsageError("option " + name + " needs " + std::to_string(spec->arity) +
-                             (spec->arity == 1 ? " value" : " values"));
+                             (spec->arity == 1 ? " value" : " values") +
+                             (i + 1 < argc ? ", got the option " + std::string(argv[i + 1]) : ""));
           vals.emplace_back(argv[++i]);
         }
       }
@@ -121,6 +130,18 @@ std::vector<double> Args::reals(const std::string& name) const {
     out.push_back(v);
   }
   return out;
+}
+
+Box Args::box(const std::string& name) const {
+  const std::vector<double> v = reals(name);
+  const Box b{v[0], v[1], v[2], v[3]};
+  if (!b.valid())
+    throw UsageError(name + " needs x0 < x1 and y0 < y1 (x0 y0 x1 y1), got " + shortNumber(v[0]) +
+                     " " + shortNumber(v[1]) + " " + shortNumber(v[2]) + " " + shortNumber(v[3]));
+  if (b.x1 - b.x0 < kMinBoxSide || b.y1 - b.y0 < kMinBoxSide)
+    throw UsageError(name + ": each side must be at least " + shortNumber(kMinBoxSide) +
+                     " long, got " + shortNumber(b.x1 - b.x0) + " by " + shortNumber(b.y1 - b.y0));
+  return b;
 }
 
 std::vector<std::string> Args::list(const std::string& name,

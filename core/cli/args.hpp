@@ -45,6 +45,10 @@ class Args {
   // and within ±kMaxCoordinate (types.hpp).
   std::vector<double> reals(const std::string& name) const;
   std::vector<long> integers(const std::string& name, long min, long max) const;
+  // A 4-value option x0 y0 x1 y1 as a world rectangle: reals() with x0 < x1, y0 < y1 and each
+  // side at least kMinBoxSide long (a narrower box has no room for a grid of float32 points).
+  Box box(const std::string& name) const;
+  static constexpr double kMinBoxSide = 1e-3;
   // The comma-separated words of a one-value option ("euler,rk4"), none empty; `fallback`
   // when the option is absent.
   std::vector<std::string> list(const std::string& name,

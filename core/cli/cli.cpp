@@ -174,12 +174,7 @@ std::shared_ptr<const Target> targetFrom(const Args& args, bool required) {
     return target;
   }
   if (args.has("--target-image")) {
-    Box box;
-    if (args.has("--image-box")) {
-      const auto v = args.reals("--image-box");
-      box = Box{v[0], v[1], v[2], v[3]};
-      if (!box.valid()) throw UsageError("--image-box needs x0 < x1 and y0 < y1");
-    }
+    const Box box = args.has("--image-box") ? args.box("--image-box") : Box{};
     return ImageTarget::fromFile(args.requiredText("--target-image"), box, args.has("--invert"));
   }
   if (required)
@@ -244,6 +239,18 @@ bool sameFile(const std::string& a, const std::string& b) {
   const auto ca = std::filesystem::weakly_canonical(a, ea),
              cb = std::filesystem::weakly_canonical(b, eb);
   return !ea && !eb && ca == cb;
+}
+
+void refuseOverwritingInputs(const Args& args, const std::string& option,
+                             const std::string& output) {
+  std::vector<std::string> inputs = args.positional();
+  for (const char* name :
+       {"--in", "--resume", "--target-image", "--target-points", "--target-session"})
+    if (args.has(name)) inputs.push_back(args.text(name, ""));
+  for (const std::string& in : inputs)
+    if (!in.empty() && sameFile(output, in))
+      throw UsageError(option + " " + output + " names an input (" + in +
+                       "): flowlab never writes over what it reads; choose another file");
 }
 
 std::string formatSeconds(double s) {

@@ -42,6 +42,11 @@ void expectPositional(const Args& args, std::size_t count, const std::string& wh
 
 // Whether two paths name one file (an output must never replace an input).
 bool sameFile(const std::string& a, const std::string& b);
+// Throws UsageError when `output` (the value of `option`) names a file the command line reads:
+// a positional word (MODEL) or the value of --in, --target-image, --target-points or
+// --target-session. (train --resume S --out S continues S in place, written atomically.)
+void refuseOverwritingInputs(const Args& args, const std::string& option,
+                             const std::string& output);
 // 42s, 3m05s, 1h07m; "?" when not finite or negative.
 std::string formatSeconds(double seconds);
 

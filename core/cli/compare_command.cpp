@@ -153,8 +153,7 @@ int runCompare(int argc, char** argv) {
   const std::string csv = (dir / "table.csv").string(), md = (dir / "table.md").string(),
                     png = (dir / "panels.png").string();
   for (const std::string& output : {csv, md, png}) {
-    if (args.has("--target-image") && sameFile(output, args.text("--target-image", "")))
-      throw UsageError("'" + output + "' is the target image; write the results elsewhere");
+    refuseOverwritingInputs(args, "--out", output);
     checkWritable(output);
   }
 

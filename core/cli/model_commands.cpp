@@ -21,6 +21,7 @@
 #include "core/io/model_io.hpp"
 #include "core/io/npy.hpp"
 #include "core/io/png_image.hpp"
+#include "core/io/points_file.hpp"
 
 namespace flowlab::core::cli {
 namespace {
@@ -110,12 +111,12 @@ int runLogp(int argc, char** argv) {
       argc, argv, 2,
       withSolver({{"--help", 0}, {"--stage", 1}, {"--in", 1}, {"--out", 1}, {"--threads", 1}}));
   if (args.has("--help")) {
-    std::cout << "usage: flowlab logp MODEL [--stage k] --in FILE.csv --out FILE.csv|FILE.npy\n"
-                 "                    [solver options]\n"
-                 "  Exact model log density (natural log) at each point of FILE.csv (header x,y):\n"
-                 "  integrates back to t = 0 with the exact divergence (default dopri5,\n"
-                 "  rtol = atol = 1e-5). Writes one column with header logp (FILE.npy: a float32\n"
-                 "  array of N values).\n";
+    std::cout << "usage: flowlab logp MODEL [--stage k] --in FILE.csv|FILE.npy\n"
+                 "                    --out FILE.csv|FILE.npy [solver options]\n"
+                 "  Exact model log density (natural log) at each point of FILE (CSV with\n"
+                 "  header x,y, or an N x 2 .npy): integrates back to t = 0 with the exact\n"
+                 "  divergence (default dopri5, rtol = atol = 1e-5). Writes one column with\n"
+                 "  header logp (FILE.npy: a float32 array of N values).\n";
     return 0;
   }
   const LoadedStage loaded = loadStage(args);
@@ -123,7 +124,7 @@ int runLogp(int argc, char** argv) {
   const std::string out = args.requiredText("--out");
   checkTableOutput("--out", out, {args.positional().front(), in});
   const SolverConfig solver = solverFrom(args, kFineLogDensity);
-  const Points x = readPointsCsv(in);
+  const Points x = readPointsFile(in);
   PointRow logp;
   flowLogDensity(loaded.model.config, loaded.params(), x, solver,
                  threadsFrom(args, hardwareThreads()), logp);
@@ -332,11 +333,7 @@ int runDensity(int argc, char** argv) {
     spec.width = static_cast<int>(g[0]);
     spec.height = static_cast<int>(g[1]);
   }
-  if (args.has("--box")) {
-    const auto b = args.reals("--box");
-    spec.box = Box{b[0], b[1], b[2], b[3]};
-    if (!spec.box.valid()) throw UsageError("--box needs x0 < x1 and y0 < y1");
-  }
+  if (args.has("--box")) spec.box = args.box("--box");
   spec.solver = solverFrom(args, SolverConfig::rk4(32));
   spec.threads = threadsFrom(args, hardwareThreads());
   const std::string out = args.requiredText("--out");

@@ -157,11 +157,7 @@ Plan planFrom(const Args& args, const std::shared_ptr<const Target>& target) {
     const Box b = target->bounds();
     box = {std::min(b.x0, -3.0), std::min(b.y0, -3.0), std::max(b.x1, 3.0), std::max(b.y1, 3.0)};
   }
-  if (args.has("--box")) {
-    const auto b = args.reals("--box");
-    box = Box{b[0], b[1], b[2], b[3]};
-    if (!box.valid()) throw UsageError("--box needs x0 < x1 and y0 < y1");
-  }
+  if (args.has("--box")) box = args.box("--box");
   plan.box = withAspect(box, plan.width, plan.height);
   if (args.has("--layers")) {
     std::vector<std::string> names = args.list("--layers", {});

@@ -143,15 +143,15 @@ TrainerConfig configFrom(const Args& args) {
   }
   const std::string trace = args.text("--trace", "exact");
   if (trace != "exact" && trace != "hutchinson")
-    throw UsageError("--trace must be exact or hutchinson");
+    throw UsageError("--trace must be exact or hutchinson, got '" + trace + "'");
   c.cnf.trace = trace == "exact" ? TraceEstimator::Exact : TraceEstimator::Hutchinson;
   const std::string probe = args.text("--probe", "gaussian");
   if (probe != "gaussian" && probe != "rademacher")
-    throw UsageError("--probe must be gaussian or rademacher");
+    throw UsageError("--probe must be gaussian or rademacher, got '" + probe + "'");
   c.cnf.probe = probe == "gaussian" ? HutchinsonProbe::Gaussian : HutchinsonProbe::Rademacher;
   const std::string gradient = args.text("--gradient", "backprop");
   if (gradient != "backprop" && gradient != "adjoint")
-    throw UsageError("--gradient must be backprop or adjoint");
+    throw UsageError("--gradient must be backprop or adjoint, got '" + gradient + "'");
   c.cnf.gradient = gradient == "backprop" ? GradientMode::Backprop : GradientMode::Adjoint;
   c.cnf.kineticWeight = args.real("--kinetic", 0.0, 0.0, 1e6);
   c.cnf.jacobianWeight = args.real("--jacobian", 0.0, 0.0, 1e6);
@@ -522,9 +522,12 @@ int runTrain(int argc, char** argv) {
   const EvalOptions eval = evalOptionsFrom(args, out);
   const std::string lossLog = lossLogFrom(args, out);
   auto target = targetFrom(args, true);
-  checkWritable(out);
-  if (!eval.log.empty()) checkWritable(eval.log);
-  if (!lossLog.empty()) checkWritable(lossLog);
+  for (const auto& [option, path] :
+       {std::pair{"--out", out}, std::pair{"--log", eval.log}, std::pair{"--loss-log", lossLog}}) {
+    if (path.empty()) continue;
+    refuseOverwritingInputs(args, option, path);
+    checkWritable(path);
+  }
 
   TrainRun run(config, std::move(target), eval, args.has("--quiet"), nullptr, lossLog);
   run.trainAllStages();

@@ -141,45 +141,111 @@ void writeFileAtomically(const std::string& path, const std::string& content) {
   }
 }
 
-Points readPointsCsv(const std::string& path) {
-  const std::string text = readBinaryFile(path, kMaxPointsCsvBytes);
-  std::vector<float> values;
-  std::istringstream lines(text);
-  std::string line;
-  long lineNo = 0;
-  bool header = false;
-  while (std::getline(lines, line)) {
-    ++lineNo;
-    const std::string_view row = trim(line);
-    if (row.empty()) continue;
-    if (!header) {
+namespace {
+
+// A CSV of points read as it arrives, a chunk at a time: complete lines are parsed at once, so
+// memory holds the points and one line (at most kMaxCsvLineBytes), never the file.
+class CsvPointsReader {
+ public:
+  explicit CsvPointsReader(const std::string& path) : path_(path) {}
+
+  void feed(std::string_view bytes) {
+    while (!bytes.empty()) {
+      const std::size_t end = bytes.find('\n');
+      const std::string_view piece = bytes.substr(0, end);
+      if (pending_.size() + piece.size() > kMaxCsvLineBytes)
+        throw fail(lineNo_ + 1,
+                   "longer than " + std::to_string(kMaxCsvLineBytes) + " bytes (expected \"x,y\")");
+      if (end == std::string_view::npos) {
+        pending_.append(piece);
+        return;
+      }
+      if (pending_.empty()) {
+        line(piece);
+      } else {
+        pending_.append(piece);
+        line(pending_);
+        pending_.clear();
+      }
+      bytes.remove_prefix(end + 1);
+    }
+  }
+
+  Points finish() {
+    if (!pending_.empty()) line(pending_);  // the last line, without its newline
+    if (!header_) throw std::runtime_error(path_ + ": empty file (expected the header \"x,y\")");
+    if (values_.empty()) throw std::runtime_error(path_ + ": no points after the header");
+    return Eigen::Map<const Points>(values_.data(), 2,
+                                    static_cast<Eigen::Index>(values_.size() / 2));
+  }
+
+ private:
+  std::runtime_error fail(long lineNo, const std::string& what) const {
+    return std::runtime_error(path_ + ": line " + std::to_string(lineNo) + ": " + what);
+  }
+
+  void line(std::string_view text) {
+    ++lineNo_;
+    const std::string_view row = trim(text);
+    if (row.empty()) return;
+    if (!header_) {
       if (row.substr(0, 3) == "\xEF\xBB\xBF")
-        throw std::runtime_error(path + ": starts with a UTF-8 byte-order mark; save it without " +
+        throw std::runtime_error(path_ + ": starts with a UTF-8 byte-order mark; save it without " +
                                  "one (the header must be \"x,y\")");
-      if (row != "x,y")
-        throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
-                                 ": expected the header \"x,y\"");
-      header = true;
-      continue;
+      if (row != "x,y") throw fail(lineNo_, "expected the header \"x,y\"");
+      header_ = true;
+      return;
     }
     const auto comma = row.find(',');
     double x, y;
     if (comma == std::string_view::npos || row.find(',', comma + 1) != std::string_view::npos ||
         !parseFloat(row.substr(0, comma), x) || !parseFloat(row.substr(comma + 1), y))
-      throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
-                               ": expected two finite numbers \"x,y\"");
+      throw fail(lineNo_, "expected two finite numbers \"x,y\"");
     if (std::abs(x) > kMaxCoordinate || std::abs(y) > kMaxCoordinate)
-      throw std::runtime_error(path + ": line " + std::to_string(lineNo) +
-                               ": a coordinate beyond ±1e6");
-    if (static_cast<long>(values.size() / 2) >= kMaxPointsInFile)
-      throw std::runtime_error(path + ": more than " + std::to_string(kMaxPointsInFile) +
+      throw fail(lineNo_, "a coordinate beyond ±1e6");
+    if (static_cast<long>(values_.size() / 2) >= kMaxPointsInFile)
+      throw std::runtime_error(path_ + ": more than " + std::to_string(kMaxPointsInFile) +
                                " points, more than flowlab reads");
-    values.push_back(static_cast<float>(x));
-    values.push_back(static_cast<float>(y));
+    values_.push_back(static_cast<float>(x));
+    values_.push_back(static_cast<float>(y));
   }
-  if (!header) throw std::runtime_error(path + ": empty file (expected the header \"x,y\")");
-  if (values.empty()) throw std::runtime_error(path + ": no points after the header");
-  return Eigen::Map<const Points>(values.data(), 2, static_cast<Eigen::Index>(values.size() / 2));
+
+  const std::string& path_;
+  std::string pending_;  // the start of a line whose end has not arrived
+  std::vector<float> values_;
+  long lineNo_ = 0;
+  bool header_ = false;
+};
+
+}  // namespace
+
+Points readPointsCsv(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(path + ": is a folder, not a file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open (" + std::strerror(errno) + ")");
+  CsvPointsReader reader(path);
+  std::size_t total = 0;
+  std::vector<char> chunk(1 << 16);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    total += static_cast<std::size_t>(in.gcount());
+    if (total > kMaxPointsCsvBytes)
+      throw std::runtime_error(path + ": larger than " + std::to_string(kMaxPointsCsvBytes) +
+                               " bytes, more than flowlab reads");
+    reader.feed(std::string_view(chunk.data(), static_cast<std::size_t>(in.gcount())));
+  }
+  if (in.bad()) throw std::runtime_error(path + ": read error");
+  return reader.finish();
+}
+
+Points pointsFromCsvText(std::string_view text, const std::string& path) {
+  if (text.size() > kMaxPointsCsvBytes)
+    throw std::runtime_error(path + ": larger than " + std::to_string(kMaxPointsCsvBytes) +
+                             " bytes, more than flowlab reads");
+  CsvPointsReader reader(path);
+  reader.feed(text);
+  return reader.finish();
 }
 
 std::string pointsCsv(const Points& points) {

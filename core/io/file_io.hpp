@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/types.hpp"
@@ -26,14 +27,20 @@ void writeFileAtomically(const std::string& path, const std::string& content);
 // read-only folder, or a path that names a folder, device or pipe.
 void checkWritable(const std::string& path);
 
-// The most points flowlab reads from one file (CSV or .npy), and the longest CSV of points.
+// The most points flowlab reads from one file (CSV or .npy), the longest CSV of points, and its
+// longest line (a row "x,y" takes under 60 bytes).
 constexpr long kMaxPointsInFile = 10'000'000;
 constexpr std::size_t kMaxPointsCsvBytes = std::size_t{256} << 20;
+constexpr std::size_t kMaxCsvLineBytes = 4096;
 
-// Reads a CSV with header "x,y" (extra columns are an error) into 2×N points. Rejects empty
-// files, missing/odd headers, non-numeric or non-finite values, with the line number; a folder,
-// a file over kMaxPointsCsvBytes or over kMaxPointsInFile points.
+// Reads a CSV with header "x,y" (extra columns are an error; CRLF line ends are read as LF) into
+// 2×N points, a chunk at a time (memory: the points and one line). Rejects empty files,
+// missing/odd headers, a byte-order mark, non-numeric or non-finite values, a line over
+// kMaxCsvLineBytes, with the line number; a folder, a file over kMaxPointsCsvBytes or over
+// kMaxPointsInFile points, as soon as it gets there.
 Points readPointsCsv(const std::string& path);
+// The same from the file's bytes, errors naming `path`.
+Points pointsFromCsvText(std::string_view text, const std::string& path);
 // Formats points as CSV with header "x,y" (9 significant digits).
 std::string pointsCsv(const Points& points);
 // Formats one column of values with the given header.

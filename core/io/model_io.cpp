@@ -31,7 +31,9 @@ json solverJson(const SolverConfig& s) {
 SolverConfig solverFrom(const json& j) {
   SolverConfig s;
   const auto solver = parseSolver(j.at("solver").get<std::string>());
-  if (!solver) throw std::runtime_error("unknown solver " + j.at("solver").get<std::string>());
+  if (!solver)
+    throw std::runtime_error("unknown solver " +
+                             json_fields::quoted(j.at("solver").get<std::string>()));
   s.solver = *solver;
   s.steps = static_cast<int>(integerField(j, "steps", 1, 100000));
   s.rtol = realField(j, "rtol");
@@ -79,13 +81,17 @@ json configJson(const TrainerConfig& c) {
 TrainerConfig configFrom(const json& j) {
   TrainerConfig c;
   const auto method = parseMethod(j.at("method").get<std::string>());
-  if (!method) throw std::runtime_error("unknown method " + j.at("method").get<std::string>());
+  if (!method)
+    throw std::runtime_error("unknown method " +
+                             json_fields::quoted(j.at("method").get<std::string>()));
   c.method = *method;
   const json& n = j.at("network");
   c.mlp.hidden = static_cast<int>(integerField(n, "hidden", 1, 4096));
   c.mlp.layers = static_cast<int>(integerField(n, "layers", 1, 64));
   const auto act = parseActivation(n.at("activation").get<std::string>());
-  if (!act) throw std::runtime_error("unknown activation " + n.at("activation").get<std::string>());
+  if (!act)
+    throw std::runtime_error("unknown activation " +
+                             json_fields::quoted(n.at("activation").get<std::string>()));
   c.mlp.activation = *act;
   c.mlp.fourierFrequencies = static_cast<int>(integerField(n, "fourier", 0, 64));
   c.mlp.timeInput = n.at("time_input").get<bool>();
@@ -98,7 +104,7 @@ TrainerConfig configFrom(const json& j) {
   c.adam.maxGradNorm = realField(a, "clip");
   const std::string schedule = j.at("schedule").get<std::string>();
   if (schedule != "cosine" && schedule != "constant")
-    throw std::runtime_error("unknown schedule " + schedule);
+    throw std::runtime_error("unknown schedule " + json_fields::quoted(schedule));
   c.schedule = schedule == "cosine" ? LrSchedule::Cosine : LrSchedule::Constant;
   c.batch = static_cast<int>(integerField(j, "batch", 1, 65536));
   c.steps = integerField(j, "steps", 1, 1000000000000L);
@@ -192,7 +198,11 @@ void saveModel(const Model& model, const std::string& path) {
 }
 
 Model loadModel(const std::string& path) {
-  const json doc = json_fields::parse(readTextFile(path), path, "model");
+  return modelFromJsonText(readBinaryFile(path, json_fields::kMaxJsonFileBytes), path);
+}
+
+Model modelFromJsonText(const std::string& text, const std::string& path) {
+  const json doc = json_fields::parse(text, path, "model");
   try {
     if (doc.is_object() && doc.value("format", "") == kSessionFormat) {
       json_fields::checkVersion(doc, kSessionFormatVersion, "session");

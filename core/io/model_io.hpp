@@ -15,7 +15,10 @@ namespace flowlab::core {
 void saveModel(const Model& model, const std::string& path);
 
 // Throws std::runtime_error naming the file and the problem (missing, not JSON, wrong format or
-// version, unknown method, invalid config, parameter count mismatch, non-finite values).
+// version, unknown method, invalid config, parameter count mismatch, non-finite values, over
+// json_fields' limits: kMaxJsonFileBytes, nesting and value count).
 Model loadModel(const std::string& path);
+// The same from the file's text (a session's text gives its model), errors naming `path`.
+Model modelFromJsonText(const std::string& text, const std::string& path);
 
 }  // namespace flowlab::core

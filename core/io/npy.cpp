@@ -6,8 +6,9 @@
 #include <bit>
 #include <cmath>
 #include <cstring>
-#include <regex>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "core/io/file_io.hpp"
 
@@ -67,9 +68,69 @@ struct NpyHeader {
   std::size_t dataOffset = 0;
 };
 
-NpyHeader parseHeader(const std::string& path, const std::string& bytes) {
+std::string_view skipSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
+    s.remove_prefix(1);
+  return s;
+}
+
+// What follows "'key'" and its colon in the header dictionary (a Python literal); nullopt when
+// the key is not there.
+std::optional<std::string_view> valueOf(std::string_view header, std::string_view key) {
+  std::string quotedKey(1, '\'');
+  quotedKey.append(key).push_back('\'');
+  for (std::size_t at = header.find(quotedKey); at != std::string_view::npos;
+       at = header.find(quotedKey, at + 1)) {
+    std::string_view rest = skipSpaces(header.substr(at + quotedKey.size()));
+    if (!rest.empty() && rest.front() == ':') return skipSpaces(rest.substr(1));
+  }
+  return std::nullopt;
+}
+
+// The digits at the start of `s` (moved past them); empty when there are none.
+std::string_view digits(std::string_view& s) {
+  std::size_t n = 0;
+  while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+  const std::string_view d = s.substr(0, n);
+  s = skipSpaces(s.substr(n));
+  return d;
+}
+
+// A header's word as a message shows it: printable ASCII, at most 16 characters.
+std::string shown(std::string_view word) {
+  std::string out(word.substr(0, 16));
+  for (char& c : out)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
+  return word.size() > 16 ? out + "..." : out;
+}
+
+// The header's shape "(rows, columns)", checked to be N x 2 with N at most kMaxPointsInFile.
+long shapeRows(const std::string& path, std::string_view header) {
   auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
-  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0)
+  const auto value = valueOf(header, "shape");
+  std::string_view s = value ? *value : std::string_view();
+  std::string_view rows, columns;
+  if (!s.empty() && s.front() == '(') {
+    s = skipSpaces(s.substr(1));
+    rows = digits(s);
+    if (!s.empty() && s.front() == ',') {
+      s = skipSpaces(s.substr(1));
+      columns = digits(s);
+    }
+  }
+  if (rows.empty() || columns.empty() || s.empty() || s.front() != ')')
+    throw fail("npy shape is not N x 2 (points as rows of x, y)");
+  if (columns != "2")
+    throw fail("npy shape (" + shown(rows) + ", " + shown(columns) + ") is not N x 2");
+  if (rows.size() > 9 || std::stol(std::string(rows)) > kMaxPointsInFile)
+    throw fail(shown(rows) + " points, more than the " + std::to_string(kMaxPointsInFile) +
+               " flowlab reads");
+  return std::stol(std::string(rows));
+}
+
+NpyHeader parseHeader(const std::string& path, std::string_view bytes) {
+  auto fail = [&](const std::string& why) { return std::runtime_error(path + ": " + why); };
+  if (bytes.size() < 10 || bytes.substr(0, 6) != "\x93NUMPY")
     throw fail("not a NumPy .npy file (no \\x93NUMPY magic)");
   const int major = static_cast<unsigned char>(bytes[6]);
   if (major < 1 || major > 3)
@@ -84,28 +145,24 @@ NpyHeader parseHeader(const std::string& path, const std::string& bytes) {
     at = 12;
   }
   if (length > 65536 || bytes.size() < at + length) throw fail("truncated npy header");
-  const std::string header = bytes.substr(at, length);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']*)')")))
+  const std::string_view header = bytes.substr(at, length);
+  const auto descrValue = valueOf(header, "descr");
+  if (!descrValue || descrValue->empty() || descrValue->front() != '\'' ||
+      descrValue->find('\'', 1) == std::string_view::npos)
     throw fail("npy header without 'descr'");
-  const std::string descr = m[1];
+  const std::string_view descr = descrValue->substr(1, descrValue->find('\'', 1) - 1);
   NpyHeader h;
   if (descr == "<f4")
     h.isDouble = false;
   else if (descr == "<f8")
     h.isDouble = true;
   else
-    throw fail("npy dtype '" + descr + "' (reads little-endian float32 '<f4' or float64 '<f8')");
-  if (!std::regex_search(header, std::regex(R"('fortran_order'\s*:\s*False)")))
+    throw fail("npy dtype '" + shown(descr) +
+               "' (reads little-endian float32 '<f4' or float64 '<f8')");
+  const auto fortran = valueOf(header, "fortran_order");
+  if (!fortran || fortran->substr(0, 5) != "False")
     throw fail("a Fortran-order array (save it in C order: numpy.ascontiguousarray)");
-  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(\s*(\d+)\s*,\s*(\d+)\s*\))")))
-    throw fail("npy shape is not N x 2 (points as rows of x, y)");
-  if (m[2] != "2")
-    throw fail("npy shape (" + std::string(m[1]) + ", " + std::string(m[2]) + ") is not N x 2");
-  if (m[1].length() > 9 || std::stol(m[1]) > kMaxPointsInFile)
-    throw fail(std::string(m[1]) + " points, more than the " + std::to_string(kMaxPointsInFile) +
-               " flowlab reads");
-  h.rows = std::stol(m[1]);
+  h.rows = shapeRows(path, header);
   h.columns = 2;
   h.dataOffset = at + length;
   return h;
@@ -114,8 +171,11 @@ NpyHeader parseHeader(const std::string& path, const std::string& bytes) {
 }  // namespace
 
 Points readNpyPoints(const std::string& path) {
-  const std::string bytes =
-      readBinaryFile(path, 64 + static_cast<std::size_t>(kMaxPointsInFile) * 16 + 65536);
+  return npyPointsFromBytes(
+      readBinaryFile(path, 64 + static_cast<std::size_t>(kMaxPointsInFile) * 16 + 65536), path);
+}
+
+Points npyPointsFromBytes(std::string_view bytes, const std::string& path) {
   const NpyHeader h = parseHeader(path, bytes);
   const std::size_t item = h.isDouble ? 8 : 4;
   const std::size_t need = static_cast<std::size_t>(h.rows) * 2 * item;

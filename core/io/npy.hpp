@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/base/types.hpp"
@@ -25,5 +26,7 @@ bool isNpyPath(const std::string& path);
 // shape or byte order, Fortran order, a truncated file, a value not finite or beyond
 // ±kMaxCoordinate.
 Points readNpyPoints(const std::string& path);
+// The same from the file's bytes, errors naming `path`.
+Points npyPointsFromBytes(std::string_view bytes, const std::string& path);
 
 }  // namespace flowlab::core

@@ -101,9 +101,12 @@ std::shared_ptr<const Target> targetFrom(const json& j) {
   if (kind == "grid") return gridFrom(j);
   if (kind == "points") return pointsFrom(j);
   if (kind != "builtin")
-    throw std::runtime_error("unknown target kind \"" + kind + "\" (builtin, grid or points)");
+    throw std::runtime_error("unknown target kind " + json_fields::quoted(kind) +
+                             " (builtin, grid or points)");
   auto t = makeBuiltinTarget(j.at("name").get<std::string>());
-  if (!t) throw std::runtime_error("unknown target \"" + j.at("name").get<std::string>() + "\"");
+  if (!t)
+    throw std::runtime_error("unknown target " +
+                             json_fields::quoted(j.at("name").get<std::string>()));
   return t;
 }
 
@@ -116,7 +119,8 @@ std::string hex64(std::uint64_t v) {
 std::uint64_t hex64From(const json& j) {
   const std::string s = j.get<std::string>();
   if (s.size() != 16 || s.find_first_not_of("0123456789abcdef") != std::string::npos)
-    throw std::runtime_error("a random-state word must be 16 hex digits, got \"" + s + "\"");
+    throw std::runtime_error("a random-state word must be 16 hex digits, got " +
+                             json_fields::quoted(s));
   return std::stoull(s, nullptr, 16);
 }
 
@@ -275,7 +279,11 @@ void saveSession(const Session& session, const std::string& path) {
 }
 
 Session loadSession(const std::string& path) {
-  const json doc = json_fields::parse(readTextFile(path), path, "session");
+  return sessionFromJsonText(readBinaryFile(path, json_fields::kMaxJsonFileBytes), path);
+}
+
+Session sessionFromJsonText(const std::string& text, const std::string& path) {
+  const json doc = json_fields::parse(text, path, "session");
   try {
     if (!doc.is_object() || doc.value("format", "") != kFormat)
       throw std::runtime_error("not a flowlab session (missing \"format\": \"flowlab-session\")");

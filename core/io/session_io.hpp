@@ -32,7 +32,10 @@ void saveSession(const Session& session, const std::string& path);
 // Throws std::runtime_error naming the file and the problem: missing, not JSON, not a session,
 // a newer format version (with the version it needs), any field missing, of the wrong type or
 // out of range, arrays whose sizes disagree with the network, a view that is not an object.
+// Over json_fields' limits (kMaxJsonFileBytes, nesting, value count) it is refused unread.
 Session loadSession(const std::string& path);
+// The same from the file's text, errors naming `path`.
+Session sessionFromJsonText(const std::string& text, const std::string& path);
 
 // The extension by which commands that write files tell a session from a model.
 constexpr const char* kSessionExtension = ".flowlab";

@@ -7,6 +7,8 @@
 #include <string>
 #include <utility>
 
+#include "core/nn/realnvp.hpp"
+
 namespace flowlab::core {
 namespace {
 
@@ -179,6 +181,14 @@ std::string validate(const TrainerConfig& c, Wording w) {
   if (c.method == Method::OtCfm && c.batch > 4096)
     return fieldName(kBatch, w) + " above 4096 is too large for exact minibatch OT, got " +
            number(c.batch);
+  // Counted from the shapes alone (the constructors allocate nothing).
+  const long params = c.method == Method::RealNvp
+                          ? long(RealNvp(c.mlp, c.couplingLayers).paramCount())
+                          : long(Mlp(c.mlp).paramCount());
+  if (params > kMaxParameters)
+    return "the network has " + std::to_string(params) + " parameters, at most " +
+           std::to_string(kMaxParameters) + " (lower " + fieldName(kHidden, w) + " or " +
+           fieldName(kLayers, w) + ")";
   return {};
 }
 

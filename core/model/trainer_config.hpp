@@ -71,6 +71,11 @@ bool needsReset(const TrainerConfig& from, const TrainerConfig& to);
 // ("learning rate").
 enum class Wording { Cli, App };
 
+// The most parameters one network may have (200 MB of float32 per copy; training keeps several:
+// the parameters, Adam's two moments, a gradient per thread). A wider or deeper network is
+// refused by validate() before anything is allocated for it, whether trained or read from a file.
+constexpr long kMaxParameters = 50'000'000;
+
 // Checks every field; returns an empty string when valid, else one line naming the problem in
 // the given wording, with the valid range and the value given.
 std::string validate(const TrainerConfig& config, Wording wording = Wording::Cli);

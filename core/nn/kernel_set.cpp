@@ -63,15 +63,32 @@ std::string_view kernelSetNeeds(KernelSet set) {
 // Each set is compiled with -march=x86-64[-vN], so the compiler may use any instruction of that
 // level: the test is the whole level, which libgcc checks together with the OS's support for the
 // wider register state (XGETBV).
+#if defined(__clang__) && __clang_major__ < 16
+// clang before 16 tests features, not levels: the ones it can name (a CPU with AVX2, FMA, BMI1
+// and BMI2 has the level's F16C, LZCNT and MOVBE too); its runtime also checks the OS's state.
+bool levelV3() {
+  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+         __builtin_cpu_supports("bmi") && __builtin_cpu_supports("bmi2");
+}
+bool levelV4() {
+  return levelV3() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+         __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512vl");
+}
+#else
+bool levelV3() { return __builtin_cpu_supports("x86-64-v3") != 0; }
+bool levelV4() { return __builtin_cpu_supports("x86-64-v4") != 0; }
+#endif
+
 bool cpuRuns(KernelSet set) {
   __builtin_cpu_init();
   switch (set) {
     case KernelSet::Generic:
       return true;
     case KernelSet::Avx2:
-      return __builtin_cpu_supports("x86-64-v3") != 0;
+      return levelV3();
     case KernelSet::Avx512:
-      return __builtin_cpu_supports("x86-64-v4") != 0;
+      return levelV4();
   }
   return false;
 }

@@ -82,7 +82,9 @@ class FlowMatchingObjective final : public Objective {
     }
     rng.fillNormal(x0_);
     target_->sample(x1_, rng);
-    if (useOt_) {
+    // A non-finite sample cannot be coupled (the assignment needs finite costs); left as drawn
+    // it makes the loss non-finite, which the divergence guard handles as for every method.
+    if (useOt_ && x1_.allFinite()) {
       // Minibatch OT coupling: pair x0_i with x1_σ(i) for the exact optimal permutation σ.
       squaredDistances(x0_, x1_, cost_);
       assignment_.solve(cost_, rowToCol_);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -142,32 +143,53 @@ void ImageTarget::logDensity(const Points& x, Eigen::VectorXd& out) const {
   }
 }
 
-std::shared_ptr<const ImageTarget> ImageTarget::fromFile(const std::string& path, Box box,
-                                                         bool invert, int maxSide) {
-  const auto fail = [&path](const std::string& problem) {
-    return std::runtime_error("image target '" + path + "': " + problem);
-  };
-  if (maxSide < 1) throw fail("maxSide must be at least 1");
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw fail("no such file");
-  if (!std::filesystem::is_regular_file(path, ec)) throw fail("not a regular file");
+namespace {
 
-  int w = 0, h = 0, channels = 0;
-  // The header's size first: a small file may claim a picture of gigabytes.
-  if (stbi_info(path.c_str(), &w, &h, &channels) && static_cast<long long>(w) * h > kMaxImagePixels)
-    throw fail(std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the " +
-               std::to_string(kMaxImagePixels / 1000000) + " million flowlab reads");
-  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &channels, 0),
-                                                   stbi_image_free);
-  if (!pixels) {
-    const char* reason = stbi_failure_reason();
-    throw fail(std::string("cannot decode as an image (") + (reason ? reason : "unknown") + ")");
+// PNG's 8-byte signature or JPEG's start-of-image marker: the pictures flowlab reads. stb_image
+// decodes more formats (GIF, BMP, PSD, TGA, HDR, PIC, PNM); none other reaches it.
+bool isPngOrJpeg(const std::string& bytes) {
+  return bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0 || bytes.compare(0, 3, "\xFF\xD8\xFF") == 0;
+}
+
+unsigned byteAt(const std::string& b, std::size_t i) {
+  return i < b.size() ? static_cast<unsigned char>(b[i]) : 0u;  // stb reads 0 past the end
+}
+
+// Whether every Huffman table of a JPEG's DHT segments (FF C4) holds at most 256 codes, as ITU
+// T.81 B.2.4.2 requires: stb_image as Debian 12 ships it (2022-09-08) builds a table from its
+// 16 code counts without checking their sum, and writes past the table when it is over 256
+// (found by fuzzing; stb checks since 2.28). The markers are walked as stb walks them: segments
+// by their length, entropy-coded data byte by byte (FF 00 is a stuffed byte, FF D0–D7 a restart).
+bool jpegHuffmanTablesFit(const std::string& b) {
+  std::size_t at = 2;  // after SOI
+  while (at + 1 < b.size()) {
+    const unsigned marker = byteAt(b, at + 1);
+    if (byteAt(b, at) != 0xFF || marker == 0xFF) {
+      ++at;  // entropy-coded data, or fill bytes before a marker
+      continue;
+    }
+    if (marker == 0xD9) return true;  // EOI: stb reads no further
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {
+      at += 2;  // no length: a stuffed byte, TEM, a restart or SOI
+      continue;
+    }
+    const std::size_t end = at + 2 + ((byteAt(b, at + 2) << 8) | byteAt(b, at + 3));
+    for (std::size_t p = at + 4; marker == 0xC4 && p < end && p < b.size();) {
+      unsigned codes = 0;
+      for (std::size_t i = 1; i <= 16; ++i) codes += byteAt(b, p + i);
+      if (codes > 256) return false;
+      p += 17 + codes;
+    }
+    at = end;
   }
+  return true;
+}
 
-  // Brightness is the Rec. 709 luminance of the stored (sRGB-encoded) values; alpha multiplies
-  // after the optional inversion, so transparent pixels carry no mass either way.
+// Brightness is the Rec. 709 luminance of the stored (sRGB-encoded) values; alpha multiplies
+// after the optional inversion, so transparent pixels carry no mass either way. Rows as stored
+// (the top row first).
+std::vector<float> brightness(const stbi_uc* p, int w, int h, int channels, bool invert) {
   std::vector<float> weights(static_cast<std::size_t>(w) * h);
-  const stbi_uc* p = pixels.get();
   for (std::size_t k = 0; k < weights.size(); ++k, p += channels) {
     float lum = 0.0f, alpha = 1.0f;
     if (channels >= 3) {
@@ -180,6 +202,63 @@ std::shared_ptr<const ImageTarget> ImageTarget::fromFile(const std::string& path
     lum = std::clamp(lum, 0.0f, 1.0f);
     weights[k] = (invert ? 1.0f - lum : lum) * alpha;
   }
+  return weights;
+}
+
+}  // namespace
+
+std::shared_ptr<const ImageTarget> ImageTarget::fromFile(const std::string& path, Box box,
+                                                         bool invert, int maxSide) {
+  const auto fail = [&path](const std::string& problem) {
+    return std::runtime_error("image target '" + path + "': " + problem);
+  };
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw fail("no such file");
+  if (!std::filesystem::is_regular_file(path, ec)) throw fail("not a regular file");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw fail("cannot open");
+  std::string bytes;
+  std::vector<char> chunk(1 << 16);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    bytes.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (bytes.size() > kMaxImageFileBytes)
+      throw fail("larger than " + std::to_string(kMaxImageFileBytes) +
+                 " bytes, more than flowlab reads");
+  }
+  if (in.bad()) throw fail("read error");
+  return fromBytes(bytes, path, box, invert, maxSide);
+}
+
+std::shared_ptr<const ImageTarget> ImageTarget::fromBytes(const std::string& bytes,
+                                                          const std::string& path, Box box,
+                                                          bool invert, int maxSide) {
+  const auto fail = [&path](const std::string& problem) {
+    return std::runtime_error("image target '" + path + "': " + problem);
+  };
+  if (maxSide < 1) throw fail("maxSide must be at least 1");
+  if (bytes.size() > kMaxImageFileBytes)
+    throw fail("larger than " + std::to_string(kMaxImageFileBytes) +
+               " bytes, more than flowlab reads");
+  if (!isPngOrJpeg(bytes)) throw fail("cannot decode as an image (not a PNG or JPEG file)");
+  if (bytes.compare(0, 2, "\xFF\xD8") == 0 && !jpegHuffmanTablesFit(bytes))
+    throw fail("cannot decode as an image (a JPEG Huffman table of more than 256 codes)");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int size = static_cast<int>(bytes.size());
+  const auto undecodable = [&] {
+    const char* reason = stbi_failure_reason();
+    return fail(std::string("cannot decode as an image (") + (reason ? reason : "unknown") + ")");
+  };
+  int w = 0, h = 0, channels = 0;
+  // The header's size first: a small file may claim a picture of gigabytes.
+  if (!stbi_info_from_memory(data, size, &w, &h, &channels)) throw undecodable();
+  if (static_cast<long long>(w) * h > kMaxImagePixels)
+    throw fail(std::to_string(w) + " x " + std::to_string(h) + " pixels, more than the " +
+               std::to_string(kMaxImagePixels / 1000000) + " million flowlab reads");
+  std::unique_ptr<stbi_uc, void (*)(void*)> pixels(
+      stbi_load_from_memory(data, size, &w, &h, &channels, 0), stbi_image_free);
+  if (!pixels) throw undecodable();
+  std::vector<float> weights = brightness(pixels.get(), w, h, channels, invert);
+  pixels.reset();
 
   if (std::max(w, h) > maxSide) {
     const double scale = static_cast<double>(maxSide) / std::max(w, h);

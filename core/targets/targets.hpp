@@ -10,6 +10,7 @@
 // (std::shared_ptr<const Target>); sampling state lives in the caller's Rng.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <string>
@@ -65,10 +66,16 @@ class ImageTarget final : public Target {
   // maps it onto box, the picture's top row at the top of the box. `invert` uses 1 − brightness
   // (dark ink on white paper). Throws std::runtime_error with a message naming the file on any
   // failure.
-  // Pictures of more than kMaxImagePixels are refused from their header, before decoding.
+  // Only PNG and JPEG files are decoded; files over kMaxImageFileBytes are refused as they are
+  // read, pictures of more than kMaxImagePixels from their header, before decoding.
   static constexpr long long kMaxImagePixels = 40'000'000;
+  static constexpr std::size_t kMaxImageFileBytes = std::size_t{256} << 20;
   static std::shared_ptr<const ImageTarget> fromFile(const std::string& path, Box box,
                                                      bool invert = false, int maxSide = 256);
+  // The same from the file's bytes; messages name `path`, the name is its stem.
+  static std::shared_ptr<const ImageTarget> fromBytes(const std::string& bytes,
+                                                      const std::string& path, Box box,
+                                                      bool invert = false, int maxSide = 256);
 
   std::string name() const override { return name_; }
   void sample(Points& out, Rng& rng) const override;

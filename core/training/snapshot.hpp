@@ -70,8 +70,10 @@ struct Snapshot {
   // The parameters kept at log-spaced steps of every stage (param_history.hpp), for looking
   // back; shared between snapshots until it changes. Null before the first is kept.
   std::shared_ptr<const std::vector<HistoryEntry>> history;
+  // Oldest first; at most kMetricsHistory (older samples are thinned, each stage's last kept).
   std::vector<MetricSample> metrics;
   static constexpr std::size_t kLossHistory = 20000;
+  static constexpr std::size_t kMetricsHistory = 1000;
 };
 
 }  // namespace flowlab::core

@@ -66,9 +66,27 @@ MetricSample measureMetrics(const TrainingSession& session, const HeldOutNll& he
   } else {
     flow.sample(x, SolverConfig{});
   }
-  if (x.allFinite()) m.w2 = w2Exact(x, data);
+  if (x.allFinite() && data.allFinite()) m.w2 = w2Exact(x, data);
   heldOut.score(config, params, m.nll, m.nllTrainSolver);
   return m;
+}
+
+// Keeps the metrics history bounded (Snapshot::kMetricsHistory), as the loss and parameter
+// histories are: past the bound, every other sample of the older half goes, except each stage's
+// last (its final figures), so the chart still spans the whole run at a resolution that halves
+// for older steps — and a snapshot's copy of it costs the same after hours as after minutes.
+// (A resumed session's longer history takes a few rounds; stages are few, so each round thins.)
+void thinMetrics(std::vector<MetricSample>& metrics) {
+  while (metrics.size() > Snapshot::kMetricsHistory) {
+    const std::size_t older = metrics.size() / 2;
+    std::vector<MetricSample> kept;
+    kept.reserve(metrics.size());
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      const bool stageEnd = i + 1 < metrics.size() && metrics[i + 1].stage != metrics[i].stage;
+      if (i >= older || i % 2 == 0 || stageEnd) kept.push_back(metrics[i]);
+    }
+    metrics = std::move(kept);
+  }
 }
 
 }  // namespace
@@ -192,6 +210,7 @@ struct Trainer::Loop {
         metricsTargetVersion = targetVersion;
       }
       metrics.push_back(measureMetrics(*session, *heldOut, metricRng, w2Floor));
+      thinMetrics(metrics);
       const MetricSample& m = metrics.back();
       if (std::isfinite(m.nllTrainSolver)) drift = std::abs(m.nllTrainSolver - m.nll);
       if (!(drift > kSolverDriftNats)) {
@@ -369,6 +388,7 @@ void Trainer::fail(Loop& loop, TrainerStatus status, std::string message) {
   {
     std::lock_guard lock(mutex_);
     paused_ = true;
+    stepBudget_ = 0;  // single steps asked for before the failure are not taken after it
   }
   publish(loop.snapshot());
 }

@@ -42,7 +42,8 @@ class Trainer {
 
   void setPaused(bool paused);
   bool paused() const;
-  // While paused: run exactly n more steps, then stay paused.
+  // While paused: run exactly n more steps, then stay paused. A failure (Diverged, Error) on the
+  // way pauses at once and drops the steps not yet taken.
   void stepOnce(long n = 1);
   // Applied between steps. Live changes keep the model; others (see needsReset) reset it.
   void submit(const TrainerConfig& config);

@@ -519,7 +519,7 @@ TEST_CASE("solver lab: the request, and t of the step shown") {
   CHECK_FALSE(request.paths);
 }
 
-TEST_CASE("solver lab: a click places a start point, first and highlighted; the lab restarts") {
+TEST_CASE("solver lab: a click places a start point, first and highlighted, the lab restarts") {
   ViewSettings v;
   v.particleCount = 100;
   SolverLab lab;

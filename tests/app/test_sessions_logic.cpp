@@ -130,7 +130,7 @@ TEST_CASE("the state directory offers the recovery file only after a run that di
   CHECK_FALSE(StateDirectory(root.string()).openRun());
 }
 
-TEST_CASE("recent files: newest first, each once, at most ten; the last folder; XDG_STATE_HOME") {
+TEST_CASE("recent files: newest first, each once, at most ten, the last folder, XDG_STATE_HOME") {
   const fs::path root = freshDir("recent");
   StateDirectory state(root.string());
   for (int i = 0; i < 12; ++i) state.addRecentFile((root / "f").string() + std::to_string(i));
@@ -154,7 +154,7 @@ TEST_CASE("recent files: newest first, each once, at most ten; the last folder; 
   unsetenv("XDG_STATE_HOME");
 }
 
-TEST_CASE("the file dialog lists folders, then matching files, by name; saving adds .flowlab") {
+TEST_CASE("the file dialog lists folders, then matching files, by name, saving adds .flowlab") {
   const fs::path root = freshDir("browse");
   fs::create_directories(root / "sub");
   fs::create_directories(root / ".hidden");

@@ -24,46 +24,19 @@
 #include "core/io/png_image.hpp"
 #include "core/io/session_io.hpp"
 #include "core/nn/kernel_set.hpp"
+#include "tests/core/cli/cli_runner.hpp"
 
 using namespace flowlab::core;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string err;
-  std::string out;  // what went to std::cout (not printf's stdout)
-};
+using flowlab::testing::checkFails;
+using flowlab::testing::stderrOf;
+using Result = flowlab::testing::CliResult;
 
-// Runs `flowlab <words…>` in-process, capturing std::cerr and std::cout.
-Result run(std::vector<std::string> words) {
-  words.insert(words.begin(), "flowlab");
-  std::vector<char*> argv;
-  for (auto& w : words) argv.push_back(w.data());
-  std::ostringstream err, out;
-  std::streambuf* oldErr = std::cerr.rdbuf(err.rdbuf());
-  std::streambuf* oldOut = std::cout.rdbuf(out.rdbuf());
-  const int code = runCli(static_cast<int>(argv.size()), argv.data());
-  std::cerr.rdbuf(oldErr);
-  std::cout.rdbuf(oldOut);
-  return {code, err.str(), out.str()};
-}
-
-std::string temp(const std::string& name) {
-  return (fs::temp_directory_path() / ("flowlab_cli_" + name)).string();
-}
-
-void checkFails(const std::vector<std::string>& words, const std::string& mentions,
-                const std::string& output = "") {
-  if (!output.empty()) std::remove(output.c_str());
-  const Result r = run(words);
-  INFO("flowlab " << words.front() << " … → " << r.err);
-  CHECK(r.code != 0);
-  CHECK(r.err.find(mentions) != std::string::npos);
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line
-  if (!output.empty()) CHECK_FALSE(fs::exists(output));
-}
+Result run(const std::vector<std::string>& words) { return flowlab::testing::runCli(words); }
+std::string temp(const std::string& name) { return flowlab::testing::tempPath(name); }
 
 }  // namespace
 
@@ -447,7 +420,7 @@ TEST_CASE("compare: a table per row in a folder it creates, and bad input leaves
   const auto before = fs::file_size(imageDir + "/panels.png");
   checkFails(
       {"compare", "--target-image", imageDir + "/panels.png", "--reflow", "1", "--out", imageDir},
-      "target image");
+      "names an input");
   CHECK(fs::file_size(imageDir + "/panels.png") == before);
   fs::remove_all(imageDir);
   fs::remove_all(dir);
@@ -617,27 +590,6 @@ TEST_CASE("outputs that cannot be written are refused before the work, inputs na
   for (const auto& f : {bom, garbage}) std::remove(f.c_str());
 }
 
-namespace {
-
-// What a run printed to the stderr file descriptor (printf-style progress and warnings).
-std::string stderrOf(const std::vector<std::string>& words) {
-  const std::string path = temp("stderr.txt");
-  std::fflush(stderr);
-  const int saved = ::dup(2);
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  ::dup2(fd, 2);
-  ::close(fd);
-  run(words);
-  std::fflush(stderr);
-  ::dup2(saved, 2);
-  ::close(saved);
-  const std::string text = readTextFile(path);
-  std::remove(path.c_str());
-  return text;
-}
-
-}  // namespace
-
 TEST_CASE("train says so when a stage's loss ends far above the best it reached") {
   const std::string model = temp("diverging.json");
   const std::string diverged =
@@ -652,7 +604,7 @@ TEST_CASE("train says so when a stage's loss ends far above the best it reached"
   std::remove(model.c_str());
 }
 
-TEST_CASE("train --resume continues a session to the same bytes; sessions read as models") {
+TEST_CASE("train --resume continues a session to the same bytes, sessions read as models") {
   TrainerConfig c = defaultConfig(Method::RectifiedFlow);
   c.steps = 40;
   c.reflow = 1;

@@ -31,7 +31,7 @@ TEST_CASE("segments cross when each separates the other's end points") {
   CHECK_FALSE(segmentsCross(p(0, 0), p(1, 1), p(0.4f, 1), p(0.6f, 0.7f)));  // would cross if longer
 }
 
-TEST_CASE("a reversed order crosses every pair; a kept order none") {
+TEST_CASE("a reversed order crosses every pair, a kept order none") {
   const int n = 9;
   std::vector<float> from, reversed, kept;
   for (int i = 0; i < n; ++i) {

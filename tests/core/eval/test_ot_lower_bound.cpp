@@ -52,7 +52,7 @@ TEST_CASE("OT lower bound: a little under the closed form for Gaussians") {
   }
 }
 
-TEST_CASE("OT lower bound: under the two-sample W2² and any coupling's cost; seeded") {
+TEST_CASE("OT lower bound: under the two-sample W2² and any coupling's cost, seeded") {
   const auto target = makeBuiltinTarget("8gaussians");
   const OtLowerBound b = otLowerBound(*target, 500, 20000, Rng(7));
   const OtLowerBound again = otLowerBound(*target, 500, 20000, Rng(7));

@@ -80,7 +80,7 @@ TEST_CASE("loss and metric histories: CSV rows and .npy float64 tables") {
   CHECK(mv[7] == 40.0);
 }
 
-TEST_CASE("grids: CSV at cell centres bottom row first; .npy H x W with row 0 at the bottom") {
+TEST_CASE("grids: CSV at cell centres bottom row first, .npy H x W with row 0 at the bottom") {
   DensityGrid g;
   g.width = 3;
   g.height = 2;

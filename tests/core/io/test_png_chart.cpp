@@ -53,7 +53,7 @@ TEST_CASE("drawLine covers both end points and stays inside the image") {
   CHECK(isColour(image, 5, 5, kRed));
 }
 
-TEST_CASE("a log-log chart puts a power law on a straight line; an empty chart says no data") {
+TEST_CASE("a log-log chart puts a power law on a straight line, an empty chart says no data") {
   ChartSpec spec;
   spec.logX = spec.logY = true;
   ChartSeries s;

@@ -223,6 +223,12 @@ TEST_CASE("kill -9 during a save loop, 100 times: the session and the recovery f
                     recovery = tempPath("kill-recovery.flowlab");
   saveSession(s, session);
   saveSession(s, recovery);
+  // Kills land anywhere in the loop: up to two saves' time in (a sanitizer build saves slower).
+  const auto start = std::chrono::steady_clock::now();
+  saveSession(s, session);
+  const auto oneSave = std::chrono::duration_cast<std::chrono::microseconds>(
+                           std::chrono::steady_clock::now() - start)
+                           .count();
   std::mt19937 delays(42);
   int loads = 0, interrupted = 0;
   const auto temporaries = [] {
@@ -242,7 +248,7 @@ TEST_CASE("kill -9 during a save loop, 100 times: the session and the recovery f
         saveSession(s, recovery);
       }
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(delays() % 40000));
+    std::this_thread::sleep_for(std::chrono::microseconds(delays() % (4 * oneSave + 1)));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);

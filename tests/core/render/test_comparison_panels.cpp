@@ -32,7 +32,7 @@ int redPixels(const RgbImage& image, int x0, int x1) {
 
 }  // namespace
 
-TEST_CASE("comparison panels: a column per row; crossing coupling lines drawn red, others not") {
+TEST_CASE("comparison panels: a column per row, crossing coupling lines drawn red, others not") {
   Comparison c;
   c.base = Points(2, 2);
   c.base << -2, 2, -2, -2;  // (−2, −2) and (2, −2)

@@ -32,7 +32,7 @@ TEST_CASE("history: log-spaced, bounded, from the first step to late in training
   for (const HistoryEntry& x : e) CHECK((*x.params)(0) == static_cast<float>(x.step));
 }
 
-TEST_CASE("history: the entry at or before a step, per stage; copies, not references") {
+TEST_CASE("history: the entry at or before a step, per stage, copies, not references") {
   ParamHistory h(8, 2.0);
   ParamVec p = paramsAt(1);
   CHECK(h.offer(0, 1, 1, p));

@@ -131,7 +131,7 @@ TEST_CASE("live changes keep the model, structural changes reset it") {
   CHECK(snap->resets == resets + 1);  // a fresh model
 }
 
-TEST_CASE("the trainer keeps a history of the parameters; a fresh model starts a new one") {
+TEST_CASE("the trainer keeps a history of the parameters, a fresh model starts a new one") {
   Trainer trainer(liveConfig(), makeBuiltinTarget("moons"));
   auto snap = waitFor(trainer, [](const Snapshot& s) {
     return s.history && s.history->size() >= 3 && s.totalSteps > 2000;
@@ -318,4 +318,37 @@ TEST_CASE("a trainer's record resumes in another trainer to the same bytes as an
   REQUIRE(snap->model);
   CHECK(snap->model->stages.back().params == unbroken.params());
   CHECK(snap->model->stages.front().params == unbroken.model().stages.front().params);
+}
+
+TEST_CASE("the metrics history stays bounded, keeping the newest and each stage's last") {
+  // A session's record with more metrics than a snapshot keeps: the next measurement thins them.
+  Trainer first(liveConfig(), makeBuiltinTarget("moons"), true);
+  first.stepOnce(10);
+  waitFor(first, [](const Snapshot& s) { return s.totalSteps == 10; });
+  std::future<TrainerRecord> answer = first.record();
+  REQUIRE(answer.wait_for(30s) == std::future_status::ready);
+  TrainerRecord record = answer.get();
+  record.metrics.clear();
+  for (long i = 0; i < 1500; ++i) {
+    MetricSample m;
+    m.step = i;
+    m.stage = i < 700 ? 0 : 1;  // stage 0's last figures at step 699
+    record.metrics.push_back(m);
+  }
+  Trainer trainer(liveConfig(), makeBuiltinTarget("moons"), true);
+  trainer.resume(std::make_shared<const TrainerRecord>(record));
+  waitFor(trainer, [](const Snapshot& s) { return s.metrics.size() == 1500; });
+  trainer.setPaused(false);  // metrics are measured every few seconds of training
+  auto snap = waitFor(trainer, [](const Snapshot& s) { return s.metrics.size() != 1500; });
+  const std::vector<MetricSample>& m = snap->metrics;
+  REQUIRE(m.size() <= Snapshot::kMetricsHistory);
+  REQUIRE(m.size() > Snapshot::kMetricsHistory / 2);
+  CHECK(m.front().step == 0);
+  CHECK(m[m.size() - 2].step == 1499);  // the newest before it, then the new measurement
+  bool stage0End = false;
+  for (std::size_t i = 1; i + 1 < m.size(); ++i) {
+    CHECK(m[i].step > m[i - 1].step);
+    stage0End = stage0End || m[i].step == 699;
+  }
+  CHECK(stage0End);  // stage 0's final figures stay
 }

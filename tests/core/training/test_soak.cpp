@@ -1,0 +1,216 @@
+// Soak: a headless run of what the app keeps busy — the trainer training, a view worker drawing
+// its snapshots and the raster worker painting every frame at about 60 requests a second, with
+// an autosave-style record() every few seconds — for FLOWLAB_SOAK_SECONDS (default 75; run it
+// for several minutes by hand). Resident memory and the thread count are sampled every second
+// from /proc/self/status, with the training steps, view frames, canvas images and process CPU
+// time.
+//
+// What it proves: after a warm-up (the first third, in which the loss history and parameter
+// history fill to their bounds) nothing grows — resident memory at the end is within 5% of its
+// value after warm-up and the thread count never changes — and nothing slows down or stalls:
+// steps and frames per CPU-second in the last third are above half those of the middle third,
+// and every 10 s window saw new steps and new frames. Rates are compared per CPU-second of the
+// process, not per wall second, so that another job starting on a shared machine (which takes
+// wall time, not our CPU time) cannot fail the test; work per step or per frame that grows with
+// the run's length (a history copied into every snapshot without bound) does. The figures are
+// printed so that a run can be quoted.
+#include <doctest/doctest.h>
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <future>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/canvas/raster_worker.hpp"
+#include "core/training/trainer.hpp"
+#include "core/view/view_worker.hpp"
+
+using namespace flowlab::core;
+using flowlab::app::RasterWorker;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+// A field of /proc/self/status ("VmRSS:", "Threads:") as a number (kB for sizes); −1 if absent.
+long statusField(const std::string& key) {
+  std::ifstream in("/proc/self/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.compare(0, key.size(), key) == 0)
+      return std::strtol(line.c_str() + key.size(), nullptr, 10);
+  return -1;
+}
+
+double processCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+struct Sample {
+  double wall = 0.0, cpu = 0.0;  // seconds since the start
+  long rssKb = 0, threads = 0;
+  long steps = 0;
+  std::uint64_t frames = 0, images = 0;
+};
+
+// Rates over samples [from, to].
+struct Rates {
+  double stepsPerSecond, framesPerSecond, imagesPerSecond;
+  double stepsPerCpuSecond, framesPerCpuSecond;
+};
+Rates ratesBetween(const Sample& a, const Sample& b) {
+  const double wall = std::max(1e-9, b.wall - a.wall), cpu = std::max(1e-9, b.cpu - a.cpu);
+  return {(b.steps - a.steps) / wall, double(b.frames - a.frames) / wall,
+          double(b.images - a.images) / wall, (b.steps - a.steps) / cpu,
+          double(b.frames - a.frames) / cpu};
+}
+
+long maxRss(const std::vector<Sample>& s, std::size_t from, std::size_t to) {
+  long m = 0;
+  for (std::size_t i = from; i <= to && i < s.size(); ++i) m = std::max(m, s[i].rssKb);
+  return m;
+}
+
+ViewRequest soakRequest() {
+  ViewRequest r;
+  r.particleCount = 2000;
+  r.pathCount = 100;
+  r.knots = 8;
+  r.fieldCols = r.fieldRows = 16;
+  r.fieldBox = {-4, -4, 4, 4};
+  r.density = true;
+  r.heatmapWidth = r.heatmapHeight = 32;
+  r.heatmapBox = {-4, -4, 4, 4};
+  r.densitySteps = 4;
+  r.targetSamples = true;
+  r.targetSampleCount = 1000;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("memory, threads and rates stay flat while training, view and raster run") {
+  const char* env = std::getenv("FLOWLAB_SOAK_SECONDS");
+  const long seconds = std::max(15L, env && *env ? std::strtol(env, nullptr, 10) : 75L);
+  TrainerConfig config = defaultConfig(Method::FlowMatching);
+  config.schedule = LrSchedule::Constant;
+  config.steps = 1000000000;  // never finishes
+  config.mlp.hidden = 32;
+  config.mlp.layers = 2;
+  config.batch = 128;
+  config.threads = 1;
+
+  std::vector<Sample> samples;
+  const auto start = Clock::now();
+  const double cpu0 = processCpuSeconds();
+  long records = 0;
+  Clock::time_point stopStart;
+  {
+    Trainer trainer(config, makeBuiltinTarget("8gaussians"));
+    ViewWorker::Options options;
+    options.lowPriority = false;  // tests share the machine with other suites
+    ViewWorker view([&] { return trainer.snapshot(); }, options);
+    RasterWorker raster;
+    view.setRequest(soakRequest());
+
+    auto nextSample = start;
+    auto nextRecord = start + 5s;
+    std::future<TrainerRecord> record;
+    std::uint64_t lastSequence = 0;
+    for (long frame = 0; samples.size() <= static_cast<std::size_t>(seconds); ++frame) {
+      // The UI's frame: paint the newest view frame at the animation's t.
+      CanvasRequest request;
+      request.frame = view.frame();
+      request.t = 0.5 + 0.5 * std::sin(0.02 * static_cast<double>(frame));
+      request.continuous = request.frame->continuous;
+      request.width = 320;
+      request.height = 240;
+      request.view.particleCount = 2000;
+      lastSequence = raster.request(std::move(request));
+      std::this_thread::sleep_for(16ms);
+
+      const auto now = Clock::now();
+      if (now >= nextRecord) {  // an autosave: one record in flight at a time, answered soon
+        if (record.valid()) {
+          REQUIRE(record.wait_for(30s) == std::future_status::ready);
+          CHECK(record.get().training.totalSteps > 0);
+          ++records;
+        }
+        record = trainer.record();
+        nextRecord = now + 5s;
+      }
+      if (now >= nextSample) {
+        Sample s;
+        s.wall = std::chrono::duration<double>(now - start).count();
+        s.cpu = processCpuSeconds() - cpu0;
+        s.rssKb = statusField("VmRSS:");
+        s.threads = statusField("Threads:");
+        s.steps = trainer.snapshot()->totalSteps;
+        s.frames = view.frame()->version;
+        const auto image = raster.latest();
+        s.images = image ? image->sequence : 0;
+        samples.push_back(s);
+        nextSample += 1s;
+      }
+    }
+    CHECK(raster.waitFor(lastSequence, 30s));
+    if (record.valid()) CHECK(record.wait_for(30s) == std::future_status::ready);
+    stopStart = Clock::now();
+    // Leaving the scope: the raster worker, the view worker and the trainer stop and join.
+  }
+  const double stopSeconds = std::chrono::duration<double>(Clock::now() - stopStart).count();
+  REQUIRE(samples.size() >= 15);
+
+  const std::size_t n = samples.size() - 1, warm = n / 3, middle = 2 * n / 3;
+  const Sample &w = samples[warm], &m = samples[middle], &e = samples[n];
+  const long warmRss = maxRss(samples, warm >= 2 ? warm - 2 : 0, warm);
+  const long endRss = maxRss(samples, n - 2, n);
+  const Rates mid = ratesBetween(w, m), last = ratesBetween(m, e);
+  std::printf(
+      "soak: %ld s, %ld records; RSS %.1f MB after warm-up (%.0f s), %.1f MB at the end "
+      "(%+.1f%%); threads %ld after warm-up, %ld at the end; joined in %.3f s\n",
+      seconds, records, warmRss / 1024.0, w.wall, endRss / 1024.0,
+      100.0 * (double(endRss) / double(warmRss) - 1.0), w.threads, e.threads, stopSeconds);
+  const Rates first = ratesBetween(samples[0], w);
+  for (const auto& [name, r] : {std::pair{"first", first}, {"middle", mid}, {"last", last}})
+    std::printf(
+        "soak: %-6s third: %7.0f steps/s, %5.1f view frames/s, %5.1f canvas images/s "
+        "(%7.0f steps and %5.1f frames per CPU-second)\n",
+        name, r.stepsPerSecond, r.framesPerSecond, r.imagesPerSecond, r.stepsPerCpuSecond,
+        r.framesPerCpuSecond);
+  std::fflush(stdout);
+
+  // AddressSanitizer holds freed memory in its quarantine (up to 256 MB) before reusing it, so
+  // under ASan resident memory grows by design; the other checks still hold there.
+  if (!kAddressSanitizer) CHECK(endRss <= warmRss + warmRss / 20);  // within 5%: not growing
+  for (std::size_t i = warm; i <= n; ++i) {
+    CAPTURE(samples[i].wall);
+    CHECK(samples[i].threads == w.threads);
+  }
+  CHECK(last.stepsPerCpuSecond > 0.5 * mid.stepsPerCpuSecond);
+  CHECK(last.framesPerCpuSecond > 0.5 * mid.framesPerCpuSecond);
+  // No stall: every 10 s window after the first second saw new steps, frames and images.
+  for (std::size_t i = 1; i + 10 <= n; ++i) {
+    CAPTURE(samples[i].wall);
+    CHECK(samples[i + 10].steps > samples[i].steps);
+    CHECK(samples[i + 10].frames > samples[i].frames);
+    CHECK(samples[i + 10].images > samples[i].images);
+  }
+  CHECK(records > 0);
+  CHECK(stopSeconds < 30.0);  // a hang check, not a speed bar
+}

@@ -1,0 +1,19 @@
+// libFuzzer harness: a model file's text through the loader (core/io/model_io.hpp), as
+// `flowlab sample FILE` reads it. A refusal (std::exception) is the expected answer to a bad
+// file; a crash, a sanitizer report, a timeout or running out of memory is a finding.
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <string>
+
+#include "core/io/model_io.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  try {
+    const flowlab::core::Model model = flowlab::core::modelFromJsonText(text, "fuzz.json");
+    (void)model;
+  } catch (const std::exception&) {
+  }
+  return 0;
+}
