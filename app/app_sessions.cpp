@@ -231,6 +231,7 @@ void App::pollSessions() {
         ui_.toast = "saved " + save_->path;
         ui_.toastUntil = now() + 4.0;
         if (state_) {
+          state_->discardRecovery();
           state_->addRecentFile(save_->path);
           state_->setLastFolder(folderOf(save_->path));
           ui_.recentFiles = state_->recentFiles();

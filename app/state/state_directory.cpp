@@ -20,6 +20,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Whether process `pid` still runs: it exists (kill(pid, 0), which a zombie passes too — a killed
+// process waits there until its parent reaps it) and /proc/PID/stat does not say Z (zombie).
+bool processRuns(pid_t pid) {
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  std::getline(stat, text);
+  const auto close = text.rfind(')');  // "PID (name) S ...": the name may hold spaces and ')'
+  return close == std::string::npos || close + 2 >= text.size() || text[close + 2] != 'Z';
+}
+
 std::string defaultRoot() {
   if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg == '/')
     return std::string(xdg) + "/flowlab";
@@ -73,13 +84,19 @@ std::optional<StateDirectory::Recovery> StateDirectory::openRun() {
   const auto marker = lines(file("running"));
   if (!marker.empty()) {
     const long pid = std::atol(marker.front().c_str());
-    const bool alive = pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM);
+    const bool alive = pid > 0 && processRuns(pid_t(pid));
     std::error_code ec;
     if (!alive && fs::is_regular_file(recoveryPath(), ec))
       found = Recovery{recoveryPath(), localTime(recoveryPath())};
   }
   writeQuietly(file("running"), std::to_string(::getpid()) + "\n");
   return found;
+}
+
+void StateDirectory::discardRecovery() {
+  if (!usable()) return;
+  std::error_code ec;
+  fs::remove(recoveryPath(), ec);
 }
 
 void StateDirectory::closeRun() {

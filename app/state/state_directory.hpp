@@ -29,6 +29,9 @@ class StateDirectory {
   std::optional<Recovery> openRun();
   // At a clean exit: this run is closed (the recovery file stays, as the last state).
   void closeRun();
+  // After a session is saved or opened: the recovery file is older than a file the user has, so
+  // it goes (a crash before the next change then offers nothing stale).
+  void discardRecovery();
 
   // Most recent first, at most kRecentFiles, each once.
   std::vector<std::string> recentFiles() const;

@@ -5,10 +5,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "app/state/file_browser.hpp"
 #include "app/state/session_view.hpp"
@@ -128,6 +130,19 @@ TEST_CASE("the state directory offers the recovery file only after a run that di
   fs::remove(afterCrash.recoveryPath());
   touch(root / "running", std::to_string(deadPid()) + "\n");
   CHECK_FALSE(StateDirectory(root.string()).openRun());
+  // A killed run not yet reaped by its parent (a zombie) is gone too.
+  touch(afterCrash.recoveryPath());
+  const pid_t zombie = ::fork();
+  REQUIRE(zombie >= 0);
+  if (zombie == 0) ::_exit(0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // exited, not reaped
+  touch(root / "running", std::to_string(zombie) + "\n");
+  CHECK(StateDirectory(root.string()).openRun());
+  ::waitpid(zombie, nullptr, 0);
+  // A saved session supersedes the recovery file.
+  StateDirectory saved(root.string());
+  saved.discardRecovery();
+  CHECK_FALSE(fs::exists(saved.recoveryPath()));
 }
 
 TEST_CASE("recent files: newest first, each once, at most ten, the last folder, XDG_STATE_HOME") {
