@@ -23,6 +23,7 @@
 #include "core/io/file_io.hpp"
 #include "core/training/trainer.hpp"
 #include "tests/core/cli/cli_runner.hpp"
+#include "tests/core/training/wait_for_snapshot.hpp"
 
 using namespace flowlab::core;
 using namespace std::chrono_literals;
@@ -82,17 +83,7 @@ TrainerConfig tinyConfig(Method method) {
   return c;
 }
 
-// The first snapshot satisfying pred, waiting on the trainer's publications; the newest one when
-// the limit passes first.
-template <typename Pred>
-std::shared_ptr<const Snapshot> waitFor(const Trainer& trainer, Pred pred,
-                                        std::chrono::milliseconds limit = 60s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  auto snap = trainer.snapshot();
-  while (!pred(*snap) && std::chrono::steady_clock::now() < until)
-    snap = trainer.waitForNewer(snap->version, 100ms);
-  return snap;
-}
+using flowlab::test::waitFor;
 
 // Single-steps a paused trainer to `total` steps; returns that snapshot.
 std::shared_ptr<const Snapshot> stepTo(Trainer& trainer, long total) {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/training/trainer.hpp"
+#include "tests/core/training/wait_for_snapshot.hpp"
 #include "tests/test_helpers.hpp"
 
 using namespace flowlab::core;
@@ -26,17 +27,7 @@ TrainerConfig liveConfig() {
   return c;
 }
 
-// The first snapshot satisfying pred, waiting on the trainer's publications (no polling); the
-// newest one when the limit passes first.
-template <typename Pred>
-std::shared_ptr<const Snapshot> waitFor(const Trainer& trainer, Pred pred,
-                                        std::chrono::milliseconds limit = 30s) {
-  const auto until = std::chrono::steady_clock::now() + limit;
-  auto snap = trainer.snapshot();
-  while (!pred(*snap) && std::chrono::steady_clock::now() < until)
-    snap = trainer.waitForNewer(snap->version, 100ms);
-  return snap;
-}
+using flowlab::test::waitFor;
 
 // A target whose samples turn into NaN on request, to provoke a non-finite loss.
 class PoisonTarget final : public Target {
