@@ -412,6 +412,15 @@ void Trainer::answerRecords(Loop& loop, Commands& cmd) {
   cmd.records.clear();
 }
 
+void Trainer::answerRecordsNow(Loop& loop) {
+  Commands cmd;
+  {
+    std::lock_guard lock(mutex_);
+    cmd.records = std::exchange(recordRequests_, {});
+  }
+  answerRecords(loop, cmd);
+}
+
 void Trainer::resumeFrom(Loop& loop, const TrainerRecord& record, std::stop_token stop) {
   loop.session.reset();
   loop.config = record.training.model.config;
@@ -542,7 +551,9 @@ bool Trainer::nextStage(Loop& loop, std::stop_token stop) {
   if (!session.stageDone() || session.finished()) return true;
   loop.tick(true);
   loop.stageEnds.push_back(loop.activeSeconds);
-  loop.measure();  // the stage's final metrics
+  // The stage's final metrics, unless measured already (a record saved while its pairs were
+  // being generated resumes here).
+  if (loop.metrics.empty() || loop.metrics.back().step != session.totalSteps()) loop.measure();
   loop.status = TrainerStatus::Preparing;
   try {
     if (!session.advanceStage(pairProgress(loop, stop, session.stage() + 2)))
@@ -571,6 +582,10 @@ std::function<bool(double)> Trainer::pairProgress(Loop& loop, std::stop_token st
       publish(loop.snapshot());
       *lastProgress = Clock::now();
     }
+    // A save must not wait for the pairs (minutes under a sanitizer, or with many pairs). The
+    // record is the finished stage before its pairs, which resumes to the same bytes: the pairs
+    // depend only on the seed and the finished stage's weights.
+    if (loop.session) answerRecordsNow(loop);
     return !stop.stop_requested();
   };
 }
@@ -625,7 +640,9 @@ void Trainer::run(std::stop_token stop) {
       sleepUntil(stop, cmd.serial, cmd.yieldUntil);
       continue;
     }
-    if (!step(loop, cmd)) continue;
+    // A finished stage whose next one is not prepared yet (resumed from a record saved while
+    // its pairs were generated, or a failed preparation) goes straight to preparing it.
+    if (!loop.session->stageDone() && !step(loop, cmd)) continue;
     if (!nextStage(loop, stop)) break;
     if (!measureAndGuard(loop)) continue;
     publishIfDue(loop);

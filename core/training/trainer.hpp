@@ -79,11 +79,13 @@ class Trainer {
   Commands takeCommands();
   void apply(Loop& loop, Commands& cmd);  // resets, live changes, target swaps
   void resumeFrom(Loop& loop, const TrainerRecord& record, std::stop_token stop);
-  void answerRecords(Loop& loop, Commands& cmd);     // fulfils record() requests
+  void answerRecords(Loop& loop, Commands& cmd);  // fulfils record() requests
+  void answerRecordsNow(Loop& loop);  // the same for requests not yet taken (while preparing)
   bool idle(Loop& loop, const Commands& cmd);        // true: nothing to step (publishes once)
   bool step(Loop& loop, const Commands& cmd);        // false: the step failed or diverged
   bool nextStage(Loop& loop, std::stop_token stop);  // false: stopping mid-preparation
-  // Reports reflow-pair progress as a status message; false once stopping.
+  // Reports reflow-pair progress as a status message and answers record() requests meanwhile
+  // (the finished stage, as it was before the pairs); false once stopping.
   std::function<bool(double)> pairProgress(Loop& loop, std::stop_token stop, int forStage);
   bool measureAndGuard(Loop& loop);  // false: rewound after solver drift
   void publishIfDue(Loop& loop);     // about every 40 ms

@@ -240,14 +240,25 @@ TEST_CASE("kill -9 during a save loop, 100 times: the session and the recovery f
     return n;
   };
   for (int round = 0; round < 100; ++round) {
+    // The delay counts from the child's first save, not from fork(), which a sanitizer build
+    // (copying its large shadow mappings) can make slower than several saves.
+    int started[2];
+    REQUIRE(::pipe(started) == 0);
     const pid_t child = fork();
     REQUIRE(child >= 0);
     if (child == 0) {  // the autosave loop: both files, over and over, until killed
+      ::close(started[0]);
+      const char go = 1;
+      if (::write(started[1], &go, 1) != 1) ::_exit(1);
       for (;;) {
         saveSession(s, session);
         saveSession(s, recovery);
       }
     }
+    ::close(started[1]);
+    char go = 0;
+    CHECK(::read(started[0], &go, 1) == 1);
+    ::close(started[0]);
     std::this_thread::sleep_for(std::chrono::microseconds(delays() % (4 * oneSave + 1)));
     ::kill(child, SIGKILL);
     int status = 0;

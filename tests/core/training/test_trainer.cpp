@@ -2,6 +2,7 @@
 // divergence surfaced, snapshot versions increasing, clean stop.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -309,6 +310,50 @@ TEST_CASE("a trainer's record resumes in another trainer to the same bytes as an
   REQUIRE(snap->model);
   CHECK(snap->model->stages.back().params == unbroken.params());
   CHECK(snap->model->stages.front().params == unbroken.model().stages.front().params);
+}
+
+TEST_CASE("a record asked for while reflow pairs are generated is answered then and resumes") {
+  TrainerConfig c = liveConfig();
+  c.method = Method::RectifiedFlow;
+  c.steps = 30;
+  c.reflow = 1;
+  c.reflowPairs = 16 * 4096;  // 16 chunks; progress (and the record) comes after each
+  const auto target = makeBuiltinTarget("moons");
+  TrainingSession unbroken(c, target);
+  while (unbroken.totalSteps() < 40) {
+    if (unbroken.stageDone()) REQUIRE(unbroken.advanceStage());
+    unbroken.step();
+  }
+  std::shared_ptr<const TrainerRecord> saved;
+  {
+    Trainer first(c, target, true);
+    first.stepOnce(30);  // the first stage, then its pairs
+    auto snap =
+        waitFor(first, [](const Snapshot& s) { return s.status == TrainerStatus::Preparing; });
+    REQUIRE(snap->status == TrainerStatus::Preparing);
+    std::future<TrainerRecord> answer = first.record();
+    REQUIRE(answer.wait_for(60s) == std::future_status::ready);
+    saved = std::make_shared<const TrainerRecord>(answer.get());
+    // Answered before the pairs were done: the finished stage alone, at its last step.
+    REQUIRE(saved->training.model.stages.size() == 1);
+    CHECK(saved->training.model.stages[0].stepsTrained == 30);
+    CHECK(saved->training.totalSteps == 30);
+  }
+  Trainer second(liveConfig(), target, true);
+  second.resume(saved);
+  auto snap = waitFor(second, [](const Snapshot& s) { return s.totalSteps == 30; });
+  REQUIRE(snap->totalSteps == 30);
+  CHECK(snap->stage == 0);  // paused as saved: the pairs are generated when training goes on
+  second.stepOnce(10);
+  snap = waitFor(second, [](const Snapshot& s) { return s.totalSteps == 40; });
+  REQUIRE(snap->totalSteps == 40);
+  CHECK(snap->stage == 1);
+  REQUIRE(snap->model);
+  CHECK(snap->model->stages.front().params == unbroken.model().stages.front().params);
+  CHECK(snap->model->stages.back().params == unbroken.params());
+  // The finished stage's final metrics were measured once, before the save.
+  CHECK(std::count_if(snap->metrics.begin(), snap->metrics.end(),
+                      [](const MetricSample& m) { return m.step == 30; }) == 1);
 }
 
 TEST_CASE("the metrics history stays bounded, keeping the newest and each stage's last") {
