@@ -565,6 +565,7 @@ bool Trainer::nextStage(Loop& loop, std::stop_token stop) {
   loop.status = TrainerStatus::Running;
   loop.message.clear();
   loop.progress = 0.0;
+  loop.lastMetrics = Clock::now();  // metrics are due after training time, not after the pairs'
   loop.dirty = true;
   return true;
 }
