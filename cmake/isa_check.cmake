@@ -1,7 +1,7 @@
-# Compile-only check that the whole tree builds warning-free (-Werror) for every x86-64 ISA level,
-# whatever the host: GCC's warnings depend on the target ISA (Eigen's AVX-512 code raises some
-# that its SSE code does not), and they are raised at compile time, so any host can check any
-# level. The kernel sets are already compiled at x86-64, -v3 and -v4 by every build.
+# Compile-only check that the given targets build warning-free (-Werror) for every x86-64 ISA
+# level, whatever the host: GCC's warnings depend on the target ISA (Eigen's AVX-512 code raises
+# some that its SSE code does not), and they are raised at compile time, so any host can check
+# any level. The kernel sets are already compiled at x86-64, -v3 and -v4 by every build.
 #
 # flowlab_isa_check(<levels> TARGETS <targets>...): for each level, one object library per target
 # with the target's own sources and usage requirements, compiled with -march=<level> and never
