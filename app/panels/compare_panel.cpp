@@ -8,16 +8,12 @@
 #include <string>
 
 #include "app/panels/panels.hpp"
+#include "app/panels/shadow_text.hpp"
 #include "app/panels/xy_plot.hpp"
 #include "core/render/canvas_painter.hpp"
 
 namespace flowlab::app::panels {
 namespace {
-
-void shadowText(ImDrawList* d, ImVec2 p, ImU32 colour, const char* text) {
-  d->AddText(ImVec2(p.x + 1, p.y + 1), IM_COL32(0, 0, 0, 220), text);
-  d->AddText(p, colour, text);
-}
 
 // "-" where a figure does not exist (NaN, negative count).
 std::string number(double v, const char* format = "%.3g") {

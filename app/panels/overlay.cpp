@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/panels/panels.hpp"
+#include "app/panels/shadow_text.hpp"
 #include "core/nn/kernel_set.hpp"
 #include "core/render/canvas_painter.hpp"
 #include "core/render/colours.hpp"
@@ -18,11 +19,6 @@ namespace {
 
 ImU32 rgb(const core::Colour& c, float a = 1.0f) {
   return ImGui::ColorConvertFloat4ToU32(ImVec4(c.r, c.g, c.b, a));
-}
-
-void shadowText(ImDrawList* d, ImVec2 p, ImU32 colour, const char* text) {
-  d->AddText(ImVec2(p.x + 1, p.y + 1), IM_COL32(0, 0, 0, 200), text);
-  d->AddText(p, colour, text);
 }
 
 // A horizontal colour bar with end labels.

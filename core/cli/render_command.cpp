@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "core/base/parallel.hpp"
+#include "core/base/stopwatch.hpp"
 #include "core/cli/cli_common.hpp"
 #include "core/io/file_io.hpp"
 #include "core/io/session_io.hpp"
@@ -276,8 +277,7 @@ void drawFrames(const Frames& frames, const Plan& plan, const ViewSettings& view
     request.view = view;
     painter.paint(request, image);
     sink.put(toRgba(image), k);
-    progress(k + 1, count,
-             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    progress(k + 1, count, secondsSince(start));
   }
 }
 
@@ -341,8 +341,7 @@ int runRender(int argc, char** argv) {
   sink.finish();
   if (::isatty(STDERR_FILENO)) std::fprintf(stderr, "\r\033[K");
   std::fprintf(stderr, "wrote %s: %zu frames, %dx%d, in %.1f s\n", plan.out.c_str(),
-               frames.times.size(), plan.width, plan.height,
-               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+               frames.times.size(), plan.width, plan.height, secondsSince(start));
   return 0;
 }
 

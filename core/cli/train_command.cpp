@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "core/base/parallel.hpp"
+#include "core/base/stopwatch.hpp"
 #include "core/cli/cli_common.hpp"
 #include "core/eval/held_out_nll.hpp"
 #include "core/io/exports.hpp"
@@ -289,7 +290,7 @@ class TrainRun {
     }
     if (!eval_.log.empty()) writeCheckpointsFile(eval_.log, checkpoints_);
     if (!lossLog_.empty()) writeLossFile(lossLog_, loss_);
-    const double total = std::chrono::duration<double>(Clock::now() - start_).count();
+    const double total = secondsSince(start_);
     std::fprintf(stderr,
                  "wrote %s%s%s: %s, %d stage%s, %.1f s (training steps %.1f s, %.1f s CPU)\n",
                  out.c_str(), eval_.log.empty() ? "" : " and ", eval_.log.c_str(),

@@ -5,16 +5,13 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/base/stopwatch.hpp"
 #include "core/training/training_session.hpp"
 
 namespace flowlab::core {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 std::string stageName(int stage) { return std::to_string(stage + 1) + "-RF"; }
 
@@ -65,10 +62,10 @@ class EntryRun {
       const auto t0 = Clock::now();
       if (session_.step().restored && ++restores > 20)
         throw std::runtime_error(status_.name + ": training diverged (the loss is not finite)");
-      stageSeconds_ += since(t0);
+      stageSeconds_ += secondsSince(t0);
       if (Clock::now() - lastReport > std::chrono::milliseconds(200)) {
         status_.step = session_.stageStep();
-        status_.seconds = since(stageStart);
+        status_.seconds = secondsSince(stageStart);
         check();
         lastReport = Clock::now();
       }
@@ -83,7 +80,7 @@ class EntryRun {
     row.name = status_.name;
     row.trainingSteps = session_.stageStep();
     row.stepsPerSecond = stageSeconds_ > 0 ? row.trainingSteps / stageSeconds_ : 0.0;
-    row.wallSeconds = since(start_);
+    row.wallSeconds = secondsSince(start_);
     row.measured = measureEntry(config_, session_.params(), samples_, config_.threads);
     // The pairs this stage trained on, as lines from the first base points.
     row.couplingEnds = trainingCouplingEnds(config_, session_.stage(), samples_, previousEnds_,

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "core/base/stopwatch.hpp"
 #include "core/nn/activation_kernels.hpp"
 #include "core/nn/adam_kernel.hpp"
 #include "core/nn/dense_kernels.hpp"
@@ -79,8 +80,7 @@ double fmaPeakGflops(long iterations) {
 #pragma GCC unroll 16
     for (int k = 0; k < kChains; ++k) acc[k] = fma(acc[k], a, b);
   }
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds = secondsSince(start);
   float sum = 0.0f;
   for (int k = 0; k < kChains; ++k) sum += first(acc[k]);
   volatile float sink = sum;  // the chains' results are used, so the loop stays

@@ -10,13 +10,14 @@
 #include <memory>
 #include <stdexcept>
 
+#include "core/targets/target_math.hpp"
 #include "core/targets/targets.hpp"
 
 namespace flowlab::core {
 
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+using detail::kNegInf;
 
 // Area-weighted box filter of a row-major w×h grid down to nw×nh (x pass, then y pass). Output
 // sample k of an axis averages the input interval [k·s, (k+1)·s) with s = count/outCount,

@@ -14,6 +14,7 @@
 #include <string>
 #include <utility>
 
+#include "core/base/stopwatch.hpp"
 #include "core/base/thread_setup.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/eval/held_out_nll.hpp"
@@ -526,7 +527,7 @@ bool Trainer::step(Loop& loop, const Commands& cmd) {
     result = session.step();
     const auto stage = static_cast<std::size_t>(session.stage());
     if (loop.stageSeconds.size() <= stage) loop.stageSeconds.resize(stage + 1, 0.0);
-    loop.stageSeconds[stage] += std::chrono::duration<double>(Clock::now() - began).count();
+    loop.stageSeconds[stage] += secondsSince(began);
   } catch (const std::exception& e) {
     fail(loop, TrainerStatus::Error, std::string("training step failed: ") + e.what());
     return false;

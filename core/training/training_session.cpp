@@ -7,6 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "core/base/stopwatch.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/nn/adam.hpp"
 #include "core/nn/realnvp.hpp"
@@ -72,7 +73,7 @@ TrainingSession::StepResult TrainingSession::step() {
   }
   ++stageStep_;
   ++totalSteps_;
-  stageSeconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  stageSeconds_ += secondsSince(start);
   if (!std::isfinite(loss)) {
     params_ = lastGood_;
     adam_->reset();

@@ -6,15 +6,13 @@
 #include <cmath>
 #include <limits>
 
+#include "core/base/stopwatch.hpp"
+
 namespace flowlab::core {
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 bool sameSpec(const DensityGridSpec& a, const DensityGridSpec& b) {
   return sameGeometry(a, b) && a.t == b.t && a.solver.solver == b.solver.solver &&

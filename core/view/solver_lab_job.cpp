@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/base/rng.hpp"
+#include "core/base/stopwatch.hpp"
 #include "core/eval/flow_evaluator.hpp"
 
 namespace flowlab::core {
@@ -92,7 +93,7 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
     const int n = std::min(chunk_, count - next_);
     computeChunk(next_, n);
     next_ += n;
-    const double took = std::chrono::duration<double>(Clock::now() - start).count();
+    const double took = secondsSince(start);
     if (took > 0.0)
       chunk_ = std::clamp(static_cast<int>(n * chunkSeconds / took), std::max(64, r.highlighted),
                           1 << 16);
@@ -103,7 +104,7 @@ void SolverLabJob::step(const ViewInputs& in, double chunkSeconds) {
 bool SolverLabJob::studyCurrent(const ViewInputs& in) const {
   if (!studyDone_ || studied_.stage != in.request.lab.stage) return false;
   return studied_.version == in.stamp.snapshotVersion ||
-         std::chrono::duration<double>(Clock::now() - studyStarted_).count() < kStudySeconds;
+         secondsSince(studyStarted_) < kStudySeconds;
 }
 
 void SolverLabJob::stepStudy(const ViewInputs& in) {

@@ -10,6 +10,7 @@
 
 #include "core/base/parallel.hpp"
 #include "core/base/rng.hpp"
+#include "core/base/stopwatch.hpp"
 #include "core/eval/flow_evaluator.hpp"
 #include "core/ode/ode.hpp"
 
@@ -18,10 +19,6 @@ namespace flowlab::core {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Fills columns [b, b + n) of the table from its start points with the given weights.
 void carryColumns(const TrainerConfig& config, const ParamVec& params, const TableKey& key,

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/base/parallel.hpp"
+#include "core/base/stopwatch.hpp"
 #include "core/base/thread_setup.hpp"
 #include "core/training/history_snapshot.hpp"
 #include "core/view/compare_job.hpp"
@@ -23,10 +24,6 @@ namespace flowlab::core {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-double secondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 const ParamVec* currentParams(const Snapshot& s) {
   if (!s.model || s.model->stages.empty()) return nullptr;
