@@ -15,6 +15,7 @@
 #include "app/state/file_browser.hpp"
 #include "app/state/session_view.hpp"
 #include "app/state/state_directory.hpp"
+#include "tests/temp_files.hpp"
 
 using namespace flowlab::app;
 namespace fs = std::filesystem;
@@ -22,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path freshDir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("flowlab_sessions_" + name);
+  const fs::path p = flowlab::testing::tempDir() / ("sessions_" + name);
   fs::remove_all(p);
   fs::create_directories(p);
   return p;

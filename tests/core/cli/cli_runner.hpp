@@ -18,6 +18,7 @@
 
 #include "core/cli/cli.hpp"
 #include "core/io/file_io.hpp"
+#include "tests/temp_files.hpp"
 
 namespace flowlab::testing {
 
@@ -39,11 +40,6 @@ inline CliResult runCli(std::vector<std::string> words) {
   std::cerr.rdbuf(oldErr);
   std::cout.rdbuf(oldOut);
   return {code, err.str(), out.str()};
-}
-
-// A path in the temporary directory, prefixed so the suites' files are recognisable.
-inline std::string tempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("flowlab_cli_" + name)).string();
 }
 
 // Bad input: non-zero exit, one line on std::cerr that contains `mentions`, and `output` (when

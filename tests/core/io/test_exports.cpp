@@ -9,14 +9,13 @@
 
 #include "core/io/exports.hpp"
 #include "core/io/file_io.hpp"
+#include "tests/temp_files.hpp"
 
 using namespace flowlab::core;
 
-namespace {
+using flowlab::testing::tempPath;
 
-std::string temp(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("flowlab_exports_" + name)).string();
-}
+namespace {
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -45,7 +44,7 @@ std::vector<T> values(const std::string& payload) {
 
 TEST_CASE("loss and metric histories: CSV rows and .npy float64 tables") {
   const std::vector<LossSample> loss = {{1, 0.5f}, {2, 0.25f}, {10, 0.125f}};
-  const std::string csv = temp("loss.csv"), npy = temp("loss.npy");
+  const std::string csv = tempPath("loss.csv"), npy = tempPath("loss.npy");
   writeLossFile(csv, loss);
   const auto rows = lines(readTextFile(csv));
   REQUIRE(rows.size() == 4);
@@ -86,7 +85,7 @@ TEST_CASE("grids: CSV at cell centres bottom row first, .npy H x W with row 0 at
   g.height = 2;
   g.box = {0, 0, 3, 2};
   g.values = {0, 1, 2, 10, 11, 12};  // row 0 (y in [0, 1)) then row 1
-  const std::string csv = temp("grid.csv"), npy = temp("grid.npy");
+  const std::string csv = tempPath("grid.csv"), npy = tempPath("grid.npy");
   writeGridFile(csv, g, "div");
   const auto rows = lines(readTextFile(csv));
   REQUIRE(rows.size() == 7);
@@ -103,7 +102,7 @@ TEST_CASE("points and trajectories: N x 2 and K x N x 2") {
   Points a(2, 2), b(2, 2);
   a << 1, 2, 3, 4;
   b << 5, 6, 7, 8;
-  const std::string npy = temp("paths.npy"), csv = temp("paths.csv");
+  const std::string npy = tempPath("paths.npy"), csv = tempPath("paths.csv");
   writeTrajectoryFile(npy, {0.0, 1.0}, {a, b});
   const auto [header, payload] = npyParts(readBinaryFile(npy, 1 << 20));
   CHECK(header.find("'shape': (2, 2, 2)") != std::string::npos);

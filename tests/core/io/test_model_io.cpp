@@ -10,14 +10,13 @@
 #include "core/io/file_io.hpp"
 #include "core/io/model_io.hpp"
 #include "core/training/training_session.hpp"
+#include "tests/temp_files.hpp"
 
 using namespace flowlab::core;
 
-namespace {
+using flowlab::testing::tempPath;
 
-std::string tempPath(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("flowlab_test_" + name)).string();
-}
+namespace {
 
 Model sampleModel() {
   Model m;

@@ -8,18 +8,17 @@
 
 #include "core/io/file_io.hpp"
 #include "core/io/npy.hpp"
+#include "tests/temp_files.hpp"
 
 using namespace flowlab::core;
 
-namespace {
+using flowlab::testing::tempPath;
 
-std::string temp(const std::string& name) {
-  return (std::filesystem::temp_directory_path() / ("flowlab_npy_" + name)).string();
-}
+namespace {
 
 // The message readNpyPoints gives for a file holding `bytes` ("" when it reads).
 std::string problem(const std::string& bytes) {
-  const std::string path = temp("case.npy");
+  const std::string path = tempPath("case.npy");
   writeFileAtomically(path, bytes);
   try {
     readNpyPoints(path);
@@ -50,7 +49,7 @@ TEST_CASE("npy: points written as float32 and float64 read back as they were") {
   Points p(2, 3);
   p << 1.5f, -2.0f, 3.25f,  //
       0.0f, 7.0f, -1e-3f;
-  const std::string path = temp("points.npy");
+  const std::string path = tempPath("points.npy");
   writeFileAtomically(path, npyBytes(p.data(), {3, 2}));
   CHECK(readNpyPoints(path) == p);
   const Eigen::Matrix<double, 2, Eigen::Dynamic> d = p.cast<double>();

@@ -20,15 +20,14 @@
 #include "core/io/model_io.hpp"
 #include "core/io/session_io.hpp"
 #include "core/targets/points_target.hpp"
+#include "tests/temp_files.hpp"
 
 using namespace flowlab::core;
 namespace fs = std::filesystem;
 
-namespace {
+using flowlab::testing::tempPath;
 
-std::string tempPath(const std::string& name) {
-  return (fs::temp_directory_path() / ("flowlab_session_" + name)).string();
-}
+namespace {
 
 TrainerConfig smallConfig(Method m) {
   TrainerConfig c = defaultConfig(m);
@@ -235,8 +234,8 @@ TEST_CASE("kill -9 during a save loop, 100 times: the session and the recovery f
   int loads = 0, interrupted = 0;
   const auto temporaries = [] {
     int n = 0;
-    for (const auto& e : fs::directory_iterator(fs::temp_directory_path()))
-      if (e.path().filename().string().rfind("flowlab_session_kill", 0) == 0 &&
+    for (const auto& e : fs::directory_iterator(flowlab::testing::tempDir()))
+      if (e.path().filename().string().rfind("kill", 0) == 0 &&
           e.path().string().find(".tmp") != std::string::npos)
         ++n;
     return n;

@@ -21,6 +21,7 @@
 
 #include "core/targets/target_math.hpp"
 #include "core/targets/targets.hpp"
+#include "tests/temp_files.hpp"
 
 using namespace flowlab::core;
 
@@ -461,8 +462,7 @@ struct TempDir {
   std::filesystem::path path;
   TempDir() {
     std::random_device rd;
-    path = std::filesystem::temp_directory_path() /
-           ("flowlab_test_targets_" + std::to_string(rd()) + std::to_string(rd()));
+    path = flowlab::testing::tempDir() / ("targets_" + std::to_string(rd()) + std::to_string(rd()));
     std::filesystem::create_directories(path);
   }
   ~TempDir() {
@@ -700,7 +700,7 @@ TEST_CASE("a picture whose header claims gigapixels is refused before it is deco
   be32(0);
   png += "IEND";
   be32(0);
-  const std::string path = (std::filesystem::temp_directory_path() / "flowlab_bomb.png").string();
+  const std::string path = flowlab::testing::tempPath("bomb.png");
   std::ofstream(path, std::ios::binary) << png;
   CHECK_THROWS_WITH_AS(ImageTarget::fromFile(path, Box{}), doctest::Contains("20000 x 20000"),
                        std::runtime_error);
