@@ -191,11 +191,11 @@ TEST_CASE("memory, threads and rates stay flat while training, view and raster r
 
   const std::size_t n = samples.size() - 1, warm = n / 3, middle = 2 * n / 3;
   const Sample &w = samples[warm], &m = samples[middle], &e = samples[n];
-  // Memory is compared floor to floor over windows of two autosave periods. A record() copies the
-  // model and histories (about 2 MB of a 10 MB process) and the copy lives until the next one
-  // is asked for, frames and images are in flight: a sample may or may not catch these, so
-  // peaks differ by up to 9% from timing alone. A leak or a store that grows raises every
-  // sample, the floor with them.
+  // Memory is compared floor to floor over windows of two autosave periods. Heap in use sits at
+  // about 3 MB with spikes of about 2 MB that last a sample (a record()'s copy of the model and
+  // histories, frames and images in flight), at no fixed phase: a sample may or may not catch
+  // one, so peaks differ by up to 9% from timing alone. A leak or a store that grows raises
+  // every sample, the floor with them.
   const std::size_t window = std::min<std::size_t>(10, warm / 2);  // after the first steps
   const long warmRss = floorOf(samples, warm - window, warm, &Sample::rssKb);
   const long endRss = floorOf(samples, n - window, n, &Sample::rssKb);
